@@ -1,0 +1,42 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "app/rules_command.h"
+
+namespace talky {
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"Talky: outbound calling engine for AI voice agents", "talky"};
+  app.set_version_flag("--version", std::string("talky ") + TALKY_VERSION);
+  app.require_subcommand(0, 1);
+
+  RulesCommand rules(app);
+
+  // CLI11 wants argv order reversed when given a vector.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    out << std::string("talky ") + TALKY_VERSION << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& error) {
+    err << "talky: " << error.what() << "\nRun 'talky --help' for the commands and their flags.\n";
+    return kExitUsage;
+  }
+
+  if (app.get_subcommands().empty()) {
+    out << app.help();
+    return kExitOk;
+  }
+  if (rules.Selected()) return rules.Run(out, err);
+  return kExitOk;
+}
+
+}  // namespace talky

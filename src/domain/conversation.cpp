@@ -1,0 +1,19 @@
+#include "domain/conversation.h"
+
+#include "domain/enum_names.h"
+
+namespace talky {
+namespace {
+
+constexpr EnumNames<MessageRole, 3> kNames{{
+    {MessageRole::kSystem, "system"},
+    {MessageRole::kUser, "user"},
+    {MessageRole::kAssistant, "assistant"},
+}};
+
+}  // namespace
+
+std::string_view ToString(MessageRole role) { return NameOf(kNames, role); }
+std::optional<MessageRole> ParseMessageRole(std::string_view text) { return ValueOf(kNames, text); }
+
+}  // namespace talky

@@ -1,0 +1,29 @@
+#include "domain/job_status.h"
+
+#include "domain/enum_names.h"
+
+namespace talky {
+namespace {
+
+constexpr EnumNames<JobStatus, 8> kNames{{
+    {JobStatus::kPending, "pending"},
+    {JobStatus::kProcessing, "processing"},
+    {JobStatus::kCompleted, "completed"},
+    {JobStatus::kFailed, "failed"},
+    {JobStatus::kRetryScheduled, "retry_scheduled"},
+    {JobStatus::kSkipped, "skipped"},
+    {JobStatus::kGoalAchieved, "goal_achieved"},
+    {JobStatus::kNonRetryable, "non_retryable"},
+}};
+
+}  // namespace
+
+std::string_view ToString(JobStatus status) { return NameOf(kNames, status); }
+std::optional<JobStatus> ParseJobStatus(std::string_view text) { return ValueOf(kNames, text); }
+
+bool IsFinal(JobStatus status) {
+  return status == JobStatus::kCompleted || status == JobStatus::kFailed ||
+         status == JobStatus::kGoalAchieved || status == JobStatus::kNonRetryable;
+}
+
+}  // namespace talky

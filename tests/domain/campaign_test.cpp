@@ -1,0 +1,47 @@
+#include "domain/campaign.h"
+
+#include <gtest/gtest.h>
+
+namespace talky {
+namespace {
+
+using enum CampaignStatus;
+
+// Every pair of statuses, one row per "from": the statuses it may move to.
+struct TransitionRow {
+  CampaignStatus from;
+  std::set<CampaignStatus> allowed;
+};
+
+const TransitionRow kTransitions[] = {
+    {kDraft, {kScheduled, kRunning, kCancelled}},
+    {kScheduled, {kRunning, kCancelled}},
+    {kRunning, {kPaused, kCompleted, kCancelled}},
+    {kPaused, {kRunning, kCancelled}},
+    {kCompleted, {}},
+    {kCancelled, {}},
+};
+
+TEST(Campaign, AllowsExactlyTheDocumentedTransitions) {
+  for (const TransitionRow& row : kTransitions) {
+    for (CampaignStatus to : {kDraft, kScheduled, kRunning, kPaused, kCompleted, kCancelled}) {
+      EXPECT_EQ(CanTransition(row.from, to), row.allowed.contains(to))
+          << ToString(row.from) << " -> " << ToString(to);
+    }
+  }
+}
+
+TEST(Campaign, DefaultsFollowTheSpec) {
+  const Campaign campaign;
+  EXPECT_EQ(campaign.status, kDraft);
+  EXPECT_EQ(campaign.max_concurrent_calls, 10);
+  EXPECT_TRUE(campaign.retry_failed);
+  EXPECT_EQ(campaign.max_retries, 3);
+  EXPECT_EQ(campaign.total_leads, 0);
+  EXPECT_EQ(campaign.calls_completed, 0);
+  EXPECT_EQ(campaign.calls_failed, 0);
+  EXPECT_TRUE(campaign.script_config.is_null());
+}
+
+}  // namespace
+}  // namespace talky
