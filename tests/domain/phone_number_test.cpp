@@ -1,0 +1,51 @@
+#include "domain/phone_number.h"
+
+#include <gtest/gtest.h>
+
+namespace talky {
+namespace {
+
+struct ValidCase {
+  const char* text;
+  const char* region;
+  const char* e164;
+  const char* number_region;
+};
+
+const ValidCase kValid[] = {
+    {"+12125550123", "US", "+12125550123", "US"},
+    {"(212) 555-0123", "US", "+12125550123", "US"},
+    {"212.555.0123", "US", "+12125550123", "US"},
+    {"1-212-555-0123", "US", "+12125550123", "US"},
+    {"+1 604 555 0123", "US", "+16045550123", "CA"},  // NANP, but Canada
+    {"+44 20 7183 8750", "US", "+442071838750", "GB"},
+    {"020 7183 8750", "GB", "+442071838750", "GB"},
+    {"+49 30 901820", "US", "+4930901820", "DE"},
+    {"+61 2 9374 4000", "US", "+61293744000", "AU"},
+};
+
+TEST(PhoneNumber, NormalisesToE164) {
+  for (const ValidCase& c : kValid) {
+    Expected<PhoneNumber> parsed = ParsePhoneNumber(c.text, c.region);
+    ASSERT_TRUE(parsed) << c.text << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->e164, c.e164) << c.text;
+    EXPECT_EQ(parsed->region, c.number_region) << c.text;
+  }
+  Expected<PhoneNumber> us = ParsePhoneNumber("+12125550123");
+  ASSERT_TRUE(us);
+  EXPECT_EQ(us->country_code, 1);
+  EXPECT_EQ(us->national_number, "2125550123");
+}
+
+TEST(PhoneNumber, RejectsWhatIsNotAValidNumber) {
+  for (const char* text : {"", "hello", "+1", "12", "+1 212 555 01234567", "+999 1234 5678",
+                           "+1 099 555 0123", "2071838750"}) {
+    Expected<PhoneNumber> parsed = ParsePhoneNumber(text, "US");
+    ASSERT_FALSE(parsed) << "accepted '" << text << "' as " << parsed->e164;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(parsed.error().message.find("phone number"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace talky
