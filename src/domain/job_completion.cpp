@@ -1,0 +1,27 @@
+#include "domain/job_completion.h"
+
+namespace talky {
+
+JobCompletion DecideJobCompletion(const RetryPolicy& policy, CallOutcome outcome,
+                                  int attempt_number, Instant now) {
+  const RetryDecision decision =
+      ShouldRetry(policy, outcome, attempt_number, outcome == CallOutcome::kGoalAchieved);
+  JobCompletion completion{.reason = decision.reason};
+  if (decision.retry) {
+    completion.status = JobStatus::kRetryScheduled;
+    completion.retry_at = now + policy.retry_delay;
+    completion.next_attempt_number = attempt_number + 1;
+  } else if (decision.reason == "goal_achieved") {
+    completion.status = JobStatus::kGoalAchieved;
+  } else if (decision.reason.starts_with("non_retryable_")) {
+    completion.status = JobStatus::kNonRetryable;
+  } else if (outcome == CallOutcome::kGoalNotAchieved &&
+             decision.reason.starts_with("unknown_outcome_")) {
+    completion.status = JobStatus::kCompleted;
+  } else {
+    completion.status = JobStatus::kFailed;
+  }
+  return completion;
+}
+
+}  // namespace talky
