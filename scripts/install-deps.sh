@@ -11,8 +11,9 @@ packages=(
   nlohmann-json3-dev libhiredis-dev libpq-dev libpqxx-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev tzdata libphonenumber-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests, fuzzing (libFuzzer needs clang; 19 is the first whose libstdc++ <expected> works) and
+  # benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev
   # servers that the test harness starts on loopback
   redis-server redis-tools postgresql
 )

@@ -24,6 +24,8 @@ const ParseCase kValid[] = {
     {"2026-11-22T00:35:00+10:30", At(sys_days{2026y / 11 / 21}, 14h + 5min)},
     {"2026-03-08T06:59:59Z", At(sys_days{2026y / 3 / 8}, 6h + 59min + 59s)},
     {"1970-01-01T00:00:00Z", Instant{}},
+    {"2028-02-29T23:59:59.999999Z", At(sys_days{2028y / 2 / 29}, 23h + 59min + 59s + 999999us)},
+    {"2026-11-21t14:05:00.1234567891Z", At(sys_days{2026y / 11 / 21}, 14h + 5min + 123456us)},
 };
 
 TEST(Instant, ParsesIso8601WithOffset) {
@@ -37,7 +39,11 @@ TEST(Instant, ParsesIso8601WithOffset) {
 TEST(Instant, RejectsTextThatNamesNoInstant) {
   for (const char* text : {"", "2026-11-21", "2026-11-21T14:05:00", "2026-11-21 14:05:00Z",
                            "2026-13-01T00:00:00Z", "2026-11-21T25:00:00Z", "2026-11-21T14:05:00Zx",
-                           "yesterday", "2026-11-21T14:05:00+5", "Z"}) {
+                           "yesterday", "2026-11-21T14:05:00+5", "Z", "2026-02-30T00:00:00Z",
+                           "2026-11-21T14:05:00.Z", "2026-11-21T14:05:60Z",
+                           "2026-11-21T14:05:00+24:00", "+026-11-21T14:05:00Z",
+                           // found by fuzz/instant_fuzzer: date::parse overflowed on it
+                           "2044-11-44T00:35:26-\377\377\377\377\377\377\3770+10:30"}) {
     Expected<Instant> parsed = ParseIso8601(text);
     ASSERT_FALSE(parsed) << "accepted '" << text << "'";
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
