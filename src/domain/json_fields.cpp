@@ -28,14 +28,53 @@ const nlohmann::json* JsonFields::Find(const std::string& key, bool required) {
   return &*it;
 }
 
-std::optional<std::string> JsonFields::RequiredString(const std::string& key) {
-  const nlohmann::json* value = Find(key, true);
+namespace {
+
+// The JSON type each accessor accepts, and how a wrong type is reported.
+template <typename T>
+struct JsonType;
+template <>
+struct JsonType<std::string> {
+  static bool Matches(const nlohmann::json& value) { return value.is_string(); }
+  static constexpr const char* kMustBe = "must be a string";
+};
+template <>
+struct JsonType<long long> {
+  static bool Matches(const nlohmann::json& value) { return value.is_number_integer(); }
+  static constexpr const char* kMustBe = "must be an integer";
+};
+template <>
+struct JsonType<bool> {
+  static bool Matches(const nlohmann::json& value) { return value.is_boolean(); }
+  static constexpr const char* kMustBe = "must be true or false";
+};
+
+}  // namespace
+
+template <typename T>
+std::optional<T> JsonFields::Read(const std::string& key, bool required) {
+  const nlohmann::json* value = Find(key, required);
   if (value == nullptr) return std::nullopt;
-  if (!value->is_string()) {
-    AddError(key, "must be a string");
+  if (!JsonType<T>::Matches(*value)) {
+    AddError(key, JsonType<T>::kMustBe);
     return std::nullopt;
   }
-  return value->get<std::string>();
+  return value->get<T>();
+}
+
+std::optional<Instant> JsonFields::ReadInstant(const std::string& key, bool required) {
+  std::optional<std::string> text = Read<std::string>(key, required);
+  if (!text) return std::nullopt;
+  Expected<Instant> instant = ParseIso8601(*text);
+  if (!instant) {
+    AddError(key, instant.error().message);
+    return std::nullopt;
+  }
+  return *instant;
+}
+
+std::optional<std::string> JsonFields::RequiredString(const std::string& key) {
+  return Read<std::string>(key, true);
 }
 
 std::optional<std::string> JsonFields::RequiredNonEmptyString(const std::string& key) {
@@ -48,65 +87,27 @@ std::optional<std::string> JsonFields::RequiredNonEmptyString(const std::string&
 }
 
 std::optional<long long> JsonFields::RequiredInt(const std::string& key) {
-  const nlohmann::json* value = Find(key, true);
-  if (value == nullptr) return std::nullopt;
-  if (!value->is_number_integer()) {
-    AddError(key, "must be an integer");
-    return std::nullopt;
-  }
-  return value->get<long long>();
+  return Read<long long>(key, true);
 }
 
 std::optional<Instant> JsonFields::RequiredInstant(const std::string& key) {
-  std::optional<std::string> text = RequiredString(key);
-  if (!text) return std::nullopt;
-  Expected<Instant> instant = ParseIso8601(*text);
-  if (!instant) {
-    AddError(key, instant.error().message);
-    return std::nullopt;
-  }
-  return *instant;
+  return ReadInstant(key, true);
 }
 
 std::optional<std::string> JsonFields::OptionalString(const std::string& key) {
-  const nlohmann::json* value = Find(key, false);
-  if (value == nullptr) return std::nullopt;
-  if (!value->is_string()) {
-    AddError(key, "must be a string or null");
-    return std::nullopt;
-  }
-  return value->get<std::string>();
+  return Read<std::string>(key, false);
 }
 
 std::optional<long long> JsonFields::OptionalInt(const std::string& key) {
-  const nlohmann::json* value = Find(key, false);
-  if (value == nullptr) return std::nullopt;
-  if (!value->is_number_integer()) {
-    AddError(key, "must be an integer");
-    return std::nullopt;
-  }
-  return value->get<long long>();
+  return Read<long long>(key, false);
 }
 
 std::optional<bool> JsonFields::OptionalBool(const std::string& key) {
-  const nlohmann::json* value = Find(key, false);
-  if (value == nullptr) return std::nullopt;
-  if (!value->is_boolean()) {
-    AddError(key, "must be true or false");
-    return std::nullopt;
-  }
-  return value->get<bool>();
+  return Read<bool>(key, false);
 }
 
 std::optional<Instant> JsonFields::OptionalInstant(const std::string& key) {
-  std::optional<std::string> text = OptionalString(key);
-  if (!text) return std::nullopt;
-  Expected<Instant> instant = ParseIso8601(*text);
-  if (!instant) {
-    AddError(key, instant.error().message);
-    return std::nullopt;
-  }
-  return *instant;
+  return ReadInstant(key, false);
 }
 
 const nlohmann::json* JsonFields::OptionalValue(const std::string& key) {

@@ -41,6 +41,9 @@ class JsonFields {
 
  private:
   const nlohmann::json* Find(const std::string& key, bool required);
+  template <typename T>
+  std::optional<T> Read(const std::string& key, bool required);
+  std::optional<Instant> ReadInstant(const std::string& key, bool required);
 
   const nlohmann::json& object_;
   std::string prefix_;
