@@ -61,8 +61,12 @@ std::vector<Constraint> BuildConstraints(const Inputs& in, Instant now,
   const Instant to = now + horizon;
   const CallingRules& rules = in.policy.rules;
   const DailyWindow window{rules.time_window_start, rules.time_window_end};
-  std::vector<std::pair<std::string, const date::time_zone*>> all_zones = in.lead_zones;
-  all_zones.insert(all_zones.begin(), {rules.timezone, in.tenant_zone});
+  // The tenant's zone and the lead's, each once.
+  std::vector<std::pair<std::string, const date::time_zone*>> all_zones{
+      {rules.timezone, in.tenant_zone}};
+  for (const auto& zone : in.lead_zones) {
+    if (zone.second != in.tenant_zone) all_zones.push_back(zone);
+  }
 
   std::vector<Constraint> constraints;
   auto per_zone = [&](std::string_view reason, const std::vector<std::pair<std::string,
@@ -136,7 +140,7 @@ std::vector<Constraint> BuildConstraints(const Inputs& in, Instant now,
         {kReasonStateDailyCap, IntervalSet::From(ready),
          fmt::format("at most {} calls in 24 hours to one number for one campaign ({}); {} in "
                      "the last 24 hours",
-                     cap, in.law->citation, within.size())});
+                     cap, in.law->cap_citation, within.size())});
   }
   return constraints;
 }
@@ -156,8 +160,13 @@ Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
                                const TenantCallingPolicy& policy, const CallHistory& history,
                                Instant now) {
   const CallingRules& rules = policy.rules;
-  if (std::vector<FieldError> errors = ValidateCallingRules(rules); !errors.empty()) {
-    return std::unexpected(Error::InvalidArgument("invalid calling rules", std::move(errors)));
+  std::vector<FieldError> errors = ValidateCallingRules(rules);
+  if (!IsKnownRegion(policy.default_region)) {
+    errors.push_back({"default_region", "'" + policy.default_region +
+                                            "' is not a region code such as US or GB"});
+  }
+  if (!errors.empty()) {
+    return std::unexpected(Error::InvalidArgument("invalid calling policy", std::move(errors)));
   }
   const date::time_zone* tenant_zone = date::locate_zone(rules.timezone);
 

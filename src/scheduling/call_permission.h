@@ -72,7 +72,7 @@ struct CallDecision {
   bool allowed() const { return verdict == CallVerdict::kAllowed; }
 };
 
-// Errors only for a tenant policy that fails validation (the tenant must fix it; the job is not
+// Errors only for a tenant policy that fails validation (its rules, or an unknown default_region) (the tenant must fix it; the job is not
 // at fault). A bad lead number or time zone is a decision: Never with its reason.
 Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
                                const TenantCallingPolicy& policy, const CallHistory& history,

@@ -30,7 +30,7 @@ std::map<std::string, CallingLaw, std::less<>> ParseLawTable() {
     if (!start || !end || *end <= *start || citation.empty()) {
       throw std::logic_error("state_calling_laws.cpp: bad row '" + line + "'");
     }
-    laws[fields[0]] = {fields[0], {*start, *end}, std::stoi(fields[3]), citation};
+    laws[fields[0]] = {fields[0], {*start, *end}, std::stoi(fields[3]), citation, citation};
   }
   return laws;
 }

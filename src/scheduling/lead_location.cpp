@@ -1,6 +1,7 @@
 #include "scheduling/lead_location.h"
 
 #include <date/tz.h>
+#include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
 #include <map>
@@ -86,6 +87,11 @@ const NanpAreaCode* FindNanpAreaCode(int area_code) {
   auto it = std::lower_bound(table.begin(), table.end(), area_code,
                              [](const NanpAreaCode& row, int code) { return row.area_code < code; });
   return it != table.end() && it->area_code == area_code ? &*it : nullptr;
+}
+
+bool IsKnownRegion(std::string_view region) {
+  const auto& util = *i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+  return util.GetCountryCodeForRegion(std::string(region)) != 0;
 }
 
 const std::vector<std::string>& CountryZones(std::string_view region) {

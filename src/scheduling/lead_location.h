@@ -41,6 +41,9 @@ struct NanpAreaCode {
 // The row of data/nanp_area_codes.cpp, or nullptr for an area code not in it (toll free, 5XX).
 const NanpAreaCode* FindNanpAreaCode(int area_code);
 const std::vector<NanpAreaCode>& AllNanpAreaCodes();
+// Whether libphonenumber knows `region` ("US", "GB") as a region for national numbers.
+bool IsKnownRegion(std::string_view region);
+
 // The zones of an ISO 3166 country (tz database zone.tab); empty when unknown.
 const std::vector<std::string>& CountryZones(std::string_view region);
 

@@ -398,6 +398,14 @@ TEST(CallPermission, InvalidTenantRulesAreAnErrorNotADecision) {
   EXPECT_EQ(decision.error().fields.front().field, "timezone");
 }
 
+TEST(CallPermission, UnknownDefaultRegionIsAnError) {
+  TenantCallingPolicy policy{.default_region = "XX"};
+  Expected<CallDecision> decision =
+      CanCall(DialerJob{.phone_number = "2125550123"}, Lead{}, policy, {}, At("2026-11-16T14:00:00Z"));
+  ASSERT_FALSE(decision);
+  EXPECT_EQ(decision.error().fields.front().field, "default_region");
+}
+
 TEST(CallPermission, DncWinsOverEverythingElse) {
   TenantCallingPolicy policy;
   policy.rules.skip_dnc = false;  // the tenant's own list is the law's; it is always honoured
