@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <sstream>
+
+#include "scheduling/lead_location.h"
 
 namespace talky {
 namespace {
@@ -415,6 +418,70 @@ TEST(CallPermission, DncWinsOverEverythingElse) {
   ASSERT_TRUE(decision);
   EXPECT_EQ(decision->reason, "dnc");
   EXPECT_EQ(decision->verdict, CallVerdict::kNever);
+}
+
+// Properties over seeded random inputs (clang 14 here cannot build libstdc++ 12's <expected>, so
+// there is no libFuzzer target; this covers the same ground deterministically): no crash, and a
+// NotNow's instant is allowed while the second before it is not.
+TEST(CallPermission, RandomRulesAndNumbersKeepTheNextInstantExact) {
+  std::mt19937 rng(20261121);
+  auto pick = [&rng](int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng); };
+  const std::vector<NanpAreaCode>& areas = AllNanpAreaCodes();
+  const char* zones[] = {"America/New_York", "America/Chicago", "America/Phoenix",
+                         "Pacific/Honolulu", "Europe/London", "Asia/Tokyo", "Australia/Lord_Howe"};
+  const Instant start = At("2026-01-01T00:00:00Z");
+  int not_now = 0;
+  for (int i = 0; i < 300; ++i) {
+    TenantCallingPolicy policy;
+    policy.rules.time_window_start = std::chrono::minutes(pick(0, 24 * 60 - 1));
+    policy.rules.time_window_end = std::chrono::minutes(pick(0, 24 * 60 - 1));
+    if (policy.rules.time_window_end == policy.rules.time_window_start) continue;
+    policy.rules.timezone = zones[pick(0, 6)];
+    policy.rules.allowed_days.clear();
+    for (int day = 0; day < 7; ++day) {
+      if (pick(0, 1) == 1) policy.rules.allowed_days.insert(day);
+    }
+    if (policy.rules.allowed_days.empty()) policy.rules.allowed_days.insert(pick(0, 6));
+    policy.rules.min_hours_between_calls = pick(1, 24);
+    const std::string phone = "+1" + std::to_string(areas[pick(0, int(areas.size()) - 1)].area_code) +
+                              "555" + std::to_string(pick(1000, 9999));
+    Lead lead{.phone_number = phone};
+    const Instant now = start + std::chrono::minutes(pick(0, 365 * 24 * 60));
+    if (pick(0, 2) == 0) lead.last_called_at = now - std::chrono::minutes(pick(0, 48 * 60));
+    CallHistory history;
+    for (int call = pick(0, 4); call > 0; --call) {
+      history.recent_calls.push_back(now - std::chrono::minutes(pick(0, 30 * 60)));
+    }
+    const DialerJob job{.phone_number = phone};
+    Expected<CallDecision> decision = CanCall(job, lead, policy, history, now);
+    ASSERT_TRUE(decision) << decision.error().Describe();
+    if (decision->verdict != CallVerdict::kNotNow) continue;
+    ++not_now;
+    const Instant next = *decision->next_allowed_at;
+    ASSERT_GT(next, now) << phone;
+    EXPECT_TRUE(CanCall(job, lead, policy, history, next)->allowed())
+        << phone << " " << FormatIso8601(now) << " -> " << FormatIso8601(next);
+    EXPECT_FALSE(CanCall(job, lead, policy, history, next - std::chrono::seconds(1))->allowed())
+        << phone << " " << FormatIso8601(now) << " -> " << FormatIso8601(next);
+  }
+  EXPECT_GT(not_now, 100);
+}
+
+TEST(CallPermission, GarbageNumbersAreNeverACrash) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "+0123456789 ()-.xX#*abc";
+  for (int i = 0; i < 500; ++i) {
+    std::string phone;
+    for (int n = std::uniform_int_distribution<int>(0, 24)(rng); n > 0; --n) {
+      phone += alphabet[std::uniform_int_distribution<size_t>(0, alphabet.size() - 1)(rng)];
+    }
+    Expected<CallDecision> decision = CanCall(DialerJob{.phone_number = phone}, Lead{}, {}, {},
+                                              At("2026-11-16T14:00:00Z"));
+    ASSERT_TRUE(decision);
+    EXPECT_TRUE(decision->verdict != CallVerdict::kNever ||
+                decision->reason == kReasonInvalidPhoneNumber)
+        << phone << ": " << decision->reason;
+  }
 }
 
 }  // namespace
