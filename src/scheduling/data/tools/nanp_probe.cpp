@@ -1,25 +1,39 @@
-#include <phonenumbers/phonenumberutil.h>
+// Development tool, not built by CMake: lists every NANP area code libphonenumber knows as valid,
+// with its region and the geocoder's descriptions (state names, "City, ST") and how many
+// exchanges carry each, for generate_nanp_area_codes.py. See ../README.md for the command.
 #include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <cstdint>
 #include <iostream>
 #include <map>
 #include <string>
-using namespace i18n::phonenumbers;
-int main(){
-  auto& u=*PhoneNumberUtil::GetInstance();
-  PhoneNumberOfflineGeocoder g;
-  icu::Locale en("en");
-  for(int npa=200;npa<1000;++npa){
-    std::map<std::string,int> desc; std::string region; int valid=0;
-    for(int nxx=200;nxx<1000;nxx+=1){
-      PhoneNumber n; n.set_country_code(1);
-      n.set_national_number((uint64_t)npa*10000000ull+(uint64_t)nxx*10000ull+1234);
-      if(!u.IsValidNumber(n)) continue;
-      ++valid; u.GetRegionCodeForNumber(n,&region);
-      desc[g.GetDescriptionForNumber(n,en)]++;
+
+int main() {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  const PhoneNumberOfflineGeocoder geocoder;
+  const icu::Locale english("en");
+  for (std::uint64_t area = 200; area < 1000; ++area) {
+    std::map<std::string, int> descriptions;
+    std::string region;
+    int valid = 0;
+    for (std::uint64_t exchange = 200; exchange < 1000; ++exchange) {
+      PhoneNumber number;
+      number.set_country_code(1);
+      number.set_national_number(area * 10000000 + exchange * 10000 + 1234);
+      if (!util.IsValidNumber(number)) continue;
+      ++valid;
+      util.GetRegionCodeForNumber(number, &region);
+      ++descriptions[geocoder.GetDescriptionForNumber(number, english)];
     }
-    if(!valid) continue;
-    std::cout<<npa<<"|"<<region<<"|"<<valid;
-    for(auto&[d,c]:desc) std::cout<<"|"<<d<<"="<<c;
-    std::cout<<"\n";
+    if (valid == 0) continue;
+    std::cout << area << "|" << region << "|" << valid;
+    for (const auto& [description, count] : descriptions) {
+      std::cout << "|" << description << "=" << count;
+    }
+    std::cout << "\n";
   }
 }
