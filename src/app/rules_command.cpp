@@ -39,8 +39,8 @@ Expected<date::local_days> ParseDate(const std::string& text) {
 Expected<Instant> ParseFlagInstant(const char* flag, const std::string& text) {
   Expected<Instant> instant = ParseIso8601(text);
   if (!instant) {
-    return std::unexpected(Error::InvalidArgument(std::string(flag) + " '" + text +
-                                                  "': " + instant.error().message));
+    return std::unexpected(
+        Error::InvalidArgument(std::string(flag) + " '" + text + "': " + instant.error().message));
   }
   return instant;
 }
@@ -73,7 +73,8 @@ RulesCommand::RulesCommand(CLI::App& app) {
   validate_->add_option("file", rules_file_, "The calling rules, as JSON")->required();
 
   explain_ = rules_->add_subcommand(
-      "explain", "Say whether a call to a number may go out at an instant, and if not, why and when");
+      "explain",
+      "Say whether a call to a number may go out at an instant, and if not, why and when");
   ExplainOptions& o = explain_options_;
   explain_->add_option("--phone", o.phone, "The number to call (E.164, or national in --region)")
       ->required();
@@ -81,9 +82,10 @@ RulesCommand::RulesCommand(CLI::App& app) {
   explain_->add_option("--rules", o.rules_file,
                        "The tenant's calling rules, as JSON (default: the built-in defaults)");
   explain_->add_option("--last-called", o.last_called, "When the lead was last called (ISO-8601)");
-  explain_->add_option("--calls-24h", o.calls_24h,
-                       "Calls to this number for this campaign in the 24 h before --at; taken "
-                       "to be at --last-called, which is then required")
+  explain_
+      ->add_option("--calls-24h", o.calls_24h,
+                   "Calls to this number for this campaign in the 24 h before --at; taken "
+                   "to be at --last-called, which is then required")
       ->check(CLI::Range(0, 1000));
   explain_->add_option("--region", o.region, "The tenant's default region for national numbers")
       ->default_str("US");
@@ -146,8 +148,8 @@ int RulesCommand::RunExplain(std::ostream& out, std::ostream& err) const {
   }
   if (o.calls_24h > 0) {
     if (!lead.last_called_at) {
-      return usage(Error::InvalidArgument(
-          "--calls-24h needs --last-called (the newest of those calls)"));
+      return usage(
+          Error::InvalidArgument("--calls-24h needs --last-called (the newest of those calls)"));
     }
     if (*lead.last_called_at <= *at - std::chrono::hours(24)) {
       return usage(Error::InvalidArgument(

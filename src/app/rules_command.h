@@ -1,5 +1,6 @@
 // `talky rules ...`: operators' tools for a tenant's calling rules.
-//   talky rules validate FILE.json   checks a rules file; prints the full rules (defaults filled in)
+//   talky rules validate FILE.json   checks a rules file; prints the full rules (defaults filled
+//   in)
 //                                    or every bad field, and exits 2 on bad input.
 //   talky rules explain --phone NUMBER --at INSTANT [--rules FILE.json] [--last-called INSTANT]
 //                       [--calls-24h N] [--region CC] [--time-zone ZONE] [--attempt N] [--dnc]

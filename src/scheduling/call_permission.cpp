@@ -69,8 +69,8 @@ std::vector<Constraint> BuildConstraints(const Inputs& in, Instant now,
   }
 
   std::vector<Constraint> constraints;
-  auto per_zone = [&](std::string_view reason, const std::vector<std::pair<std::string,
-                                                                           const date::time_zone*>>& zones,
+  auto per_zone = [&](std::string_view reason,
+                      const std::vector<std::pair<std::string, const date::time_zone*>>& zones,
                       const std::function<IntervalSet(const date::time_zone&)>& make,
                       const std::string& what) {
     std::vector<IntervalSet> sets;
@@ -84,11 +84,12 @@ std::vector<Constraint> BuildConstraints(const Inputs& in, Instant now,
   };
 
   if (!in.policy.holidays.empty()) {
-    per_zone(kReasonHoliday, all_zones,
-             [&](const date::time_zone& zone) {
-               return NonHolidayInstants(zone, in.policy.holidays, now, to);
-             },
-             "no calls on the tenant's holidays, in the tenant's zone or the lead's");
+    per_zone(
+        kReasonHoliday, all_zones,
+        [&](const date::time_zone& zone) {
+          return NonHolidayInstants(zone, in.policy.holidays, now, to);
+        },
+        "no calls on the tenant's holidays, in the tenant's zone or the lead's");
   }
 
   // The tenant's window with its days; whether "not now" is about the day or the hour is told
@@ -111,20 +112,21 @@ std::vector<Constraint> BuildConstraints(const Inputs& in, Instant now,
                    WindowText(window), days_text, JoinZones(failing_zones))});
 
   if (in.law) {
-    per_zone(kReasonOutsideLegalHours, in.lead_zones,
-             [&](const date::time_zone& zone) {
-               return DailyWindowInstants(zone, in.law->hours, kEveryDay, now, to);
-             },
-             fmt::format("legal calling hours {} in the called party's local time ({})",
-                         WindowText(in.law->hours), in.law->citation));
+    per_zone(
+        kReasonOutsideLegalHours, in.lead_zones,
+        [&](const date::time_zone& zone) {
+          return DailyWindowInstants(zone, in.law->hours, kEveryDay, now, to);
+        },
+        fmt::format("legal calling hours {} in the called party's local time ({})",
+                    WindowText(in.law->hours), in.law->citation));
   }
 
   if (in.last_called) {
     const Instant ready = *in.last_called + std::chrono::hours(rules.min_hours_between_calls);
-    constraints.push_back({kReasonCooldown, IntervalSet::From(ready),
-                           fmt::format("at least {} h between calls to a lead; last called {}",
-                                       rules.min_hours_between_calls,
-                                       FormatIso8601(*in.last_called))});
+    constraints.push_back(
+        {kReasonCooldown, IntervalSet::From(ready),
+         fmt::format("at least {} h between calls to a lead; last called {}",
+                     rules.min_hours_between_calls, FormatIso8601(*in.last_called))});
   }
 
   if (in.law && in.law->max_calls_per_24h > 0) {
@@ -149,9 +151,12 @@ std::vector<Constraint> BuildConstraints(const Inputs& in, Instant now,
 
 std::string_view ToString(CallVerdict verdict) {
   switch (verdict) {
-    case CallVerdict::kAllowed: return "allowed";
-    case CallVerdict::kNotNow: return "not_now";
-    case CallVerdict::kNever: return "never";
+    case CallVerdict::kAllowed:
+      return "allowed";
+    case CallVerdict::kNotNow:
+      return "not_now";
+    case CallVerdict::kNever:
+      return "never";
   }
   return "unknown";
 }
@@ -162,8 +167,8 @@ Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
   const CallingRules& rules = policy.rules;
   std::vector<FieldError> errors = ValidateCallingRules(rules);
   if (!IsKnownRegion(policy.default_region)) {
-    errors.push_back({"default_region", "'" + policy.default_region +
-                                            "' is not a region code such as US or GB"});
+    errors.push_back({"default_region",
+                      "'" + policy.default_region + "' is not a region code such as US or GB"});
   }
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid calling policy", std::move(errors)));
@@ -172,8 +177,7 @@ Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
 
   const std::string& phone = job.phone_number.empty() ? lead.phone_number : job.phone_number;
   if (history.on_dnc_list) {
-    CallDecision decision =
-        Never(kReasonDnc, "the number is on the tenant's Do-Not-Call list");
+    CallDecision decision = Never(kReasonDnc, "the number is on the tenant's Do-Not-Call list");
     decision.phone_number = phone;
     return decision;
   }
@@ -185,17 +189,18 @@ Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
 
   Expected<LeadLocation> location = LocateLead(phone, policy.default_region, lead.time_zone);
   if (!location) {
-    const bool about_zone = std::any_of(location.error().fields.begin(),
-                                        location.error().fields.end(),
-                                        [](const FieldError& f) { return f.field == "time_zone"; });
+    const bool about_zone =
+        std::any_of(location.error().fields.begin(), location.error().fields.end(),
+                    [](const FieldError& f) { return f.field == "time_zone"; });
     CallDecision decision = Never(about_zone ? kReasonInvalidTimeZone : kReasonInvalidPhoneNumber,
                                   location.error().message);
     decision.phone_number = phone;
     return decision;
   }
 
-  Inputs inputs{tenant_zone, {}, policy, ApplicableCallingLaw(*location), lead.last_called_at,
-                history.recent_calls};
+  Inputs inputs{
+      tenant_zone,         {}, policy, ApplicableCallingLaw(*location), lead.last_called_at,
+      history.recent_calls};
   for (const std::string& name : location->zones) {
     inputs.lead_zones.emplace_back(name, date::locate_zone(name));
   }

@@ -60,9 +60,9 @@ std::string_view ToString(CallVerdict verdict);
 
 struct CallDecision {
   CallVerdict verdict = CallVerdict::kNever;
-  std::string reason;                // the first failing rule; "allowed" when allowed
-  std::vector<std::string> reasons;  // every rule failing now (NotNow), in check order
-  std::string message;               // for people: which rule, which zone, which law
+  std::string reason;                      // the first failing rule; "allowed" when allowed
+  std::vector<std::string> reasons;        // every rule failing now (NotNow), in check order
+  std::string message;                     // for people: which rule, which zone, which law
   std::optional<Instant> next_allowed_at;  // NotNow: the first instant all rules allow
   std::vector<std::string> zones;          // the lead's zones that were checked
   std::string zone_source;                 // lead_time_zone, area_code or country
@@ -72,8 +72,9 @@ struct CallDecision {
   bool allowed() const { return verdict == CallVerdict::kAllowed; }
 };
 
-// Errors only for a tenant policy that fails validation (its rules, or an unknown default_region) (the tenant must fix it; the job is not
-// at fault). A bad lead number or time zone is a decision: Never with its reason.
+// Errors only for a tenant policy that fails validation (its rules, or an unknown default_region)
+// (the tenant must fix it; the job is not at fault). A bad lead number or time zone is a decision:
+// Never with its reason.
 Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
                                const TenantCallingPolicy& policy, const CallHistory& history,
                                Instant now);

@@ -14,11 +14,11 @@
 namespace talky {
 
 struct CallingLaw {
-  std::string jurisdiction;  // "US" (federal) or a state, "FL"
-  DailyWindow hours;         // allowed local hours, every day
+  std::string jurisdiction;   // "US" (federal) or a state, "FL"
+  DailyWindow hours;          // allowed local hours, every day
   int max_calls_per_24h = 0;  // to one number for one campaign; 0 = no cap
-  std::string citation;      // of the hours: the state's law and the federal floor
-  std::string cap_citation;  // of the cap: the state's law
+  std::string citation;       // of the hours: the state's law and the federal floor
+  std::string cap_citation;   // of the cap: the state's law
 };
 
 // The rules binding a call to `lead`: the stricter of the federal floor and the state's law for

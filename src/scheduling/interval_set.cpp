@@ -17,9 +17,7 @@ IntervalSet::IntervalSet(std::vector<TimeInterval> intervals) {
   }
 }
 
-IntervalSet IntervalSet::From(Instant begin) {
-  return IntervalSet({{begin, Instant::max()}});
-}
+IntervalSet IntervalSet::From(Instant begin) { return IntervalSet({{begin, Instant::max()}}); }
 
 bool IntervalSet::Contains(Instant instant) const {
   auto it = std::upper_bound(intervals_.begin(), intervals_.end(), instant,

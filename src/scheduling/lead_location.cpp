@@ -70,9 +70,12 @@ bool IsKnownZone(const std::string& name) {
 
 std::string_view ToString(ZoneSource source) {
   switch (source) {
-    case ZoneSource::kLeadTimeZone: return "lead_time_zone";
-    case ZoneSource::kAreaCode: return "area_code";
-    case ZoneSource::kCountry: return "country";
+    case ZoneSource::kLeadTimeZone:
+      return "lead_time_zone";
+    case ZoneSource::kAreaCode:
+      return "area_code";
+    case ZoneSource::kCountry:
+      return "country";
   }
   return "unknown";
 }
@@ -84,8 +87,9 @@ const std::vector<NanpAreaCode>& AllNanpAreaCodes() {
 
 const NanpAreaCode* FindNanpAreaCode(int area_code) {
   const std::vector<NanpAreaCode>& table = AllNanpAreaCodes();
-  auto it = std::lower_bound(table.begin(), table.end(), area_code,
-                             [](const NanpAreaCode& row, int code) { return row.area_code < code; });
+  auto it =
+      std::lower_bound(table.begin(), table.end(), area_code,
+                       [](const NanpAreaCode& row, int code) { return row.area_code < code; });
   return it != table.end() && it->area_code == area_code ? &*it : nullptr;
 }
 
@@ -132,10 +136,10 @@ Expected<LeadLocation> LocateLead(std::string_view phone_number, std::string_vie
     location.zone_source = ZoneSource::kCountry;
   }
   if (location.zones.empty()) {
-    return std::unexpected(Error::InvalidArgument(
-        "no time zone is known for " + number->e164 + " (region '" + number->region +
-            "'); give the lead an explicit time_zone",
-        {{"time_zone", "required for this number"}}));
+    return std::unexpected(Error::InvalidArgument("no time zone is known for " + number->e164 +
+                                                      " (region '" + number->region +
+                                                      "'); give the lead an explicit time_zone",
+                                                  {{"time_zone", "required for this number"}}));
   }
   return location;
 }

@@ -22,7 +22,7 @@ struct LeadLocation {
   PhoneNumber number;
   std::vector<std::string> zones;  // IANA names; a call must be allowed in every one
   ZoneSource zone_source = ZoneSource::kAreaCode;
-  std::string subdivision;     // "FL", "ON"; empty when unknown or outside the US and Canada
+  std::string subdivision;      // "FL", "ON"; empty when unknown or outside the US and Canada
   bool us_law_applies = false;  // the US and its territories (the TCPA floor)
 };
 

@@ -25,8 +25,8 @@ std::pair<date::local_days, date::local_days> LocalDaysAround(const date::time_z
 // Within one offset period local time is UTC plus a constant, so the preimage of a local
 // interval is that interval shifted back, clipped to the period. The union over all periods is
 // exact across transitions, including skipped and repeated hours.
-IntervalSet ToUtc(const date::time_zone& zone, const std::vector<LocalInterval>& local, Instant from,
-                  Instant to) {
+IntervalSet ToUtc(const date::time_zone& zone, const std::vector<LocalInterval>& local,
+                  Instant from, Instant to) {
   std::vector<TimeInterval> result;
   const date::sys_seconds stop = date::ceil<std::chrono::seconds>(to);
   date::sys_seconds cursor = date::floor<std::chrono::seconds>(from);
@@ -60,7 +60,8 @@ IntervalSet DailyWindowInstants(const date::time_zone& zone, DailyWindow window,
   for (date::local_days day = first; day <= last; day += days(1)) {
     if (!allowed_days.contains(MondayBasedWeekday(day))) continue;
     const LocalInstant begin = day + window.start;
-    const LocalInstant end = window.end > window.start ? day + window.end : day + days(1) + window.end;
+    const LocalInstant end =
+        window.end > window.start ? day + window.end : day + days(1) + window.end;
     local.push_back({begin, end});
   }
   return ToUtc(zone, local, from, to);

@@ -52,9 +52,9 @@ TEST(RulesExplain, NotNowSaysWhyAndWhen) {
 TEST(RulesExplain, RulesFileCooldownAndFloridaCap) {
   const auto path = std::filesystem::temp_directory_path() / "talky_explain_rules.json";
   std::ofstream(path) << R"({"min_hours_between_calls": 1, "time_window_end": "21:00"})";
-  CliResult result = RunTalky({"--phone", "+13055550123", "--at", "2026-11-16T17:00:00Z",
-                               "--rules", path.string(), "--last-called",
-                               "2026-11-16T15:30:00Z", "--calls-24h", "3"});
+  CliResult result =
+      RunTalky({"--phone", "+13055550123", "--at", "2026-11-16T17:00:00Z", "--rules", path.string(),
+                "--last-called", "2026-11-16T15:30:00Z", "--calls-24h", "3"});
   ASSERT_EQ(result.code, kExitOk) << result.err;
   const nlohmann::json json = Json(result);
   EXPECT_EQ(json["reason"], "state_daily_cap");
@@ -64,17 +64,17 @@ TEST(RulesExplain, RulesFileCooldownAndFloridaCap) {
 }
 
 TEST(RulesExplain, DncHolidayZoneAndAttemptFlags) {
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--dnc"}))
-                ["reason"],
+  EXPECT_EQ(Json(RunTalky(
+                {"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--dnc"}))["reason"],
             "dnc");
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z",
-                           "--attempt", "4"}))["reason"],
+  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--attempt",
+                           "4"}))["reason"],
             "max_attempts_reached");
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-26T15:00:00Z",
-                           "--holiday", "2026-11-26"}))["next_allowed_at"],
+  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-26T15:00:00Z", "--holiday",
+                           "2026-11-26"}))["next_allowed_at"],
             "2026-11-27T14:00:00Z");
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z",
-                           "--time-zone", "America/Los_Angeles"}))["next_allowed_at"],
+  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--time-zone",
+                           "America/Los_Angeles"}))["next_allowed_at"],
             "2026-11-16T17:00:00Z");
   EXPECT_EQ(Json(RunTalky({"--phone", "020 7946 0000", "--region", "GB", "--at",
                            "2026-11-16T14:00:00Z"}))["zones"],
@@ -99,8 +99,7 @@ TEST(RulesExplain, BadInputIsAUsageError) {
                 "cannot read '/nonexistent.json'"},
            Case{{"--phone", "+12125550123", "--at", ok_at, "--last-called", "x"},
                 "--last-called 'x'"},
-           Case{{"--phone", "+12125550123", "--at", ok_at, "--last-called",
-                 "2026-11-17T00:00:00Z"},
+           Case{{"--phone", "+12125550123", "--at", ok_at, "--last-called", "2026-11-17T00:00:00Z"},
                 "--last-called is after --at"},
            Case{{"--phone", "+12125550123", "--at", ok_at, "--calls-24h", "2"},
                 "--calls-24h needs --last-called"},
@@ -109,7 +108,8 @@ TEST(RulesExplain, BadInputIsAUsageError) {
                 "--holiday '26/11/2026'"},
            Case{{"--phone", "+12125550123", "--at", ok_at, "--time-zone", "Mars/Base"},
                 "'Mars/Base' is not a time zone"},
-           Case{{"--phone", "+12125550123", "--at", ok_at, "--region", "ZZZ"}, "default_region: 'ZZZ'"},
+           Case{{"--phone", "+12125550123", "--at", ok_at, "--region", "ZZZ"},
+                "default_region: 'ZZZ'"},
        }) {
     CliResult result = RunTalky(c.args);
     EXPECT_EQ(result.code, kExitUsage) << c.says << " / " << result.out;

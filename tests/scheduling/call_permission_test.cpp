@@ -26,7 +26,7 @@ struct Case {
   int attempt = 1;
   CallVerdict verdict = CallVerdict::kAllowed;
   const char* reason = "allowed";
-  const char* next = nullptr;  // expected next_allowed_at for NotNow
+  const char* next = nullptr;           // expected next_allowed_at for NotNow
   std::vector<std::string> zones = {};  // checked when given
 };
 
@@ -72,17 +72,18 @@ const std::string kOvernightLondon = Rules(
 const std::string kOvernightLondonMondays = Rules(
     R"("time_window_start": "22:00", "time_window_end": "02:00", "timezone": "Europe/London",
         "allowed_days": [0])");
-const std::string kOvernightNy = Rules(R"("time_window_start": "22:00", "time_window_end": "02:00")");
+const std::string kOvernightNy =
+    Rules(R"("time_window_start": "22:00", "time_window_end": "02:00")");
 const std::string kEveningNy =
     Rules(R"("time_window_start": "18:00", "time_window_end": "02:00", )" + std::string(kEveryDay));
 const std::string kAllDayChicago = Rules(
     R"("time_window_start": "00:00", "time_window_end": "23:59", "timezone": "America/Chicago", )" +
     std::string(kEveryDay));
-const std::string kAllDayLa = Rules(
-    R"("time_window_start": "00:00", "time_window_end": "23:59", "timezone": "America/Los_Angeles", )" +
-    std::string(kEveryDay));
-const std::string kTokyoWeekdays = Rules(
-    R"("time_window_start": "00:00", "time_window_end": "23:59", "timezone": "Asia/Tokyo")");
+const std::string kAllDayLa = Rules(R"("time_window_start": "00:00", "time_window_end": "23:59", )"
+                                    R"("timezone": "America/Los_Angeles", )" +
+                                    std::string(kEveryDay));
+const std::string kTokyoWeekdays =
+    Rules(R"("time_window_start": "00:00", "time_window_end": "23:59", "timezone": "Asia/Tokyo")");
 const std::string kTokyoEveryDay = Rules(
     R"("time_window_start": "00:00", "time_window_end": "23:59", "timezone": "Asia/Tokyo", )" +
     std::string(kEveryDay));
@@ -91,6 +92,8 @@ const std::string kOneHourCooldown = Rules(R"("min_hours_between_calls": 1)");
 const std::string kSydneyEveryDay =
     Rules(R"("timezone": "Australia/Sydney", )" + std::string(kEveryDay));
 
+// One case per row reads better than one field per line.
+// clang-format off
 const std::vector<Case> kCases = {
     // The tenant's window, half-open, in the tenant's zone and the lead's.
     {.name = "new_york_opens_at_09_00", .phone = kNewYork, .now = "2026-11-16T14:00:00Z"},
@@ -300,6 +303,7 @@ const std::vector<Case> kCases = {
      .now = "2026-11-16T00:30:00Z", .rules = kSydneyEveryDay.c_str(), .verdict = kNotNow,
      .reason = "outside_calling_window", .next = "2026-11-16T01:00:00Z"},
 };
+// clang-format on
 
 Instant At(const char* text) {
   Expected<Instant> instant = ParseIso8601(text);
@@ -385,8 +389,8 @@ TEST(CallPermission, NotNowListsEveryFailingRule) {
   // 20:30 EST: after the tenant's 19:00, after Florida's 20:00, 30 min after the last call.
   Expected<CallDecision> decision = CanCall(job, lead, policy, {}, At("2026-11-17T01:30:00Z"));
   ASSERT_TRUE(decision);
-  EXPECT_EQ(decision->reasons,
-            (std::vector<std::string>{"outside_calling_window", "outside_legal_hours", "cooldown"}));
+  EXPECT_EQ(decision->reasons, (std::vector<std::string>{"outside_calling_window",
+                                                         "outside_legal_hours", "cooldown"}));
   EXPECT_NE(decision->message.find("Fla. Stat. 501.616"), std::string::npos) << decision->message;
   EXPECT_EQ(decision->subdivision, "FL");
 }
@@ -403,8 +407,8 @@ TEST(CallPermission, InvalidTenantRulesAreAnErrorNotADecision) {
 
 TEST(CallPermission, UnknownDefaultRegionIsAnError) {
   TenantCallingPolicy policy{.default_region = "XX"};
-  Expected<CallDecision> decision =
-      CanCall(DialerJob{.phone_number = "2125550123"}, Lead{}, policy, {}, At("2026-11-16T14:00:00Z"));
+  Expected<CallDecision> decision = CanCall(DialerJob{.phone_number = "2125550123"}, Lead{}, policy,
+                                            {}, At("2026-11-16T14:00:00Z"));
   ASSERT_FALSE(decision);
   EXPECT_EQ(decision.error().fields.front().field, "default_region");
 }
@@ -425,10 +429,13 @@ TEST(CallPermission, DncWinsOverEverythingElse) {
 // NotNow's instant is allowed while the second before it is not.
 TEST(CallPermission, RandomRulesAndNumbersKeepTheNextInstantExact) {
   std::mt19937 rng(20261121);
-  auto pick = [&rng](int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng); };
+  auto pick = [&rng](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(rng);
+  };
   const std::vector<NanpAreaCode>& areas = AllNanpAreaCodes();
-  const char* zones[] = {"America/New_York", "America/Chicago", "America/Phoenix",
-                         "Pacific/Honolulu", "Europe/London", "Asia/Tokyo", "Australia/Lord_Howe"};
+  const char* zones[] = {"America/New_York",   "America/Chicago", "America/Phoenix",
+                         "Pacific/Honolulu",   "Europe/London",   "Asia/Tokyo",
+                         "Australia/Lord_Howe"};
   const Instant start = At("2026-01-01T00:00:00Z");
   int not_now = 0;
   for (int i = 0; i < 300; ++i) {
@@ -443,7 +450,8 @@ TEST(CallPermission, RandomRulesAndNumbersKeepTheNextInstantExact) {
     }
     if (policy.rules.allowed_days.empty()) policy.rules.allowed_days.insert(pick(0, 6));
     policy.rules.min_hours_between_calls = pick(1, 24);
-    const std::string phone = "+1" + std::to_string(areas[pick(0, int(areas.size()) - 1)].area_code) +
+    const std::string phone = "+1" +
+                              std::to_string(areas[pick(0, int(areas.size()) - 1)].area_code) +
                               "555" + std::to_string(pick(1000, 9999));
     Lead lead{.phone_number = phone};
     const Instant now = start + std::chrono::minutes(pick(0, 365 * 24 * 60));
@@ -475,8 +483,8 @@ TEST(CallPermission, GarbageNumbersAreNeverACrash) {
     for (int n = std::uniform_int_distribution<int>(0, 24)(rng); n > 0; --n) {
       phone += alphabet[std::uniform_int_distribution<size_t>(0, alphabet.size() - 1)(rng)];
     }
-    Expected<CallDecision> decision = CanCall(DialerJob{.phone_number = phone}, Lead{}, {}, {},
-                                              At("2026-11-16T14:00:00Z"));
+    Expected<CallDecision> decision =
+        CanCall(DialerJob{.phone_number = phone}, Lead{}, {}, {}, At("2026-11-16T14:00:00Z"));
     ASSERT_TRUE(decision);
     EXPECT_TRUE(decision->verdict != CallVerdict::kNever ||
                 decision->reason == kReasonInvalidPhoneNumber)

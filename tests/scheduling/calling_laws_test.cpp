@@ -15,14 +15,14 @@ struct LawCase {
 };
 
 const LawCase kLawCases[] = {
-    {"+12125550123", true, 8, 21, 0, "47 CFR 64.1200"},     // New York: the federal floor
+    {"+12125550123", true, 8, 21, 0, "47 CFR 64.1200"},      // New York: the federal floor
     {"+13055550123", true, 8, 20, 3, "Fla. Stat. 501.616"},  // Florida
     {"+18505550123", true, 8, 20, 3, "Fla. Stat. 501.616"},  // Florida, two zones
     {"+14055550123", true, 8, 20, 3, "Okla. Stat."},         // Oklahoma
     {"+14105550123", true, 8, 20, 3, "Md. Code"},            // Maryland
     {"+12065550123", true, 8, 20, 0, "RCW 80.36.390"},       // Washington
-    {"+17875550123", true, 8, 21, 0, "47 CFR 64.1200"},     // Puerto Rico
-    {"+18002345678", true, 8, 21, 0, "47 CFR 64.1200"},     // toll free, US
+    {"+17875550123", true, 8, 21, 0, "47 CFR 64.1200"},      // Puerto Rico
+    {"+18002345678", true, 8, 21, 0, "47 CFR 64.1200"},      // toll free, US
     {"+14165550123", false, 0, 0, 0, ""},                    // Canada
     {"+442079460000", false, 0, 0, 0, ""},                   // United Kingdom
 };
