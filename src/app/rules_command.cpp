@@ -1,7 +1,5 @@
 #include "app/rules_command.h"
 
-#include <date/date.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -9,6 +7,7 @@
 #include "app/cli.h"
 #include "domain/calling_rules.h"
 #include "scheduling/call_permission.h"
+#include "scheduling/local_time_sets.h"
 
 namespace talky {
 namespace {
@@ -26,14 +25,12 @@ Expected<CallingRules> ReadRulesFile(const std::string& path) {
 }
 
 Expected<date::local_days> ParseDate(const std::string& text) {
-  std::istringstream in(text);
-  date::year_month_day day{};
-  in >> date::parse("%F", day);
-  if (in.fail() || in.peek() != std::char_traits<char>::eof() || !day.ok()) {
+  std::optional<date::local_days> day = ParseLocalDate(text);
+  if (!day) {
     return std::unexpected(
         Error::InvalidArgument("--holiday '" + text + "' is not a date as YYYY-MM-DD"));
   }
-  return date::local_days(day);
+  return *day;
 }
 
 Expected<Instant> ParseFlagInstant(const char* flag, const std::string& text) {

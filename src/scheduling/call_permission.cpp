@@ -50,7 +50,7 @@ struct Inputs {
   const date::time_zone* tenant_zone;
   std::vector<std::pair<std::string, const date::time_zone*>> lead_zones;
   const TenantCallingPolicy& policy;
-  const std::optional<CallingLaw>& law;
+  std::optional<CallingLaw> law;
   std::optional<Instant> last_called;
   std::vector<Instant> recent_calls;  // newest first
 };

@@ -49,6 +49,24 @@ IntervalSet ToUtc(const date::time_zone& zone, const std::vector<LocalInterval>&
 
 }  // namespace
 
+std::optional<date::local_days> ParseLocalDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int value[3] = {0, 0, 0};
+  const int starts[3] = {0, 5, 8};
+  const int lengths[3] = {4, 2, 2};
+  for (int part = 0; part < 3; ++part) {
+    for (int i = starts[part]; i < starts[part] + lengths[part]; ++i) {
+      const char c = text[static_cast<size_t>(i)];
+      if (c < '0' || c > '9') return std::nullopt;
+      value[part] = value[part] * 10 + (c - '0');
+    }
+  }
+  const date::year_month_day day{date::year(value[0]), date::month(static_cast<unsigned>(value[1])),
+                                 date::day(static_cast<unsigned>(value[2]))};
+  if (!day.ok()) return std::nullopt;
+  return date::local_days(day);
+}
+
 int MondayBasedWeekday(date::local_days day) {
   return static_cast<int>(date::weekday(day).iso_encoding()) - 1;
 }

@@ -9,7 +9,9 @@
 #include <date/tz.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "scheduling/interval_set.h"
 
@@ -31,6 +33,10 @@ IntervalSet DailyWindowInstants(const date::time_zone& zone, DailyWindow window,
 IntervalSet NonHolidayInstants(const date::time_zone& zone,
                                const std::set<date::local_days>& holidays, Instant from,
                                Instant to);
+
+// "YYYY-MM-DD" to a local date; nullopt unless the text is exactly that and the date exists.
+// (date::parse is avoided: g++ 12 -O2 reports false -Wmaybe-uninitialized inside it.)
+std::optional<date::local_days> ParseLocalDate(std::string_view text);
 
 // 0 = Monday ... 6 = Sunday, the numbering of CallingRules::allowed_days.
 int MondayBasedWeekday(date::local_days day);

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <random>
-#include <sstream>
 
 #include "scheduling/lead_location.h"
+#include "scheduling/local_time_sets.h"
 
 namespace talky {
 namespace {
@@ -312,11 +312,9 @@ Instant At(const char* text) {
 }
 
 date::local_days Day(const char* text) {
-  std::istringstream in(text);
-  date::local_days day;
-  in >> date::parse("%F", day);
-  EXPECT_FALSE(in.fail()) << text;
-  return day;
+  std::optional<date::local_days> day = ParseLocalDate(text);
+  EXPECT_TRUE(day) << text;
+  return day.value_or(date::local_days{});
 }
 
 class CallPermissionTable : public testing::TestWithParam<Case> {};

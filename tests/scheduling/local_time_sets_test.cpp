@@ -140,6 +140,15 @@ TEST(LocalTimeSets, HolidaysAreLocalDates) {
                             {"2026-11-27T08:00:00Z", "2026-11-28T00:00:00Z"}}));
 }
 
+TEST(LocalTimeSets, ParseLocalDate) {
+  EXPECT_EQ(ParseLocalDate("2026-11-26"), date::local_days(date::year(2026) / 11 / 26));
+  EXPECT_EQ(ParseLocalDate("2028-02-29"), date::local_days(date::year(2028) / 2 / 29));
+  for (const char* bad : {"", "2026-11-2", "2026-11-260", "2026/11/26", "26-11-2026", "2026-13-01",
+                          "2026-02-29", "2026-11-00", "2026-1a-01", " 2026-11-26"}) {
+    EXPECT_EQ(ParseLocalDate(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(LocalTimeSets, MondayBasedWeekday) {
   EXPECT_EQ(MondayBasedWeekday(date::local_days(date::year(2026) / 11 / 16)), 0);
   EXPECT_EQ(MondayBasedWeekday(date::local_days(date::year(2026) / 11 / 22)), 6);
