@@ -14,7 +14,6 @@ namespace talky {
 namespace {
 
 const std::set<int> kEveryDay{0, 1, 2, 3, 4, 5, 6};
-constexpr DailyWindow kWholeDay{std::chrono::minutes(0), std::chrono::minutes(0)};
 
 // One rule over the horizon: where it allows a call, and why not at `now` when it does not.
 struct Constraint {
