@@ -1,0 +1,200 @@
+#include "app/queue_bench.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "domain/clock.h"
+#include "queue/local/local_job_queue.h"
+#include "queue/redis/redis_job_queue.h"
+
+namespace talky {
+namespace {
+
+using namespace std::chrono_literals;
+using Steady = std::chrono::steady_clock;
+
+constexpr int kUnlimited = 1'000'000;
+
+double Seconds(Steady::duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+DialerJob BenchJob(int index, int tenants, Instant now) {
+  DialerJob job;
+  job.job_id = JobId{"j" + std::to_string(index)};
+  job.tenant_id = TenantId{"tenant-" + std::to_string(index % tenants)};
+  job.campaign_id = CampaignId{"campaign-" + std::to_string(index % tenants)};
+  job.lead_id = LeadId{"lead-" + std::to_string(index)};
+  job.phone_number = "+14155550100";
+  job.priority = 1 + index % 10;
+  job.created_at = now;
+  job.scheduled_at = now;
+  return job;
+}
+
+int IndexOf(const JobId& id) { return std::stoi(id.value.substr(1)); }
+
+// Enqueues jobs [first, first + count) in batches; returns the elapsed time.
+Expected<Steady::duration> EnqueueAll(JobQueue& queue, const QueueBenchOptions& options, int first,
+                                      int count, const Clock& clock) {
+  const auto started = Steady::now();
+  std::vector<DialerJob> batch;
+  for (int i = first; i < first + count;) {
+    batch.clear();
+    for (int end = std::min(first + count, i + options.batch); i < end; ++i) {
+      batch.push_back(BenchJob(i, options.tenants, clock.Now()));
+    }
+    Expected<std::size_t> added = queue.Enqueue(batch);
+    if (!added) return std::unexpected(added.error());
+  }
+  return Steady::now() - started;
+}
+
+double Percentile(std::vector<double> values, double fraction) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto at = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
+  return values[at];
+}
+
+}  // namespace
+
+nlohmann::json QueueBenchResult::ToJson(const QueueBenchOptions& options) const {
+  return {{"backend", backend},
+          {"jobs", options.jobs},
+          {"workers", options.workers},
+          {"tenants", options.tenants},
+          {"batch", options.batch},
+          {"retries", options.retries},
+          {"enqueue_jobs_per_s", std::round(enqueue_jobs_per_s)},
+          {"take_finish_jobs_per_s", std::round(take_finish_jobs_per_s)},
+          {"retry_lateness_p50_ms", std::round(retry_lateness_p50_ms * 100) / 100},
+          {"retry_lateness_p99_ms", std::round(retry_lateness_p99_ms * 100) / 100},
+          {"exactly_once", exactly_once}};
+}
+
+Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
+  SystemClock clock;
+  QueueBenchResult result;
+  std::unique_ptr<JobQueue> queue;
+  if (options.redis_url) {
+    std::string prefix = options.key_prefix;
+    if (prefix.empty()) prefix = fmt::format("{{bench-{:x}}}:", std::random_device{}());
+    Expected<std::unique_ptr<RedisJobQueue>> redis =
+        RedisJobQueue::Connect(clock, {.url = *options.redis_url, .key_prefix = prefix});
+    if (!redis) return std::unexpected(redis.error());
+    queue = std::move(*redis);
+    result.backend = "redis";
+  } else {
+    queue = std::make_unique<LocalJobQueue>(clock, LocalQueueOptions{.seed = options.seed});
+    result.backend = "embedded";
+  }
+  for (int t = 0; t < options.tenants; ++t) {
+    const std::string suffix = std::to_string(t);
+    if (auto set = queue->SetTenantLimits(TenantId{"tenant-" + suffix},
+                                          {.max_concurrent_calls = kUnlimited});
+        !set) {
+      return std::unexpected(set.error());
+    }
+    if (auto set = queue->SetCampaignLimit(CampaignId{"campaign-" + suffix}, kUnlimited); !set) {
+      return std::unexpected(set.error());
+    }
+  }
+
+  // Phase 1: enqueue in batches.
+  Expected<Steady::duration> enqueue_time = EnqueueAll(*queue, options, 0, options.jobs, clock);
+  if (!enqueue_time) return std::unexpected(enqueue_time.error());
+  result.enqueue_jobs_per_s = options.jobs / Seconds(*enqueue_time);
+
+  // Phase 2: W workers take and finish everything.
+  const int total = options.jobs + options.retries;
+  std::vector<std::atomic<int>> finished(static_cast<std::size_t>(total));
+  std::atomic<int> done{0};
+  std::mutex error_mutex;
+  std::optional<Error> first_error;
+  auto fail = [&](const Error& error) {
+    std::lock_guard lock(error_mutex);
+    if (!first_error) first_error = error;
+    done = total;  // stop every worker
+  };
+  auto run_workers = [&](int until, auto&& handle) {
+    std::vector<std::thread> workers;
+    for (int w = 0; w < options.workers; ++w) {
+      workers.emplace_back([&, w] {
+        std::mt19937_64 rng(options.seed * 1000 + static_cast<std::uint64_t>(w));
+        while (done.load() < until) {
+          Expected<std::optional<TakenJob>> taken = queue->Take(kDefaultLease);
+          if (!taken) return fail(taken.error());
+          if (taken->has_value()) {
+            if (Expected<void> handled = handle(**taken, rng); !handled) {
+              return fail(handled.error());
+            }
+            continue;
+          }
+          if (Expected<void> waited = queue->WaitForWork(200ms); !waited) {
+            return fail(waited.error());
+          }
+          if (Expected<std::size_t> promoted = queue->PromoteDue(); !promoted) {
+            return fail(promoted.error());
+          }
+        }
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+  };
+  auto finish = [&](const TakenJob& taken) -> Expected<void> {
+    if (Expected<void> ended = queue->Finish(taken.lease, FinishOutcome::kCompleted); !ended) {
+      return ended;
+    }
+    ++finished[static_cast<std::size_t>(IndexOf(taken.job.job_id))];
+    ++done;
+    return {};
+  };
+  const auto work_started = Steady::now();
+  run_workers(options.jobs, [&](const TakenJob& taken, std::mt19937_64&) { return finish(taken); });
+  if (first_error) return std::unexpected(*first_error);
+  result.take_finish_jobs_per_s = options.jobs / Seconds(Steady::now() - work_started);
+
+  // Phase 3: each retry job is taken, scheduled 0.1-1.5 s ahead, then taken again when due.
+  if (options.retries > 0) {
+    if (auto queued = EnqueueAll(*queue, options, options.jobs, options.retries, clock); !queued) {
+      return std::unexpected(queued.error());
+    }
+    std::mutex lateness_mutex;
+    std::vector<double> lateness_ms;
+    run_workers(total, [&](const TakenJob& taken, std::mt19937_64& rng) -> Expected<void> {
+      if (taken.job.attempt_number == 1) {
+        DialerJob retry = taken.job;
+        retry.attempt_number = 2;
+        retry.status = JobStatus::kRetryScheduled;
+        std::uniform_int_distribution<int> delay_ms(100, 1500);
+        retry.scheduled_at = clock.Now() + std::chrono::milliseconds(delay_ms(rng));
+        return queue->ScheduleRetry(taken.lease, retry, retry.scheduled_at);
+      }
+      const double late =
+          std::chrono::duration<double, std::milli>(clock.Now() - taken.job.scheduled_at).count();
+      {
+        std::lock_guard lock(lateness_mutex);
+        lateness_ms.push_back(late);
+      }
+      return finish(taken);
+    });
+    if (first_error) return std::unexpected(*first_error);
+    result.retry_lateness_p50_ms = Percentile(lateness_ms, 0.50);
+    result.retry_lateness_p99_ms = Percentile(lateness_ms, 0.99);
+  }
+
+  result.exactly_once = std::all_of(finished.begin(), finished.end(),
+                                    [](const std::atomic<int>& count) { return count == 1; });
+  return result;
+}
+
+}  // namespace talky
