@@ -139,11 +139,9 @@ Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
             }
             continue;
           }
+          // Take promotes due retries itself; waiting ends at the next due one.
           if (Expected<void> waited = queue->WaitForWork(200ms); !waited) {
             return fail(waited.error());
-          }
-          if (Expected<std::size_t> promoted = queue->PromoteDue(); !promoted) {
-            return fail(promoted.error());
           }
         }
       });

@@ -82,8 +82,10 @@ class JobQueue {
   Expected<std::size_t> Enqueue(const DialerJob& job) { return Enqueue(std::vector{job}); }
 
   // Takes the next job whose tenant and campaign have a free slot and are not paused: the priority
-  // lane first, then the tenants in rotation; higher priority first, then oldest first. The job is
-  // processing under a new lease of `lease` from now. nullopt: nothing can be handed out now.
+  // lane first, then the tenants in rotation; higher priority first, then oldest first. Due
+  // retries and expired leases are moved back to waiting first (as PromoteDue and RecoverExpired
+  // do), so a busy worker needs no separate check. The job is processing under a new lease of
+  // `lease` from now. nullopt: nothing can be handed out now.
   virtual Expected<std::optional<TakenJob>> Take(std::chrono::milliseconds lease = kDefaultLease) = 0;
 
   // Moves the lease's expiry to now + `lease`. kConflict if the lease is no longer current.

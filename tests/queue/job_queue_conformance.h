@@ -458,6 +458,23 @@ TYPED_TEST_P(JobQueueConformance, WaitingWorkerRecoversAnExpiredLeaseOnTime) {
 
 // --- 6. Retries ---
 
+TYPED_TEST_P(JobQueueConformance, TakeMovesDueRetriesAndExpiredLeasesFirst) {
+  this->Unlimited({"t"}, {"campaign-1"});
+  this->EnqueueOk({MakeJob("retried", "t"), MakeJob("abandoned", "t"), MakeJob("fresh", "t")});
+  TakenJob retried = this->TakeOne();
+  ASSERT_TRUE(this->queue().ScheduleRetry(retried.lease, retried.job, kStart + 10s));
+  TakenJob abandoned = this->TakeOne(this->queue(), 20s);
+  this->clock_.Advance(20s);
+  // Both went back to waiting inside this take: "abandoned" at its old place, ahead of "fresh";
+  // "retried" behind "fresh" (promotion enqueues anew).
+  EXPECT_EQ(this->TakeOne().job.job_id, JobId{"abandoned"});
+  talky::QueueStats stats = this->StatsNow();
+  EXPECT_EQ(stats.total_recovered, 1);
+  EXPECT_EQ(stats.scheduled_size, 0);
+  EXPECT_EQ(this->TakeOne().job.job_id, JobId{"fresh"});
+  EXPECT_EQ(this->TakeOne().job.job_id, JobId{"retried"});
+}
+
 TYPED_TEST_P(JobQueueConformance, ScheduledJobsAreKeptByIdNotByBody) {
   this->Unlimited({"t"}, {"campaign-1"});
   this->EnqueueOk({MakeJob("one", "t"), MakeJob("two", "t")});
@@ -641,6 +658,7 @@ REGISTER_TYPED_TEST_SUITE_P(JobQueueConformance, EnqueueJob, EnqueueHighPriority
                             ExpiredLeaseComesBackAtTheFrontWithItsAttempt,
                             LateFinishByTheOldWorkerIsRefused, ExtendedLeaseIsNotRecovered,
                             WaitingWorkerRecoversAnExpiredLeaseOnTime,
+                            TakeMovesDueRetriesAndExpiredLeasesFirst,
                             ScheduledJobsAreKeptByIdNotByBody,
                             EightPromotersMoveEveryDueJobExactlyOnce,
                             WaitingWorkerWakesForTheNextDueRetry, WaitingWorkerWakesWhenJobsArrive,

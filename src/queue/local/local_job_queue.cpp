@@ -163,6 +163,9 @@ Expected<std::optional<TakenJob>> LocalJobQueue::Take(std::chrono::milliseconds 
     return std::unexpected(valid.error());
   }
   std::lock_guard lock(mutex_);
+  const Instant now = clock_.Now();
+  RecoverExpiredLocked(now);
+  PromoteDueLocked(now);
   if (std::optional<JobId> id = FirstHandOutable(priority_lane_)) {
     return HandOut(jobs_.at(*id), lease);
   }
@@ -253,9 +256,7 @@ Expected<void> LocalJobQueue::ScheduleRetry(const Lease& lease, const DialerJob&
   return {};
 }
 
-Expected<std::size_t> LocalJobQueue::PromoteDue() {
-  std::lock_guard lock(mutex_);
-  const Instant now = clock_.Now();
+std::size_t LocalJobQueue::PromoteDueLocked(Instant now) {
   std::size_t moved = 0;
   while (!scheduled_.empty() && scheduled_.begin()->first <= now) {
     Entry& entry = jobs_.at(scheduled_.begin()->second);
@@ -268,9 +269,7 @@ Expected<std::size_t> LocalJobQueue::PromoteDue() {
   return moved;
 }
 
-Expected<std::size_t> LocalJobQueue::RecoverExpired() {
-  std::lock_guard lock(mutex_);
-  const Instant now = clock_.Now();
+std::size_t LocalJobQueue::RecoverExpiredLocked(Instant now) {
   std::size_t recovered = 0;
   while (!processing_.empty() && processing_.begin()->first <= now) {
     Entry& entry = jobs_.at(processing_.begin()->second);
@@ -283,6 +282,16 @@ Expected<std::size_t> LocalJobQueue::RecoverExpired() {
   totals_.total_recovered += static_cast<std::int64_t>(recovered);
   Wake(static_cast<int>(std::min<std::size_t>(recovered, kMaxWakeTokens)));
   return recovered;
+}
+
+Expected<std::size_t> LocalJobQueue::PromoteDue() {
+  std::lock_guard lock(mutex_);
+  return PromoteDueLocked(clock_.Now());
+}
+
+Expected<std::size_t> LocalJobQueue::RecoverExpired() {
+  std::lock_guard lock(mutex_);
+  return RecoverExpiredLocked(clock_.Now());
 }
 
 Expected<void> LocalJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {

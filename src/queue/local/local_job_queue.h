@@ -85,6 +85,8 @@ class LocalJobQueue final : public JobQueue {
   Expected<Entry*> CheckLease(const Lease& lease);
   void ReleaseSlots(const DialerJob& job);
   void RotateRing();
+  std::size_t PromoteDueLocked(Instant now);
+  std::size_t RecoverExpiredLocked(Instant now);
   void Wake(int tokens);
 
   const Clock& clock_;

@@ -81,11 +81,15 @@ local function campaign_open(c)
   return open_campaigns[c]
 end
 local function first_open(qkey, check_tenant)
-  local ids = redis.call('ZRANGE', qkey, 0, DEPTH - 1, 'WITHSCORES')
-  for i = 1, #ids, 2 do
-    local m = cjson.decode(redis.call('HGET', KEYS[7], ids[i]))
-    if (not check_tenant or tenant_open(m[1])) and campaign_open(m[2]) then
-      return ids[i], ids[i + 1], m
+  -- The head is nearly always the answer: look at it alone before reading deeper.
+  for _, range in ipairs({{0, 0}, {1, DEPTH - 1}}) do
+    local ids = redis.call('ZRANGE', qkey, range[1], range[2], 'WITHSCORES')
+    if #ids == 0 then return nil end
+    for i = 1, #ids, 2 do
+      local m = cjson.decode(redis.call('HGET', KEYS[7], ids[i]))
+      if (not check_tenant or tenant_open(m[1])) and campaign_open(m[2]) then
+        return ids[i], ids[i + 1], m
+      end
     end
   end
   return nil
@@ -98,6 +102,13 @@ local function hand_out(qkey, id, score, m)
   redis.call('HINCRBY', KEYS[9], 't:' .. m[1], 1)
   redis.call('HINCRBY', KEYS[9], 'c:' .. m[2], 1)
   return {'job', id, redis.call('HGET', KEYS[6], id), string.format('%.0f', expires)}
+end
+
+-- Due retries and expired leases go back to waiting before anything is handed out; the client
+-- runs promote/recover (which need those jobs' tenant queue keys) and asks again.
+if #redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, 1) > 0 or
+   #redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1], 'LIMIT', 0, 1) > 0 then
+  return {'maintain'}
 end
 
 local id, score, m = first_open(KEYS[1], true)
@@ -125,34 +136,39 @@ return {'none'}
 
 const std::string kEnqueue = std::string(kPrelude) + R"lua(
 local n = tonumber(ARGV[5])
+local ids = {}
+for j = 0, n - 1 do ids[j + 1] = ARGV[6 + j * 5] end
+local existing = redis.call('HMGET', KEYS[6], unpack(ids))
 local first = redis.call('INCRBY', KEYS[12], n) - n
 local queue_of, next_key = {}, 14
-local lane, queued, metas = {}, {}, {}
+local bodies, metas, lane, queued, seen = {}, {}, {}, {}, {}
 local added = 0
 for j = 0, n - 1 do
   local base = 6 + j * 5
-  local id, t, meta, priority, body = ARGV[base], ARGV[base + 1], ARGV[base + 2],
-                                      tonumber(ARGV[base + 3]), ARGV[base + 4]
+  local id, t, meta, priority = ARGV[base], ARGV[base + 1], ARGV[base + 2], tonumber(ARGV[base + 3])
   if not queue_of[t] then
     local _, threshold = tenant_limits(t)
     queue_of[t] = {key = KEYS[next_key], threshold = threshold}
     next_key = next_key + 1
   end
-  if redis.call('HSETNX', KEYS[6], id, body) == 1 then
+  if not existing[j + 1] and not seen[id] then
+    seen[id] = true
     added = added + 1
+    bodies[#bodies + 1] = id
+    bodies[#bodies + 1] = ARGV[base + 4]
     metas[#metas + 1] = id
     metas[#metas + 1] = meta
-    local score = (10 - priority) * BAND + first + j + 1
     local target = lane
     if priority < queue_of[t].threshold then
       queued[t] = queued[t] or {}
       target = queued[t]
     end
-    target[#target + 1] = string.format('%.0f', score)
+    target[#target + 1] = string.format('%.0f', (10 - priority) * BAND + first + j + 1)
     target[#target + 1] = id
   end
 end
 if added == 0 then return 0 end
+redis.call('HSET', KEYS[6], unpack(bodies))
 redis.call('HSET', KEYS[7], unpack(metas))
 if #lane > 0 then redis.call('ZADD', KEYS[1], unpack(lane)) end
 for t, members in pairs(queued) do

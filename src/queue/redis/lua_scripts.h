@@ -34,7 +34,8 @@ inline constexpr std::string_view kTenantQueueKey = "tenant:{}:queue";
 inline constexpr int kCommonArgCount = 4;
 
 // ARGV: lease_ms, token, n, tenant ids (n of them; KEYS after the fixed ones are their queues).
-// Returns {"job", id, body, expires_us} | {"none"} | {"stale", ring head...}.
+// Returns {"job", id, body, expires_us} | {"none"} | {"stale", ring head...} | {"maintain"} (some
+// retry is due or some lease expired: promote and recover first, then take again).
 extern const std::string kTake;
 // ARGV: n, then per job: id, tenant, meta JSON, priority, body. KEYS: the jobs' tenant queues, in
 // the order of first appearance. Returns how many were new.

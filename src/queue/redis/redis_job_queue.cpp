@@ -52,8 +52,8 @@ constexpr std::string_view kScriptName[kScriptCount] = {
 
 // How many due jobs one promote or recover script handles; the caller loops for more.
 constexpr int kDueBatch = 256;
-// A take that meets a tenant it was not told about asks again; the ring would have to change
-// under it this many times in a row to give up.
+// A take that meets a tenant it was not told about, or due work to move first, asks again; that
+// would have to happen this many times in a row to give up.
 constexpr int kMaxStaleTakes = 16;
 // BLPOP times out on the server's clock tick (hz 10: up to 100 ms late), so the last stretch
 // before a due instant is slept on the client, where the wake-up is precise.
@@ -346,6 +346,15 @@ Expected<std::optional<TakenJob>> RedisJobQueue::Take(std::chrono::milliseconds 
     const redisReply& result = **reply;
     const std::string_view kind = ReplyText(*result.element[0]);
     if (kind == "none") return std::nullopt;
+    if (kind == "maintain") {
+      if (Expected<std::size_t> recovered = RecoverExpired(); !recovered) {
+        return std::unexpected(recovered.error());
+      }
+      if (Expected<std::size_t> promoted = PromoteDue(); !promoted) {
+        return std::unexpected(promoted.error());
+      }
+      continue;
+    }
     if (kind == "stale") {
       std::vector<std::string> fresh;
       for (std::size_t i = 1; i < result.elements; ++i) {
@@ -446,7 +455,7 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
       std::this_thread::sleep_for(remaining);
       return {};
     }
-    const auto blocking = remaining - kClientSideWait + std::chrono::milliseconds{50};
+    const auto blocking = remaining - kClientSideWait;
     const std::string seconds = fmt::format("{:.3f}", static_cast<double>(blocking.count()) / 1e6);
     if (Expected<void> set = (*connection)->SetTimeout(
             std::chrono::duration_cast<std::chrono::milliseconds>(blocking) +
