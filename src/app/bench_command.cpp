@@ -20,8 +20,13 @@ BenchCommand::BenchCommand(CLI::App& app) {
       ->check(CLI::Range(1, 100'000));
   queue_->add_option("--batch", options_.batch, "Jobs per enqueue call")
       ->check(CLI::Range(1, 100'000));
-  queue_->add_option("--retries", options_.retries,
-                     "Jobs that go through one scheduled retry (lateness figures)")
+  queue_
+      ->add_option("--take-batch", options_.take_batch,
+                   "Jobs per take call; the worker finishes them together")
+      ->check(CLI::Range(1, 1000));
+  queue_
+      ->add_option("--retries", options_.retries,
+                   "Jobs that go through one scheduled retry (lateness figures)")
       ->check(CLI::Range(0, 10'000'000));
   queue_->add_option("--seed", options_.seed, "Seed for the retry delays and lease tokens");
 }

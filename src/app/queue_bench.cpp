@@ -73,6 +73,7 @@ nlohmann::json QueueBenchResult::ToJson(const QueueBenchOptions& options) const 
           {"workers", options.workers},
           {"tenants", options.tenants},
           {"batch", options.batch},
+          {"take_batch", options.take_batch},
           {"retries", options.retries},
           {"enqueue_jobs_per_s", std::round(enqueue_jobs_per_s)},
           {"take_finish_jobs_per_s", std::round(take_finish_jobs_per_s)},
@@ -125,16 +126,18 @@ Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
     if (!first_error) first_error = error;
     done = total;  // stop every worker
   };
+  // Each worker takes up to take_batch jobs per call and hands the batch to `handle`.
   auto run_workers = [&](int until, auto&& handle) {
     std::vector<std::thread> workers;
     for (int w = 0; w < options.workers; ++w) {
       workers.emplace_back([&, w] {
         std::mt19937_64 rng(options.seed * 1000 + static_cast<std::uint64_t>(w));
         while (done.load() < until) {
-          Expected<std::optional<TakenJob>> taken = queue->Take(kDefaultLease);
+          Expected<std::vector<TakenJob>> taken =
+              queue->TakeBatch(static_cast<std::size_t>(options.take_batch), kDefaultLease);
           if (!taken) return fail(taken.error());
-          if (taken->has_value()) {
-            if (Expected<void> handled = handle(**taken, rng); !handled) {
+          if (!taken->empty()) {
+            if (Expected<void> handled = handle(*taken, rng); !handled) {
               return fail(handled.error());
             }
             continue;
@@ -148,16 +151,23 @@ Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
     }
     for (std::thread& worker : workers) worker.join();
   };
-  auto finish = [&](const TakenJob& taken) -> Expected<void> {
-    if (Expected<void> ended = queue->Finish(taken.lease, FinishOutcome::kCompleted); !ended) {
-      return ended;
+  auto finish = [&](const std::vector<TakenJob>& jobs) -> Expected<void> {
+    std::vector<Lease> leases;
+    for (const TakenJob& taken : jobs) leases.push_back(taken.lease);
+    Expected<std::vector<JobId>> refused = queue->FinishBatch(leases, FinishOutcome::kCompleted);
+    if (!refused) return std::unexpected(refused.error());
+    if (!refused->empty()) {
+      return std::unexpected(Error::Internal("finish refused for job " + refused->front().value));
     }
-    ++finished[static_cast<std::size_t>(IndexOf(taken.job.job_id))];
-    ++done;
+    for (const TakenJob& taken : jobs) {
+      ++finished[static_cast<std::size_t>(IndexOf(taken.job.job_id))];
+    }
+    done += static_cast<int>(jobs.size());
     return {};
   };
   const auto work_started = Steady::now();
-  run_workers(options.jobs, [&](const TakenJob& taken, std::mt19937_64&) { return finish(taken); });
+  run_workers(options.jobs,
+              [&](const std::vector<TakenJob>& jobs, std::mt19937_64&) { return finish(jobs); });
   if (first_error) return std::unexpected(*first_error);
   result.take_finish_jobs_per_s = options.jobs / Seconds(Steady::now() - work_started);
 
@@ -168,23 +178,34 @@ Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
     }
     std::mutex lateness_mutex;
     std::vector<double> lateness_ms;
-    run_workers(total, [&](const TakenJob& taken, std::mt19937_64& rng) -> Expected<void> {
-      if (taken.job.attempt_number == 1) {
-        DialerJob retry = taken.job;
-        retry.attempt_number = 2;
-        retry.status = JobStatus::kRetryScheduled;
-        std::uniform_int_distribution<int> delay_ms(100, 1500);
-        retry.scheduled_at = clock.Now() + std::chrono::milliseconds(delay_ms(rng));
-        return queue->ScheduleRetry(taken.lease, retry, retry.scheduled_at);
-      }
-      const double late =
-          std::chrono::duration<double, std::milli>(clock.Now() - taken.job.scheduled_at).count();
-      {
-        std::lock_guard lock(lateness_mutex);
-        lateness_ms.push_back(late);
-      }
-      return finish(taken);
-    });
+    run_workers(
+        total, [&](const std::vector<TakenJob>& jobs, std::mt19937_64& rng) -> Expected<void> {
+          std::vector<TakenJob> second_attempts;
+          for (const TakenJob& taken : jobs) {
+            if (taken.job.attempt_number == 1) {
+              DialerJob retry = taken.job;
+              retry.attempt_number = 2;
+              retry.status = JobStatus::kRetryScheduled;
+              std::uniform_int_distribution<int> delay_ms(100, 1500);
+              retry.scheduled_at = clock.Now() + std::chrono::milliseconds(delay_ms(rng));
+              if (Expected<void> scheduled =
+                      queue->ScheduleRetry(taken.lease, retry, retry.scheduled_at);
+                  !scheduled) {
+                return scheduled;
+              }
+              continue;
+            }
+            const double late =
+                std::chrono::duration<double, std::milli>(clock.Now() - taken.job.scheduled_at)
+                    .count();
+            {
+              std::lock_guard lock(lateness_mutex);
+              lateness_ms.push_back(late);
+            }
+            second_attempts.push_back(taken);
+          }
+          return second_attempts.empty() ? Expected<void>{} : finish(second_attempts);
+        });
     if (first_error) return std::unexpected(*first_error);
     result.retry_lateness_p50_ms = Percentile(lateness_ms, 0.50);
     result.retry_lateness_p99_ms = Percentile(lateness_ms, 0.99);

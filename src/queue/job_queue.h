@@ -29,6 +29,7 @@ inline constexpr int kDefaultHighPriorityThreshold = 8;
 inline constexpr int kDefaultMaxConcurrentCalls = 10;
 // Upper bound for a cap set on the queue; CallingRules validates the product's own 1-100 range.
 inline constexpr int kMaxConcurrencyCap = 1'000'000;
+inline constexpr std::size_t kMaxTakeBatch = 1000;
 
 // A worker's hold on one taken job. Only the holder of the current token may extend, finish or
 // reschedule the job, so a worker whose lease expired cannot finish a job a second time.
@@ -47,7 +48,7 @@ struct TakenJob {
 
 // Per-tenant settings the queue needs (from the tenant's CallingRules).
 struct TenantLimits {
-  int max_concurrent_calls = kDefaultMaxConcurrentCalls;       // jobs processing at once, >= 1
+  int max_concurrent_calls = kDefaultMaxConcurrentCalls;        // jobs processing at once, >= 1
   int high_priority_threshold = kDefaultHighPriorityThreshold;  // 1-10: at or above, priority lane
 
   bool operator==(const TenantLimits&) const = default;
@@ -86,7 +87,12 @@ class JobQueue {
   // retries and expired leases are moved back to waiting first (as PromoteDue and RecoverExpired
   // do), so a busy worker needs no separate check. The job is processing under a new lease of
   // `lease` from now. nullopt: nothing can be handed out now.
-  virtual Expected<std::optional<TakenJob>> Take(std::chrono::milliseconds lease = kDefaultLease) = 0;
+  Expected<std::optional<TakenJob>> Take(std::chrono::milliseconds lease = kDefaultLease);
+
+  // Up to `max_jobs` (1-1000) jobs in one step, each chosen as consecutive Takes would choose it;
+  // fewer (or none) when nothing more can be handed out now.
+  virtual Expected<std::vector<TakenJob>> TakeBatch(std::size_t max_jobs,
+                                                    std::chrono::milliseconds lease) = 0;
 
   // Moves the lease's expiry to now + `lease`. kConflict if the lease is no longer current.
   virtual Expected<Lease> ExtendLease(const Lease& lease,
@@ -95,9 +101,15 @@ class JobQueue {
   // Ends the job: releases its slots and forgets it. kConflict if the lease is no longer current.
   virtual Expected<void> Finish(const Lease& lease, FinishOutcome outcome) = 0;
 
+  // Finish for many leases in one step. Returns the ids whose lease was no longer current (those
+  // jobs were not finished by this call); the others are finished.
+  virtual Expected<std::vector<JobId>> FinishBatch(const std::vector<Lease>& leases,
+                                                   FinishOutcome outcome) = 0;
+
   // Ends this attempt and schedules `job` (the caller's updated copy: attempt, status, outcome) to
   // be waiting again at `due_at`. Releases the slots. kConflict if the lease is no longer current.
-  virtual Expected<void> ScheduleRetry(const Lease& lease, const DialerJob& job, Instant due_at) = 0;
+  virtual Expected<void> ScheduleRetry(const Lease& lease, const DialerJob& job,
+                                       Instant due_at) = 0;
 
   // Moves every scheduled job that is due to its queue, exactly once even when many workers promote
   // at the same time. Returns how many this call moved.

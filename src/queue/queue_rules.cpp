@@ -54,6 +54,25 @@ Expected<void> ValidateLeaseDuration(std::chrono::milliseconds duration) {
       Error::InvalidArgument("invalid lease", {{"lease", "must be longer than zero"}}));
 }
 
+Expected<void> ValidateTakeBatch(std::size_t max_jobs, std::chrono::milliseconds lease) {
+  std::vector<FieldError> errors;
+  if (max_jobs < 1 || max_jobs > kMaxTakeBatch) {
+    errors.push_back({"max_jobs", fmt::format("must be between 1 and {}", kMaxTakeBatch)});
+  }
+  if (lease <= std::chrono::milliseconds::zero()) {
+    errors.push_back({"lease", "must be longer than zero"});
+  }
+  if (errors.empty()) return {};
+  return std::unexpected(Error::InvalidArgument("invalid take", errors));
+}
+
+Expected<std::optional<TakenJob>> JobQueue::Take(std::chrono::milliseconds lease) {
+  Expected<std::vector<TakenJob>> batch = TakeBatch(1, lease);
+  if (!batch) return std::unexpected(batch.error());
+  if (batch->empty()) return std::nullopt;
+  return std::move(batch->front());
+}
+
 std::string NewLeaseToken(std::mt19937_64& rng) {
   return fmt::format("{:016x}{:016x}", rng(), rng());
 }

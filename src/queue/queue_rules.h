@@ -42,6 +42,7 @@ Expected<void> ValidateJobBatch(const std::vector<DialerJob>& jobs);
 Expected<void> ValidateTenantLimits(const TenantLimits& limits);
 Expected<void> ValidateCampaignLimit(int max_concurrent_calls);
 Expected<void> ValidateLeaseDuration(std::chrono::milliseconds duration);
+Expected<void> ValidateTakeBatch(std::size_t max_jobs, std::chrono::milliseconds lease);
 
 // 128 random bits as 32 hex digits, from the caller's seeded generator.
 std::string NewLeaseToken(std::mt19937_64& rng);

@@ -86,7 +86,8 @@ class JobQueueConformance : public ::testing::Test {
     ASSERT_EQ(*added, jobs.size());
   }
 
-  void Unlimited(const std::vector<std::string>& tenants, const std::vector<std::string>& campaigns) {
+  void Unlimited(const std::vector<std::string>& tenants,
+                 const std::vector<std::string>& campaigns) {
     for (const std::string& tenant : tenants) {
       ASSERT_TRUE(queue().SetTenantLimits(TenantId{tenant}, {.max_concurrent_calls = 100000}));
     }
@@ -113,7 +114,8 @@ TYPED_TEST_P(JobQueueConformance, EnqueueJob) {
   talky::QueueStats stats = this->StatsNow();
   EXPECT_EQ(stats.total_enqueued, 1);
   EXPECT_EQ(stats.priority_queue_size, 0);
-  EXPECT_EQ(stats.tenant_queue_sizes, (std::map<TenantId, std::int64_t>{{TenantId{"tenant-a"}, 1}}));
+  EXPECT_EQ(stats.tenant_queue_sizes,
+            (std::map<TenantId, std::int64_t>{{TenantId{"tenant-a"}, 1}}));
 
   TakenJob taken = this->TakeOne();
   DialerJob expected = job;
@@ -140,8 +142,8 @@ TYPED_TEST_P(JobQueueConformance, DequeuePriorityFirst) {
 }
 
 TYPED_TEST_P(JobQueueConformance, DequeueTenantQueue) {
-  this->EnqueueOk({MakeJob("first", "tenant-a"), MakeJob("second", "tenant-a"),
-                   MakeJob("third", "tenant-a")});
+  this->EnqueueOk(
+      {MakeJob("first", "tenant-a"), MakeJob("second", "tenant-a"), MakeJob("third", "tenant-a")});
   EXPECT_EQ(this->TakeOne().job.job_id, JobId{"first"});
   EXPECT_EQ(this->TakeOne().job.job_id, JobId{"second"});
   EXPECT_EQ(this->TakeOne().job.job_id, JobId{"third"});
@@ -291,6 +293,41 @@ TYPED_TEST_P(JobQueueConformance, TenantWithoutFreeSlotIsSkippedNotWaitedOn) {
   EXPECT_EQ(this->TakeOne().job.job_id, JobId{"a2"});
 }
 
+TYPED_TEST_P(JobQueueConformance, TakeBatchChoosesAsConsecutiveTakesWould) {
+  ASSERT_TRUE(this->queue().SetCampaignLimit(CampaignId{"cb"}, 1));
+  this->EnqueueOk({MakeJob("a1", "a", "ca"), MakeJob("a2", "a", "ca"), MakeJob("a3", "a", "ca")});
+  this->EnqueueOk({MakeJob("b1", "b", "cb"), MakeJob("b2", "b", "cb")});
+  this->EnqueueOk({MakeJob("c1", "c", "cc"), MakeJob("urgent", "c", "cc", 9)});
+  Expected<std::vector<TakenJob>> batch = this->queue().TakeBatch(4, kDefaultLease);
+  ASSERT_TRUE(batch) << batch.error().Describe();
+  std::vector<std::string> order;
+  for (const TakenJob& taken : *batch) order.push_back(taken.job.job_id.value);
+  EXPECT_EQ(order, (std::vector<std::string>{"urgent", "a1", "b1", "c1"}));
+  batch = this->queue().TakeBatch(10, kDefaultLease);
+  ASSERT_TRUE(batch);
+  order.clear();
+  for (const TakenJob& taken : *batch) order.push_back(taken.job.job_id.value);
+  EXPECT_EQ(order, (std::vector<std::string>{"a2", "a3"})) << "b2 waits for campaign cb's slot";
+  EXPECT_EQ(this->queue().TakeBatch(0, kDefaultLease).error().fields[0].field, "max_jobs");
+}
+
+TYPED_TEST_P(JobQueueConformance, FinishBatchRefusesLeasesNoLongerHeld) {
+  this->Unlimited({"t"}, {"campaign-1"});
+  this->EnqueueOk({MakeJob("j1", "t"), MakeJob("j2", "t"), MakeJob("j3", "t")});
+  Expected<std::vector<TakenJob>> batch = this->queue().TakeBatch(3, kDefaultLease);
+  ASSERT_TRUE(batch && batch->size() == 3u);
+  ASSERT_TRUE(this->queue().Finish((*batch)[1].lease, FinishOutcome::kCompleted));
+  std::vector<Lease> leases;
+  for (const TakenJob& taken : *batch) leases.push_back(taken.lease);
+  Expected<std::vector<JobId>> refused = this->queue().FinishBatch(leases, FinishOutcome::kFailed);
+  ASSERT_TRUE(refused) << refused.error().Describe();
+  EXPECT_EQ(*refused, (std::vector<JobId>{JobId{"j2"}}));
+  talky::QueueStats stats = this->StatsNow();
+  EXPECT_EQ(stats.total_completed, 1);
+  EXPECT_EQ(stats.total_failed, 2);
+  EXPECT_EQ(stats.processing_size, 0);
+}
+
 // --- 3. Concurrency caps ---
 
 TYPED_TEST_P(JobQueueConformance, CampaignCapHoldsAcrossQueueHandles) {
@@ -303,8 +340,7 @@ TYPED_TEST_P(JobQueueConformance, CampaignCapHoldsAcrossQueueHandles) {
   TakenJob first = this->TakeOne(this->queue());
   TakenJob other = this->TakeOne(*second);
   TakenJob third = this->TakeOne(*second);
-  std::set<std::string> ids{first.job.job_id.value, other.job.job_id.value,
-                            third.job.job_id.value};
+  std::set<std::string> ids{first.job.job_id.value, other.job.job_id.value, third.job.job_id.value};
   EXPECT_TRUE(ids.contains("free"));
   EXPECT_TRUE(this->NothingToTake(this->queue()));
   EXPECT_TRUE(this->NothingToTake(*second));
@@ -512,7 +548,10 @@ TYPED_TEST_P(JobQueueConformance, EightPromotersMoveEveryDueJobExactlyOnce) {
   for (int w = 0; w < 8; ++w) {
     promoters.emplace_back([&, w] {
       Expected<std::size_t> count = handles[w]->PromoteDue();
-      if (count) moved += *count; else ++errors;
+      if (count)
+        moved += *count;
+      else
+        ++errors;
     });
   }
   for (std::thread& promoter : promoters) promoter.join();
@@ -647,23 +686,19 @@ TYPED_TEST_P(JobQueueConformance, BadInputIsRejectedAndChangesNothing) {
   EXPECT_EQ(this->StatsNow().processing_size, 1);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(JobQueueConformance, EnqueueJob, EnqueueHighPriorityJob,
-                            DequeuePriorityFirst, DequeueTenantQueue, ScheduleRetry,
-                            ProcessScheduledJobs, QueueStats, PriorityThresholdIsPerTenant,
-                            HigherPriorityFirstThenOldestNeverLifo,
-                            SmallTenantIsServedWithinTwentyTakes, TakesRotateAcrossTenants,
-                            TenantWithoutFreeSlotIsSkippedNotWaitedOn,
-                            CampaignCapHoldsAcrossQueueHandles, TenantCapCountsEveryCampaign,
-                            TwoHundredTakersTakeEveryJobExactlyOnce,
-                            ExpiredLeaseComesBackAtTheFrontWithItsAttempt,
-                            LateFinishByTheOldWorkerIsRefused, ExtendedLeaseIsNotRecovered,
-                            WaitingWorkerRecoversAnExpiredLeaseOnTime,
-                            TakeMovesDueRetriesAndExpiredLeasesFirst,
-                            ScheduledJobsAreKeptByIdNotByBody,
-                            EightPromotersMoveEveryDueJobExactlyOnce,
-                            WaitingWorkerWakesForTheNextDueRetry, WaitingWorkerWakesWhenJobsArrive,
-                            PausedTenantsAndCampaignsAreNotHandedOut,
-                            CancelRemovesWaitingAndScheduledJobs,
-                            BadInputIsRejectedAndChangesNothing);
+REGISTER_TYPED_TEST_SUITE_P(
+    JobQueueConformance, EnqueueJob, EnqueueHighPriorityJob, DequeuePriorityFirst,
+    DequeueTenantQueue, ScheduleRetry, ProcessScheduledJobs, QueueStats,
+    PriorityThresholdIsPerTenant, HigherPriorityFirstThenOldestNeverLifo,
+    SmallTenantIsServedWithinTwentyTakes, TakesRotateAcrossTenants,
+    TenantWithoutFreeSlotIsSkippedNotWaitedOn, TakeBatchChoosesAsConsecutiveTakesWould,
+    FinishBatchRefusesLeasesNoLongerHeld, CampaignCapHoldsAcrossQueueHandles,
+    TenantCapCountsEveryCampaign, TwoHundredTakersTakeEveryJobExactlyOnce,
+    ExpiredLeaseComesBackAtTheFrontWithItsAttempt, LateFinishByTheOldWorkerIsRefused,
+    ExtendedLeaseIsNotRecovered, WaitingWorkerRecoversAnExpiredLeaseOnTime,
+    TakeMovesDueRetriesAndExpiredLeasesFirst, ScheduledJobsAreKeptByIdNotByBody,
+    EightPromotersMoveEveryDueJobExactlyOnce, WaitingWorkerWakesForTheNextDueRetry,
+    WaitingWorkerWakesWhenJobsArrive, PausedTenantsAndCampaignsAreNotHandedOut,
+    CancelRemovesWaitingAndScheduledJobs, BadInputIsRejectedAndChangesNothing);
 
 }  // namespace talky::testing

@@ -61,8 +61,8 @@ TEST(LocalJobQueueRebuild, OpenJobsOfThePreviousRunComeBack) {
     ASSERT_TRUE((*queue)->Finish((*taken)->lease, FinishOutcome::kCompleted));
   }
   // Oldest created first; the one that was processing waits like the others.
-  EXPECT_EQ(order, (std::vector<std::string>{"urgent", "pending-old", "was-processing",
-                                             "pending-new"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"urgent", "pending-old", "was-processing", "pending-new"}));
   clock.Advance(1h);
   EXPECT_EQ((*queue)->PromoteDue().value_or(0), 1u);
   clock.Advance(1h);

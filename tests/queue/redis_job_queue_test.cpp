@@ -94,7 +94,8 @@ TEST(RedisJobQueue, SurvivesARedisRestartWithoutLosingAcknowledgedJobs) {
   ASSERT_TRUE((*queue)->SetCampaignLimit(CampaignId{"campaign-1"}, 100));
   std::vector<TakenJob> held;
   for (int i = 0; i < 10; ++i) held.push_back(*(*queue)->Take(kDefaultLease).value());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*queue)->Finish(held[i].lease, FinishOutcome::kCompleted));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE((*queue)->Finish(held[i].lease, FinishOutcome::kCompleted));
 
   (*server)->Stop();
   Expected<std::optional<TakenJob>> down = (*queue)->Take(kDefaultLease);

@@ -1,7 +1,8 @@
 #include "queue/local/local_job_queue.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "queue/queue_rules.h"
 
@@ -72,8 +73,7 @@ const TenantLimits& LocalJobQueue::LimitsOf(const TenantId& tenant) const {
 
 int LocalJobQueue::CampaignMax(const CampaignId& campaign) const {
   auto it = campaign_limits_.find(campaign);
-  return it == campaign_limits_.end() ? options_.default_campaign_max_concurrent_calls
-                                      : it->second;
+  return it == campaign_limits_.end() ? options_.default_campaign_max_concurrent_calls : it->second;
 }
 
 bool LocalJobQueue::CanHandOut(const DialerJob& job) const {
@@ -158,14 +158,7 @@ Expected<std::size_t> LocalJobQueue::Enqueue(const std::vector<DialerJob>& jobs)
   return added;
 }
 
-Expected<std::optional<TakenJob>> LocalJobQueue::Take(std::chrono::milliseconds lease) {
-  if (Expected<void> valid = ValidateLeaseDuration(lease); !valid) {
-    return std::unexpected(valid.error());
-  }
-  std::lock_guard lock(mutex_);
-  const Instant now = clock_.Now();
-  RecoverExpiredLocked(now);
-  PromoteDueLocked(now);
+std::optional<TakenJob> LocalJobQueue::TakeOneLocked(std::chrono::milliseconds lease) {
   if (std::optional<JobId> id = FirstHandOutable(priority_lane_)) {
     return HandOut(jobs_.at(*id), lease);
   }
@@ -180,8 +173,26 @@ Expected<std::optional<TakenJob>> LocalJobQueue::Take(std::chrono::milliseconds 
     RotateRing();
     if (id) return HandOut(jobs_.at(*id), lease);
   }
-  wake_tokens_ = 0;
   return std::nullopt;
+}
+
+Expected<std::vector<TakenJob>> LocalJobQueue::TakeBatch(std::size_t max_jobs,
+                                                         std::chrono::milliseconds lease) {
+  if (Expected<void> valid = ValidateTakeBatch(max_jobs, lease); !valid) {
+    return std::unexpected(valid.error());
+  }
+  std::lock_guard lock(mutex_);
+  const Instant now = clock_.Now();
+  RecoverExpiredLocked(now);
+  PromoteDueLocked(now);
+  std::vector<TakenJob> taken;
+  while (taken.size() < max_jobs) {
+    std::optional<TakenJob> next = TakeOneLocked(lease);
+    if (!next) break;
+    taken.push_back(std::move(*next));
+  }
+  if (taken.size() < max_jobs) wake_tokens_ = 0;
+  return taken;
 }
 
 Expected<LocalJobQueue::Entry*> LocalJobQueue::CheckLease(const Lease& lease) {
@@ -209,22 +220,36 @@ Expected<Lease> LocalJobQueue::ExtendLease(const Lease& lease, std::chrono::mill
 void LocalJobQueue::ReleaseSlots(const DialerJob& job) {
   const bool tenant_was_full =
       tenant_busy_[job.tenant_id]-- >= LimitsOf(job.tenant_id).max_concurrent_calls;
-  const bool campaign_was_full =
-      campaign_busy_[job.campaign_id]-- >= CampaignMax(job.campaign_id);
+  const bool campaign_was_full = campaign_busy_[job.campaign_id]-- >= CampaignMax(job.campaign_id);
   if (tenant_busy_[job.tenant_id] == 0) tenant_busy_.erase(job.tenant_id);
   if (campaign_busy_[job.campaign_id] == 0) campaign_busy_.erase(job.campaign_id);
   if (tenant_was_full || campaign_was_full) Wake(1);
 }
 
-Expected<void> LocalJobQueue::Finish(const Lease& lease, FinishOutcome outcome) {
-  std::lock_guard lock(mutex_);
+bool LocalJobQueue::FinishLocked(const Lease& lease, FinishOutcome outcome) {
   Expected<Entry*> entry = CheckLease(lease);
-  if (!entry) return std::unexpected(entry.error());
+  if (!entry) return false;
   processing_.erase({(*entry)->expires_at, lease.job_id});
   ReleaseSlots((*entry)->job);
   jobs_.erase(lease.job_id);
   ++(outcome == FinishOutcome::kCompleted ? totals_.total_completed : totals_.total_failed);
+  return true;
+}
+
+Expected<void> LocalJobQueue::Finish(const Lease& lease, FinishOutcome outcome) {
+  std::lock_guard lock(mutex_);
+  if (!FinishLocked(lease, outcome)) return std::unexpected(StaleLease(lease));
   return {};
+}
+
+Expected<std::vector<JobId>> LocalJobQueue::FinishBatch(const std::vector<Lease>& leases,
+                                                        FinishOutcome outcome) {
+  std::lock_guard lock(mutex_);
+  std::vector<JobId> refused;
+  for (const Lease& lease : leases) {
+    if (!FinishLocked(lease, outcome)) refused.push_back(lease.job_id);
+  }
+  return refused;
 }
 
 Expected<void> LocalJobQueue::ScheduleRetry(const Lease& lease, const DialerJob& job,
@@ -239,9 +264,9 @@ Expected<void> LocalJobQueue::ScheduleRetry(const Lease& lease, const DialerJob&
   if (!found) return std::unexpected(found.error());
   Entry& entry = **found;
   if (job.tenant_id != entry.job.tenant_id || job.campaign_id != entry.job.campaign_id) {
-    return std::unexpected(Error::InvalidArgument(
-        "invalid retry; nothing changed",
-        {{"tenant_id", "a retry keeps the job's tenant and campaign"}}));
+    return std::unexpected(
+        Error::InvalidArgument("invalid retry; nothing changed",
+                               {{"tenant_id", "a retry keeps the job's tenant and campaign"}}));
   }
   processing_.erase({entry.expires_at, lease.job_id});
   ReleaseSlots(entry.job);
@@ -304,7 +329,8 @@ Expected<void> LocalJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
     }
     std::optional<Instant> next;
     if (!scheduled_.empty()) next = scheduled_.begin()->first;
-    if (!processing_.empty()) next = std::min(next.value_or(Instant::max()), processing_.begin()->first);
+    if (!processing_.empty())
+      next = std::min(next.value_or(Instant::max()), processing_.begin()->first);
     auto deadline = give_up;
     if (next) {
       const auto until_next = *next - clock_.Now();

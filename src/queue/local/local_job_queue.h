@@ -43,7 +43,10 @@ class LocalJobQueue final : public JobQueue {
 
   using JobQueue::Enqueue;
   Expected<std::size_t> Enqueue(const std::vector<DialerJob>& jobs) override;
-  Expected<std::optional<TakenJob>> Take(std::chrono::milliseconds lease) override;
+  Expected<std::vector<TakenJob>> TakeBatch(std::size_t max_jobs,
+                                            std::chrono::milliseconds lease) override;
+  Expected<std::vector<JobId>> FinishBatch(const std::vector<Lease>& leases,
+                                           FinishOutcome outcome) override;
   Expected<Lease> ExtendLease(const Lease& lease, std::chrono::milliseconds duration) override;
   Expected<void> Finish(const Lease& lease, FinishOutcome outcome) override;
   Expected<void> ScheduleRetry(const Lease& lease, const DialerJob& job, Instant due_at) override;
@@ -85,6 +88,8 @@ class LocalJobQueue final : public JobQueue {
   Expected<Entry*> CheckLease(const Lease& lease);
   void ReleaseSlots(const DialerJob& job);
   void RotateRing();
+  std::optional<TakenJob> TakeOneLocked(std::chrono::milliseconds lease);
+  bool FinishLocked(const Lease& lease, FinishOutcome outcome);
   std::size_t PromoteDueLocked(Instant now);
   std::size_t RecoverExpiredLocked(Instant now);
   void Wake(int tokens);

@@ -64,7 +64,8 @@ end
 const std::string kTake = std::string(kPrelude) + R"lua(
 local lease_us = tonumber(ARGV[5]) * 1000
 local token = ARGV[6]
-local declared = queue_keys(8, tonumber(ARGV[7]))
+local want = tonumber(ARGV[7])
+local declared = queue_keys(9, tonumber(ARGV[8]))
 local open_tenants, open_campaigns = {}, {}
 local function tenant_open(t)
   if open_tenants[t] == nil then
@@ -94,44 +95,64 @@ local function first_open(qkey, check_tenant)
   end
   return nil
 end
-local function hand_out(qkey, id, score, m)
+local function hand_out(qkey, id, score, m, out)
   redis.call('ZREM', qkey, id)
   local expires = now + lease_us
   redis.call('ZADD', KEYS[4], expires, id)
   redis.call('HSET', KEYS[8], id, token .. ':' .. score)
   redis.call('HINCRBY', KEYS[9], 't:' .. m[1], 1)
   redis.call('HINCRBY', KEYS[9], 'c:' .. m[2], 1)
-  return {'job', id, redis.call('HGET', KEYS[6], id), string.format('%.0f', expires)}
+  open_tenants[m[1]], open_campaigns[m[2]] = nil, nil
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[6], id)
+  out[#out + 1] = string.format('%.0f', expires)
+  out[2] = out[2] + 1
+end
+-- Hands out one job into `out`; returns false when there is none, 'stale' at a tenant whose
+-- queue key the caller did not declare.
+local function take_one(out)
+  local id, score, m = first_open(KEYS[1], true)
+  if id then
+    hand_out(KEYS[1], id, score, m, out)
+    return true
+  end
+  for _ = 1, redis.call('LLEN', KEYS[2]) do
+    local t = redis.call('LINDEX', KEYS[2], 0)
+    if tenant_open(t) then
+      local qkey = declared[t]
+      if not qkey then return 'stale' end
+      id, score, m = first_open(qkey, false)
+      redis.call('LMOVE', KEYS[2], KEYS[2], 'LEFT', 'RIGHT')
+      if id then
+        hand_out(qkey, id, score, m, out)
+        if redis.call('ZCARD', qkey) == 0 then redis.call('LREM', KEYS[2], 1, t) end
+        return true
+      end
+    else
+      redis.call('LMOVE', KEYS[2], KEYS[2], 'LEFT', 'RIGHT')
+    end
+  end
+  return false
 end
 
 -- Due retries and expired leases go back to waiting before anything is handed out; the client
 -- runs promote/recover (which need those jobs' tenant queue keys) and asks again.
 if #redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, 1) > 0 or
    #redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1], 'LIMIT', 0, 1) > 0 then
-  return {'maintain'}
+  return {'maintain', 0}
 end
-
-local id, score, m = first_open(KEYS[1], true)
-if id then return hand_out(KEYS[1], id, score, m) end
-
-for _ = 1, redis.call('LLEN', KEYS[2]) do
-  local t = redis.call('LINDEX', KEYS[2], 0)
-  if tenant_open(t) then
-    local qkey = declared[t]
-    if not qkey then return {'stale', unpack(redis.call('LRANGE', KEYS[2], 0, 31))} end
-    id, score, m = first_open(qkey, false)
-    redis.call('LMOVE', KEYS[2], KEYS[2], 'LEFT', 'RIGHT')
-    if id then
-      local taken = hand_out(qkey, id, score, m)
-      if redis.call('ZCARD', qkey) == 0 then redis.call('LREM', KEYS[2], 1, t) end
-      return taken
-    end
-  else
-    redis.call('LMOVE', KEYS[2], KEYS[2], 'LEFT', 'RIGHT')
+local out = {'ok', 0}
+while out[2] < want do
+  local got = take_one(out)
+  if got == 'stale' then
+    out[1] = 'stale'
+    out[#out + 1] = redis.call('LRANGE', KEYS[2], 0, 31)
+    return out
   end
+  if not got then break end
 end
-redis.call('DEL', KEYS[13])
-return {'none'}
+if out[2] < want then redis.call('DEL', KEYS[13]) end
+return out
 )lua";
 
 const std::string kEnqueue = std::string(kPrelude) + R"lua(

@@ -33,9 +33,11 @@ inline constexpr std::string_view kTenantQueueKey = "tenant:{}:queue";
 // then the script's own arguments.
 inline constexpr int kCommonArgCount = 4;
 
-// ARGV: lease_ms, token, n, tenant ids (n of them; KEYS after the fixed ones are their queues).
-// Returns {"job", id, body, expires_us} | {"none"} | {"stale", ring head...} | {"maintain"} (some
-// retry is due or some lease expired: promote and recover first, then take again).
+// ARGV: lease_ms, token, max jobs, n, tenant ids (n of them; KEYS after the fixed ones are their
+// queues). Returns {status, count, id, body, expires_us, ...}: status "ok" (fewer than max: nothing
+// more to hand out), "stale" (stopped at an undeclared tenant; the last element is the ring's head
+// to declare next time) or "maintain" (a retry is due or a lease expired: promote and recover
+// first, then take again).
 extern const std::string kTake;
 // ARGV: n, then per job: id, tenant, meta JSON, priority, body. KEYS: the jobs' tenant queues, in
 // the order of first appearance. Returns how many were new.

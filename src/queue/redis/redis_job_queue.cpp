@@ -37,17 +37,17 @@ enum ScriptId {
 
 const std::string& ScriptText(int script) {
   static const std::array<const std::string*, kScriptCount> kTexts = {
-      &redis_lua::kTake,    &redis_lua::kEnqueue, &redis_lua::kExtend,
+      &redis_lua::kTake,    &redis_lua::kEnqueue,       &redis_lua::kExtend,
       &redis_lua::kFinish,  &redis_lua::kScheduleRetry, &redis_lua::kDueCandidates,
-      &redis_lua::kPromote, &redis_lua::kRecover, &redis_lua::kCancel,
+      &redis_lua::kPromote, &redis_lua::kRecover,       &redis_lua::kCancel,
       &redis_lua::kPause,   &redis_lua::kSetLimits,
   };
   return *kTexts[static_cast<std::size_t>(script)];
 }
 
 constexpr std::string_view kScriptName[kScriptCount] = {
-    "take", "enqueue", "extend lease", "finish", "schedule retry", "due candidates",
-    "promote", "recover", "cancel", "pause", "set limits",
+    "take",    "enqueue", "extend lease", "finish", "schedule retry", "due candidates",
+    "promote", "recover", "cancel",       "pause",  "set limits",
 };
 
 // How many due jobs one promote or recover script handles; the caller loops for more.
@@ -59,9 +59,7 @@ constexpr int kMaxStaleTakes = 16;
 // before a due instant is slept on the client, where the wake-up is precise.
 constexpr std::chrono::milliseconds kClientSideWait{150};
 
-std::string Micros(Instant instant) {
-  return std::to_string(instant.time_since_epoch().count());
-}
+std::string Micros(Instant instant) { return std::to_string(instant.time_since_epoch().count()); }
 
 std::string_view ReplyText(const redisReply& reply) { return {reply.str, reply.len}; }
 
@@ -76,7 +74,8 @@ Expected<Instant> MicrosToInstant(std::string_view text) {
   long long value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc()) {
-    return std::unexpected(Error::Internal("redis returned a bad instant '" + std::string(text) + "'"));
+    return std::unexpected(
+        Error::Internal("redis returned a bad instant '" + std::string(text) + "'"));
   }
   return Instant(std::chrono::microseconds(value));
 }
@@ -327,15 +326,18 @@ Expected<std::size_t> RedisJobQueue::Enqueue(const std::vector<DialerJob>& jobs)
   return added;
 }
 
-Expected<std::optional<TakenJob>> RedisJobQueue::Take(std::chrono::milliseconds lease) {
-  if (Expected<void> valid = ValidateLeaseDuration(lease); !valid) {
+Expected<std::vector<TakenJob>> RedisJobQueue::TakeBatch(std::size_t max_jobs,
+                                                         std::chrono::milliseconds lease) {
+  if (Expected<void> valid = ValidateTakeBatch(max_jobs, lease); !valid) {
     return std::unexpected(valid.error());
   }
   const std::string token = impl_->NewToken();
+  std::vector<TakenJob> taken;
   for (int attempt = 0; attempt < kMaxStaleTakes; ++attempt) {
     std::vector<std::string> view = impl_->RingView();
     std::vector<std::string> keys;
     std::vector<std::string> args{std::to_string(lease.count()), token,
+                                  std::to_string(max_jobs - taken.size()),
                                   std::to_string(view.size())};
     for (const std::string& tenant : view) {
       keys.push_back(impl_->TenantQueueKey(tenant));
@@ -344,9 +346,24 @@ Expected<std::optional<TakenJob>> RedisJobQueue::Take(std::chrono::milliseconds 
     Expected<Reply> reply = impl_->Eval(kTakeScript, keys, std::move(args));
     if (!reply) return std::unexpected(reply.error());
     const redisReply& result = **reply;
-    const std::string_view kind = ReplyText(*result.element[0]);
-    if (kind == "none") return std::nullopt;
-    if (kind == "maintain") {
+    const std::string_view status = ReplyText(*result.element[0]);
+    const auto count = static_cast<std::size_t>(result.element[1]->integer);
+    for (std::size_t i = 0; i < count; ++i) {
+      const redisReply& id = *result.element[2 + i * 3];
+      Expected<DialerJob> job = ParseDialerJob(ReplyText(*result.element[3 + i * 3]));
+      if (!job) {
+        return std::unexpected(
+            Error::Internal("job '" + std::string(ReplyText(id)) +
+                            "' in redis is unreadable: " + job.error().Describe()));
+      }
+      Expected<Instant> expires = MicrosToInstant(ReplyText(*result.element[4 + i * 3]));
+      if (!expires) return std::unexpected(expires.error());
+      job->status = JobStatus::kProcessing;
+      taken.push_back(
+          TakenJob{std::move(*job), Lease{JobId{std::string(ReplyText(id))}, token, *expires}});
+    }
+    if (status == "ok") return taken;
+    if (status == "maintain") {
       if (Expected<std::size_t> recovered = RecoverExpired(); !recovered) {
         return std::unexpected(recovered.error());
       }
@@ -355,36 +372,22 @@ Expected<std::optional<TakenJob>> RedisJobQueue::Take(std::chrono::milliseconds 
       }
       continue;
     }
-    if (kind == "stale") {
-      std::vector<std::string> fresh;
-      for (std::size_t i = 1; i < result.elements; ++i) {
-        fresh.emplace_back(ReplyText(*result.element[i]));
-      }
-      impl_->SetRingView(std::move(fresh));
-      continue;
-    }
-    Expected<DialerJob> job = ParseDialerJob(ReplyText(*result.element[2]));
-    if (!job) {
-      return std::unexpected(Error::Internal("job '" + std::string(ReplyText(*result.element[1])) +
-                                             "' in redis is unreadable: " + job.error().Describe()));
-    }
-    Expected<Instant> expires = MicrosToInstant(ReplyText(*result.element[3]));
-    if (!expires) return std::unexpected(expires.error());
-    job->status = JobStatus::kProcessing;
-    return TakenJob{std::move(*job), Lease{JobId{std::string(ReplyText(*result.element[1]))},
-                                           token, *expires}};
+    const redisReply& head = *result.element[result.elements - 1];
+    std::vector<std::string> fresh;
+    for (std::size_t i = 0; i < head.elements; ++i) fresh.emplace_back(ReplyText(*head.element[i]));
+    impl_->SetRingView(std::move(fresh));
   }
-  return std::unexpected(Error::Unavailable(
-      "the tenant rotation in redis kept changing during the take; try again"));
+  if (!taken.empty()) return taken;
+  return std::unexpected(
+      Error::Unavailable("the tenant rotation in redis kept changing during the take; try again"));
 }
 
 Expected<Lease> RedisJobQueue::ExtendLease(const Lease& lease, std::chrono::milliseconds duration) {
   if (Expected<void> valid = ValidateLeaseDuration(duration); !valid) {
     return std::unexpected(valid.error());
   }
-  Expected<Reply> reply = impl_->Eval(kExtendScript, {},
-                                      {lease.job_id.value, lease.token,
-                                       std::to_string(duration.count())});
+  Expected<Reply> reply = impl_->Eval(
+      kExtendScript, {}, {lease.job_id.value, lease.token, std::to_string(duration.count())});
   if (!reply) return std::unexpected(reply.error());
   if ((*reply)->type == REDIS_REPLY_INTEGER) return std::unexpected(StaleLease(lease));
   Expected<Instant> expires = MicrosToInstant(ReplyText(**reply));
@@ -402,6 +405,26 @@ Expected<void> RedisJobQueue::Finish(const Lease& lease, FinishOutcome outcome) 
   return {};
 }
 
+Expected<std::vector<JobId>> RedisJobQueue::FinishBatch(const std::vector<Lease>& leases,
+                                                        FinishOutcome outcome) {
+  if (leases.empty()) return std::vector<JobId>{};
+  std::vector<Command> commands;
+  for (const Lease& lease : leases) {
+    commands.push_back(
+        impl_->EvalCommand(kFinishScript, {},
+                           {lease.job_id.value, lease.token,
+                            outcome == FinishOutcome::kCompleted ? "completed" : "failed"}));
+  }
+  Expected<std::vector<Reply>> replies =
+      impl_->EvalAll(std::vector<ScriptId>(leases.size(), kFinishScript), commands);
+  if (!replies) return std::unexpected(replies.error());
+  std::vector<JobId> refused;
+  for (std::size_t i = 0; i < leases.size(); ++i) {
+    if ((*replies)[i]->integer != 1) refused.push_back(leases[i].job_id);
+  }
+  return refused;
+}
+
 Expected<void> RedisJobQueue::ScheduleRetry(const Lease& lease, const DialerJob& job,
                                             Instant due_at) {
   std::vector<FieldError> errors = ValidateJobForQueue(job);
@@ -409,16 +432,16 @@ Expected<void> RedisJobQueue::ScheduleRetry(const Lease& lease, const DialerJob&
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid retry; nothing changed", errors));
   }
-  Expected<Reply> reply = impl_->Eval(
-      kScheduleRetryScript, {},
-      {lease.job_id.value, lease.token, Micros(due_at), ToJson(job).dump(), job.tenant_id.value,
-       job.campaign_id.value});
+  Expected<Reply> reply =
+      impl_->Eval(kScheduleRetryScript, {},
+                  {lease.job_id.value, lease.token, Micros(due_at), ToJson(job).dump(),
+                   job.tenant_id.value, job.campaign_id.value});
   if (!reply) return std::unexpected(reply.error());
   if ((*reply)->integer == 0) return std::unexpected(StaleLease(lease));
   if ((*reply)->integer == -1) {
-    return std::unexpected(Error::InvalidArgument(
-        "invalid retry; nothing changed",
-        {{"tenant_id", "a retry keeps the job's tenant and campaign"}}));
+    return std::unexpected(
+        Error::InvalidArgument("invalid retry; nothing changed",
+                               {{"tenant_id", "a retry keeps the job's tenant and campaign"}}));
   }
   return {};
 }
@@ -437,9 +460,10 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
   while (true) {
     Expected<ConnectionPool::Borrowed> connection = impl_->pool_.Acquire();
     if (!connection) return std::unexpected(connection.error());
-    Expected<std::vector<Reply>> heads = (*connection)->Pipeline(
-        {{"ZRANGE", impl_->Key(2), "0", "0", "WITHSCORES"},
-         {"ZRANGE", impl_->Key(3), "0", "0", "WITHSCORES"}});
+    Expected<std::vector<Reply>> heads =
+        (*connection)
+            ->Pipeline({{"ZRANGE", impl_->Key(2), "0", "0", "WITHSCORES"},
+                        {"ZRANGE", impl_->Key(3), "0", "0", "WITHSCORES"}});
     if (!heads) return std::unexpected(heads.error());
     std::optional<Instant> next;
     for (const Reply& head : *heads) {
@@ -447,8 +471,8 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
       Expected<Instant> at = MicrosToInstant(ReplyText(*head->element[1]));
       if (at) next = std::min(next.value_or(Instant::max()), *at);
     }
-    auto remaining = std::chrono::duration_cast<std::chrono::microseconds>(give_up -
-                                                                           steady_clock::now());
+    auto remaining =
+        std::chrono::duration_cast<std::chrono::microseconds>(give_up - steady_clock::now());
     if (next) remaining = std::min(remaining, *next - impl_->clock_.Now());
     if (remaining <= remaining.zero()) return {};
     if (remaining <= kClientSideWait) {
@@ -457,9 +481,10 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
     }
     const auto blocking = remaining - kClientSideWait;
     const std::string seconds = fmt::format("{:.3f}", static_cast<double>(blocking.count()) / 1e6);
-    if (Expected<void> set = (*connection)->SetTimeout(
-            std::chrono::duration_cast<std::chrono::milliseconds>(blocking) +
-            (*connection)->command_timeout());
+    if (Expected<void> set =
+            (*connection)
+                ->SetTimeout(std::chrono::duration_cast<std::chrono::milliseconds>(blocking) +
+                             (*connection)->command_timeout());
         !set) {
       return std::unexpected(set.error());
     }
@@ -506,11 +531,10 @@ Expected<void> RedisJobQueue::ResumeCampaign(const CampaignId& campaign) {
 
 Expected<void> RedisJobQueue::SetTenantLimits(const TenantId& tenant, const TenantLimits& limits) {
   if (Expected<void> valid = ValidateTenantLimits(limits); !valid) return valid;
-  return Done(impl_->Eval(kSetLimitsScript, {},
-                          {"t:" + tenant.value + ":max",
-                           std::to_string(limits.max_concurrent_calls),
-                           "t:" + tenant.value + ":threshold",
-                           std::to_string(limits.high_priority_threshold)}));
+  return Done(impl_->Eval(
+      kSetLimitsScript, {},
+      {"t:" + tenant.value + ":max", std::to_string(limits.max_concurrent_calls),
+       "t:" + tenant.value + ":threshold", std::to_string(limits.high_priority_threshold)}));
 }
 
 Expected<void> RedisJobQueue::SetCampaignLimit(const CampaignId& campaign,

@@ -4,8 +4,8 @@
 //
 // Thread-safe: calls borrow a connection from an internal pool (one caller per connection at a
 // time), so each worker thread ends up with a connection of its own and never waits on another's
-// round trip. While Redis is down calls fail with kUnavailable and the pool reconnects with backoff.
-// The Clock must outlive the queue.
+// round trip. While Redis is down calls fail with kUnavailable and the pool reconnects with
+// backoff. The Clock must outlive the queue.
 #pragma once
 
 #include <chrono>
@@ -41,7 +41,10 @@ class RedisJobQueue final : public JobQueue {
 
   using JobQueue::Enqueue;
   Expected<std::size_t> Enqueue(const std::vector<DialerJob>& jobs) override;
-  Expected<std::optional<TakenJob>> Take(std::chrono::milliseconds lease) override;
+  Expected<std::vector<TakenJob>> TakeBatch(std::size_t max_jobs,
+                                            std::chrono::milliseconds lease) override;
+  Expected<std::vector<JobId>> FinishBatch(const std::vector<Lease>& leases,
+                                           FinishOutcome outcome) override;
   Expected<Lease> ExtendLease(const Lease& lease, std::chrono::milliseconds duration) override;
   Expected<void> Finish(const Lease& lease, FinishOutcome outcome) override;
   Expected<void> ScheduleRetry(const Lease& lease, const DialerJob& job, Instant due_at) override;

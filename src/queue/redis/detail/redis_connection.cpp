@@ -72,15 +72,16 @@ Expected<RedisAddress> ParseRedisUrl(std::string_view url) {
 Error ReplyToError(const redisReply& reply, std::string_view what) {
   std::string_view text(reply.str, reply.len);
   const std::string message = fmt::format("redis refused {}: {}", what, text);
-  for (std::string_view transient : {"LOADING", "BUSY", "READONLY", "OOM", "MASTERDOWN",
-                                     "TRYAGAIN", "CLUSTERDOWN"}) {
+  for (std::string_view transient :
+       {"LOADING", "BUSY", "READONLY", "OOM", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
     if (text.starts_with(transient)) return Error::Unavailable(message);
   }
   return Error::Internal(message);
 }
 
 bool IsNoScript(const redisReply& reply) {
-  return reply.type == REDIS_REPLY_ERROR && std::string_view(reply.str, reply.len).starts_with("NOSCRIPT");
+  return reply.type == REDIS_REPLY_ERROR &&
+         std::string_view(reply.str, reply.len).starts_with("NOSCRIPT");
 }
 
 Connection::Connection(std::unique_ptr<redisContext, ContextDeleter> context, std::string address,
