@@ -17,6 +17,7 @@ namespace talky {
 using redis_detail::Command;
 using redis_detail::ConnectionPool;
 using redis_detail::Reply;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -56,7 +57,8 @@ constexpr int kDueBatch = 256;
 // would have to happen this many times in a row to give up.
 constexpr int kMaxStaleTakes = 16;
 // BLPOP times out on the server's clock tick (hz 10: up to 100 ms late), so the last stretch
-// before a due instant is slept on the client, where the wake-up is precise.
+// before a due instant is slept on the client, where the wake-up is precise. A wait bounded only
+// by max_wait needs no precision and blocks in BLPOP to the end.
 constexpr std::chrono::milliseconds kClientSideWait{150};
 
 std::string Micros(Instant instant) { return std::to_string(instant.time_since_epoch().count()); }
@@ -471,15 +473,20 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
       Expected<Instant> at = MicrosToInstant(ReplyText(*head->element[1]));
       if (at) next = std::min(next.value_or(Instant::max()), *at);
     }
-    auto remaining =
+    const auto until_give_up =
         std::chrono::duration_cast<std::chrono::microseconds>(give_up - steady_clock::now());
-    if (next) remaining = std::min(remaining, *next - impl_->clock_.Now());
-    if (remaining <= remaining.zero()) return {};
-    if (remaining <= kClientSideWait) {
-      std::this_thread::sleep_for(remaining);
-      return {};
+    const auto until_due =
+        next ? *next - impl_->clock_.Now() : std::chrono::microseconds::max();
+    // BLPOP takes seconds with millisecond precision; 0 would block forever.
+    if (std::min(until_give_up, until_due) < 1ms) return {};
+    auto blocking = until_give_up;
+    if (until_due <= until_give_up) {
+      if (until_due <= kClientSideWait) {
+        std::this_thread::sleep_for(until_due);
+        return {};
+      }
+      blocking = until_due - kClientSideWait;
     }
-    const auto blocking = remaining - kClientSideWait;
     const std::string seconds = fmt::format("{:.3f}", static_cast<double>(blocking.count()) / 1e6);
     if (Expected<void> set =
             (*connection)
