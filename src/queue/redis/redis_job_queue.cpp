@@ -297,8 +297,11 @@ Expected<std::unique_ptr<RedisJobQueue>> RedisJobQueue::Connect(const Clock& clo
 Expected<std::size_t> RedisJobQueue::Enqueue(const std::vector<DialerJob>& jobs) {
   if (Expected<void> valid = ValidateJobBatch(jobs); !valid) return std::unexpected(valid.error());
   if (jobs.empty()) return 0;
+  Expected<ConnectionPool::Borrowed> connection = impl_->pool_.Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  // Each chunk goes out as soon as it is built, so Redis runs one chunk's script while the next
+  // one's JSON is being written here.
   std::vector<Command> commands;
-  std::vector<ScriptId> scripts;
   const std::size_t chunk = impl_->options_.enqueue_chunk;
   for (std::size_t begin = 0; begin < jobs.size(); begin += chunk) {
     const std::size_t end = std::min(jobs.size(), begin + chunk);
@@ -319,12 +322,28 @@ Expected<std::size_t> RedisJobQueue::Enqueue(const std::vector<DialerJob>& jobs)
       args.push_back(ToJson(job).dump());
     }
     commands.push_back(impl_->EvalCommand(kEnqueueScript, keys, std::move(args)));
-    scripts.push_back(kEnqueueScript);
+    if (Expected<void> sent = (*connection)->Send(commands.back()); !sent) {
+      return std::unexpected(sent.error());
+    }
   }
-  Expected<std::vector<Reply>> replies = impl_->EvalAll(std::move(scripts), commands);
-  if (!replies) return std::unexpected(replies.error());
   std::size_t added = 0;
-  for (const Reply& reply : *replies) added += static_cast<std::size_t>(reply->integer);
+  std::vector<Command> unloaded;  // NOSCRIPT: Redis restarted; they did not run
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    Expected<Reply> reply = (*connection)->Receive();
+    if (!reply) return std::unexpected(reply.error());
+    if (redis_detail::IsNoScript(**reply)) {
+      unloaded.push_back(std::move(commands[i]));
+    } else if ((*reply)->type == REDIS_REPLY_ERROR) {
+      return std::unexpected(redis_detail::ReplyToError(**reply, "the enqueue script"));
+    } else {
+      added += static_cast<std::size_t>((*reply)->integer);
+    }
+  }
+  if (unloaded.empty()) return added;
+  Expected<std::vector<Reply>> retried =
+      impl_->EvalAll(std::vector<ScriptId>(unloaded.size(), kEnqueueScript), unloaded);
+  if (!retried) return std::unexpected(retried.error());
+  for (const Reply& reply : *retried) added += static_cast<std::size_t>(reply->integer);
   return added;
 }
 
@@ -475,8 +494,7 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
     }
     const auto until_give_up =
         std::chrono::duration_cast<std::chrono::microseconds>(give_up - steady_clock::now());
-    const auto until_due =
-        next ? *next - impl_->clock_.Now() : std::chrono::microseconds::max();
+    const auto until_due = next ? *next - impl_->clock_.Now() : std::chrono::microseconds::max();
     // BLPOP takes seconds with millisecond precision; 0 would block forever.
     if (std::min(until_give_up, until_due) < 1ms) return {};
     auto blocking = until_give_up;

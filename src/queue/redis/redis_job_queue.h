@@ -28,7 +28,7 @@ struct RedisQueueOptions {
   std::uint64_t seed = 0;  // lease tokens; 0 picks a random seed
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{5000};
-  std::size_t enqueue_chunk = 500;  // jobs per script call; chunks are pipelined
+  std::size_t enqueue_chunk = 250;  // jobs per script call; chunks are streamed
 };
 
 class RedisJobQueue final : public JobQueue {

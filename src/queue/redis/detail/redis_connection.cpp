@@ -164,6 +164,38 @@ Expected<Reply> Connection::Run(const Command& command) {
   return std::move(replies->front());
 }
 
+Expected<void> Connection::Send(const Command& command) {
+  if (broken_) return std::unexpected(Error::Unavailable("redis connection is broken"));
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  argv.reserve(command.size());
+  lengths.reserve(command.size());
+  for (const std::string& arg : command) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  if (redisAppendCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(),
+                             lengths.data()) != REDIS_OK) {
+    return std::unexpected(TransportError());
+  }
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(context_.get(), &done) != REDIS_OK) {
+      return std::unexpected(TransportError());
+    }
+  }
+  return {};
+}
+
+Expected<Reply> Connection::Receive() {
+  if (broken_) return std::unexpected(Error::Unavailable("redis connection is broken"));
+  void* raw = nullptr;
+  if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
+    return std::unexpected(TransportError());
+  }
+  return Reply(static_cast<redisReply*>(raw));
+}
+
 Expected<void> Connection::SetTimeout(std::chrono::milliseconds timeout) {
   if (redisSetTimeout(context_.get(), ToTimeval(timeout)) != REDIS_OK) {
     return std::unexpected(TransportError());

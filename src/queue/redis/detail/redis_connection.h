@@ -55,6 +55,11 @@ class Connection {
   Expected<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
   Expected<Reply> Run(const Command& command);
 
+  // Streamed pipelining: Send writes a command out at once (the server starts on it while the
+  // caller builds the next); Receive reads the replies in order. Overlaps client and server work.
+  Expected<void> Send(const Command& command);
+  Expected<Reply> Receive();
+
   // For blocking commands: the read timeout for the next calls.
   Expected<void> SetTimeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds command_timeout() const { return command_timeout_; }
