@@ -66,13 +66,6 @@ Expected<void> ValidateTakeBatch(std::size_t max_jobs, std::chrono::milliseconds
   return std::unexpected(Error::InvalidArgument("invalid take", errors));
 }
 
-Expected<std::optional<TakenJob>> JobQueue::Take(std::chrono::milliseconds lease) {
-  Expected<std::vector<TakenJob>> batch = TakeBatch(1, lease);
-  if (!batch) return std::unexpected(batch.error());
-  if (batch->empty()) return std::nullopt;
-  return std::move(batch->front());
-}
-
 std::string NewLeaseToken(std::mt19937_64& rng) {
   return fmt::format("{:016x}{:016x}", rng(), rng());
 }

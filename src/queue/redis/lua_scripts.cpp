@@ -66,20 +66,30 @@ local lease_us = tonumber(ARGV[5]) * 1000
 local token = ARGV[6]
 local want = tonumber(ARGV[7])
 local declared = queue_keys(9, tonumber(ARGV[8]))
-local open_tenants, open_campaigns = {}, {}
-local function tenant_open(t)
-  if open_tenants[t] == nil then
-    open_tenants[t] = redis.call('SISMEMBER', KEYS[11], 't:' .. t) == 0 and
-                      busy('t:' .. t) < tenant_limits(t)
+-- Each tenant's and campaign's pause flag, slots in use and cap, read once per call and kept up
+-- to date as jobs are handed out, so a batch does not read them again.
+local tenants, campaigns = {}, {}
+local function tenant_state(t)
+  if not tenants[t] then
+    tenants[t] = {paused = redis.call('SISMEMBER', KEYS[11], 't:' .. t) == 1,
+                  busy = busy('t:' .. t), max = tenant_limits(t)}
   end
-  return open_tenants[t]
+  return tenants[t]
+end
+local function campaign_state(c)
+  if not campaigns[c] then
+    campaigns[c] = {paused = redis.call('SISMEMBER', KEYS[11], 'c:' .. c) == 1,
+                    busy = busy('c:' .. c), max = campaign_max(c)}
+  end
+  return campaigns[c]
+end
+local function tenant_open(t)
+  local state = tenant_state(t)
+  return not state.paused and state.busy < state.max
 end
 local function campaign_open(c)
-  if open_campaigns[c] == nil then
-    open_campaigns[c] = redis.call('SISMEMBER', KEYS[11], 'c:' .. c) == 0 and
-                        busy('c:' .. c) < campaign_max(c)
-  end
-  return open_campaigns[c]
+  local state = campaign_state(c)
+  return not state.paused and state.busy < state.max
 end
 local function first_open(qkey, check_tenant)
   -- The head is nearly always the answer: look at it alone before reading deeper.
@@ -102,7 +112,8 @@ local function hand_out(qkey, id, score, m, out)
   redis.call('HSET', KEYS[8], id, token .. ':' .. score)
   redis.call('HINCRBY', KEYS[9], 't:' .. m[1], 1)
   redis.call('HINCRBY', KEYS[9], 'c:' .. m[2], 1)
-  open_tenants[m[1]], open_campaigns[m[2]] = nil, nil
+  tenant_state(m[1]).busy = tenant_state(m[1]).busy + 1
+  campaign_state(m[2]).busy = campaign_state(m[2]).busy + 1
   out[#out + 1] = id
   out[#out + 1] = redis.call('HGET', KEYS[6], id)
   out[#out + 1] = string.format('%.0f', expires)
