@@ -27,7 +27,6 @@ inline constexpr std::array<std::string_view, 13> kFixedKeys = {
     "wake",            // list: wake-up tokens for WaitForWork (BLPOP)
 };
 inline constexpr int kFixedKeyCount = static_cast<int>(kFixedKeys.size());
-inline constexpr std::string_view kTenantQueueKey = "tenant:{}:queue";
 
 // ARGV of every script: now_us, default tenant max, default threshold, default campaign max,
 // then the script's own arguments.
