@@ -84,7 +84,9 @@ TEST(RedisJobQueue, SurvivesARedisRestartWithoutLosingAcknowledgedJobs) {
   auto server = RedisServer::Start({.append_only = true});
   ASSERT_TRUE(server) << server.error().Describe();
   ManualClock clock(kStart);
-  auto queue = RedisJobQueue::Connect(clock, {.url = (*server)->url()});
+  // A first backoff long enough that the test sees it, however slow the machine.
+  auto queue = RedisJobQueue::Connect(
+      clock, {.url = (*server)->url(), .first_reconnect_backoff = std::chrono::milliseconds{1000}});
   ASSERT_TRUE(queue) << queue.error().Describe();
 
   std::vector<DialerJob> jobs;
@@ -105,6 +107,13 @@ TEST(RedisJobQueue, SurvivesARedisRestartWithoutLosingAcknowledgedJobs) {
   Expected<std::size_t> refused = (*queue)->Enqueue(MakeJob("during-outage", "t"));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+
+  // While the backoff runs, calls fail at once instead of hammering the dead server.
+  Expected<QueueStats> backing_off = (*queue)->Stats();
+  ASSERT_FALSE(backing_off);
+  EXPECT_EQ(backing_off.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(backing_off.error().message.find("next reconnect attempt in"), std::string::npos)
+      << backing_off.error().message;
 
   ASSERT_TRUE((*server)->Restart());
   // Reconnecting waits out the backoff; wait for it with a generous bound.

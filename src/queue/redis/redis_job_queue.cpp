@@ -96,7 +96,9 @@ class RedisJobQueue::Impl {
       : clock_(clock),
         options_(std::move(options)),
         pool_(std::move(address), {.connect_timeout = options_.connect_timeout,
-                                   .command_timeout = options_.command_timeout}),
+                                   .command_timeout = options_.command_timeout,
+                                   .first_backoff = options_.first_reconnect_backoff,
+                                   .max_backoff = options_.max_reconnect_backoff}),
         rng_(SeedOrRandom(options_.seed)) {
     for (std::string_view suffix : redis_lua::kFixedKeys) {
       fixed_keys_.push_back(options_.key_prefix + std::string(suffix));
@@ -275,6 +277,12 @@ Expected<std::unique_ptr<RedisJobQueue>> RedisJobQueue::Connect(const Clock& clo
   if (options.key_prefix.empty()) errors.push_back({"key_prefix", "must not be empty"});
   if (options.enqueue_chunk == 0 || options.enqueue_chunk > 1000) {
     errors.push_back({"enqueue_chunk", "must be between 1 and 1000"});
+  }
+  if (options.first_reconnect_backoff.count() < 1) {
+    errors.push_back({"first_reconnect_backoff", "must be at least 1 ms"});
+  }
+  if (options.max_reconnect_backoff < options.first_reconnect_backoff) {
+    errors.push_back({"max_reconnect_backoff", "must not be below first_reconnect_backoff"});
   }
   if (Expected<void> limits = ValidateTenantLimits(options.default_tenant_limits); !limits) {
     for (const FieldError& field : limits.error().fields) {

@@ -28,6 +28,9 @@ struct RedisQueueOptions {
   std::uint64_t seed = 0;  // lease tokens; 0 picks a random seed
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{5000};
+  // While Redis is unreachable, connection attempts wait this long, doubling up to the maximum.
+  std::chrono::milliseconds first_reconnect_backoff{50};
+  std::chrono::milliseconds max_reconnect_backoff{2000};
   std::size_t enqueue_chunk = 250;  // jobs per script call; chunks are streamed
 };
 
