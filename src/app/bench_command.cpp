@@ -20,6 +20,8 @@ BenchCommand::BenchCommand(CLI::App& app) {
       ->check(CLI::Range(1, 100'000));
   queue_->add_option("--batch", options_.batch, "Jobs per enqueue call")
       ->check(CLI::Range(1, 100'000));
+  queue_->add_option("--producers", options_.producers, "Threads enqueueing at once")
+      ->check(CLI::Range(1, 64));
   queue_
       ->add_option("--take-batch", options_.take_batch,
                    "Jobs per take call; the worker finishes them together")

@@ -1,7 +1,6 @@
 // `talky bench ...`: load generators that print one JSON line of figures.
-//   talky bench queue [--redis-url URL] --jobs N --workers W --tenants T [--batch B] [--take-batch
-//   K]
-//                     [--retries R]
+//   talky bench queue [--redis-url URL] --jobs N --workers W --tenants T
+//                     [--batch B] [--producers P] [--take-batch K] [--retries R]
 #pragma once
 
 #include <CLI/CLI.hpp>

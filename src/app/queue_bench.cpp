@@ -42,19 +42,34 @@ DialerJob BenchJob(int index, int tenants, Instant now) {
 
 int IndexOf(const JobId& id) { return std::stoi(id.value.substr(1)); }
 
-// Enqueues jobs [first, first + count) in batches; returns the elapsed time.
+// Enqueues jobs [first, first + count) in batches, split over `producers` threads (as several API
+// servers starting campaigns would); returns the elapsed time.
 Expected<Steady::duration> EnqueueAll(JobQueue& queue, const QueueBenchOptions& options, int first,
-                                      int count, const Clock& clock) {
+                                      int count, int producers, const Clock& clock) {
   const auto started = Steady::now();
-  std::vector<DialerJob> batch;
-  for (int i = first; i < first + count;) {
-    batch.clear();
-    for (int end = std::min(first + count, i + options.batch); i < end; ++i) {
-      batch.push_back(BenchJob(i, options.tenants, clock.Now()));
-    }
-    Expected<std::size_t> added = queue.Enqueue(batch);
-    if (!added) return std::unexpected(added.error());
+  std::mutex error_mutex;
+  std::optional<Error> first_error;
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      const int begin = first + static_cast<int>(static_cast<long long>(count) * p / producers);
+      const int end = first + static_cast<int>(static_cast<long long>(count) * (p + 1) / producers);
+      std::vector<DialerJob> batch;
+      for (int i = begin; i < end;) {
+        batch.clear();
+        for (int stop = std::min(end, i + options.batch); i < stop; ++i) {
+          batch.push_back(BenchJob(i, options.tenants, clock.Now()));
+        }
+        if (Expected<std::size_t> added = queue.Enqueue(batch); !added) {
+          std::lock_guard lock(error_mutex);
+          if (!first_error) first_error = added.error();
+          return;
+        }
+      }
+    });
   }
+  for (std::thread& thread : threads) thread.join();
+  if (first_error) return std::unexpected(*first_error);
   return Steady::now() - started;
 }
 
@@ -73,6 +88,7 @@ nlohmann::json QueueBenchResult::ToJson(const QueueBenchOptions& options) const 
           {"workers", options.workers},
           {"tenants", options.tenants},
           {"batch", options.batch},
+          {"producers", options.producers},
           {"take_batch", options.take_batch},
           {"retries", options.retries},
           {"enqueue_jobs_per_s", std::round(enqueue_jobs_per_s)},
@@ -111,7 +127,8 @@ Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
   }
 
   // Phase 1: enqueue in batches.
-  Expected<Steady::duration> enqueue_time = EnqueueAll(*queue, options, 0, options.jobs, clock);
+  Expected<Steady::duration> enqueue_time =
+      EnqueueAll(*queue, options, 0, options.jobs, options.producers, clock);
   if (!enqueue_time) return std::unexpected(enqueue_time.error());
   result.enqueue_jobs_per_s = options.jobs / Seconds(*enqueue_time);
 
@@ -173,7 +190,8 @@ Expected<QueueBenchResult> RunQueueBench(const QueueBenchOptions& options) {
 
   // Phase 3: each retry job is taken, scheduled 0.1-1.5 s ahead, then taken again when due.
   if (options.retries > 0) {
-    if (auto queued = EnqueueAll(*queue, options, options.jobs, options.retries, clock); !queued) {
+    if (auto queued = EnqueueAll(*queue, options, options.jobs, options.retries, 1, clock);
+        !queued) {
       return std::unexpected(queued.error());
     }
     std::mutex lateness_mutex;

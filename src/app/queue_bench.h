@@ -20,6 +20,7 @@ struct QueueBenchOptions {
   int workers = 4;
   int tenants = 10;
   int batch = 1'000;    // jobs per enqueue call
+  int producers = 1;    // threads enqueueing at once
   int take_batch = 1;   // jobs per take call (finished together, in one round trip)
   int retries = 2'000;  // jobs that go through one scheduled retry, for the lateness figures
   std::uint64_t seed = 1;
