@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/bench_command.h"
 #include "app/rules_command.h"
 
 namespace talky {
@@ -12,6 +13,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   app.require_subcommand(0, 1);
 
   RulesCommand rules(app);
+  BenchCommand bench(app);
 
   // CLI11 wants argv order reversed when given a vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -36,6 +38,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return kExitOk;
   }
   if (rules.Selected()) return rules.Run(out, err);
+  if (bench.Selected()) return bench.Run(out, err);
   return kExitOk;
 }
 

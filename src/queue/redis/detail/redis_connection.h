@@ -1,0 +1,128 @@
+// hiredis, wrapped: a connection (one redisContext), replies owned by unique_ptr, and a pool that
+// hands one connection to one caller at a time and reconnects with backoff when Redis is down.
+// The only place that includes hiredis and turns its errors into ours (MapTransportError,
+// ReplyToError). Internal to the Redis queue backend.
+//
+// A Connection is used by one thread at a time (hiredis contexts are not thread-safe); the pool is
+// thread-safe. A connection that saw a transport error is dropped, never reused.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/error.h"
+
+namespace talky::redis_detail {
+
+struct RedisAddress {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int database = 0;
+  std::string password;
+
+  std::string Describe() const;  // "127.0.0.1:6379", for messages
+};
+
+// redis://[:password@]host[:port][/database]
+Expected<RedisAddress> ParseRedisUrl(std::string_view url);
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+using Command = std::vector<std::string>;
+
+// A Redis error reply ("-ERR ...") as our error; LOADING/BUSY/READONLY/OOM/MASTERDOWN mean the
+// server cannot serve now (kUnavailable), anything else is our bug (kInternal).
+Error ReplyToError(const redisReply& reply, std::string_view what);
+bool IsNoScript(const redisReply& reply);
+
+class Connection {
+ public:
+  static Expected<std::unique_ptr<Connection>> Open(const RedisAddress& address,
+                                                    std::chrono::milliseconds connect_timeout,
+                                                    std::chrono::milliseconds command_timeout);
+
+  // Sends all commands, then reads all replies: one round trip. Error replies are returned as
+  // replies; only a transport failure is an error (and breaks the connection).
+  Expected<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  Expected<Reply> Run(const Command& command);
+
+  // Streamed pipelining: Send writes a command out at once (the server starts on it while the
+  // caller builds the next); Receive reads the replies in order. Overlaps client and server work.
+  Expected<void> Send(const Command& command);
+  Expected<Reply> Receive();
+
+  // For blocking commands: the read timeout for the next calls.
+  Expected<void> SetTimeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds command_timeout() const { return command_timeout_; }
+
+  bool broken() const { return broken_; }
+
+ private:
+  struct ContextDeleter {
+    void operator()(redisContext* context) const { redisFree(context); }
+  };
+  Connection(std::unique_ptr<redisContext, ContextDeleter> context, std::string address,
+             std::chrono::milliseconds command_timeout);
+  Error TransportError();
+
+  std::unique_ptr<redisContext, ContextDeleter> context_;
+  std::string address_;
+  std::chrono::milliseconds command_timeout_;
+  bool broken_ = false;
+};
+
+class ConnectionPool {
+ public:
+  struct Options {
+    std::chrono::milliseconds connect_timeout{1000};
+    std::chrono::milliseconds command_timeout{5000};
+    std::chrono::milliseconds first_backoff{50};
+    std::chrono::milliseconds max_backoff{2000};
+  };
+
+  ConnectionPool(RedisAddress address, Options options);
+
+  // A borrowed connection, given back on destruction unless it broke.
+  class Borrowed {
+   public:
+    Borrowed(ConnectionPool* pool, std::unique_ptr<Connection> connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    Borrowed(Borrowed&&) = default;
+    Borrowed& operator=(Borrowed&&) = default;
+    ~Borrowed();
+    Connection* operator->() const { return connection_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  // An idle connection, or a new one. While Redis is unreachable, fails at once with kUnavailable
+  // until the backoff (doubling up to max_backoff) allows the next connection attempt.
+  Expected<Borrowed> Acquire();
+
+  const RedisAddress& address() const { return address_; }
+
+ private:
+  void GiveBack(std::unique_ptr<Connection> connection);
+
+  const RedisAddress address_;
+  const Options options_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  // Reconnect backoff: real elapsed time of the process, not the domain clock.
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_error_;
+};
+
+}  // namespace talky::redis_detail
