@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/bench_store_command.h"
+#include "app/migrate_command.h"
 #include "app/rules_command.h"
 
 namespace talky {
@@ -12,6 +14,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   app.require_subcommand(0, 1);
 
   RulesCommand rules(app);
+  MigrateCommand migrate(app);
+  BenchStoreCommand bench_store(app);
 
   // CLI11 wants argv order reversed when given a vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -36,6 +40,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return kExitOk;
   }
   if (rules.Selected()) return rules.Run(out, err);
+  if (migrate.Selected()) return migrate.Run(out, err);
+  if (bench_store.Selected()) return bench_store.Run(out, err);
   return kExitOk;
 }
 
