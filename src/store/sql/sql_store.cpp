@@ -49,14 +49,14 @@ std::string_view ForUpdate(const SqlConnection& connection) {
 }
 
 template <typename T>
-Expected<T> One(Expected<SqlResult> result, Expected<T> (*read)(const Row&), Error not_found) {
+Expected<T> One(const Expected<SqlResult>& result, Expected<T> (*read)(const Row&), Error not_found) {
   if (!result) return std::unexpected(result.error());
   if (result->rows.empty()) return std::unexpected(std::move(not_found));
   return read(result->rows.front());
 }
 
 template <typename T>
-Expected<std::vector<T>> All(Expected<SqlResult> result, Expected<T> (*read)(const Row&)) {
+Expected<std::vector<T>> All(const Expected<SqlResult>& result, Expected<T> (*read)(const Row&)) {
   if (!result) return std::unexpected(result.error());
   std::vector<T> items;
   items.reserve(result->rows.size());
@@ -543,8 +543,6 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
     if (!existing) return std::unexpected(existing.error());
     for (const Row& row : existing->rows) numbers.insert(row.front().value_or(""));
     std::unordered_set<std::string> ids;
-    std::vector<std::vector<SqlValue>> rows;
-    rows.reserve(leads.size());
     for (size_t i = 0; i < prepared.size(); ++i) {
       if (!prepared[i]) continue;
       Lead& lead = *prepared[i];
@@ -562,7 +560,6 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
       lead.tenant_id = tenant;
       lead.campaign_id = campaign;
       lead.created_at = now;
-      rows.push_back(sql_rows::LeadRow(lead));
     }
     if (!errors.empty()) {
       // Sorted by row, so the report reads top to bottom whatever thread found what.
@@ -576,15 +573,31 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
                             std::to_string(leads.size()) + " leads; nothing was imported";
       return std::unexpected(Error::InvalidArgument(message, std::move(errors)));
     }
+    // In id order, the primary key and the paging index grow at their ends instead of at random
+    // places, which keeps a large import in cache on both engines.
+    std::sort(prepared.begin(), prepared.end(),
+              [](const std::optional<Lead>& a, const std::optional<Lead>& b) {
+                return a->id.value < b->id.value;
+              });
+    // Rows go out in chunks, so a million leads never sit in memory twice over.
     static const std::vector<std::string> kColumns = sql_rows::ColumnNames(sql_rows::kLeadColumns);
-    if (Expected<void> inserted = connection.BulkInsert("leads", kColumns, rows); !inserted) {
-      return std::unexpected(inserted.error());
+    constexpr size_t kChunk = 50'000;
+    std::vector<std::vector<SqlValue>> rows;
+    rows.reserve(std::min(kChunk, prepared.size()));
+    for (size_t i = 0; i < prepared.size(); ++i) {
+      rows.push_back(sql_rows::LeadRow(*prepared[i]));
+      if (rows.size() == kChunk || i + 1 == prepared.size()) {
+        if (Expected<void> inserted = connection.BulkInsert("leads", kColumns, rows); !inserted) {
+          return std::unexpected(inserted.error());
+        }
+        rows.clear();
+      }
     }
-    CampaignCounterDelta delta{.total_leads = static_cast<int>(rows.size())};
+    CampaignCounterDelta delta{.total_leads = static_cast<int>(prepared.size())};
     if (Expected<void> counted = ApplyCounters(connection, tenant, campaign, delta); !counted) {
       return std::unexpected(counted.error());
     }
-    return ImportResult{.imported = static_cast<int>(rows.size())};
+    return ImportResult{.imported = static_cast<int>(prepared.size())};
   });
 }
 
@@ -644,9 +657,7 @@ Expected<std::vector<DialerJob>> SqlStore::CreateCampaignJobs(const TenantId& te
         std::vector<SqlValue>{campaign.value, tenant.value});
     if (!leads) return std::unexpected(leads.error());
     std::vector<DialerJob> jobs;
-    std::vector<std::vector<SqlValue>> rows;
     jobs.reserve(leads->rows.size());
-    rows.reserve(leads->rows.size());
     for (const Row& row : leads->rows) {
       std::vector<std::string> tags;
       nlohmann::json tag_json = nlohmann::json::parse(row[4].value_or("[]"), nullptr, false);
@@ -667,12 +678,24 @@ Expected<std::vector<DialerJob>> SqlStore::CreateCampaignJobs(const TenantId& te
                     .attempt_number = 1,
                     .scheduled_at = now,
                     .created_at = now};
-      rows.push_back(sql_rows::JobRow(job));
       jobs.push_back(std::move(job));
     }
+    // Id order, as for the lead import; then out in chunks.
+    std::sort(jobs.begin(), jobs.end(), [](const DialerJob& a, const DialerJob& b) {
+      return a.job_id.value < b.job_id.value;
+    });
     static const std::vector<std::string> kColumns = sql_rows::ColumnNames(sql_rows::kJobColumns);
-    if (Expected<void> inserted = connection.BulkInsert("dialer_jobs", kColumns, rows); !inserted) {
-      return std::unexpected(inserted.error());
+    constexpr size_t kChunk = 50'000;
+    std::vector<std::vector<SqlValue>> rows;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      rows.push_back(sql_rows::JobRow(jobs[i]));
+      if (rows.size() == kChunk || i + 1 == jobs.size()) {
+        if (Expected<void> inserted = connection.BulkInsert("dialer_jobs", kColumns, rows);
+            !inserted) {
+          return std::unexpected(inserted.error());
+        }
+        rows.clear();
+      }
     }
     return jobs;
   });
@@ -695,19 +718,16 @@ Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
   if (!cursor) return std::unexpected(cursor.error());
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  Expected<SqlResult> result =
-      campaign ? (*connection)
-                     ->Execute(Concat({"SELECT ", sql_rows::kJobColumns,
-                                       " FROM dialer_jobs WHERE tenant_id = $1 AND campaign_id = $2",
-                                       PagedSuffix(3)}),
-                               std::vector<SqlValue>{tenant.value, campaign->value, cursor->micros,
-                                                     cursor->id, int64_t{page.limit + 1}})
-               : (*connection)
-                     ->Execute(Concat({"SELECT ", sql_rows::kJobColumns,
-                                       " FROM dialer_jobs WHERE tenant_id = $1", PagedSuffix(2)}),
-                               std::vector<SqlValue>{tenant.value, cursor->micros, cursor->id,
-                                                     int64_t{page.limit + 1}});
-  Expected<std::vector<DialerJob>> items = All<DialerJob>(std::move(result), sql_rows::ReadJob);
+  std::string sql = Concat({"SELECT ", sql_rows::kJobColumns, " FROM dialer_jobs WHERE tenant_id = $1"});
+  std::vector<SqlValue> params{tenant.value};
+  if (campaign) {
+    sql += " AND campaign_id = $2";
+    params.push_back(campaign->value);
+  }
+  sql += PagedSuffix(static_cast<int>(params.size()) + 1);
+  params.insert(params.end(), {cursor->micros, cursor->id, int64_t{page.limit + 1}});
+  Expected<SqlResult> result = (*connection)->Execute(sql, params);
+  Expected<std::vector<DialerJob>> items = All<DialerJob>(result, sql_rows::ReadJob);
   if (!items) return std::unexpected(items.error());
   return MakePage(std::move(*items), page.limit,
                   [](const DialerJob& j) { return std::pair{j.created_at, j.job_id.value}; });
@@ -805,19 +825,16 @@ Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant,
   if (!cursor) return std::unexpected(cursor.error());
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  Expected<SqlResult> result =
-      campaign ? (*connection)
-                     ->Execute(Concat({"SELECT ", sql_rows::kCallColumns,
-                                       " FROM calls WHERE tenant_id = $1 AND campaign_id = $2",
-                                       PagedSuffix(3)}),
-                               std::vector<SqlValue>{tenant.value, campaign->value, cursor->micros,
-                                                     cursor->id, int64_t{page.limit + 1}})
-               : (*connection)
-                     ->Execute(Concat({"SELECT ", sql_rows::kCallColumns,
-                                       " FROM calls WHERE tenant_id = $1", PagedSuffix(2)}),
-                               std::vector<SqlValue>{tenant.value, cursor->micros, cursor->id,
-                                                     int64_t{page.limit + 1}});
-  Expected<std::vector<CallRecord>> items = All<CallRecord>(std::move(result), sql_rows::ReadCall);
+  std::string sql = Concat({"SELECT ", sql_rows::kCallColumns, " FROM calls WHERE tenant_id = $1"});
+  std::vector<SqlValue> params{tenant.value};
+  if (campaign) {
+    sql += " AND campaign_id = $2";
+    params.push_back(campaign->value);
+  }
+  sql += PagedSuffix(static_cast<int>(params.size()) + 1);
+  params.insert(params.end(), {cursor->micros, cursor->id, int64_t{page.limit + 1}});
+  Expected<SqlResult> result = (*connection)->Execute(sql, params);
+  Expected<std::vector<CallRecord>> items = All<CallRecord>(result, sql_rows::ReadCall);
   if (!items) return std::unexpected(items.error());
   return MakePage(std::move(*items), page.limit,
                   [](const CallRecord& c) { return std::pair{c.created_at, c.id.value}; });
