@@ -266,6 +266,29 @@ TYPED_TEST_P(StoreConformance, ImportStoresLeadsInE164AndCountsThem) {
   EXPECT_EQ(this->store_->GetCampaign(TenantId{"t1"}, CampaignId{"c1"})->total_leads, 2);
 }
 
+TYPED_TEST_P(StoreConformance, LeadsPageInPhoneNumberOrder) {
+  this->CreateTwoTenants();
+  std::vector<Lead> leads = this->MakeLeads(5);
+  std::reverse(leads.begin(), leads.end());
+  ASSERT_TRUE(this->store_->ImportLeads(TenantId{"t1"}, CampaignId{"c1"}, leads));
+  std::vector<std::string> seen;
+  PageRequest request{.limit = 2};
+  for (int pages = 0; pages < 10; ++pages) {
+    Expected<Page<Lead>> page = this->store_->ListLeads(TenantId{"t1"}, CampaignId{"c1"}, request);
+    ASSERT_TRUE(page) << page.error().Describe();
+    EXPECT_LE(page->items.size(), 2u);
+    for (const Lead& lead : page->items) seen.push_back(lead.phone_number);
+    if (!page->next) break;
+    request.after = *page->next;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{TestNumber(0), TestNumber(1), TestNumber(2),
+                                            TestNumber(3), TestNumber(4)}));
+  Expected<Page<Lead>> bad =
+      this->store_->ListLeads(TenantId{"t1"}, CampaignId{"c1"}, {.limit = 0});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(HasField(bad.error(), "limit"));
+}
+
 TYPED_TEST_P(StoreConformance, FailedImportWritesNothingAndListsEveryBadRow) {
   this->CreateTwoTenants();
   std::vector<Lead> leads = this->MakeLeads(5);
@@ -759,7 +782,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreConformance, TenantRoundTripsAndIsFoundByApiKey
                             CampaignsRoundTripAndPageInCreationOrder,
                             CampaignOfUnknownTenantIsRefusedNamingTheField,
                             CampaignStatusMovesOnlyAlongAllowedTransitions,
-                            ImportStoresLeadsInE164AndCountsThem,
+                            ImportStoresLeadsInE164AndCountsThem, LeadsPageInPhoneNumberOrder,
                             FailedImportWritesNothingAndListsEveryBadRow,
                             ImportRefusesALeadAlreadyInTheCampaign,
                             ImportIntoUnknownOrForeignCampaignNamesTheCampaign,

@@ -19,12 +19,14 @@ struct Migration {
   int version;
   std::string_view name;
   std::string_view sql;  // with {json}, {bool} and {real} placeholders
+  std::string_view postgres_only = {};  // storage settings that only PostgreSQL has
 };
 
 std::span<const Migration> AllMigrations();
 
 // The migration's SQL for one engine: {json} is JSONB on PostgreSQL and TEXT on SQLite, {bool}
-// BOOLEAN and INTEGER, {real} DOUBLE PRECISION and REAL.
+// BOOLEAN and INTEGER, {real} DOUBLE PRECISION and REAL; TEXT is byte-ordered (COLLATE "C") on
+// PostgreSQL, as it is on SQLite.
 std::string RenderMigration(std::string_view sql, SqlDialect dialect);
 
 struct MigrationReport {

@@ -289,15 +289,22 @@ Expected<Campaign> ReadCampaign(const Row& row) {
 }
 
 std::vector<SqlValue> LeadRow(const Lead& lead) {
-  return {lead.id.value,
-          lead.tenant_id.value,
-          lead.campaign_id.value,
-          lead.phone_number,
+  return LeadRow(lead, lead.id, lead.tenant_id, lead.campaign_id, lead.phone_number,
+                 lead.created_at);
+}
+
+std::vector<SqlValue> LeadRow(const Lead& lead, const LeadId& id, const TenantId& tenant,
+                              const CampaignId& campaign, const std::string& e164,
+                              Instant created_at) {
+  return {id.value,
+          tenant.value,
+          campaign.value,
+          e164,
           OptionalText(lead.first_name),
           OptionalText(lead.last_name),
           OptionalText(lead.email),
           lead.custom_fields.dump(),
-          Micros(lead.created_at),
+          Micros(created_at),
           OptionalMicros(lead.last_called_at),
           Int(lead.call_attempts),
           EnumText(lead.status),

@@ -44,6 +44,10 @@ Instant FromMicros(int64_t micros);
 std::vector<SqlValue> TenantRow(const Tenant& tenant);
 std::vector<SqlValue> CampaignRow(const Campaign& campaign);
 std::vector<SqlValue> LeadRow(const Lead& lead);
+// The row of an imported lead: its contact fields with the store's id, owners, number and time.
+std::vector<SqlValue> LeadRow(const Lead& lead, const LeadId& id, const TenantId& tenant,
+                              const CampaignId& campaign, const std::string& e164,
+                              Instant created_at);
 std::vector<SqlValue> JobRow(const DialerJob& job);
 std::vector<SqlValue> CallRow(const CallRecord& call);
 std::vector<SqlValue> CallEventRow(const CallEvent& event, const TenantId& tenant,

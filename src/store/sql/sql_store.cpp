@@ -17,6 +17,8 @@ namespace {
 
 using sql_rows::Row;
 
+// Walked along the (created_at, id) index; final jobs are skipped, not indexed, so that a status
+// change touches no index.
 constexpr std::string_view kOpenJobCondition =
     "status NOT IN ('completed', 'failed', 'goal_achieved', 'non_retryable')";
 
@@ -317,31 +319,30 @@ Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const Tenant
   return result;
 }
 
-// Validates one imported lead and returns it ready to store, or its errors named
-// "leads[i].<field>".
-std::optional<Lead> PrepareLead(const Lead& input, size_t index, const std::string& region,
-                                std::vector<FieldError>& errors) {
-  std::string prefix = "leads[" + std::to_string(index) + "].";
+// Validates one imported lead; returns its number in E.164, or nullopt after adding its errors,
+// each named "leads[i].<field>".
+std::optional<std::string> ValidateImportedLead(const Lead& lead, size_t index,
+                                                const std::string& region,
+                                                std::vector<FieldError>& errors) {
   size_t before = errors.size();
-  Lead lead = input;
-  Expected<PhoneNumber> number = ParsePhoneNumber(input.phone_number, region);
-  if (number) {
-    lead.phone_number = number->e164;
-  } else {
-    errors.push_back({prefix + "phone_number", number.error().message});
-  }
-  if (input.priority < kMinPriority || input.priority > kMaxPriority) {
-    errors.push_back({prefix + "priority", "must be 1 to 10"});
-  }
-  if (!input.custom_fields.is_object()) {
-    errors.push_back({prefix + "custom_fields", "must be a JSON object"});
-  }
-  if (input.call_attempts < 0) errors.push_back({prefix + "call_attempts", "must not be negative"});
-  if (input.time_zone && !IsKnownTimeZone(*input.time_zone)) {
-    errors.push_back({prefix + "time_zone", "'" + *input.time_zone + "' is not an IANA time zone"});
+  auto add = [&](std::string_view field, std::string message) {
+    errors.push_back(
+        {"leads[" + std::to_string(index) + "]." + std::string(field), std::move(message)});
+  };
+  Expected<PhoneNumber> number = ParsePhoneNumber(lead.phone_number, region);
+  if (!number) add("phone_number", number.error().message);
+  if (lead.priority < kMinPriority || lead.priority > kMaxPriority) add("priority", "must be 1 to 10");
+  if (!lead.custom_fields.is_object()) add("custom_fields", "must be a JSON object");
+  if (lead.call_attempts < 0) add("call_attempts", "must not be negative");
+  if (lead.time_zone && !IsKnownTimeZone(*lead.time_zone)) {
+    add("time_zone", "'" + *lead.time_zone + "' is not an IANA time zone");
   }
   if (errors.size() != before) return std::nullopt;
-  return lead;
+  return std::move(number->e164);
+}
+
+size_t RowOfField(const std::string& field) {
+  return std::stoul(field.substr(6, field.find(']') - 6));  // "leads[12].x" -> 12
 }
 
 }  // namespace
@@ -508,27 +509,29 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
   SqlConnection& connection = **lease;
   Expected<std::string> region = TenantRegion(connection, tenant);
   if (!region) return std::unexpected(region.error());
+  // Checked again inside the transaction, which is what guards the rows (leads carry no foreign
+  // key); this early check only spares a useless validation.
   Expected<bool> exists = CampaignExists(connection, tenant, campaign);
   if (!exists) return std::unexpected(exists.error());
   if (!*exists) return std::unexpected(UnknownCampaign(campaign));
 
   // Parsing numbers is most of the work: split it over the cores, outside the transaction.
   Instant now = clock_.Now();
-  std::vector<std::optional<Lead>> prepared(leads.size());
-  size_t workers = leads.size() < 20'000
-                       ? 1
-                       : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const size_t count = leads.size();
+  std::vector<std::optional<std::string>> numbers(count);
+  size_t workers =
+      count < 20'000 ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   std::vector<std::vector<FieldError>> worker_errors(workers);
-  auto prepare = [&](size_t worker) {
-    for (size_t i = worker; i < leads.size(); i += workers) {
-      prepared[i] = PrepareLead(leads[i], i, *region, worker_errors[worker]);
+  auto validate = [&](size_t worker) {
+    for (size_t i = worker; i < count; i += workers) {
+      numbers[i] = ValidateImportedLead(leads[i], i, *region, worker_errors[worker]);
     }
   };
   if (workers == 1) {
-    prepare(0);
+    validate(0);
   } else {
     std::vector<std::jthread> threads;
-    for (size_t w = 0; w < workers; ++w) threads.emplace_back(prepare, w);
+    for (size_t w = 0; w < workers; ++w) threads.emplace_back(validate, w);
   }
   std::vector<FieldError> errors;
   for (std::vector<FieldError>& some : worker_errors) {
@@ -536,68 +539,71 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
   }
 
   return InTransaction(connection, [&]() -> Expected<ImportResult> {
-    std::unordered_set<std::string> numbers;
+    Expected<bool> still_exists = CampaignExists(connection, tenant, campaign);
+    if (!still_exists) return std::unexpected(still_exists.error());
+    if (!*still_exists) return std::unexpected(UnknownCampaign(campaign));
     Expected<SqlResult> existing =
         connection.Execute("SELECT phone_number FROM leads WHERE campaign_id = $1",
                            std::vector<SqlValue>{campaign.value});
     if (!existing) return std::unexpected(existing.error());
-    for (const Row& row : existing->rows) numbers.insert(row.front().value_or(""));
-    std::unordered_set<std::string> ids;
-    for (size_t i = 0; i < prepared.size(); ++i) {
-      if (!prepared[i]) continue;
-      Lead& lead = *prepared[i];
-      std::string prefix = "leads[" + std::to_string(i) + "].";
-      if (!numbers.insert(lead.phone_number).second) {
-        errors.push_back({prefix + "phone_number",
-                          lead.phone_number + " is already a lead of this campaign"});
+    std::unordered_set<std::string_view> taken;
+    taken.reserve(existing->rows.size() + count);
+    for (const Row& row : existing->rows) {
+      if (row.front()) taken.insert(*row.front());
+    }
+    std::vector<std::string> ids(count);
+    std::unordered_set<std::string_view> given_ids;
+    for (size_t i = 0; i < count; ++i) {
+      if (!numbers[i]) continue;
+      if (!taken.insert(*numbers[i]).second) {
+        errors.push_back({"leads[" + std::to_string(i) + "].phone_number",
+                          *numbers[i] + " is already a lead of this campaign"});
         continue;
       }
-      if (lead.id.empty()) lead.id.value = ids_.Next();
-      if (!ids.insert(lead.id.value).second) {
-        errors.push_back({prefix + "id", "'" + lead.id.value + "' appears twice"});
-        continue;
+      if (leads[i].id.empty()) {
+        ids[i] = ids_.Next();
+      } else if (given_ids.insert(leads[i].id.value).second) {
+        ids[i] = leads[i].id.value;
+      } else {
+        errors.push_back({"leads[" + std::to_string(i) + "].id",
+                          "'" + leads[i].id.value + "' appears twice"});
       }
-      lead.tenant_id = tenant;
-      lead.campaign_id = campaign;
-      lead.created_at = now;
     }
     if (!errors.empty()) {
       // Sorted by row, so the report reads top to bottom whatever thread found what.
       std::stable_sort(errors.begin(), errors.end(), [](const FieldError& a, const FieldError& b) {
-        auto row = [](const std::string& field) {
-          return std::stoul(field.substr(6, field.find(']') - 6));
-        };
-        return row(a.field) < row(b.field);
+        return RowOfField(a.field) < RowOfField(b.field);
       });
       std::string message = std::to_string(errors.size()) + " problem(s) in " +
-                            std::to_string(leads.size()) + " leads; nothing was imported";
+                            std::to_string(count) + " leads; nothing was imported";
       return std::unexpected(Error::InvalidArgument(message, std::move(errors)));
     }
     // In id order, the primary key and the paging index grow at their ends instead of at random
     // places, which keeps a large import in cache on both engines.
-    std::sort(prepared.begin(), prepared.end(),
-              [](const std::optional<Lead>& a, const std::optional<Lead>& b) {
-                return a->id.value < b->id.value;
-              });
+    std::vector<uint32_t> order(count);
+    for (size_t i = 0; i < count; ++i) order[i] = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ids[a] < ids[b]; });
     // Rows go out in chunks, so a million leads never sit in memory twice over.
     static const std::vector<std::string> kColumns = sql_rows::ColumnNames(sql_rows::kLeadColumns);
     constexpr size_t kChunk = 50'000;
     std::vector<std::vector<SqlValue>> rows;
-    rows.reserve(std::min(kChunk, prepared.size()));
-    for (size_t i = 0; i < prepared.size(); ++i) {
-      rows.push_back(sql_rows::LeadRow(*prepared[i]));
-      if (rows.size() == kChunk || i + 1 == prepared.size()) {
+    rows.reserve(std::min(kChunk, count));
+    for (size_t n = 0; n < count; ++n) {
+      uint32_t i = order[n];
+      rows.push_back(
+          sql_rows::LeadRow(leads[i], LeadId{std::move(ids[i])}, tenant, campaign, *numbers[i], now));
+      if (rows.size() == kChunk || n + 1 == count) {
         if (Expected<void> inserted = connection.BulkInsert("leads", kColumns, rows); !inserted) {
           return std::unexpected(inserted.error());
         }
         rows.clear();
       }
     }
-    CampaignCounterDelta delta{.total_leads = static_cast<int>(prepared.size())};
+    CampaignCounterDelta delta{.total_leads = static_cast<int>(count)};
     if (Expected<void> counted = ApplyCounters(connection, tenant, campaign, delta); !counted) {
       return std::unexpected(counted.error());
     }
-    return ImportResult{.imported = static_cast<int>(prepared.size())};
+    return ImportResult{.imported = static_cast<int>(count)};
   });
 }
 
@@ -613,21 +619,33 @@ Expected<Lead> SqlStore::GetLead(const TenantId& tenant, const LeadId& lead) {
 
 Expected<Page<Lead>> SqlStore::ListLeads(const TenantId& tenant, const CampaignId& campaign,
                                          PageRequest page) {
-  Expected<Cursor> cursor = ParseCursor(page);
-  if (!cursor) return std::unexpected(cursor.error());
+  // Leads page in phone-number order over the (campaign_id, phone_number) unique index; the cursor
+  // is the last number of the previous page.
+  if (Expected<Cursor> checked = ParseCursor({.limit = page.limit}); !checked) {
+    return std::unexpected(checked.error());
+  }
+  if (!page.after.empty() && !page.after.starts_with("+")) {
+    return std::unexpected(
+        Error::InvalidArgument("invalid page", {{"after", "is not a cursor from a previous page"}}));
+  }
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
   Expected<std::vector<Lead>> items = All<Lead>(
       (*connection)
           ->Execute(Concat({"SELECT ", sql_rows::kLeadColumns,
-                            " FROM leads WHERE campaign_id = $1 AND tenant_id = $2",
-                            PagedSuffix(3)}),
-                    std::vector<SqlValue>{campaign.value, tenant.value, cursor->micros, cursor->id,
+                            " FROM leads WHERE campaign_id = $1 AND tenant_id = $2 AND "
+                            "phone_number > $3 ORDER BY phone_number LIMIT $4"}),
+                    std::vector<SqlValue>{campaign.value, tenant.value, page.after,
                                           int64_t{page.limit + 1}}),
       sql_rows::ReadLead);
   if (!items) return std::unexpected(items.error());
-  return MakePage(std::move(*items), page.limit,
-                  [](const Lead& l) { return std::pair{l.created_at, l.id.value}; });
+  Page<Lead> result;
+  if (items->size() > static_cast<size_t>(page.limit)) {
+    items->resize(static_cast<size_t>(page.limit));
+    result.next = items->back().phone_number;
+  }
+  result.items = std::move(*items);
+  return result;
 }
 
 Expected<void> SqlStore::RecordLeadAttempt(const TenantId& tenant, const LeadId& lead,
