@@ -49,7 +49,8 @@ BenchStoreCommand::BenchStoreCommand(CLI::App& app) {
                      "postgresql://... or sqlite:PATH (default: a new SQLite file, removed after)");
   store_->add_option("--leads", leads_, "Leads to import in one go")
       ->check(CLI::Range(1, 10'000'000));
-  store_->add_option("--updates", updates_, "Job updates to time")->check(CLI::Range(1, 100'000'000));
+  store_->add_option("--updates", updates_, "Job updates to time")
+      ->check(CLI::Range(1, 100'000'000));
   store_->add_option("--connections", connections_, "Threads, one connection each")
       ->check(CLI::Range(1, 64));
 }
@@ -60,8 +61,8 @@ int BenchStoreCommand::Run(std::ostream& out, std::ostream& err) const {
   std::filesystem::path scratch;
   std::string url = database_url_;
   if (url.empty()) {
-    scratch = std::filesystem::temp_directory_path() /
-              ("talky-bench-" + std::to_string(::getpid()));
+    scratch =
+        std::filesystem::temp_directory_path() / ("talky-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(scratch);
     url = "sqlite:" + (scratch / "bench.db").string();
   }
@@ -80,9 +81,8 @@ int BenchStoreCommand::Run(std::ostream& out, std::ostream& err) const {
   }
   SystemClock clock;
   // Fresh ids per run, so repeated runs against one PostgreSQL database do not collide.
-  RandomIdGenerator ids(
-      static_cast<uint64_t>(clock.Now().time_since_epoch().count()) ^
-      static_cast<uint64_t>(::getpid()));
+  RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()) ^
+                        static_cast<uint64_t>(::getpid()));
   Expected<std::unique_ptr<Store>> opened = OpenStore(*target, clock, ids, connections_);
   if (!opened) {
     err << "talky bench store: " << opened.error().Describe() << "\n";
@@ -97,8 +97,8 @@ int BenchStoreCommand::Run(std::ostream& out, std::ostream& err) const {
   std::string run = ids.Next();
   TenantId tenant{"bench-" + run};
   CampaignId campaign{"bench-" + run};
-  if (Expected<void> created = store.CreateTenant(
-          {.id = tenant, .name = "bench", .api_key_hash = "bench-" + run});
+  if (Expected<void> created =
+          store.CreateTenant({.id = tenant, .name = "bench", .api_key_hash = "bench-" + run});
       !created) {
     return fail("creating the tenant", created.error());
   }

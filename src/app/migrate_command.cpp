@@ -35,8 +35,8 @@ int MigrateCommand::Run(std::ostream& out, std::ostream& err) const {
   if (report->from_version == report->to_version) {
     out << "schema is up to date at version " << report->to_version << "\n";
   } else {
-    out << "schema migrated from version " << report->from_version << " to "
-        << report->to_version << "\n";
+    out << "schema migrated from version " << report->from_version << " to " << report->to_version
+        << "\n";
   }
   return kExitOk;
 }

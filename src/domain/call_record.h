@@ -20,8 +20,8 @@ struct CallRecord {
   CampaignId campaign_id;
   LeadId lead_id;
   JobId job_id;
-  std::string provider_call_id;  // the telephony provider's id (Vonage's call UUID)
-  std::string to_number;         // E.164
+  std::string provider_call_id;          // the telephony provider's id (Vonage's call UUID)
+  std::string to_number;                 // E.164
   std::optional<std::string> caller_id;  // E.164
   CallStatus status = CallStatus::kStarted;
   std::optional<CallOutcome> outcome;

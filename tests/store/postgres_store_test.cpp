@@ -1,8 +1,9 @@
 // The Store conformance suite on PostgreSQL: the harness's real server, a fresh database per test.
+#include "store/postgres/postgres_store.h"
+
 #include <atomic>
 
 #include "harness/test_servers.h"
-#include "store/postgres/postgres_store.h"
 #include "store_conformance.h"
 
 namespace talky {

@@ -1,10 +1,11 @@
 // The Store conformance suite on the embedded SQLite backend, each test with its own file in a
 // temporary folder; plus what only SQLite has (WAL mode).
+#include "store/sqlite/sqlite_store.h"
+
 #include <atomic>
 
 #include "harness/test_servers.h"
 #include "store/sqlite/sqlite_connection_factory.h"
-#include "store/sqlite/sqlite_store.h"
 #include "store_conformance.h"
 
 namespace talky {

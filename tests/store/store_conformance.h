@@ -1,7 +1,8 @@
 // The Store conformance suite: one typed GoogleTest suite that every backend passes, so the
 // embedded SQLite store and the PostgreSQL store behave the same. A backend type provides:
 //   static Expected<std::string> NewDatabase();  a fresh, empty database (a file path or a URL)
-//   static Expected<std::unique_ptr<Store>> Open(const std::string& location, Clock&, IdGenerator&);
+//   static Expected<std::unique_ptr<Store>> Open(const std::string& location, Clock&,
+//   IdGenerator&);
 // sqlite_store_test.cpp and postgres_store_test.cpp instantiate it (in a unit-labelled and a
 // postgres-labelled binary). Included by exactly one source file per test binary.
 #pragma once
@@ -166,7 +167,8 @@ TYPED_TEST_P(StoreConformance, CampaignsRoundTripAndPageInCreationOrder) {
 
   for (int i = 0; i < 4; ++i) {
     this->clock_.Advance(seconds(1));
-    ASSERT_TRUE(this->store_->CreateCampaign(this->MakeCampaign("t1", "more-" + std::to_string(i))));
+    ASSERT_TRUE(
+        this->store_->CreateCampaign(this->MakeCampaign("t1", "more-" + std::to_string(i))));
   }
   std::vector<std::string> seen;
   PageRequest request{.limit = 2};
@@ -199,14 +201,14 @@ TYPED_TEST_P(StoreConformance, CampaignOfUnknownTenantIsRefusedNamingTheField) {
 TYPED_TEST_P(StoreConformance, CampaignStatusMovesOnlyAlongAllowedTransitions) {
   this->CreateTwoTenants();
   Instant start = this->clock_.Now() + minutes(5);
-  Expected<Campaign> running = this->store_->UpdateCampaignStatus(
-      TenantId{"t1"}, CampaignId{"c1"}, CampaignStatus::kRunning, start);
+  Expected<Campaign> running = this->store_->UpdateCampaignStatus(TenantId{"t1"}, CampaignId{"c1"},
+                                                                  CampaignStatus::kRunning, start);
   ASSERT_TRUE(running) << running.error().Describe();
   EXPECT_EQ(running->status, CampaignStatus::kRunning);
   EXPECT_EQ(running->started_at, start);
 
-  Expected<Campaign> back = this->store_->UpdateCampaignStatus(
-      TenantId{"t1"}, CampaignId{"c1"}, CampaignStatus::kDraft, start);
+  Expected<Campaign> back = this->store_->UpdateCampaignStatus(TenantId{"t1"}, CampaignId{"c1"},
+                                                               CampaignStatus::kDraft, start);
   ASSERT_FALSE(back);
   EXPECT_EQ(back.error().code, ErrorCode::kConflict);
 
@@ -480,11 +482,12 @@ TYPED_TEST_P(StoreConformance, LeadBookkeepingCountsAttempts) {
   ASSERT_EQ(jobs.size(), 1u);
   TenantId t1{"t1"};
   Instant first = this->clock_.Now();
+  ASSERT_TRUE(
+      this->store_->RecordLeadAttempt(t1, jobs[0].lead_id, {.called_at = first, .result = "busy"}));
   ASSERT_TRUE(this->store_->RecordLeadAttempt(t1, jobs[0].lead_id,
-                                              {.called_at = first, .result = "busy"}));
-  ASSERT_TRUE(this->store_->RecordLeadAttempt(
-      t1, jobs[0].lead_id,
-      {.called_at = first + hours(2), .result = "goal_achieved", .status = LeadStatus::kCompleted}));
+                                              {.called_at = first + hours(2),
+                                               .result = "goal_achieved",
+                                               .status = LeadStatus::kCompleted}));
   Expected<Lead> lead = this->store_->GetLead(t1, jobs[0].lead_id);
   ASSERT_TRUE(lead);
   EXPECT_EQ(lead->call_attempts, 2);
@@ -506,12 +509,18 @@ TYPED_TEST_P(StoreConformance, CallEventsAreIdempotentAndOnlyMoveForward) {
   EXPECT_EQ(this->store_->RecordCall(call).error().code, ErrorCode::kConflict);
 
   Instant t0 = this->clock_.Now();
-  CallEvent ringing{.provider_call_id = "vonage-1", .status = CallStatus::kRinging,
-                    .occurred_at = t0 + seconds(1), .payload = {{"status", "ringing"}}};
-  CallEvent answered{.provider_call_id = "vonage-1", .status = CallStatus::kAnswered,
-                     .occurred_at = t0 + seconds(5), .payload = {{"status", "answered"}}};
-  CallEvent completed{.provider_call_id = "vonage-1", .status = CallStatus::kCompleted,
-                      .outcome = CallOutcome::kGoalNotAchieved, .occurred_at = t0 + seconds(65),
+  CallEvent ringing{.provider_call_id = "vonage-1",
+                    .status = CallStatus::kRinging,
+                    .occurred_at = t0 + seconds(1),
+                    .payload = {{"status", "ringing"}}};
+  CallEvent answered{.provider_call_id = "vonage-1",
+                     .status = CallStatus::kAnswered,
+                     .occurred_at = t0 + seconds(5),
+                     .payload = {{"status", "answered"}}};
+  CallEvent completed{.provider_call_id = "vonage-1",
+                      .status = CallStatus::kCompleted,
+                      .outcome = CallOutcome::kGoalNotAchieved,
+                      .occurred_at = t0 + seconds(65),
                       .payload = {{"status", "completed"}}};
 
   Expected<CallEventResult> first = this->store_->RecordCallEvent(t1, answered);
@@ -581,12 +590,15 @@ TYPED_TEST_P(StoreConformance, CompletionWritesEverythingOrNothing) {
   finished.last_outcome = CallOutcome::kGoalAchieved;
   finished.completed_at = now;
   AttemptCompletion completion{
-      .event = CallEvent{.provider_call_id = "p-1", .status = CallStatus::kCompleted,
-                         .outcome = CallOutcome::kGoalAchieved, .occurred_at = now},
+      .event = CallEvent{.provider_call_id = "p-1",
+                         .status = CallStatus::kCompleted,
+                         .outcome = CallOutcome::kGoalAchieved,
+                         .occurred_at = now},
       .expected_job_status = JobStatus::kPending,  // stale: the job is processing
       .job = finished,
-      .lead_attempt = LeadAttempt{.called_at = now, .result = "goal_achieved",
-                                  .status = LeadStatus::kCompleted},
+      .lead_attempt =
+          LeadAttempt{
+              .called_at = now, .result = "goal_achieved", .status = LeadStatus::kCompleted},
       .counters = {.calls_completed = 1, .goals_achieved = 1}};
   Expected<CompletionResult> lost = this->store_->CompleteAttempt(t1, completion);
   ASSERT_FALSE(lost);
@@ -621,7 +633,8 @@ TYPED_TEST_P(StoreConformance, CompletionWritesEverythingOrNothing) {
 TYPED_TEST_P(StoreConformance, DoNotCallListIsPerTenantAndNormalised) {
   this->CreateTwoTenants();
   TenantId t1{"t1"};
-  Expected<std::string> added = this->store_->AddDoNotCall(t1, "(212) 555-0123", this->clock_.Now());
+  Expected<std::string> added =
+      this->store_->AddDoNotCall(t1, "(212) 555-0123", this->clock_.Now());
   ASSERT_TRUE(added) << added.error().Describe();
   EXPECT_EQ(*added, "+12125550123");
   ASSERT_TRUE(this->store_->AddDoNotCall(t1, "+12125550123", this->clock_.Now()));  // again: fine
@@ -641,11 +654,18 @@ TYPED_TEST_P(StoreConformance, ConversationTurnsKeepTheirOrderAndLatencies) {
   TenantId t1{"t1"};
   ASSERT_TRUE(this->store_->RecordCall(this->MakeCall(jobs[0], "p-1")));
   CallId call{"call-p-1"};
-  ConversationTurn greeting{.call_id = call, .turn_index = 0, .role = MessageRole::kAssistant,
-                            .text = "Hello, this is Talky.", .at = this->clock_.Now(),
-                            .llm_latency_ms = 180.25, .tts_latency_ms = 95.5};
-  ConversationTurn reply{.call_id = call, .turn_index = 1, .role = MessageRole::kUser,
-                         .text = "Hi! Tell me more.", .at = this->clock_.Now() + seconds(3),
+  ConversationTurn greeting{.call_id = call,
+                            .turn_index = 0,
+                            .role = MessageRole::kAssistant,
+                            .text = "Hello, this is Talky.",
+                            .at = this->clock_.Now(),
+                            .llm_latency_ms = 180.25,
+                            .tts_latency_ms = 95.5};
+  ConversationTurn reply{.call_id = call,
+                         .turn_index = 1,
+                         .role = MessageRole::kUser,
+                         .text = "Hi! Tell me more.",
+                         .at = this->clock_.Now() + seconds(3),
                          .stt_latency_ms = 120.125};
   ASSERT_TRUE(this->store_->AppendConversationTurn(t1, reply));
   ASSERT_TRUE(this->store_->AppendConversationTurn(t1, greeting));
@@ -688,7 +708,8 @@ TYPED_TEST_P(StoreConformance, ConcurrentWritersFromFourThreads) {
         for (const DialerJob& job : jobs) {
           DialerJob taken = job;
           taken.status = JobStatus::kProcessing;
-          Expected<void> result = this->store_->UpdateJob(TenantId{"t1"}, JobStatus::kPending, taken);
+          Expected<void> result =
+              this->store_->UpdateJob(TenantId{"t1"}, JobStatus::kPending, taken);
           if (result) {
             claimed[static_cast<size_t>(t)].push_back(job.job_id.value);
           } else if (result.error().code != ErrorCode::kConflict) {
@@ -777,26 +798,19 @@ TYPED_TEST_P(StoreConformance, ConcurrentWritersFromTwoProcesses) {
   EXPECT_EQ(by_process["taken by " + std::to_string(child)], child_claims);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash,
-                            BadTenantIsRefusedNamingEachField,
-                            CampaignsRoundTripAndPageInCreationOrder,
-                            CampaignOfUnknownTenantIsRefusedNamingTheField,
-                            CampaignStatusMovesOnlyAlongAllowedTransitions,
-                            ImportStoresLeadsInE164AndCountsThem, LeadsPageInPhoneNumberOrder,
-                            FailedImportWritesNothingAndListsEveryBadRow,
-                            ImportRefusesALeadAlreadyInTheCampaign,
-                            ImportIntoUnknownOrForeignCampaignNamesTheCampaign,
-                            OneTenantCannotReadOrChangeAnothersRows,
-                            CampaignStartCreatesOneJobPerPendingLeadOnce,
-                            JobCompareAndSetNeverReopensAFinishedJob,
-                            OpenJobsAreListedForTheQueueToRebuild, LeadBookkeepingCountsAttempts,
-                            CallEventsAreIdempotentAndOnlyMoveForward,
-                            CallsToANumberInTheLastDayAreCounted,
-                            CompletionWritesEverythingOrNothing,
-                            DoNotCallListIsPerTenantAndNormalised,
-                            ConversationTurnsKeepTheirOrderAndLatencies,
-                            ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
-                            ConcurrentWritersFromTwoProcesses);
+REGISTER_TYPED_TEST_SUITE_P(
+    StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, BadTenantIsRefusedNamingEachField,
+    CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
+    CampaignStatusMovesOnlyAlongAllowedTransitions, ImportStoresLeadsInE164AndCountsThem,
+    LeadsPageInPhoneNumberOrder, FailedImportWritesNothingAndListsEveryBadRow,
+    ImportRefusesALeadAlreadyInTheCampaign, ImportIntoUnknownOrForeignCampaignNamesTheCampaign,
+    OneTenantCannotReadOrChangeAnothersRows, CampaignStartCreatesOneJobPerPendingLeadOnce,
+    JobCompareAndSetNeverReopensAFinishedJob, OpenJobsAreListedForTheQueueToRebuild,
+    LeadBookkeepingCountsAttempts, CallEventsAreIdempotentAndOnlyMoveForward,
+    CallsToANumberInTheLastDayAreCounted, CompletionWritesEverythingOrNothing,
+    DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
+    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
+    ConcurrentWritersFromTwoProcesses);
 
 }  // namespace
 }  // namespace talky

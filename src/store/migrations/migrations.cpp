@@ -11,8 +11,9 @@ namespace {
 // made a million-lead COPY several times slower. Leads page in phone-number order over their
 // unique index, so an import maintains two indexes, not three. No index mentions a job's status:
 // on PostgreSQL a status update can then stay on its page (a HOT update, helped by the free space
-// that kPostgresStorage leaves) instead of writing a new entry into every index. The store writes them only after checking the
-// campaign in the same transaction, and jobs are made from the campaign's own leads.
+// that kPostgresStorage leaves) instead of writing a new entry into every index. The store writes
+// them only after checking the campaign in the same transaction, and jobs are made from the
+// campaign's own leads.
 constexpr std::string_view kInitialSchema = R"sql(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
@@ -182,9 +183,9 @@ Expected<MigrationReport> MigrateLocked(SqlConnection& connection, Instant now) 
   MigrationReport report{*version, *version};
   int latest = kMigrations.back().version;
   if (*version > latest) {
-    return std::unexpected(Error::Conflict(
-        "the database schema is at version " + std::to_string(*version) +
-        ", newer than this talky (" + std::to_string(latest) + "); upgrade talky"));
+    return std::unexpected(Error::Conflict("the database schema is at version " +
+                                           std::to_string(*version) + ", newer than this talky (" +
+                                           std::to_string(latest) + "); upgrade talky"));
   }
   for (const Migration& migration : kMigrations) {
     if (migration.version <= *version) continue;

@@ -1,6 +1,6 @@
 // A fixed-size pool of SqlConnections shared by the threads of one process. Acquire() blocks until
-// a connection is free and returns a lease that gives it back when destroyed. Connections are opened
-// lazily by the factory, up to `size`. Thread-safe.
+// a connection is free and returns a lease that gives it back when destroyed. Connections are
+// opened lazily by the factory, up to `size`. Thread-safe.
 #pragma once
 
 #include <condition_variable>

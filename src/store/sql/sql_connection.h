@@ -25,7 +25,7 @@ using SqlValue = std::variant<std::monostate, int64_t, double, std::string, bool
 
 struct SqlResult {
   std::vector<std::vector<std::optional<std::string>>> rows;  // each value as text, or NULL
-  int64_t affected = 0;                                      // rows changed by INSERT/UPDATE/DELETE
+  int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
 };
 
 class SqlConnection {
@@ -39,8 +39,8 @@ class SqlConnection {
   // Several statements without parameters (migrations).
   virtual Expected<void> ExecuteScript(std::string_view sql) = 0;
 
-  // A write transaction: SQLite takes the write lock at once (BEGIN IMMEDIATE), so two writers never
-  // deadlock upgrading a read lock.
+  // A write transaction: SQLite takes the write lock at once (BEGIN IMMEDIATE), so two writers
+  // never deadlock upgrading a read lock.
   virtual Expected<void> Begin() = 0;
   virtual Expected<void> Commit() = 0;
   virtual void Rollback() = 0;

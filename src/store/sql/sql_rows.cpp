@@ -113,8 +113,9 @@ class RowReader {
   template <typename T>
   Expected<T> Finish(T value, std::string_view what) const {
     if (error_.empty()) return value;
-    return std::unexpected(Error::Internal("a stored " + std::string(what) + " is corrupt: column " +
-                                           std::to_string(failed_at_) + ": " + error_));
+    return std::unexpected(Error::Internal("a stored " + std::string(what) +
+                                           " is corrupt: column " + std::to_string(failed_at_) +
+                                           ": " + error_));
   }
 
  private:
@@ -211,8 +212,9 @@ std::optional<std::chrono::year_month_day> ParseDate(std::string_view text) {
 
 std::vector<SqlValue> TenantRow(const Tenant& tenant) {
   nlohmann::json holidays = nlohmann::json::array();
-  for (const std::chrono::year_month_day& date : tenant.holidays) holidays.push_back(FormatDate(date));
-  return {tenant.id.value, tenant.name, tenant.api_key_hash, ToJson(tenant.rules).dump(),
+  for (const std::chrono::year_month_day& date : tenant.holidays)
+    holidays.push_back(FormatDate(date));
+  return {tenant.id.value,       tenant.name,    tenant.api_key_hash, ToJson(tenant.rules).dump(),
           tenant.default_region, holidays.dump()};
 }
 
@@ -226,7 +228,8 @@ Expected<Tenant> ReadTenant(const Row& row) {
   tenant.default_region = reader.Text();
   nlohmann::json holidays = reader.Json();
   Expected<CallingRules> parsed = CallingRulesFromJson(rules);
-  if (!parsed) return std::unexpected(Error::Internal("stored calling rules: " + parsed.error().Describe()));
+  if (!parsed)
+    return std::unexpected(Error::Internal("stored calling rules: " + parsed.error().Describe()));
   tenant.rules = *parsed;
   if (holidays.is_array()) {
     for (const nlohmann::json& day : holidays) {
@@ -424,8 +427,13 @@ Expected<CallRecord> ReadCall(const Row& row) {
 
 std::vector<SqlValue> CallEventRow(const CallEvent& event, const TenantId& tenant,
                                    const CallId& call) {
-  return {event.provider_call_id,     EnumText(event.status),         tenant.value, call.value,
-          OptionalEnumText(event.outcome), Micros(event.occurred_at), JsonText(event.payload)};
+  return {event.provider_call_id,
+          EnumText(event.status),
+          tenant.value,
+          call.value,
+          OptionalEnumText(event.outcome),
+          Micros(event.occurred_at),
+          JsonText(event.payload)};
 }
 
 Expected<CallEvent> ReadCallEvent(const Row& row) {
@@ -445,9 +453,15 @@ std::vector<SqlValue> TurnRow(const ConversationTurn& turn, const TenantId& tena
   auto real = [](const std::optional<double>& value) {
     return value ? SqlValue(*value) : SqlValue(std::monostate{});
   };
-  return {turn.call_id.value,     Int(turn.turn_index),        tenant.value,
-          EnumText(turn.role),    turn.text,                   Micros(turn.at),
-          real(turn.stt_latency_ms), real(turn.llm_latency_ms), real(turn.tts_latency_ms)};
+  return {turn.call_id.value,
+          Int(turn.turn_index),
+          tenant.value,
+          EnumText(turn.role),
+          turn.text,
+          Micros(turn.at),
+          real(turn.stt_latency_ms),
+          real(turn.llm_latency_ms),
+          real(turn.tts_latency_ms)};
 }
 
 Expected<ConversationTurn> ReadTurn(const Row& row) {

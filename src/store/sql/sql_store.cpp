@@ -51,7 +51,8 @@ std::string_view ForUpdate(const SqlConnection& connection) {
 }
 
 template <typename T>
-Expected<T> One(const Expected<SqlResult>& result, Expected<T> (*read)(const Row&), Error not_found) {
+Expected<T> One(const Expected<SqlResult>& result, Expected<T> (*read)(const Row&),
+                Error not_found) {
   if (!result) return std::unexpected(result.error());
   if (result->rows.empty()) return std::unexpected(std::move(not_found));
   return read(result->rows.front());
@@ -95,8 +96,8 @@ Expected<Cursor> ParseCursor(const PageRequest& page) {
   size_t colon = page.after.find(':');
   auto [end, error] = std::from_chars(page.after.data(), page.after.data() + colon, cursor.micros);
   if (colon == std::string::npos || error != std::errc() || end != page.after.data() + colon) {
-    return std::unexpected(
-        Error::InvalidArgument("invalid page", {{"after", "is not a cursor from a previous page"}}));
+    return std::unexpected(Error::InvalidArgument(
+        "invalid page", {{"after", "is not a cursor from a previous page"}}));
   }
   cursor.id = page.after.substr(colon + 1);
   return cursor;
@@ -151,8 +152,8 @@ Expected<std::string> NormalizeNumber(SqlConnection& connection, const TenantId&
   if (!region) return std::unexpected(region.error());
   Expected<PhoneNumber> parsed = ParsePhoneNumber(number, *region);
   if (!parsed) {
-    return std::unexpected(Error::InvalidArgument(
-        "invalid phone number", {{std::string(field), parsed.error().message}}));
+    return std::unexpected(Error::InvalidArgument("invalid phone number",
+                                                  {{std::string(field), parsed.error().message}}));
   }
   return parsed->e164;
 }
@@ -200,8 +201,7 @@ std::vector<FieldError> ValidateJob(const DialerJob& job) {
 // The job compare-and-set, shared by UpdateJob and CompleteAttempt. Returns the job's campaign and
 // lead as stored, so callers never trust the caller's copy for them.
 Expected<std::pair<CampaignId, LeadId>> CompareAndSetJob(SqlConnection& connection,
-                                                         const TenantId& tenant,
-                                                         JobStatus expected,
+                                                         const TenantId& tenant, JobStatus expected,
                                                          const DialerJob& next) {
   if (std::vector<FieldError> errors = ValidateJob(next); !errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid job update", std::move(errors)));
@@ -211,20 +211,20 @@ Expected<std::pair<CampaignId, LeadId>> CompareAndSetJob(SqlConnection& connecti
                                            std::string(ToString(expected)) +
                                            ": a finished job is never reopened"));
   }
-  std::vector<SqlValue> params{tenant.value,
-                               next.job_id.value,
-                               std::string(ToString(expected)),
-                               std::string(ToString(next.status)),
-                               int64_t{next.attempt_number},
-                               sql_rows::Micros(next.scheduled_at),
-                               sql_rows::OptionalMicros(next.processed_at),
-                               sql_rows::OptionalMicros(next.completed_at),
-                               next.last_outcome ? SqlValue(std::string(ToString(*next.last_outcome)))
-                                                 : SqlValue(std::monostate{}),
-                               sql_rows::OptionalText(next.last_error),
-                               next.call_id ? SqlValue(next.call_id->value)
-                                            : SqlValue(std::monostate{}),
-                               int64_t{next.priority}};
+  std::vector<SqlValue> params{
+      tenant.value,
+      next.job_id.value,
+      std::string(ToString(expected)),
+      std::string(ToString(next.status)),
+      int64_t{next.attempt_number},
+      sql_rows::Micros(next.scheduled_at),
+      sql_rows::OptionalMicros(next.processed_at),
+      sql_rows::OptionalMicros(next.completed_at),
+      next.last_outcome ? SqlValue(std::string(ToString(*next.last_outcome)))
+                        : SqlValue(std::monostate{}),
+      sql_rows::OptionalText(next.last_error),
+      next.call_id ? SqlValue(next.call_id->value) : SqlValue(std::monostate{}),
+      int64_t{next.priority}};
   Expected<SqlResult> updated = connection.Execute(
       "UPDATE dialer_jobs SET status = $4, attempt_number = $5, scheduled_at = $6, "
       "processed_at = $7, completed_at = $8, last_outcome = $9, last_error = $10, call_id = $11, "
@@ -242,8 +242,8 @@ Expected<std::pair<CampaignId, LeadId>> CompareAndSetJob(SqlConnection& connecti
   if (!current) return std::unexpected(current.error());
   if (current->rows.empty()) return std::unexpected(NotFound("job", next.job_id.value));
   return std::unexpected(Error::Conflict("job '" + next.job_id.value + "' is " +
-                                         current->rows.front().front().value_or("?") +
-                                         ", not " + std::string(ToString(expected))));
+                                         current->rows.front().front().value_or("?") + ", not " +
+                                         std::string(ToString(expected))));
 }
 
 Expected<void> ApplyLeadAttempt(SqlConnection& connection, const TenantId& tenant,
@@ -261,7 +261,8 @@ Expected<void> ApplyLeadAttempt(SqlConnection& connection, const TenantId& tenan
 Expected<void> ApplyCounters(SqlConnection& connection, const TenantId& tenant,
                              const CampaignId& campaign, const CampaignCounterDelta& delta) {
   Expected<SqlResult> updated = connection.Execute(
-      "UPDATE campaigns SET total_leads = total_leads + $3, calls_completed = calls_completed + $4, "
+      "UPDATE campaigns SET total_leads = total_leads + $3, calls_completed = calls_completed + "
+      "$4, "
       "calls_failed = calls_failed + $5, goals_achieved = goals_achieved + $6 "
       "WHERE tenant_id = $1 AND id = $2",
       std::vector<SqlValue>{tenant.value, campaign.value, int64_t{delta.total_leads},
@@ -284,11 +285,11 @@ Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const Tenant
       sql_rows::ReadCall, NotFound("call with provider call id", event.provider_call_id));
   if (!call) return std::unexpected(call.error());
 
-  Expected<SqlResult> inserted = connection.Execute(
-      Concat({"INSERT INTO call_events (", sql_rows::kCallEventColumns, ") VALUES (",
-              sql_rows::Placeholders(sql_rows::kCallEventColumns),
-              ") ON CONFLICT (provider_call_id, status) DO NOTHING"}),
-      sql_rows::CallEventRow(event, tenant, call->id));
+  Expected<SqlResult> inserted =
+      connection.Execute(Concat({"INSERT INTO call_events (", sql_rows::kCallEventColumns,
+                                 ") VALUES (", sql_rows::Placeholders(sql_rows::kCallEventColumns),
+                                 ") ON CONFLICT (provider_call_id, status) DO NOTHING"}),
+                         sql_rows::CallEventRow(event, tenant, call->id));
   if (!inserted) return std::unexpected(inserted.error());
   CallEventResult result{.duplicate = inserted->affected == 0, .call = *call};
   if (result.duplicate || !CanAdvance(call->status, event.status)) return result;
@@ -299,22 +300,22 @@ Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const Tenant
   if (event.status == CallStatus::kAnswered) next.answered_at = event.occurred_at;
   if (event.status == CallStatus::kCompleted) {
     next.ended_at = event.occurred_at;
-    next.duration_seconds =
-        next.answered_at ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                event.occurred_at - *next.answered_at)
-                                                .count())
-                         : 0;
+    next.duration_seconds = next.answered_at
+                                ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                       event.occurred_at - *next.answered_at)
+                                                       .count())
+                                : 0;
   }
   Expected<SqlResult> updated = connection.Execute(
       "UPDATE calls SET status = $2, outcome = $3, answered_at = $4, ended_at = $5, "
       "duration_seconds = $6 WHERE id = $1",
-      std::vector<SqlValue>{
-          next.id.value, std::string(ToString(next.status)),
-          next.outcome ? SqlValue(std::string(ToString(*next.outcome)))
-                       : SqlValue(std::monostate{}),
-          sql_rows::OptionalMicros(next.answered_at), sql_rows::OptionalMicros(next.ended_at),
-          next.duration_seconds ? SqlValue(int64_t{*next.duration_seconds})
-                                : SqlValue(std::monostate{})});
+      std::vector<SqlValue>{next.id.value, std::string(ToString(next.status)),
+                            next.outcome ? SqlValue(std::string(ToString(*next.outcome)))
+                                         : SqlValue(std::monostate{}),
+                            sql_rows::OptionalMicros(next.answered_at),
+                            sql_rows::OptionalMicros(next.ended_at),
+                            next.duration_seconds ? SqlValue(int64_t{*next.duration_seconds})
+                                                  : SqlValue(std::monostate{})});
   if (!updated) return std::unexpected(updated.error());
   return result;
 }
@@ -331,7 +332,8 @@ std::optional<std::string> ValidateImportedLead(const Lead& lead, size_t index,
   };
   Expected<PhoneNumber> number = ParsePhoneNumber(lead.phone_number, region);
   if (!number) add("phone_number", number.error().message);
-  if (lead.priority < kMinPriority || lead.priority > kMaxPriority) add("priority", "must be 1 to 10");
+  if (lead.priority < kMinPriority || lead.priority > kMaxPriority)
+    add("priority", "must be 1 to 10");
   if (!lead.custom_fields.is_object()) add("custom_fields", "must be a JSON object");
   if (lead.call_attempts < 0) add("call_attempts", "must not be negative");
   if (lead.time_zone && !IsKnownTimeZone(*lead.time_zone)) {
@@ -358,10 +360,10 @@ Expected<void> SqlStore::CreateTenant(const Tenant& tenant) {
   }
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  return Void((*connection)->Execute(Concat({"INSERT INTO tenants (", sql_rows::kTenantColumns,
-                                             ") VALUES (",
-                                             sql_rows::Placeholders(sql_rows::kTenantColumns), ")"}),
-                                     sql_rows::TenantRow(tenant)));
+  return Void((*connection)
+                  ->Execute(Concat({"INSERT INTO tenants (", sql_rows::kTenantColumns, ") VALUES (",
+                                    sql_rows::Placeholders(sql_rows::kTenantColumns), ")"}),
+                            sql_rows::TenantRow(tenant)));
 }
 
 Expected<Tenant> SqlStore::GetTenant(const TenantId& tenant) {
@@ -390,10 +392,12 @@ Expected<void> SqlStore::UpdateTenant(const Tenant& tenant) {
   }
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  Expected<SqlResult> updated = (*connection)->Execute(
-      "UPDATE tenants SET name = $2, api_key_hash = $3, calling_rules = $4, default_region = $5, "
-      "holidays = $6 WHERE id = $1",
-      sql_rows::TenantRow(tenant));
+  Expected<SqlResult> updated = (*connection)
+                                    ->Execute(
+                                        "UPDATE tenants SET name = $2, api_key_hash = $3, "
+                                        "calling_rules = $4, default_region = $5, "
+                                        "holidays = $6 WHERE id = $1",
+                                        sql_rows::TenantRow(tenant));
   if (!updated) return std::unexpected(updated.error());
   if (updated->affected == 0) return std::unexpected(NotFound("tenant", tenant.id.value));
   return {};
@@ -423,11 +427,11 @@ Expected<void> SqlStore::CreateCampaign(const Campaign& campaign) {
     return std::unexpected(Error::InvalidArgument(
         "unknown tenant", {{"tenant_id", "no tenant '" + campaign.tenant_id.value + "'"}}));
   }
-  return Void((*connection)
-                  ->Execute(Concat({"INSERT INTO campaigns (", sql_rows::kCampaignColumns,
-                                    ") VALUES (", sql_rows::Placeholders(sql_rows::kCampaignColumns),
-                                    ")"}),
-                            sql_rows::CampaignRow(stored)));
+  return Void(
+      (*connection)
+          ->Execute(Concat({"INSERT INTO campaigns (", sql_rows::kCampaignColumns, ") VALUES (",
+                            sql_rows::Placeholders(sql_rows::kCampaignColumns), ")"}),
+                    sql_rows::CampaignRow(stored)));
 }
 
 Expected<Campaign> SqlStore::GetCampaign(const TenantId& tenant, const CampaignId& campaign) {
@@ -445,16 +449,17 @@ Expected<Page<Campaign>> SqlStore::ListCampaigns(const TenantId& tenant, PageReq
   if (!cursor) return std::unexpected(cursor.error());
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  Expected<std::vector<Campaign>> items = All<Campaign>(
-      (*connection)
-          ->Execute(Concat({"SELECT ", sql_rows::kCampaignColumns,
-                            " FROM campaigns WHERE tenant_id = $1", PagedSuffix(2)}),
-                    std::vector<SqlValue>{tenant.value, cursor->micros, cursor->id,
-                                          int64_t{page.limit + 1}}),
-      sql_rows::ReadCampaign);
+  Expected<std::vector<Campaign>> items =
+      All<Campaign>((*connection)
+                        ->Execute(Concat({"SELECT ", sql_rows::kCampaignColumns,
+                                          " FROM campaigns WHERE tenant_id = $1", PagedSuffix(2)}),
+                                  std::vector<SqlValue>{tenant.value, cursor->micros, cursor->id,
+                                                        int64_t{page.limit + 1}}),
+                    sql_rows::ReadCampaign);
   if (!items) return std::unexpected(items.error());
-  return MakePage(std::move(*items), page.limit,
-                  [](const Campaign& c) { return std::pair{c.created_at, c.id.value}; });
+  return MakePage(std::move(*items), page.limit, [](const Campaign& c) {
+    return std::pair{c.created_at, c.id.value};
+  });
 }
 
 Expected<Campaign> SqlStore::UpdateCampaignStatus(const TenantId& tenant,
@@ -465,16 +470,16 @@ Expected<Campaign> SqlStore::UpdateCampaignStatus(const TenantId& tenant,
   SqlConnection& connection = **lease;
   return InTransaction(connection, [&]() -> Expected<Campaign> {
     Expected<Campaign> current = One<Campaign>(
-        connection.Execute(Concat({"SELECT ", sql_rows::kCampaignColumns,
-                                   " FROM campaigns WHERE tenant_id = $1 AND id = $2",
-                                   ForUpdate(connection)}),
-                           std::vector<SqlValue>{tenant.value, campaign.value}),
+        connection.Execute(
+            Concat({"SELECT ", sql_rows::kCampaignColumns,
+                    " FROM campaigns WHERE tenant_id = $1 AND id = $2", ForUpdate(connection)}),
+            std::vector<SqlValue>{tenant.value, campaign.value}),
         sql_rows::ReadCampaign, NotFound("campaign", campaign.value));
     if (!current) return current;
     if (!CanTransition(current->status, to)) {
-      return std::unexpected(Error::Conflict(
-          "campaign '" + campaign.value + "' cannot go from " +
-          std::string(ToString(current->status)) + " to " + std::string(ToString(to))));
+      return std::unexpected(Error::Conflict("campaign '" + campaign.value + "' cannot go from " +
+                                             std::string(ToString(current->status)) + " to " +
+                                             std::string(ToString(to))));
     }
     Campaign next = *current;
     next.status = to;
@@ -565,8 +570,8 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
       } else if (given_ids.insert(leads[i].id.value).second) {
         ids[i] = leads[i].id.value;
       } else {
-        errors.push_back({"leads[" + std::to_string(i) + "].id",
-                          "'" + leads[i].id.value + "' appears twice"});
+        errors.push_back(
+            {"leads[" + std::to_string(i) + "].id", "'" + leads[i].id.value + "' appears twice"});
       }
     }
     if (!errors.empty()) {
@@ -590,8 +595,8 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
     rows.reserve(std::min(kChunk, count));
     for (size_t n = 0; n < count; ++n) {
       uint32_t i = order[n];
-      rows.push_back(
-          sql_rows::LeadRow(leads[i], LeadId{std::move(ids[i])}, tenant, campaign, *numbers[i], now));
+      rows.push_back(sql_rows::LeadRow(leads[i], LeadId{std::move(ids[i])}, tenant, campaign,
+                                       *numbers[i], now));
       if (rows.size() == kChunk || n + 1 == count) {
         if (Expected<void> inserted = connection.BulkInsert("leads", kColumns, rows); !inserted) {
           return std::unexpected(inserted.error());
@@ -625,19 +630,19 @@ Expected<Page<Lead>> SqlStore::ListLeads(const TenantId& tenant, const CampaignI
     return std::unexpected(checked.error());
   }
   if (!page.after.empty() && !page.after.starts_with("+")) {
-    return std::unexpected(
-        Error::InvalidArgument("invalid page", {{"after", "is not a cursor from a previous page"}}));
+    return std::unexpected(Error::InvalidArgument(
+        "invalid page", {{"after", "is not a cursor from a previous page"}}));
   }
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  Expected<std::vector<Lead>> items = All<Lead>(
-      (*connection)
-          ->Execute(Concat({"SELECT ", sql_rows::kLeadColumns,
-                            " FROM leads WHERE campaign_id = $1 AND tenant_id = $2 AND "
-                            "phone_number > $3 ORDER BY phone_number LIMIT $4"}),
-                    std::vector<SqlValue>{campaign.value, tenant.value, page.after,
-                                          int64_t{page.limit + 1}}),
-      sql_rows::ReadLead);
+  Expected<std::vector<Lead>> items =
+      All<Lead>((*connection)
+                    ->Execute(Concat({"SELECT ", sql_rows::kLeadColumns,
+                                      " FROM leads WHERE campaign_id = $1 AND tenant_id = $2 AND "
+                                      "phone_number > $3 ORDER BY phone_number LIMIT $4"}),
+                              std::vector<SqlValue>{campaign.value, tenant.value, page.after,
+                                                    int64_t{page.limit + 1}}),
+                sql_rows::ReadLead);
   if (!items) return std::unexpected(items.error());
   Page<Lead> result;
   if (items->size() > static_cast<size_t>(page.limit)) {
@@ -722,11 +727,12 @@ Expected<std::vector<DialerJob>> SqlStore::CreateCampaignJobs(const TenantId& te
 Expected<DialerJob> SqlStore::GetJob(const TenantId& tenant, const JobId& job) {
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  return One<DialerJob>((*connection)
-                            ->Execute(Concat({"SELECT ", sql_rows::kJobColumns,
-                                              " FROM dialer_jobs WHERE tenant_id = $1 AND id = $2"}),
-                                      std::vector<SqlValue>{tenant.value, job.value}),
-                        sql_rows::ReadJob, NotFound("job", job.value));
+  return One<DialerJob>(
+      (*connection)
+          ->Execute(Concat({"SELECT ", sql_rows::kJobColumns,
+                            " FROM dialer_jobs WHERE tenant_id = $1 AND id = $2"}),
+                    std::vector<SqlValue>{tenant.value, job.value}),
+      sql_rows::ReadJob, NotFound("job", job.value));
 }
 
 Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
@@ -736,7 +742,8 @@ Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
   if (!cursor) return std::unexpected(cursor.error());
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  std::string sql = Concat({"SELECT ", sql_rows::kJobColumns, " FROM dialer_jobs WHERE tenant_id = $1"});
+  std::string sql =
+      Concat({"SELECT ", sql_rows::kJobColumns, " FROM dialer_jobs WHERE tenant_id = $1"});
   std::vector<SqlValue> params{tenant.value};
   if (campaign) {
     sql += " AND campaign_id = $2";
@@ -747,8 +754,9 @@ Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
   Expected<SqlResult> result = (*connection)->Execute(sql, params);
   Expected<std::vector<DialerJob>> items = All<DialerJob>(result, sql_rows::ReadJob);
   if (!items) return std::unexpected(items.error());
-  return MakePage(std::move(*items), page.limit,
-                  [](const DialerJob& j) { return std::pair{j.created_at, j.job_id.value}; });
+  return MakePage(std::move(*items), page.limit, [](const DialerJob& j) {
+    return std::pair{j.created_at, j.job_id.value};
+  });
 }
 
 Expected<void> SqlStore::UpdateJob(const TenantId& tenant, JobStatus expected,
@@ -773,8 +781,9 @@ Expected<Page<DialerJob>> SqlStore::ListOpenJobs(PageRequest page) {
                     std::vector<SqlValue>{cursor->micros, cursor->id, int64_t{page.limit + 1}}),
       sql_rows::ReadJob);
   if (!items) return std::unexpected(items.error());
-  return MakePage(std::move(*items), page.limit,
-                  [](const DialerJob& j) { return std::pair{j.created_at, j.job_id.value}; });
+  return MakePage(std::move(*items), page.limit, [](const DialerJob& j) {
+    return std::pair{j.created_at, j.job_id.value};
+  });
 }
 
 // ---- calls ----
@@ -809,10 +818,10 @@ Expected<void> SqlStore::RecordCall(const CallRecord& call) {
   }
   stored.campaign_id.value = job->rows.front()[0].value_or("");
   stored.lead_id.value = job->rows.front()[1].value_or("");
-  return Void(connection.Execute(Concat({"INSERT INTO calls (", sql_rows::kCallColumns,
-                                         ") VALUES (",
-                                         sql_rows::Placeholders(sql_rows::kCallColumns), ")"}),
-                                 sql_rows::CallRow(stored)));
+  return Void(
+      connection.Execute(Concat({"INSERT INTO calls (", sql_rows::kCallColumns, ") VALUES (",
+                                 sql_rows::Placeholders(sql_rows::kCallColumns), ")"}),
+                         sql_rows::CallRow(stored)));
 }
 
 Expected<CallRecord> SqlStore::GetCall(const TenantId& tenant, const CallId& call) {
@@ -828,12 +837,12 @@ Expected<CallRecord> SqlStore::GetCall(const TenantId& tenant, const CallId& cal
 Expected<CallRecord> SqlStore::FindCallByProviderCallId(const std::string& provider_call_id) {
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
-  return One<CallRecord>(
-      (*connection)
-          ->Execute(Concat({"SELECT ", sql_rows::kCallColumns,
-                            " FROM calls WHERE provider_call_id = $1"}),
-                    std::vector<SqlValue>{provider_call_id}),
-      sql_rows::ReadCall, NotFound("call with provider call id", provider_call_id));
+  return One<CallRecord>((*connection)
+                             ->Execute(Concat({"SELECT ", sql_rows::kCallColumns,
+                                               " FROM calls WHERE provider_call_id = $1"}),
+                                       std::vector<SqlValue>{provider_call_id}),
+                         sql_rows::ReadCall,
+                         NotFound("call with provider call id", provider_call_id));
 }
 
 Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant,
@@ -854,8 +863,9 @@ Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant,
   Expected<SqlResult> result = (*connection)->Execute(sql, params);
   Expected<std::vector<CallRecord>> items = All<CallRecord>(result, sql_rows::ReadCall);
   if (!items) return std::unexpected(items.error());
-  return MakePage(std::move(*items), page.limit,
-                  [](const CallRecord& c) { return std::pair{c.created_at, c.id.value}; });
+  return MakePage(std::move(*items), page.limit, [](const CallRecord& c) {
+    return std::pair{c.created_at, c.id.value};
+  });
 }
 
 Expected<CallEventResult> SqlStore::RecordCallEvent(const TenantId& tenant,
@@ -987,10 +997,10 @@ Expected<void> SqlStore::AppendConversationTurn(const TenantId& tenant,
     return std::unexpected(Error::InvalidArgument(
         "unknown call", {{"call_id", "no call '" + turn.call_id.value + "' for this tenant"}}));
   }
-  return Void(connection.Execute(Concat({"INSERT INTO conversation_turns (", sql_rows::kTurnColumns,
-                                         ") VALUES (",
-                                         sql_rows::Placeholders(sql_rows::kTurnColumns), ")"}),
-                                 sql_rows::TurnRow(turn, tenant)));
+  return Void(connection.Execute(
+      Concat({"INSERT INTO conversation_turns (", sql_rows::kTurnColumns, ") VALUES (",
+              sql_rows::Placeholders(sql_rows::kTurnColumns), ")"}),
+      sql_rows::TurnRow(turn, tenant)));
 }
 
 Expected<std::vector<ConversationTurn>> SqlStore::ListConversationTurns(const TenantId& tenant,

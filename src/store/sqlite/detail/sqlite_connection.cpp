@@ -56,9 +56,9 @@ Error ToError(sqlite3* db, int code, std::string_view doing) {
       if (extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
         return Error::InvalidArgument(message, {{"reference", "refers to nothing"}});
       }
-      return Error::InvalidArgument(message, field.empty() ? std::vector<FieldError>{}
-                                                           : std::vector<FieldError>{
-                                                                 {field, "violates a constraint"}});
+      return Error::InvalidArgument(
+          message, field.empty() ? std::vector<FieldError>{}
+                                 : std::vector<FieldError>{{field, "violates a constraint"}});
     }
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -141,14 +141,15 @@ Expected<SqlResult> SqliteConnection::Execute(std::string_view sql,
       } else if (type == SQLITE_FLOAT) {
         // SQLite's own text form keeps 15 digits; the shortest exact form round-trips.
         char buffer[64];
-        auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer),
-                                          sqlite3_column_double(stmt, c));
+        auto [end, error] =
+            std::to_chars(buffer, buffer + sizeof(buffer), sqlite3_column_double(stmt, c));
         (void)error;
         row.emplace_back(std::string(buffer, end));
       } else {
         const unsigned char* text = sqlite3_column_text(stmt, c);
         int size = sqlite3_column_bytes(stmt, c);
-        row.emplace_back(std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)));
+        row.emplace_back(
+            std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)));
       }
     }
     result.rows.push_back(std::move(row));
@@ -218,20 +219,20 @@ Expected<void> SqliteConnection::BulkInsert(std::string_view table,
 
 Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesystem::path& file) {
   sqlite3* raw = nullptr;
-  int code = sqlite3_open_v2(file.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+  int code =
+      sqlite3_open_v2(file.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite_detail::DatabaseHandle db(raw);
   if (code != SQLITE_OK) {
-    return std::unexpected(sqlite_detail::ToError(
-        raw, code, "opening SQLite database '" + file.string() + "'"));
+    return std::unexpected(
+        sqlite_detail::ToError(raw, code, "opening SQLite database '" + file.string() + "'"));
   }
   // Other writers (threads or processes) hold the write lock only for one short transaction.
   sqlite3_busy_timeout(db.get(), 30'000);
   auto connection = std::make_unique<sqlite_detail::SqliteConnection>(std::move(db));
   // WAL: readers never block the writer; synchronous=NORMAL is durable across a process crash,
-  // which is what WAL promises. The page cache (grown on demand, up to 256 MiB) keeps the indexes of
-  // a large import in memory; SQLite's default of 2 MiB makes a million-row import crawl.
+  // which is what WAL promises. The page cache (grown on demand, up to 256 MiB) keeps the indexes
+  // of a large import in memory; SQLite's default of 2 MiB makes a million-row import crawl.
   Expected<void> setup = connection->ExecuteScript(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
       "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;");
