@@ -60,11 +60,11 @@ TEST(PhoneNumber, FastPathAgreesWithTheFullParse) {
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"+12125550123", "US"},  {"+16045550123", "US"},  {"+12002000000", "US"},
-      {"+19175551234", "US"},  {"+442071838750", "GB"}, {"+447911123456", "GB"},
-      {"+4930901820", "DE"},   {"+61293744000", "AU"},  {"+390612345678", "IT"},
-      {"+12125550123", "CA"},  {"+1212555012", "US"},   {"+121255501234", "US"},
-      {"+10995550123", "US"},  {"+4402071838750", "GB"}};
+      {"+12125550123", "US"}, {"+16045550123", "US"},  {"+12002000000", "US"},
+      {"+19175551234", "US"}, {"+442071838750", "GB"}, {"+447911123456", "GB"},
+      {"+4930901820", "DE"},  {"+61293744000", "AU"},  {"+390612345678", "IT"},
+      {"+12125550123", "CA"}, {"+1212555012", "US"},   {"+121255501234", "US"},
+      {"+10995550123", "US"}, {"+4402071838750", "GB"}};
   for (const auto& [text, region] : cases) {
     i18n::phonenumbers::PhoneNumber number;
     bool valid = util.Parse(text, region, &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
