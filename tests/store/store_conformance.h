@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -34,6 +35,13 @@ Instant At(std::string_view iso) { return *ParseIso8601(iso); }
 
 // Valid US numbers: New York 212, exchanges 555-0100 and up.
 std::string TestNumber(int i) { return "+1212555" + std::to_string(1000 + i); }
+
+// Many distinct valid US numbers: New York, exchanges from 200 on.
+std::string ManyNumber(int i) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "+1212%03d%04d", 200 + i / 10'000, i % 10'000);
+  return text;
+}
 
 bool HasField(const Error& error, std::string_view field) {
   for (const FieldError& f : error.fields) {
@@ -310,6 +318,38 @@ TYPED_TEST_P(StoreConformance, FailedImportWritesNothingAndListsEveryBadRow) {
       << error.Describe();
   EXPECT_TRUE(this->store_->ListLeads(TenantId{"t1"}, CampaignId{"c1"}, {})->items.empty());
   EXPECT_EQ(this->store_->GetCampaign(TenantId{"t1"}, CampaignId{"c1"})->total_leads, 0);
+}
+
+// Big enough to cross the import's internal chunks: a bad row late in the file still means
+// nothing at all is written.
+TYPED_TEST_P(StoreConformance, LargeImportIsAllOrNothingAcrossChunks) {
+  this->CreateTwoTenants();
+  constexpr int kCount = 41'000;
+  std::vector<Lead> leads(kCount);
+  for (int i = 0; i < kCount; ++i) leads[static_cast<size_t>(i)].phone_number = ManyNumber(i);
+  leads[25'000].phone_number = ManyNumber(3);  // a duplicate in the second chunk
+  leads[40'500].phone_number = "+1 212";       // invalid, in the last chunk
+  Expected<ImportResult> failed =
+      this->store_->ImportLeads(TenantId{"t1"}, CampaignId{"c1"}, leads);
+  ASSERT_FALSE(failed);
+  std::vector<std::string> fields;
+  for (const FieldError& f : failed.error().fields) fields.push_back(f.field);
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"leads[25000].phone_number", "leads[40500].phone_number"}));
+  EXPECT_TRUE(this->store_->ListLeads(TenantId{"t1"}, CampaignId{"c1"}, {})->items.empty());
+
+  leads[25'000].phone_number = ManyNumber(25'000);
+  leads[40'500].phone_number = ManyNumber(40'500);
+  Expected<ImportResult> imported =
+      this->store_->ImportLeads(TenantId{"t1"}, CampaignId{"c1"}, leads);
+  ASSERT_TRUE(imported) << imported.error().Describe();
+  EXPECT_EQ(imported->imported, kCount);
+  EXPECT_EQ(this->store_->GetCampaign(TenantId{"t1"}, CampaignId{"c1"})->total_leads, kCount);
+  Expected<Page<Lead>> last = this->store_->ListLeads(
+      TenantId{"t1"}, CampaignId{"c1"}, {.limit = 10, .after = ManyNumber(kCount - 6)});
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->items.size(), 5u);
+  EXPECT_FALSE(last->next);
 }
 
 TYPED_TEST_P(StoreConformance, ImportRefusesALeadAlreadyInTheCampaign) {
@@ -803,14 +843,14 @@ REGISTER_TYPED_TEST_SUITE_P(
     CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
     CampaignStatusMovesOnlyAlongAllowedTransitions, ImportStoresLeadsInE164AndCountsThem,
     LeadsPageInPhoneNumberOrder, FailedImportWritesNothingAndListsEveryBadRow,
-    ImportRefusesALeadAlreadyInTheCampaign, ImportIntoUnknownOrForeignCampaignNamesTheCampaign,
-    OneTenantCannotReadOrChangeAnothersRows, CampaignStartCreatesOneJobPerPendingLeadOnce,
-    JobCompareAndSetNeverReopensAFinishedJob, OpenJobsAreListedForTheQueueToRebuild,
-    LeadBookkeepingCountsAttempts, CallEventsAreIdempotentAndOnlyMoveForward,
-    CallsToANumberInTheLastDayAreCounted, CompletionWritesEverythingOrNothing,
-    DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
-    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
-    ConcurrentWritersFromTwoProcesses);
+    LargeImportIsAllOrNothingAcrossChunks, ImportRefusesALeadAlreadyInTheCampaign,
+    ImportIntoUnknownOrForeignCampaignNamesTheCampaign, OneTenantCannotReadOrChangeAnothersRows,
+    CampaignStartCreatesOneJobPerPendingLeadOnce, JobCompareAndSetNeverReopensAFinishedJob,
+    OpenJobsAreListedForTheQueueToRebuild, LeadBookkeepingCountsAttempts,
+    CallEventsAreIdempotentAndOnlyMoveForward, CallsToANumberInTheLastDayAreCounted,
+    CompletionWritesEverythingOrNothing, DoNotCallListIsPerTenantAndNormalised,
+    ConversationTurnsKeepTheirOrderAndLatencies, ReopeningKeepsDataAndMigratesOnce,
+    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses);
 
 }  // namespace
 }  // namespace talky

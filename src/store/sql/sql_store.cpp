@@ -3,8 +3,12 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <cstdio>
 #include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_set>
@@ -514,102 +518,124 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
   SqlConnection& connection = **lease;
   Expected<std::string> region = TenantRegion(connection, tenant);
   if (!region) return std::unexpected(region.error());
-  // Checked again inside the transaction, which is what guards the rows (leads carry no foreign
-  // key); this early check only spares a useless validation.
-  Expected<bool> exists = CampaignExists(connection, tenant, campaign);
-  if (!exists) return std::unexpected(exists.error());
-  if (!*exists) return std::unexpected(UnknownCampaign(campaign));
 
-  // Parsing numbers is most of the work: split it over the cores, outside the transaction.
-  Instant now = clock_.Now();
+  // Validation (mostly parsing numbers, client CPU) runs one chunk ahead of the writer (database
+  // CPU) on a helper thread, so the two overlap. Rows are written inside one transaction as they
+  // come; the first bad row stops the writing, validation goes on to list every bad row, and the
+  // transaction is rolled back: nothing is written.
   const size_t count = leads.size();
+  constexpr size_t kChunk = 20'000;
+  const size_t chunks = (count + kChunk - 1) / kChunk;
   std::vector<std::optional<std::string>> numbers(count);
-  size_t workers =
-      count < 20'000 ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  std::vector<std::vector<FieldError>> worker_errors(workers);
-  auto validate = [&](size_t worker) {
-    for (size_t i = worker; i < count; i += workers) {
-      numbers[i] = ValidateImportedLead(leads[i], i, *region, worker_errors[worker]);
+  std::vector<FieldError> errors;
+  std::mutex mutex;
+  std::condition_variable chunk_ready;
+  size_t validated_chunks = 0;
+  std::vector<FieldError> validation_errors;
+  std::atomic<bool> abandon{false};
+  auto validate = [&] {
+    for (size_t c = 0; c < chunks && !abandon; ++c) {
+      std::vector<FieldError> found;
+      for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); ++i) {
+        numbers[i] = ValidateImportedLead(leads[i], i, *region, found);
+      }
+      std::lock_guard lock(mutex);
+      validation_errors.insert(validation_errors.end(), found.begin(), found.end());
+      validated_chunks = c + 1;
+      chunk_ready.notify_one();
     }
   };
-  if (workers == 1) {
-    validate(0);
-  } else {
-    std::vector<std::jthread> threads;
-    for (size_t w = 0; w < workers; ++w) threads.emplace_back(validate, w);
-  }
-  std::vector<FieldError> errors;
-  for (std::vector<FieldError>& some : worker_errors) {
-    errors.insert(errors.end(), some.begin(), some.end());
-  }
+  // Waits for chunk `c`; returns false once validation has found any bad row.
+  auto wait_for_chunk = [&](size_t c) {
+    std::unique_lock lock(mutex);
+    chunk_ready.wait(lock, [&] { return validated_chunks > c; });
+    return validation_errors.empty();
+  };
 
-  return InTransaction(connection, [&]() -> Expected<ImportResult> {
-    Expected<bool> still_exists = CampaignExists(connection, tenant, campaign);
-    if (!still_exists) return std::unexpected(still_exists.error());
-    if (!*still_exists) return std::unexpected(UnknownCampaign(campaign));
-    Expected<SqlResult> existing =
-        connection.Execute("SELECT phone_number FROM leads WHERE campaign_id = $1",
-                           std::vector<SqlValue>{campaign.value});
-    if (!existing) return std::unexpected(existing.error());
-    std::unordered_set<std::string_view> taken;
-    taken.reserve(existing->rows.size() + count);
-    for (const Row& row : existing->rows) {
-      if (row.front()) taken.insert(*row.front());
-    }
-    std::vector<std::string> ids(count);
-    std::unordered_set<std::string_view> given_ids;
-    for (size_t i = 0; i < count; ++i) {
-      if (!numbers[i]) continue;
-      if (!taken.insert(*numbers[i]).second) {
-        errors.push_back({"leads[" + std::to_string(i) + "].phone_number",
-                          *numbers[i] + " is already a lead of this campaign"});
-        continue;
+  Instant now = clock_.Now();
+  // Generated ids share one random base and count up, so rows arrive in id order: the primary key
+  // grows at its end instead of at random places, which keeps a large import in cache.
+  const std::string base = ids_.Next();
+  auto generated_id = [&](size_t i) {
+    char suffix[16];
+    std::snprintf(suffix, sizeof(suffix), "%012zx", i);
+    return base.substr(0, base.size() - 12) + suffix;
+  };
+
+  Expected<ImportResult> result = [&]() -> Expected<ImportResult> {
+    std::jthread validator(validate);
+    struct StopValidator {
+      std::atomic<bool>& abandon;
+      ~StopValidator() { abandon = true; }
+    } stop_on_exit{abandon};
+    return InTransaction(connection, [&]() -> Expected<ImportResult> {
+      // Checked inside the transaction: leads carry no foreign key (see migrations.cpp).
+      Expected<bool> exists = CampaignExists(connection, tenant, campaign);
+      if (!exists) return std::unexpected(exists.error());
+      if (!*exists) return std::unexpected(UnknownCampaign(campaign));
+      Expected<SqlResult> existing =
+          connection.Execute("SELECT phone_number FROM leads WHERE campaign_id = $1",
+                             std::vector<SqlValue>{campaign.value});
+      if (!existing) return std::unexpected(existing.error());
+      std::unordered_set<std::string_view> taken;
+      taken.reserve(existing->rows.size() + count);
+      for (const Row& row : existing->rows) {
+        if (row.front()) taken.insert(*row.front());
       }
-      if (leads[i].id.empty()) {
-        ids[i] = ids_.Next();
-      } else if (given_ids.insert(leads[i].id.value).second) {
-        ids[i] = leads[i].id.value;
-      } else {
-        errors.push_back(
-            {"leads[" + std::to_string(i) + "].id", "'" + leads[i].id.value + "' appears twice"});
-      }
-    }
-    if (!errors.empty()) {
-      // Sorted by row, so the report reads top to bottom whatever thread found what.
-      std::stable_sort(errors.begin(), errors.end(), [](const FieldError& a, const FieldError& b) {
-        return RowOfField(a.field) < RowOfField(b.field);
-      });
-      std::string message = std::to_string(errors.size()) + " problem(s) in " +
-                            std::to_string(count) + " leads; nothing was imported";
-      return std::unexpected(Error::InvalidArgument(message, std::move(errors)));
-    }
-    // In id order, the primary key and the paging index grow at their ends instead of at random
-    // places, which keeps a large import in cache on both engines.
-    std::vector<uint32_t> order(count);
-    for (size_t i = 0; i < count; ++i) order[i] = static_cast<uint32_t>(i);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ids[a] < ids[b]; });
-    // Rows go out in chunks, so a million leads never sit in memory twice over.
-    static const std::vector<std::string> kColumns = sql_rows::ColumnNames(sql_rows::kLeadColumns);
-    constexpr size_t kChunk = 50'000;
-    std::vector<std::vector<SqlValue>> rows;
-    rows.reserve(std::min(kChunk, count));
-    for (size_t n = 0; n < count; ++n) {
-      uint32_t i = order[n];
-      rows.push_back(sql_rows::LeadRow(leads[i], LeadId{std::move(ids[i])}, tenant, campaign,
-                                       *numbers[i], now));
-      if (rows.size() == kChunk || n + 1 == count) {
-        if (Expected<void> inserted = connection.BulkInsert("leads", kColumns, rows); !inserted) {
-          return std::unexpected(inserted.error());
-        }
+      std::unordered_set<std::string_view> given_ids;
+      static const std::vector<std::string> kColumns =
+          sql_rows::ColumnNames(sql_rows::kLeadColumns);
+      std::vector<std::vector<SqlValue>> rows;
+      rows.reserve(std::min(kChunk, count));
+      for (size_t c = 0; c < chunks; ++c) {
+        bool writing = wait_for_chunk(c) && errors.empty();
         rows.clear();
+        for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); ++i) {
+          if (!numbers[i]) continue;
+          if (!taken.insert(*numbers[i]).second) {
+            errors.push_back({"leads[" + std::to_string(i) + "].phone_number",
+                              *numbers[i] + " is already a lead of this campaign"});
+            writing = false;
+            continue;
+          }
+          if (!leads[i].id.empty() && !given_ids.insert(leads[i].id.value).second) {
+            errors.push_back({"leads[" + std::to_string(i) + "].id",
+                              "'" + leads[i].id.value + "' appears twice"});
+            writing = false;
+            continue;
+          }
+          if (!writing) continue;
+          LeadId id{leads[i].id.empty() ? generated_id(i) : leads[i].id.value};
+          rows.push_back(sql_rows::LeadRow(leads[i], id, tenant, campaign, *numbers[i], now));
+        }
+        if (writing && !rows.empty()) {
+          if (Expected<void> inserted = connection.BulkInsert("leads", kColumns, rows); !inserted) {
+            return std::unexpected(inserted.error());
+          }
+        }
       }
-    }
-    CampaignCounterDelta delta{.total_leads = static_cast<int>(count)};
-    if (Expected<void> counted = ApplyCounters(connection, tenant, campaign, delta); !counted) {
-      return std::unexpected(counted.error());
-    }
-    return ImportResult{.imported = static_cast<int>(count)};
-  });
+      {
+        std::lock_guard lock(mutex);
+        errors.insert(errors.end(), validation_errors.begin(), validation_errors.end());
+      }
+      if (!errors.empty()) {
+        // Sorted by row, so the report reads top to bottom.
+        std::stable_sort(errors.begin(), errors.end(),
+                         [](const FieldError& a, const FieldError& b) {
+                           return RowOfField(a.field) < RowOfField(b.field);
+                         });
+        std::string message = std::to_string(errors.size()) + " problem(s) in " +
+                              std::to_string(count) + " leads; nothing was imported";
+        return std::unexpected(Error::InvalidArgument(message, std::move(errors)));
+      }
+      CampaignCounterDelta delta{.total_leads = static_cast<int>(count)};
+      if (Expected<void> counted = ApplyCounters(connection, tenant, campaign, delta); !counted) {
+        return std::unexpected(counted.error());
+      }
+      return ImportResult{.imported = static_cast<int>(count)};
+    });
+  }();
+  return result;
 }
 
 Expected<Lead> SqlStore::GetLead(const TenantId& tenant, const LeadId& lead) {
