@@ -557,7 +557,7 @@ Expected<ImportResult> SqlStore::ImportLeads(const TenantId& tenant, const Campa
   // grows at its end instead of at random places, which keeps a large import in cache.
   const std::string base = ids_.Next();
   auto generated_id = [&](size_t i) {
-    char suffix[16];
+    char suffix[32];
     std::snprintf(suffix, sizeof(suffix), "%012zx", i);
     return base.substr(0, base.size() - 12) + suffix;
   };
