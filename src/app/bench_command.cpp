@@ -5,9 +5,7 @@
 namespace talky {
 
 BenchCommand::BenchCommand(CLI::App& app) {
-  bench_ = app.add_subcommand("bench", "Measure a component on this machine");
-  bench_->require_subcommand(1);
-  queue_ = bench_->add_subcommand(
+  queue_ = BenchGroup(app)->add_subcommand(
       "queue", "Enqueue, take and finish jobs, schedule retries; print one JSON line of figures");
   queue_->add_option("--redis-url", redis_url_,
                      "Redis to measure (redis://host:port); without it, the embedded queue");
@@ -33,7 +31,7 @@ BenchCommand::BenchCommand(CLI::App& app) {
   queue_->add_option("--seed", options_.seed, "Seed for the retry delays and lease tokens");
 }
 
-bool BenchCommand::Selected() const { return bench_->parsed(); }
+bool BenchCommand::Selected() const { return queue_->parsed(); }
 
 int BenchCommand::Run(std::ostream& out, std::ostream& err) const {
   QueueBenchOptions options = options_;

@@ -18,7 +18,6 @@ class BenchCommand {
   int Run(std::ostream& out, std::ostream& err) const;
 
  private:
-  CLI::App* bench_ = nullptr;
   CLI::App* queue_ = nullptr;
   QueueBenchOptions options_;
   std::string redis_url_;

@@ -3,9 +3,20 @@
 #include <CLI/CLI.hpp>
 
 #include "app/bench_command.h"
+#include "app/bench_store_command.h"
+#include "app/migrate_command.h"
 #include "app/rules_command.h"
 
 namespace talky {
+
+CLI::App* BenchGroup(CLI::App& app) {
+  std::vector<CLI::App*> found =
+      app.get_subcommands([](CLI::App* sub) { return sub->get_name() == "bench"; });
+  if (!found.empty()) return found.front();
+  CLI::App* bench = app.add_subcommand("bench", "Measure parts of Talky on this machine");
+  bench->require_subcommand(1);
+  return bench;
+}
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{"Talky: outbound calling engine for AI voice agents", "talky"};
@@ -14,6 +25,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 
   RulesCommand rules(app);
   BenchCommand bench(app);
+  MigrateCommand migrate(app);
+  BenchStoreCommand bench_store(app);
 
   // CLI11 wants argv order reversed when given a vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -39,6 +52,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   if (rules.Selected()) return rules.Run(out, err);
   if (bench.Selected()) return bench.Run(out, err);
+  if (migrate.Selected()) return migrate.Run(out, err);
+  if (bench_store.Selected()) return bench_store.Run(out, err);
   return kExitOk;
 }
 

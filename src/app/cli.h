@@ -2,6 +2,7 @@
 // Output goes to the given streams so tests can run the CLI in-process.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@ namespace talky {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+
+// The `talky bench` group that every benchmark command adds itself to, created on first use.
+CLI::App* BenchGroup(CLI::App& app);
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

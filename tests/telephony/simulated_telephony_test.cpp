@@ -103,7 +103,7 @@ TEST_F(SimulatedTelephonyTest, PlaysEachTestNumbersScript) {
     EXPECT_EQ(statuses, c.statuses) << c.number;
     EXPECT_EQ(events.back().outcome, c.outcome) << c.number;
     EXPECT_TRUE(events.front().provider_call_id.starts_with("sim-"));
-    EXPECT_EQ(events.back().at, clock_.Now());
+    EXPECT_EQ(events.back().occurred_at, clock_.Now());
   }
   EXPECT_EQ(provider_->InFlight(), 0u);
 }

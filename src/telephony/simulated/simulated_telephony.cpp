@@ -76,9 +76,8 @@ void SimulatedTelephony::Deliver(const std::shared_ptr<Call>& call, const Simula
                               .provider_call_id = call->provider_call_id,
                               .status = event.status,
                               .outcome = event.outcome,
-                              .at = clock_.Now(),
-                              .provider_status = std::string(ToString(event.status)),
-                              .detail = {}});
+                              .occurred_at = clock_.Now(),
+                              .payload = {{"status", ToString(event.status)}}});
 }
 
 Expected<void> SimulatedTelephony::Hangup(std::string_view provider_call_id) {

@@ -1,0 +1,40 @@
+#include "store/id_generator.h"
+
+#include <array>
+
+namespace talky {
+
+std::string RandomIdGenerator::Next() {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  {
+    std::lock_guard lock(mutex_);
+    high = engine_();
+    low = engine_();
+  }
+  // RFC 4122 version 4 (random) and variant 10xx bits.
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
+                                             '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  std::string text;
+  text.reserve(36);
+  auto append = [&](uint64_t bits, int from_nibble, int count) {
+    for (int i = 0; i < count; ++i) {
+      int shift = 60 - 4 * (from_nibble + i);
+      text.push_back(kHex[(bits >> shift) & 0xF]);
+    }
+  };
+  append(high, 0, 8);
+  text.push_back('-');
+  append(high, 8, 4);
+  text.push_back('-');
+  append(high, 12, 4);
+  text.push_back('-');
+  append(low, 0, 4);
+  text.push_back('-');
+  append(low, 4, 12);
+  return text;
+}
+
+}  // namespace talky

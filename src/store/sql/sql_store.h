@@ -1,0 +1,85 @@
+// The Store written once in SQL that both engines run (the dialects differ only in types, in
+// `FOR UPDATE` and in how bulk rows are sent; see sql_connection.h). Each method borrows a
+// connection from the pool for its duration; multi-statement changes run in one transaction.
+// Thread-safe. Owns the pool; the clock and the id generator must outlive it.
+#pragma once
+
+#include <memory>
+
+#include "domain/clock.h"
+#include "store/id_generator.h"
+#include "store/sql/connection_pool.h"
+#include "store/store.h"
+
+namespace talky {
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<ConnectionPool> pool, Clock& clock, IdGenerator& ids);
+
+  Expected<void> CreateTenant(const Tenant& tenant) override;
+  Expected<Tenant> GetTenant(const TenantId& tenant) override;
+  Expected<Tenant> FindTenantByApiKeyHash(const std::string& api_key_hash) override;
+  Expected<void> UpdateTenant(const Tenant& tenant) override;
+
+  Expected<void> CreateCampaign(const Campaign& campaign) override;
+  Expected<Campaign> GetCampaign(const TenantId& tenant, const CampaignId& campaign) override;
+  Expected<Page<Campaign>> ListCampaigns(const TenantId& tenant, PageRequest page) override;
+  Expected<Campaign> UpdateCampaignStatus(const TenantId& tenant, const CampaignId& campaign,
+                                          CampaignStatus to, Instant at) override;
+  Expected<void> AddToCampaignCounters(const TenantId& tenant, const CampaignId& campaign,
+                                       const CampaignCounterDelta& delta) override;
+
+  Expected<ImportResult> ImportLeads(const TenantId& tenant, const CampaignId& campaign,
+                                     std::span<const Lead> leads) override;
+  Expected<Lead> GetLead(const TenantId& tenant, const LeadId& lead) override;
+  Expected<Page<Lead>> ListLeads(const TenantId& tenant, const CampaignId& campaign,
+                                 PageRequest page) override;
+  Expected<void> RecordLeadAttempt(const TenantId& tenant, const LeadId& lead,
+                                   const LeadAttempt& attempt) override;
+
+  Expected<std::vector<DialerJob>> CreateCampaignJobs(const TenantId& tenant,
+                                                      const CampaignId& campaign,
+                                                      Instant now) override;
+  Expected<DialerJob> GetJob(const TenantId& tenant, const JobId& job) override;
+  Expected<Page<DialerJob>> ListJobs(const TenantId& tenant,
+                                     const std::optional<CampaignId>& campaign,
+                                     PageRequest page) override;
+  Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
+                           const DialerJob& next) override;
+  Expected<Page<DialerJob>> ListOpenJobs(PageRequest page) override;
+
+  Expected<void> RecordCall(const CallRecord& call) override;
+  Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) override;
+  Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) override;
+  Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
+                                       const std::optional<CampaignId>& campaign,
+                                       PageRequest page) override;
+  Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
+                                            const CallEvent& event) override;
+  Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
+                                                  const CallId& call) override;
+  Expected<NumberCallHistory> CallsToNumberSince(const TenantId& tenant,
+                                                 const std::string& phone_number,
+                                                 Instant since) override;
+
+  Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,
+                                             const AttemptCompletion& completion) override;
+
+  Expected<std::string> AddDoNotCall(const TenantId& tenant, const std::string& phone_number,
+                                     Instant at) override;
+  Expected<void> RemoveDoNotCall(const TenantId& tenant, const std::string& phone_number) override;
+  Expected<bool> IsDoNotCall(const TenantId& tenant, const std::string& phone_number) override;
+
+  Expected<void> AppendConversationTurn(const TenantId& tenant,
+                                        const ConversationTurn& turn) override;
+  Expected<std::vector<ConversationTurn>> ListConversationTurns(const TenantId& tenant,
+                                                                const CallId& call) override;
+
+ private:
+  std::unique_ptr<ConnectionPool> pool_;
+  Clock& clock_;
+  IdGenerator& ids_;
+};
+
+}  // namespace talky

@@ -1,0 +1,164 @@
+// The system of record: tenants, campaigns, leads, dialer jobs, calls and their provider events,
+// Do-Not-Call numbers and conversation turns. Two backends behave the same (one conformance
+// suite): SQLite, the embedded default, and PostgreSQL for many processes on many machines.
+//
+// Every method but ListOpenJobs and FindCallByProviderCallId takes the tenant and touches only that
+// tenant's rows: another tenant's row is reported as not found. Phone numbers are stored in E.164,
+// normalised with the tenant's default region. Bad input is an InvalidArgument error naming the
+// field and changes nothing; a lost compare-and-set is a Conflict; a database that cannot be
+// reached is Unavailable.
+//
+// Implementations are thread-safe: every method may be called from any thread at once (each call
+// borrows a connection from a pool). The Store owns its connections.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "domain/call_record.h"
+#include "domain/campaign.h"
+#include "domain/dialer_job.h"
+#include "domain/error.h"
+#include "domain/lead.h"
+#include "domain/tenant.h"
+#include "store/page.h"
+
+namespace talky {
+
+// What one call attempt does to its lead.
+struct LeadAttempt {
+  Instant called_at{};
+  std::string result;  // the outcome's name, e.g. "busy"; kept as last_call_result
+  LeadStatus status = LeadStatus::kCalled;
+};
+
+// Amounts added to a campaign's counters, atomically.
+struct CampaignCounterDelta {
+  int total_leads = 0;
+  int calls_completed = 0;
+  int calls_failed = 0;
+  int goals_achieved = 0;
+};
+
+struct ImportResult {
+  int imported = 0;
+};
+
+struct CallEventResult {
+  bool duplicate = false;  // the same (provider call id, status) was already recorded
+  CallRecord call;         // the call after the event
+};
+
+// Everything the dialer's completion handler writes about one finished attempt, in one
+// transaction: the provider event (optional), the job's compare-and-set, the lead's bookkeeping
+// and the campaign's counters. Either all of it is written or none.
+struct AttemptCompletion {
+  std::optional<CallEvent> event;  // a duplicate event makes the whole completion a no-op
+  JobStatus expected_job_status = JobStatus::kProcessing;
+  DialerJob job;  // the job's next state; its lead and campaign get the two changes below
+  std::optional<LeadAttempt> lead_attempt;
+  CampaignCounterDelta counters;
+};
+
+struct CompletionResult {
+  bool duplicate_event = false;  // nothing was written
+};
+
+struct NumberCallHistory {
+  int count = 0;
+  std::optional<Instant> last_call_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Tenants. Create fails with Conflict on a taken id or API key hash.
+  virtual Expected<void> CreateTenant(const Tenant& tenant) = 0;
+  virtual Expected<Tenant> GetTenant(const TenantId& tenant) = 0;
+  virtual Expected<Tenant> FindTenantByApiKeyHash(const std::string& api_key_hash) = 0;
+  virtual Expected<void> UpdateTenant(const Tenant& tenant) = 0;
+
+  // Campaigns. Create ignores the given counters (they start at zero).
+  virtual Expected<void> CreateCampaign(const Campaign& campaign) = 0;
+  virtual Expected<Campaign> GetCampaign(const TenantId& tenant, const CampaignId& campaign) = 0;
+  virtual Expected<Page<Campaign>> ListCampaigns(const TenantId& tenant, PageRequest page) = 0;
+  // Moves the status if CanTransition allows it (Conflict otherwise); running sets started_at the
+  // first time, completed and cancelled set completed_at. Returns the campaign after the move.
+  virtual Expected<Campaign> UpdateCampaignStatus(const TenantId& tenant,
+                                                  const CampaignId& campaign, CampaignStatus to,
+                                                  Instant at) = 0;
+  virtual Expected<void> AddToCampaignCounters(const TenantId& tenant, const CampaignId& campaign,
+                                               const CampaignCounterDelta& delta) = 0;
+
+  // Leads. The import is one transaction: it writes every lead or, when any row is bad, none, and
+  // the error lists each bad row as "leads[i].<field>". The store fills in each lead's id (when
+  // empty), tenant, campaign, created_at and E.164 number, and adds the count to total_leads.
+  virtual Expected<ImportResult> ImportLeads(const TenantId& tenant, const CampaignId& campaign,
+                                             std::span<const Lead> leads) = 0;
+  virtual Expected<Lead> GetLead(const TenantId& tenant, const LeadId& lead) = 0;
+  virtual Expected<Page<Lead>> ListLeads(const TenantId& tenant, const CampaignId& campaign,
+                                         PageRequest page) = 0;
+  // call_attempts + 1, last_called_at, last_call_result and status, atomically.
+  virtual Expected<void> RecordLeadAttempt(const TenantId& tenant, const LeadId& lead,
+                                           const LeadAttempt& attempt) = 0;
+
+  // Dialer jobs. Campaign start: one pending job per pending lead of the campaign that has no job
+  // yet (so a repeated start creates nothing twice), priority from ComputeLeadPriority. Returns
+  // the jobs created.
+  virtual Expected<std::vector<DialerJob>> CreateCampaignJobs(const TenantId& tenant,
+                                                              const CampaignId& campaign,
+                                                              Instant now) = 0;
+  virtual Expected<DialerJob> GetJob(const TenantId& tenant, const JobId& job) = 0;
+  virtual Expected<Page<DialerJob>> ListJobs(const TenantId& tenant,
+                                             const std::optional<CampaignId>& campaign,
+                                             PageRequest page) = 0;
+  // Compare-and-set: writes `next` (status, attempt, times, outcome, error, call id) only if the
+  // stored status is `expected` and not final; otherwise Conflict, and nothing changes. A finished
+  // job is never reopened.
+  virtual Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
+                                   const DialerJob& next) = 0;
+  // Every tenant's jobs that are not final, for the embedded queue to rebuild itself on start.
+  virtual Expected<Page<DialerJob>> ListOpenJobs(PageRequest page) = 0;
+
+  // Calls. RecordCall stores a call when it is originated (Conflict on a taken provider call id).
+  virtual Expected<void> RecordCall(const CallRecord& call) = 0;
+  virtual Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) = 0;
+  // The one lookup without a tenant: a provider's webhook names only its own call id.
+  virtual Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) = 0;
+  virtual Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
+                                               const std::optional<CampaignId>& campaign,
+                                               PageRequest page) = 0;
+  // Stores the event as received; a new (provider call id, status) moves the call's status forward
+  // if it is ahead (answered sets answered_at, completed sets ended_at and the duration). An event
+  // behind the call's status is kept for audit but moves nothing.
+  virtual Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
+                                                    const CallEvent& event) = 0;
+  virtual Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
+                                                          const CallId& call) = 0;
+  // The calls placed to `phone_number` at or after `since` (e.g. now - 24 h).
+  virtual Expected<NumberCallHistory> CallsToNumberSince(const TenantId& tenant,
+                                                         const std::string& phone_number,
+                                                         Instant since) = 0;
+
+  // The completion handler's single transaction (see AttemptCompletion).
+  virtual Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,
+                                                     const AttemptCompletion& completion) = 0;
+
+  // Do-Not-Call list per tenant. Add returns the number as stored (E.164); adding twice is fine.
+  virtual Expected<std::string> AddDoNotCall(const TenantId& tenant,
+                                             const std::string& phone_number, Instant at) = 0;
+  virtual Expected<void> RemoveDoNotCall(const TenantId& tenant,
+                                         const std::string& phone_number) = 0;
+  virtual Expected<bool> IsDoNotCall(const TenantId& tenant, const std::string& phone_number) = 0;
+
+  // Conversation turns of a call, in turn order. Conflict on a repeated turn index.
+  virtual Expected<void> AppendConversationTurn(const TenantId& tenant,
+                                                const ConversationTurn& turn) = 0;
+  virtual Expected<std::vector<ConversationTurn>> ListConversationTurns(const TenantId& tenant,
+                                                                        const CallId& call) = 0;
+};
+
+}  // namespace talky
