@@ -69,6 +69,7 @@ struct CompletionResult {
 struct NumberCallHistory {
   int count = 0;
   std::optional<Instant> last_call_at;
+  std::vector<Instant> call_times;  // oldest first; what a state's daily cap needs
 };
 
 class Store {
@@ -120,6 +121,8 @@ class Store {
   // job is never reopened.
   virtual Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                                    const DialerJob& next) = 0;
+  // How many of the campaign's jobs are not final; 0 means the campaign's work is done.
+  virtual Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) = 0;
   // Every tenant's jobs that are not final, for the embedded queue to rebuild itself on start.
   virtual Expected<Page<DialerJob>> ListOpenJobs(PageRequest page) = 0;
 
@@ -139,9 +142,9 @@ class Store {
   virtual Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
                                                           const CallId& call) = 0;
   // The calls placed to `phone_number` at or after `since` (e.g. now - 24 h).
-  virtual Expected<NumberCallHistory> CallsToNumberSince(const TenantId& tenant,
-                                                         const std::string& phone_number,
-                                                         Instant since) = 0;
+  virtual Expected<NumberCallHistory> CallsToNumberSince(
+      const TenantId& tenant, const std::string& phone_number, Instant since,
+      const std::optional<CampaignId>& campaign = std::nullopt) = 0;
 
   // The completion handler's single transaction (see AttemptCompletion).
   virtual Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,

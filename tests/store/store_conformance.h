@@ -515,6 +515,8 @@ TYPED_TEST_P(StoreConformance, OpenJobsAreListedForTheQueueToRebuild) {
   }
   EXPECT_EQ(open, (std::set<std::string>{jobs[0].job_id.value, jobs[2].job_id.value,
                                          jobs[3].job_id.value, jobs[4].job_id.value}));
+  EXPECT_EQ(this->store_->CountOpenJobs(TenantId{"t1"}, CampaignId{"c1"}), 4);
+  EXPECT_EQ(this->store_->CountOpenJobs(TenantId{"t2"}, CampaignId{"c1"}), 0);  // not t2's
 }
 
 TYPED_TEST_P(StoreConformance, LeadBookkeepingCountsAttempts) {
@@ -611,6 +613,9 @@ TYPED_TEST_P(StoreConformance, CallsToANumberInTheLastDayAreCounted) {
   ASSERT_TRUE(history) << history.error().Describe();
   EXPECT_EQ(history->count, 2);
   EXPECT_EQ(history->last_call_at, start + hours(20));
+  EXPECT_EQ(history->call_times, (std::vector<Instant>{start + hours(10), start + hours(20)}));
+  EXPECT_EQ(this->store_->CallsToNumberSince(t1, TestNumber(0), start, CampaignId{"c1"})->count, 3);
+  EXPECT_EQ(this->store_->CallsToNumberSince(t1, TestNumber(0), start, CampaignId{"c2"})->count, 0);
   EXPECT_EQ(this->store_->CallsToNumberSince(TenantId{"t2"}, TestNumber(0), start)->count, 0);
   Expected<NumberCallHistory> bad = this->store_->CallsToNumberSince(t1, "12", start);
   ASSERT_FALSE(bad);

@@ -915,23 +915,40 @@ Expected<std::vector<CallEvent>> SqlStore::ListCallEvents(const TenantId& tenant
       sql_rows::ReadCallEvent);
 }
 
-Expected<NumberCallHistory> SqlStore::CallsToNumberSince(const TenantId& tenant,
-                                                         const std::string& phone_number,
-                                                         Instant since) {
+Expected<NumberCallHistory> SqlStore::CallsToNumberSince(
+    const TenantId& tenant, const std::string& phone_number, Instant since,
+    const std::optional<CampaignId>& campaign) {
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
   Expected<std::string> number = NormalizeNumber(connection, tenant, phone_number, "phone_number");
   if (!number) return std::unexpected(number.error());
+  std::vector<SqlValue> params{tenant.value, *number, sql_rows::Micros(since)};
+  if (campaign) params.push_back(campaign->value);
   Expected<SqlResult> result = connection.Execute(
-      "SELECT COUNT(*), MAX(created_at) FROM calls "
-      "WHERE tenant_id = $1 AND to_number = $2 AND created_at >= $3",
-      std::vector<SqlValue>{tenant.value, *number, sql_rows::Micros(since)});
+      Concat({"SELECT created_at FROM calls WHERE tenant_id = $1 AND to_number = $2 AND "
+              "created_at >= $3",
+              campaign ? " AND campaign_id = $4" : "", " ORDER BY created_at"}),
+      params);
   if (!result) return std::unexpected(result.error());
-  const Row& row = result->rows.front();
-  NumberCallHistory history{.count = std::stoi(row[0].value_or("0"))};
-  if (row[1]) history.last_call_at = sql_rows::FromMicros(std::stoll(*row[1]));
+  NumberCallHistory history;
+  for (const Row& row : result->rows) {
+    history.call_times.push_back(sql_rows::FromMicros(std::stoll(row[0].value_or("0"))));
+  }
+  history.count = static_cast<int>(history.call_times.size());
+  if (!history.call_times.empty()) history.last_call_at = history.call_times.back();
   return history;
+}
+
+Expected<int> SqlStore::CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  Expected<SqlResult> result = (*lease)->Execute(
+      Concat({"SELECT COUNT(*) FROM dialer_jobs WHERE tenant_id = $1 AND campaign_id = $2 AND ",
+              kOpenJobCondition}),
+      std::vector<SqlValue>{tenant.value, campaign.value});
+  if (!result) return std::unexpected(result.error());
+  return std::stoi(result->rows.front()[0].value_or("0"));
 }
 
 Expected<CompletionResult> SqlStore::CompleteAttempt(const TenantId& tenant,

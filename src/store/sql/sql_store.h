@@ -60,8 +60,9 @@ class SqlStore final : public Store {
   Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
                                                   const CallId& call) override;
   Expected<NumberCallHistory> CallsToNumberSince(const TenantId& tenant,
-                                                 const std::string& phone_number,
-                                                 Instant since) override;
+                                                 const std::string& phone_number, Instant since,
+                                                 const std::optional<CampaignId>& campaign) override;
+  Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) override;
 
   Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,
                                              const AttemptCompletion& completion) override;
