@@ -194,9 +194,8 @@ struct HttpClient::Impl {
     beast::tcp_stream& stream = connection->Lowest();
     stream.expires_at(deadline);
     std::optional<beast::error_code> connected;
-    stream.async_connect(addresses, [&](beast::error_code ec, const tcp::endpoint&) {
-      connected = ec;
-    });
+    stream.async_connect(addresses,
+                         [&](beast::error_code ec, const tcp::endpoint&) { connected = ec; });
     if (beast::error_code ec = connection->Run(connected)) {
       if (ec == beast::error::timeout) {
         return std::unexpected(Error::Unavailable("could not connect to " + endpoint.Origin() +
@@ -210,8 +209,8 @@ struct HttpClient::Impl {
       beast::error_code not_an_address;
       asio::ip::make_address(endpoint.host, not_an_address);
       // SNI carries names only; certificate checking covers names and IP addresses alike.
-      if (not_an_address && !SSL_set_tlsext_host_name(secure.native_handle(),
-                                                      endpoint.host.c_str())) {
+      if (not_an_address &&
+          !SSL_set_tlsext_host_name(secure.native_handle(), endpoint.host.c_str())) {
         return std::unexpected(Error::Internal("OpenSSL refused the server name " + endpoint.host));
       }
       secure.set_verify_callback(ssl::host_name_verification(endpoint.host));
@@ -221,8 +220,7 @@ struct HttpClient::Impl {
       if (beast::error_code ec = connection->Run(shook)) {
         if (ec == beast::error::timeout) {
           return std::unexpected(Error::Unavailable("no TLS handshake with " + endpoint.Origin() +
-                                                    " within " +
-                                                    Millis(options.connect_timeout)));
+                                                    " within " + Millis(options.connect_timeout)));
         }
         return std::unexpected(Unavailable(endpoint, "TLS handshake failed with", ec));
       }
@@ -302,8 +300,8 @@ Expected<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   if (!endpoint) return std::unexpected(endpoint.error());
   const http::verb verb = http::string_to_verb(request.method);
   if (verb == http::verb::unknown) {
-    return std::unexpected(Error::InvalidArgument(
-        "unknown HTTP method '" + request.method + "'", {{"method", "must be an HTTP method"}}));
+    return std::unexpected(Error::InvalidArgument("unknown HTTP method '" + request.method + "'",
+                                                  {{"method", "must be an HTTP method"}}));
   }
 
   http::request<http::string_body> req{verb, endpoint->target, 11};

@@ -41,7 +41,7 @@ struct HttpResponse {
 };
 
 struct HttpClientOptions {
-  std::chrono::milliseconds connect_timeout{5'000};  // name resolution, TCP connect, TLS handshake
+  std::chrono::milliseconds connect_timeout{5'000};   // name resolution, TCP connect, TLS handshake
   std::chrono::milliseconds request_timeout{15'000};  // writing the request and reading the answer
   size_t max_response_body_bytes = 8 * 1024 * 1024;
   size_t max_idle_connections_per_host = 4;

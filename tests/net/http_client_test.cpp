@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "net/loopback_http_server.h"
+#include "net/tls_test_server.h"
 
 namespace talky {
 namespace {
@@ -98,8 +99,7 @@ TEST(HttpClient, BodyLargerThanTheLimitIsRefused) {
   Expected<HttpResponse> response = client.Send({.url = server.BaseUrl()});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(response.error().message.find("larger than the limit of 1024 bytes"),
-            std::string::npos)
+  EXPECT_NE(response.error().message.find("larger than the limit of 1024 bytes"), std::string::npos)
       << response.error().message;
 
   HttpClient roomy({.max_response_body_bytes = 64 * 1024});
@@ -126,6 +126,44 @@ TEST(HttpClient, TlsToAServerThatSpeaksPlainHttpFailsTheHandshake) {
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(response.error().message.find("TLS handshake"), std::string::npos)
+      << response.error().message;
+}
+
+TEST(HttpClient, HttpsWithATrustedCertificateForTheHostWorks) {
+  const testing::SelfSignedCertificate certificate =
+      testing::MakeSelfSignedCertificate("IP:127.0.0.1");
+  testing::OneShotTlsServer server(certificate, "secret hello");
+  HttpClient client({.extra_ca_pem = certificate.certificate_pem});
+  Expected<HttpResponse> response =
+      client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/x"});
+  ASSERT_TRUE(response) << response.error().Describe();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "secret hello");
+}
+
+TEST(HttpClient, HttpsWithAnUntrustedCertificateIsRefused) {
+  const testing::SelfSignedCertificate certificate =
+      testing::MakeSelfSignedCertificate("IP:127.0.0.1");
+  testing::OneShotTlsServer server(certificate, "must not be read");
+  HttpClient client;  // the system store only
+  Expected<HttpResponse> response =
+      client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/x"});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(response.error().message.find("certificate verify failed"), std::string::npos)
+      << response.error().message;
+}
+
+TEST(HttpClient, HttpsWithATrustedCertificateForAnotherHostIsRefused) {
+  const testing::SelfSignedCertificate certificate =
+      testing::MakeSelfSignedCertificate("IP:127.0.0.2");
+  testing::OneShotTlsServer server(certificate, "must not be read");
+  HttpClient client({.extra_ca_pem = certificate.certificate_pem});
+  Expected<HttpResponse> response =
+      client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/x"});
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(response.error().message.find("certificate verify failed"), std::string::npos)
       << response.error().message;
 }
 

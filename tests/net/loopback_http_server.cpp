@@ -50,14 +50,15 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(reply->body);
     response_.keep_alive(request_.keep_alive() && !reply->close);
     response_.prepare_payload();
-    http::async_write(socket_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec || !self->response_.keep_alive()) {
-        beast::error_code ignored;
-        self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
-        return;
-      }
-      self->ReadNext();
-    });
+    http::async_write(socket_, response_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec || !self->response_.keep_alive()) {
+                          beast::error_code ignored;
+                          self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->ReadNext();
+                      });
   }
 
   tcp::socket socket_;

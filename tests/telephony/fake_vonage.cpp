@@ -24,9 +24,8 @@ using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 // The fake's own base64url, independent of the code under test.
 std::optional<std::string> FromBase64Url(std::string text) {
   for (char& c : text) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    if (c == '+' || c == '/' || c == '=') return std::nullopt;  // not the URL alphabet
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
   }
   if (text.size() % 4 == 1) return std::nullopt;
   const size_t padding = (4 - text.size() % 4) % 4;
@@ -67,9 +66,8 @@ std::string VonageTimestamp(Instant at) {
 }
 
 LoopbackReply Problem(int status, json problem) {
-  return LoopbackReply{.status = status,
-                       .headers = {{"Content-Type", "application/json"}},
-                       .body = problem.dump()};
+  return LoopbackReply{
+      .status = status, .headers = {{"Content-Type", "application/json"}}, .body = problem.dump()};
 }
 
 LoopbackReply Unauthorized() {
@@ -109,17 +107,25 @@ json ValidateCreateCall(const json& body) {
     bad("body", "must be a JSON object");
     return invalid;
   }
-  static const std::set<std::string> kKnown = {
-      "to",         "from",        "ncco",          "answer_url",   "answer_method",
-      "event_url",  "event_method", "machine_detection", "length_timer", "ringing_timer",
-      "random_from_number"};
+  static const std::set<std::string> kKnown = {"to",
+                                               "from",
+                                               "ncco",
+                                               "answer_url",
+                                               "answer_method",
+                                               "event_url",
+                                               "event_method",
+                                               "machine_detection",
+                                               "length_timer",
+                                               "ringing_timer",
+                                               "random_from_number"};
   for (const auto& [key, value] : body.items()) {
     if (!kKnown.contains(key)) bad(key, "is not a parameter of this request");
   }
   if (!body.contains("to") || !body["to"].is_array() || body["to"].empty()) {
     bad("to", "must be a non-empty array of endpoints");
   } else {
-    for (size_t i = 0; i < body["to"].size(); ++i) check_phone(body["to"][i], fmt::format("to[{}]", i));
+    for (size_t i = 0; i < body["to"].size(); ++i)
+      check_phone(body["to"][i], fmt::format("to[{}]", i));
   }
   if (!body.contains("from")) {
     bad("from", "is required");
@@ -260,7 +266,8 @@ std::optional<std::string> FakeVonage::CheckJwt(const LoopbackRequest& request) 
   const std::optional<std::string> signature = FromBase64Url(token.substr(dot2 + 1));
   if (!header || !payload || !signature) return "not base64url";
   const json header_json = json::parse(*header, nullptr, false);
-  if (!header_json.is_object() || header_json.value("alg", "") != "RS256") return "alg is not RS256";
+  if (!header_json.is_object() || header_json.value("alg", "") != "RS256")
+    return "alg is not RS256";
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                   &EVP_MD_CTX_free);
@@ -351,9 +358,10 @@ std::optional<LoopbackReply> FakeVonage::UpdateCall(const LoopbackRequest& reque
                                                     const std::string& uuid) {
   const json body = json::parse(request.body, nullptr, false);
   if (!body.is_object() || body.value("action", "") != "hangup") {
-    return Problem(400, {{"title", "Bad Request"},
-                         {"detail", "The request failed due to validation errors"},
-                         {"invalid_parameters", {{{"name", "action"}, {"reason", "unsupported"}}}}});
+    return Problem(400,
+                   {{"title", "Bad Request"},
+                    {"detail", "The request failed due to validation errors"},
+                    {"invalid_parameters", {{{"name", "action"}, {"reason", "unsupported"}}}}});
   }
   std::lock_guard lock(mutex_);
   for (FakeVonageCall& call : calls_) {
@@ -391,12 +399,10 @@ json FakeVonage::EventBody(const FakeVonageCall& call, const std::string& status
 std::string FakeVonage::SignWebhook(const std::string& body, const std::string& signature_secret,
                                     Instant at) {
   const json header = {{"alg", "HS256"}, {"typ", "JWT"}};
-  const json claims = {{"iat", Seconds(at)},
-                       {"jti", "c5ba8f24-1a14-4c10-bfdf-3fbe8ce511b5"},
-                       {"iss", "Vonage"},
-                       {"payload_hash", Sha256Hex(body)},
-                       {"api_key", "a1b2c3d4"},
-                       {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
+  const json claims = {
+      {"iat", Seconds(at)},    {"jti", "c5ba8f24-1a14-4c10-bfdf-3fbe8ce511b5"},
+      {"iss", "Vonage"},       {"payload_hash", Sha256Hex(body)},
+      {"api_key", "a1b2c3d4"}, {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
   const std::string input = ToBase64Url(header.dump()) + "." + ToBase64Url(claims.dump());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -50,8 +50,8 @@ class FakeVonage {
   void GoSilent();
 
   std::vector<FakeVonageCall> calls() const;
-  std::vector<nlohmann::json> jwt_claims() const;   // of every request that verified
-  std::vector<std::string> rejections() const;      // why requests were refused
+  std::vector<nlohmann::json> jwt_claims() const;  // of every request that verified
+  std::vector<std::string> rejections() const;     // why requests were refused
   int requests() const;
 
   // An event webhook body for one of this fake's calls, as Vonage POSTs it to the event_url.

@@ -70,8 +70,8 @@ TEST(VonageEvent, RealPayloadsMapToStatusAndOutcome) {
 
 TEST(VonageEvent, KeepsVonagesRawFields) {
   ManualClock clock(kReceived);
-  Expected<VonageEvent> event = ParseVonageEvent(
-      Event("completed", R"(,"duration":"38","detail":"ok")"), kCall, clock);
+  Expected<VonageEvent> event =
+      ParseVonageEvent(Event("completed", R"(,"duration":"38","detail":"ok")"), kCall, clock);
   ASSERT_TRUE(event) << event.error().Describe();
   EXPECT_EQ(event->uuid, "63f61863-4a51-4f6b-86e1-46edebcf9356");
   EXPECT_EQ(event->conversation_uuid, "CON-f972836a-550f-45fa-956c-12a2ab5b7d22");
@@ -105,8 +105,8 @@ TEST(VonageEvent, EventsThatMoveNoCallAreAcceptedWithoutACallEvent) {
 
 TEST(VonageEvent, WithoutATimestampTheClockStampsTheEvent) {
   ManualClock clock(kReceived);
-  Expected<VonageEvent> event = ParseVonageEvent(
-      R"({"uuid":"u-1","status":"ringing"})", CallId{}, clock);
+  Expected<VonageEvent> event =
+      ParseVonageEvent(R"({"uuid":"u-1","status":"ringing"})", CallId{}, clock);
   ASSERT_TRUE(event) << event.error().Describe();
   ASSERT_TRUE(event->call_event);
   EXPECT_EQ(event->call_event->at, kReceived);

@@ -5,8 +5,8 @@
 #include <mutex>
 
 #include "fake_vonage.h"
-#include "telephony/vonage/vonage_jwt.h"
 #include "telephony/vonage/vonage_event.h"
+#include "telephony/vonage/vonage_jwt.h"
 
 namespace talky {
 namespace {
@@ -375,7 +375,8 @@ TEST_F(VonageTelephonyTest, TheFakeRefusesBodiesVonageWouldRefuse) {
       {"to not array", [](json& b) { b["to"] = b["to"][0]; }, "to"},
       {"from type", [](json& b) { b["from"]["type"] = "sip"; }, "from.type"},
       {"both", [](json& b) { b["answer_url"] = {"https://x.example/a"}; }, "ncco"},
-      {"rate", [](json& b) { b["ncco"][0]["endpoint"][0]["content-type"] = "audio/l16;rate=44100"; },
+      {"rate",
+       [](json& b) { b["ncco"][0]["endpoint"][0]["content-type"] = "audio/l16;rate=44100"; },
        "ncco[0].endpoint[0].content-type"},
       {"event url", [](json& b) { b["event_url"] = "https://x.example/e"; }, "event_url"},
       {"amd", [](json& b) { b["machine_detection"] = true; }, "machine_detection"},

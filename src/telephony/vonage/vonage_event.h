@@ -29,7 +29,7 @@ struct VonageEvent {
   std::string from;
   std::string to;
   std::optional<long long> duration_seconds;  // on `completed`
-  Instant timestamp{};  // Vonage's, or the clock's when the event has none
+  Instant timestamp{};                        // Vonage's, or the clock's when the event has none
   std::optional<CallEvent> call_event;
 
   bool operator==(const VonageEvent&) const = default;

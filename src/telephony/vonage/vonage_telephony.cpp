@@ -1,7 +1,8 @@
 #include "telephony/vonage/vonage_telephony.h"
 
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
+
+#include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -36,8 +37,8 @@ std::optional<std::string> VonageNumber(std::string_view e164) {
 bool IsVonageUuid(std::string_view uuid) {
   if (uuid.empty() || uuid.size() > 64) return false;
   for (char c : uuid) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    c == '-';
+    const bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -98,7 +99,8 @@ Expected<void> ValidateVonageOptions(const VonageOptions& options) {
   const bool websocket = !options.media_websocket_uri.empty();
   const bool answer = !options.answer_url.empty();
   if (websocket == answer) {
-    errors.push_back({"media_websocket_uri", "give exactly one of media_websocket_uri and answer_url"});
+    errors.push_back(
+        {"media_websocket_uri", "give exactly one of media_websocket_uri and answer_url"});
   } else if (websocket && !IsUrlWithScheme(options.media_websocket_uri, {"ws", "wss"})) {
     errors.push_back({"media_websocket_uri", "must be an absolute ws(s) URL"});
   } else if (answer && !IsUrlWithScheme(options.answer_url, {"http", "https"})) {
@@ -121,11 +123,7 @@ Expected<void> ValidateVonageOptions(const VonageOptions& options) {
 
 VonageTelephony::VonageTelephony(VonageOptions options, HttpClient& http, const Clock& clock,
                                  CallEventSink& sink, uint64_t jti_seed)
-    : options_(std::move(options)),
-      http_(http),
-      clock_(clock),
-      sink_(sink),
-      jti_random_(jti_seed) {
+    : options_(std::move(options)), http_(http), clock_(clock), sink_(sink), jti_random_(jti_seed) {
   if (Expected<void> valid = ValidateVonageOptions(options_); !valid) {
     throw std::invalid_argument(valid.error().Describe());
   }
@@ -203,9 +201,9 @@ Expected<std::string> VonageTelephony::Originate(const OriginateRequest& request
   const json created = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (!created.is_object() || !created.contains("uuid") || !created["uuid"].is_string() ||
       !IsVonageUuid(created["uuid"].get_ref<const std::string&>())) {
-    return std::unexpected(Error::Unavailable(
-        "Vonage accepted the call but its response has no call uuid: " +
-        response->body.substr(0, 200)));
+    return std::unexpected(
+        Error::Unavailable("Vonage accepted the call but its response has no call uuid: " +
+                           response->body.substr(0, 200)));
   }
   return created["uuid"].get<std::string>();
 }
@@ -216,8 +214,8 @@ Expected<void> VonageTelephony::Hangup(std::string_view provider_call_id) {
         "cannot hang up: '" + std::string(provider_call_id) + "' is not a Vonage call uuid",
         {{"provider_call_id", "must be a Vonage call uuid"}}));
   }
-  Expected<HttpResponse> response = Call("PUT", "/v1/calls/" + std::string(provider_call_id),
-                                         json{{"action", "hangup"}}.dump());
+  Expected<HttpResponse> response =
+      Call("PUT", "/v1/calls/" + std::string(provider_call_id), json{{"action", "hangup"}}.dump());
   if (!response) return std::unexpected(response.error());
   if (response->status < 200 || response->status >= 300) {
     return std::unexpected(ErrorFromVonage(*response, "hang up the call"));

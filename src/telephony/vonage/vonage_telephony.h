@@ -56,8 +56,8 @@ class VonageTelephony final : public TelephonyProvider {
  public:
   // Throws std::invalid_argument when the options are invalid (a configuration mistake).
   // `jti_seed` seeds the token-id generator; give each process a different one.
-  VonageTelephony(VonageOptions options, HttpClient& http, const Clock& clock,
-                  CallEventSink& sink, uint64_t jti_seed);
+  VonageTelephony(VonageOptions options, HttpClient& http, const Clock& clock, CallEventSink& sink,
+                  uint64_t jti_seed);
 
   // Returns Vonage's call uuid. Errors: kInvalidArgument (a bad number, or Vonage's 400 naming
   // its invalid_parameters), kPermissionDenied (401/403: credentials or account), kUnavailable
