@@ -81,6 +81,21 @@ TEST(HttpClient, ConnectionCloseIsHonoured) {
   EXPECT_EQ(server.connections_accepted(), 3);
 }
 
+TEST(HttpClient, AKeptConnectionTheServerDroppedIsReplacedForIdempotentRequests) {
+  LoopbackHttpServer server([](const LoopbackRequest& request) {
+    return LoopbackReply{
+        .status = 200, .headers = {}, .body = request.target, .hang_up_after = true};
+  });
+  HttpClient client;
+  for (const std::string method : {"GET", "PUT", "DELETE", "GET"}) {
+    Expected<HttpResponse> response =
+        client.Send({.method = method, .url = server.BaseUrl() + "/" + method});
+    ASSERT_TRUE(response) << method << ": " << response.error().Describe();
+    EXPECT_EQ(response->body, "/" + method);
+  }
+  EXPECT_EQ(server.connections_accepted(), 4);
+}
+
 TEST(HttpClient, ServerThatNeverAnswersTimesOutAsUnavailable) {
   LoopbackHttpServer server([](const LoopbackRequest&) { return std::nullopt; });
   HttpClient client({.request_timeout = std::chrono::milliseconds(200)});

@@ -50,8 +50,14 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(reply->body);
     response_.keep_alive(request_.keep_alive() && !reply->close);
     response_.prepare_payload();
+    hang_up_after_ = reply->hang_up_after;
     http::async_write(socket_, response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->hang_up_after_) {
+                          beast::error_code ignored;
+                          self->socket_.close(ignored);
+                          return;
+                        }
                         if (ec || !self->response_.keep_alive()) {
                           beast::error_code ignored;
                           self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -66,6 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
+  bool hang_up_after_ = false;
 };
 
 }  // namespace

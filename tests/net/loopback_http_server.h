@@ -31,7 +31,9 @@ struct LoopbackReply {
   int status = 200;
   HttpHeaders headers;
   std::string body;
-  bool close = false;  // close the connection after this reply
+  bool close = false;  // close the connection after this reply, saying so (Connection: close)
+  // Close it without saying so, as a server does whose keep-alive timer fires between requests.
+  bool hang_up_after = false;
 };
 
 using LoopbackHandler = std::function<std::optional<LoopbackReply>(const LoopbackRequest&)>;
