@@ -153,8 +153,10 @@ TEST(VonageEvent, OurCallIdTravelsInTheEventUrl) {
       {"https://talky.example.com/webhooks/vonage/event", "call-1",
        "https://talky.example.com/webhooks/vonage/event?call_id=call-1"},
       {"https://talky.example.com/hook?tenant=t1", "c 2&x=y",
-       "https://talky.example.com/hook?tenant=t1&call_id=c%202%26x=y"},
+       "https://talky.example.com/hook?tenant=t1&call_id=c%202%26x%3Dy"},
       {"http://10.0.0.5:8080/e?call_id=stale", "fresh", "http://10.0.0.5:8080/e?call_id=fresh"},
+      // Found by fuzz_vonage_event: a '+' left bare decodes as a space.
+      {"https://talky.example.com/e", "a+b", "https://talky.example.com/e?call_id=a%2Bb"},
   };
   for (const UrlRow& row : rows) {
     Expected<std::string> url = VonageEventUrl(row.event_url, CallId{row.call_id});

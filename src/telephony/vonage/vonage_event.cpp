@@ -1,6 +1,8 @@
 #include "telephony/vonage/vonage_event.h"
 
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 #include <charconv>
 
@@ -75,7 +77,10 @@ Expected<std::string> VonageEventUrl(std::string_view event_url, const CallId& c
         {{"event_url", "must be an absolute http(s) URL"}}));
   }
   boost::urls::url url(*parsed);
-  url.params().set(kCallIdParameter, call_id.value);
+  // Everything but unreserved characters is percent-encoded: a bare '+' would come back as a space
+  // from a form-style decoder (ours included).
+  url.encoded_params().set(kCallIdParameter,
+                           boost::urls::encode(call_id.value, boost::urls::unreserved_chars));
   return std::string(url.buffer());
 }
 
