@@ -1,0 +1,376 @@
+#include "dialer/dialer_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "dialer/attempt_completion.h"
+
+namespace talky {
+namespace {
+
+// Tenant and campaign settings change rarely; a worker re-reads them this often.
+constexpr std::chrono::seconds kContextTtl{30};
+// After a drain's hang-ups, how long the last events may take to arrive.
+constexpr std::chrono::seconds kHangupGrace{5};
+
+TenantCallingPolicy PolicyOf(const Tenant& tenant) {
+  TenantCallingPolicy policy{.rules = tenant.rules, .default_region = tenant.default_region};
+  for (const std::chrono::year_month_day& day : tenant.holidays) {
+    policy.holidays.insert(date::local_days{date::year_month_day{
+        date::year{static_cast<int>(day.year())}, date::month{static_cast<unsigned>(day.month())},
+        date::day{static_cast<unsigned>(day.day())}}});
+  }
+  return policy;
+}
+
+std::string CallerIdOf(const Campaign& campaign, const Tenant& tenant,
+                       const std::string& fallback) {
+  if (campaign.calling_config.is_object()) {
+    auto it = campaign.calling_config.find("caller_id");
+    if (it != campaign.calling_config.end() && it->is_string()) return it->get<std::string>();
+  }
+  return tenant.rules.caller_id.value_or(fallback);
+}
+
+}  // namespace
+
+struct DialerWorker::TenantContext {
+  Tenant tenant;
+  Campaign campaign;
+  TenantCallingPolicy policy;
+  std::string caller_id;
+  Instant loaded_at{};
+};
+
+// A call in flight. `mutex` orders its events; events that arrive before the call is recorded in
+// the store (the provider can be quicker than Originate's return) wait in `early_events`.
+struct DialerWorker::Call {
+  std::mutex mutex;
+  DialerJob job;
+  Lease lease;
+  std::shared_ptr<const TenantContext> context;
+  CallRecord record;
+  bool recorded = false;
+  bool done = false;
+  std::vector<CallEvent> early_events;
+};
+
+DialerWorker::DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
+                           DialerWorkerOptions options)
+    : queue_(queue), store_(store), clock_(clock), ids_(ids), options_(std::move(options)) {}
+
+DialerWorker::~DialerWorker() = default;
+
+int DialerWorker::CallsInFlight() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(calls_.size());
+}
+
+DialerWorkerStats DialerWorker::Stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void DialerWorker::Run(std::stop_token stop) {
+  std::jthread lease_keeper([this](std::stop_token keeper_stop) { KeepLeasesAlive(keeper_stop); });
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, stop, [&] {
+        return static_cast<int>(calls_.size()) < options_.max_calls_in_flight;
+      });
+    }
+    if (stop.stop_requested()) break;
+    Expected<std::optional<TakenJob>> taken = queue_.Take(options_.lease);
+    if (!taken) {
+      spdlog::warn("dialer: taking a job failed: {}", taken.error().message);
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, stop, options_.idle_wait, [] { return false; });
+      continue;
+    }
+    if (!*taken) {
+      if (Expected<void> waited = queue_.WaitForWork(options_.idle_wait); !waited) {
+        spdlog::warn("dialer: waiting for work failed: {}", waited.error().message);
+      }
+      continue;
+    }
+    Process(std::move(**taken));
+  }
+  Drain();
+}
+
+Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::ContextFor(
+    const TenantId& tenant_id, const CampaignId& campaign_id) {
+  const Instant now = clock_.Now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = contexts_.find({tenant_id, campaign_id});
+    if (it != contexts_.end() && now - it->second->loaded_at < kContextTtl) return it->second;
+  }
+  Expected<Tenant> tenant = store_.GetTenant(tenant_id);
+  if (!tenant) return std::unexpected(tenant.error());
+  Expected<Campaign> campaign = store_.GetCampaign(tenant_id, campaign_id);
+  if (!campaign) return std::unexpected(campaign.error());
+  auto context = std::make_shared<TenantContext>(TenantContext{
+      .tenant = *tenant,
+      .campaign = *campaign,
+      .policy = PolicyOf(*tenant),
+      .caller_id = CallerIdOf(*campaign, *tenant, options_.default_caller_id),
+      .loaded_at = now});
+  // The queue's caps and priority lane follow the tenant's and the campaign's settings.
+  (void)queue_.SetTenantLimits(tenant_id, {.max_concurrent_calls = tenant->rules.max_concurrent_calls,
+                                           .high_priority_threshold =
+                                               tenant->rules.high_priority_threshold});
+  (void)queue_.SetCampaignLimit(campaign_id, campaign->max_concurrent_calls);
+  std::lock_guard lock(mutex_);
+  contexts_[{tenant_id, campaign_id}] = context;
+  return context;
+}
+
+void DialerWorker::Process(TakenJob taken) {
+  const DialerJob& queued = taken.job;
+  // The store is the record: a job closed there (a cancelled campaign, a duplicate) is dropped.
+  Expected<DialerJob> stored = store_.GetJob(queued.tenant_id, queued.job_id);
+  if (!stored || IsFinal(stored->status)) {
+    if (!stored) spdlog::warn("dialer: job {}: {}", queued.job_id.value, stored.error().message);
+    (void)queue_.Finish(taken.lease, FinishOutcome::kCompleted);
+    return;
+  }
+  DialerJob job = *stored;
+  job.status = JobStatus::kProcessing;
+  job.processed_at = clock_.Now();
+  if (Expected<void> marked = store_.UpdateJob(job.tenant_id, stored->status, job); !marked) {
+    // Another worker holds it (the lease expired while this one was slow): leave it to them.
+    spdlog::warn("dialer: job {} not taken: {}", job.job_id.value, marked.error().message);
+    (void)queue_.Finish(taken.lease, FinishOutcome::kCompleted);
+    return;
+  }
+
+  Expected<std::shared_ptr<const TenantContext>> context = ContextFor(job.tenant_id, job.campaign_id);
+  Expected<Lead> lead = store_.GetLead(job.tenant_id, job.lead_id);
+  if (!context || !lead) {
+    const Error& error = !context ? context.error() : lead.error();
+    Defer(taken, job, clock_.Now() + options_.provider_retry_delay, "store_unavailable");
+    spdlog::warn("dialer: job {} deferred: {}", job.job_id.value, error.message);
+    return;
+  }
+  const Instant now = clock_.Now();
+  CallHistory history;
+  Expected<bool> on_dnc = store_.IsDoNotCall(job.tenant_id, job.phone_number);
+  history.on_dnc_list = on_dnc.value_or(false);
+  if (Expected<NumberCallHistory> calls = store_.CallsToNumberSince(
+          job.tenant_id, job.phone_number, now - std::chrono::hours(24), job.campaign_id)) {
+    history.recent_calls = calls->call_times;
+  }
+  Expected<CallDecision> decision = CanCall(job, *lead, (*context)->policy, history, now);
+  if (!decision) {
+    // The tenant's own rules are invalid: nothing can be decided until they are fixed.
+    Defer(taken, job, now + std::chrono::hours(1), "invalid_tenant_rules");
+    spdlog::warn("dialer: tenant {}: {}", job.tenant_id.value, decision.error().message);
+    return;
+  }
+  switch (decision->verdict) {
+    case CallVerdict::kNotNow: Defer(taken, job, *decision->next_allowed_at, decision->reason); return;
+    case CallVerdict::kNever: Refuse(taken, job, decision->reason); return;
+    case CallVerdict::kAllowed: StartCall(std::move(taken), std::move(job), *context); return;
+  }
+}
+
+void DialerWorker::Defer(const TakenJob& taken, DialerJob job, Instant until,
+                         const std::string& reason) {
+  job.status = JobStatus::kSkipped;
+  job.scheduled_at = until;
+  job.last_error = reason;
+  if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
+      !updated) {
+    spdlog::warn("dialer: job {}: {}", job.job_id.value, updated.error().message);
+  }
+  if (Expected<void> scheduled = queue_.ScheduleRetry(taken.lease, job, until); !scheduled) {
+    spdlog::warn("dialer: job {} not deferred: {}", job.job_id.value, scheduled.error().message);
+  }
+  std::lock_guard lock(mutex_);
+  ++stats_.jobs_deferred;
+}
+
+void DialerWorker::Refuse(const TakenJob& taken, DialerJob job, const std::string& reason) {
+  job.status = JobStatus::kNonRetryable;
+  job.completed_at = clock_.Now();
+  job.last_error = reason;
+  if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
+      !updated) {
+    spdlog::warn("dialer: job {}: {}", job.job_id.value, updated.error().message);
+  }
+  (void)queue_.Finish(taken.lease, FinishOutcome::kFailed);
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.jobs_refused;
+  }
+  CloseCampaignIfDone(job.tenant_id, job.campaign_id);
+}
+
+void DialerWorker::StartCall(TakenJob taken, DialerJob job,
+                             std::shared_ptr<const TenantContext> context) {
+  auto call = std::make_shared<Call>();
+  call->job = job;
+  call->lease = taken.lease;
+  call->context = context;
+  call->record = CallRecord{.id = CallId{ids_.Next()},
+                            .tenant_id = job.tenant_id,
+                            .campaign_id = job.campaign_id,
+                            .lead_id = job.lead_id,
+                            .job_id = job.job_id,
+                            .to_number = job.phone_number,
+                            .caller_id = context->caller_id,
+                            .created_at = clock_.Now()};
+  call->job.call_id = call->record.id;
+  {
+    std::lock_guard lock(mutex_);
+    calls_[call->record.id] = call;
+  }
+  Expected<std::string> provider_id = provider_->Originate({.call_id = call->record.id,
+                                                            .to = job.phone_number,
+                                                            .from = context->caller_id,
+                                                            .attempt_number = job.attempt_number});
+  if (!provider_id) {
+    Forget(call->record.id);
+    if (provider_id.error().code == ErrorCode::kInvalidArgument) {
+      Refuse(taken, job, "provider_refused: " + provider_id.error().message);
+    } else {
+      Defer(taken, job, clock_.Now() + options_.provider_retry_delay, "provider_unavailable");
+    }
+    return;
+  }
+  std::lock_guard call_lock(call->mutex);
+  call->record.provider_call_id = *provider_id;
+  if (Expected<void> recorded = store_.RecordCall(call->record); !recorded) {
+    spdlog::warn("dialer: call {} not recorded: {}", call->record.id.value,
+                 recorded.error().message);
+  }
+  call->recorded = true;
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.calls_started;
+  }
+  std::vector<CallEvent> early = std::move(call->early_events);
+  for (const CallEvent& event : early) ApplyEvent(*call, event);
+}
+
+void DialerWorker::OnCallEvent(const CallEvent& event) {
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = calls_.find(event.call_id);
+    if (it == calls_.end()) return;  // not ours, or already closed: a repeat changes nothing
+    call = it->second;
+  }
+  std::lock_guard call_lock(call->mutex);
+  if (!call->recorded) {
+    call->early_events.push_back(event);
+    return;
+  }
+  ApplyEvent(*call, event);
+}
+
+// With the call's lock held.
+void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
+  if (call.done) return;
+  if (event.status != CallStatus::kCompleted) {
+    if (Expected<CallEventResult> recorded = store_.RecordCallEvent(call.job.tenant_id, event);
+        !recorded) {
+      spdlog::warn("dialer: event of call {}: {}", call.record.id.value, recorded.error().message);
+    }
+    return;
+  }
+  Complete(call, event);
+}
+
+// With the call's lock held: the attempt's single transaction, then the queue.
+void DialerWorker::Complete(Call& call, const CallEvent& event) {
+  call.done = true;
+  const PlannedCompletion planned = PlanAttemptCompletion(
+      call.job, event, call.context->tenant.rules.retry_policy(), clock_.Now());
+  Expected<CompletionResult> written = store_.CompleteAttempt(call.job.tenant_id, planned.write);
+  if (!written) {
+    // Nothing was written: the job stays processing in the store and comes back through its
+    // lease, which is then no longer extended.
+    spdlog::warn("dialer: completing call {} failed: {}", call.record.id.value,
+                 written.error().message);
+  } else if (!written->duplicate_event) {
+    if (planned.decision.status == JobStatus::kRetryScheduled) {
+      (void)queue_.ScheduleRetry(call.lease, planned.write.job, *planned.decision.retry_at);
+    } else {
+      (void)queue_.Finish(call.lease, planned.decision.status == JobStatus::kFailed
+                                          ? FinishOutcome::kFailed
+                                          : FinishOutcome::kCompleted);
+    }
+  }
+  Forget(call.record.id);
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.calls_completed;
+  }
+  if (written && IsFinal(planned.decision.status)) {
+    CloseCampaignIfDone(call.job.tenant_id, call.job.campaign_id);
+  }
+}
+
+void DialerWorker::CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign) {
+  Expected<int> open = store_.CountOpenJobs(tenant, campaign);
+  if (!open || *open > 0) return;
+  // Two workers may close the last jobs at once; the second move is a harmless Conflict.
+  (void)store_.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now());
+}
+
+void DialerWorker::Forget(const CallId& call_id) {
+  std::lock_guard lock(mutex_);
+  calls_.erase(call_id);
+  changed_.notify_all();
+}
+
+void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
+  std::mutex sleep_mutex;
+  std::condition_variable_any sleeper;
+  while (true) {
+    std::unique_lock sleep_lock(sleep_mutex);
+    if (sleeper.wait_for(sleep_lock, stop, options_.lease / 3, [] { return false; })) break;
+    if (stop.stop_requested()) break;
+    std::vector<std::shared_ptr<Call>> calls;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, call] : calls_) calls.push_back(call);
+    }
+    for (const std::shared_ptr<Call>& call : calls) {
+      std::lock_guard call_lock(call->mutex);
+      if (call->done) continue;
+      Expected<Lease> extended = queue_.ExtendLease(call->lease, options_.lease);
+      if (extended) {
+        call->lease = *extended;
+      } else {
+        spdlog::warn("dialer: lease of job {} lost: {}", call->job.job_id.value,
+                     extended.error().message);
+      }
+    }
+  }
+}
+
+void DialerWorker::Drain() {
+  std::vector<std::shared_ptr<Call>> calls;
+  {
+    std::unique_lock lock(mutex_);
+    if (changed_.wait_for(lock, options_.drain_timeout, [&] { return calls_.empty(); })) return;
+    for (const auto& [id, call] : calls_) calls.push_back(call);
+  }
+  // Lock order is call, then worker (as in Complete), so each call is locked on its own.
+  std::vector<std::string> provider_ids;
+  for (const std::shared_ptr<Call>& call : calls) {
+    std::lock_guard call_lock(call->mutex);
+    if (!call->record.provider_call_id.empty()) provider_ids.push_back(call->record.provider_call_id);
+  }
+  spdlog::warn("dialer: drain timeout: hanging up {} calls", provider_ids.size());
+  for (const std::string& id : provider_ids) (void)provider_->Hangup(id);
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, kHangupGrace, [&] { return calls_.empty(); });
+}
+
+}  // namespace talky

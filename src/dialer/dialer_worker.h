@@ -1,0 +1,102 @@
+// The dialer worker (document 002 "Dialer Worker", with ARCHITECTURE.md defects 1-3, 6, 9 and 12
+// fixed): take the next job fairly under a lease, check the calling rules, originate the call,
+// keep the lease alive while it lasts, and close the attempt once when the call ends.
+//
+// - Not now: the job is deferred once, to the exact next allowed instant, and recorded as skipped
+//   with the reason. Never: the job is closed as non_retryable with the reason.
+// - The worker is the provider's CallEventSink: events of its calls arrive on the provider's
+//   thread and are applied under the call's own lock; the call's final event runs the completion
+//   (one store transaction, then the queue), and a repeated event changes nothing.
+// - Idle, it blocks in the queue's WaitForWork (until work arrives or a retry falls due).
+// - Run() returns when asked to stop: it takes no more jobs, lets calls in flight end for up to
+//   the drain timeout, then hangs up the rest. A crash loses nothing: leases bring jobs back.
+//
+// Queue, store, provider and clock must outlive the worker. Run() on one thread; OnCallEvent from
+// any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+
+#include "domain/clock.h"
+#include "queue/job_queue.h"
+#include "scheduling/call_permission.h"
+#include "store/id_generator.h"
+#include "store/store.h"
+#include "telephony/telephony_provider.h"
+
+namespace talky {
+
+struct DialerWorkerOptions {
+  int max_calls_in_flight = 100;
+  std::chrono::milliseconds lease{kDefaultLease};
+  // Longest sleep in WaitForWork: how soon an idle worker notices a stop request.
+  std::chrono::milliseconds idle_wait{1000};
+  std::chrono::milliseconds drain_timeout{30'000};
+  // Used when neither the campaign (calling_config.caller_id) nor the tenant names one.
+  std::string default_caller_id = "+12025550100";  // fictional (555-01XX), but valid
+  // A provider that cannot be reached: the job is tried again this much later, attempt unchanged.
+  std::chrono::seconds provider_retry_delay{60};
+};
+
+struct DialerWorkerStats {
+  int64_t calls_started = 0;
+  int64_t calls_completed = 0;
+  int64_t jobs_deferred = 0;  // not now: deferred to the next allowed instant
+  int64_t jobs_refused = 0;   // never: closed as non_retryable
+};
+
+class DialerWorker final : public CallEventSink {
+ public:
+  DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
+               DialerWorkerOptions options = {});
+  ~DialerWorker() override;
+
+  // The provider must be set before Run(); it reports to this worker (OnCallEvent).
+  void SetProvider(TelephonyProvider& provider) { provider_ = &provider; }
+
+  void Run(std::stop_token stop);
+
+  void OnCallEvent(const CallEvent& event) override;
+
+  int CallsInFlight() const;
+  DialerWorkerStats Stats() const;
+
+ private:
+  struct Call;
+  struct TenantContext;
+
+  // One taken job from take to the end of its attempt (or its deferral).
+  void Process(TakenJob taken);
+  Expected<std::shared_ptr<const TenantContext>> ContextFor(const TenantId& tenant,
+                                                            const CampaignId& campaign);
+  void Defer(const TakenJob& taken, DialerJob job, Instant until, const std::string& reason);
+  void Refuse(const TakenJob& taken, DialerJob job, const std::string& reason);
+  void StartCall(TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context);
+  void ApplyEvent(Call& call, const CallEvent& event);
+  void Complete(Call& call, const CallEvent& event);
+  void CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign);
+  void Forget(const CallId& call_id);
+  void KeepLeasesAlive(std::stop_token stop);
+  void Drain();
+
+  JobQueue& queue_;
+  Store& store_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  TelephonyProvider* provider_ = nullptr;
+  DialerWorkerOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any changed_;
+  std::map<CallId, std::shared_ptr<Call>> calls_;  // in flight, by our call id
+  std::map<std::pair<TenantId, CampaignId>, std::shared_ptr<const TenantContext>> contexts_;
+  DialerWorkerStats stats_;
+};
+
+}  // namespace talky
