@@ -6,6 +6,7 @@
 #include "app/bench_store_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
+#include "app/worker_command.h"
 
 namespace talky {
 
@@ -26,6 +27,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   RulesCommand rules(app);
   BenchCommand bench(app);
   MigrateCommand migrate(app);
+  WorkerCommand worker(app);
   BenchStoreCommand bench_store(app);
 
   // CLI11 wants argv order reversed when given a vector.
@@ -53,6 +55,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (rules.Selected()) return rules.Run(out, err);
   if (bench.Selected()) return bench.Run(out, err);
   if (migrate.Selected()) return migrate.Run(out, err);
+  if (worker.Selected()) return worker.Run(out, err);
   if (bench_store.Selected()) return bench_store.Run(out, err);
   return kExitOk;
 }

@@ -1,0 +1,112 @@
+#include "app/worker_command.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+#include "app/cli.h"
+#include "app/open_queue.h"
+#include "app/open_store.h"
+#include "dialer/dialer_worker.h"
+#include "telephony/simulated/simulated_telephony.h"
+
+namespace talky {
+
+WorkerCommand::WorkerCommand(CLI::App& app) {
+  worker_ = app.add_subcommand("worker", "Run dialer workers until SIGTERM, then drain and exit");
+  worker_->add_option("--database-url", database_url_,
+                      "sqlite:PATH or postgresql://... (default: SQLite file ./talky.db)");
+  worker_->add_option("--redis-url", redis_url_,
+                      "Redis queue shared with other processes (default: the embedded queue)");
+  worker_->add_option("--workers", workers_, "Worker loops in this process")
+      ->check(CLI::Range(1, 256));
+  worker_->add_option("--max-calls", max_calls_, "Calls in flight per worker loop")
+      ->check(CLI::Range(1, 100'000));
+  worker_->add_option("--ring-time-ms", ring_time_ms_, "Simulated provider: ring time")
+      ->check(CLI::Range(0, 600'000));
+  worker_->add_option("--talk-time-ms", talk_time_ms_, "Simulated provider: talk time")
+      ->check(CLI::Range(0, 3'600'000));
+  worker_->add_option("--speed", speed_, "Simulated provider: play calls this many times faster")
+      ->check(CLI::Range(0.001, 1'000'000.0));
+  worker_->add_option("--seed", seed_, "Simulated provider: seed of the outcome mix");
+  worker_->add_option("--drain-timeout-ms", drain_timeout_ms_,
+                      "On stop, how long calls in flight may go on before they are hung up")
+      ->check(CLI::Range(0, 3'600'000));
+}
+
+bool WorkerCommand::Selected() const { return worker_->parsed(); }
+
+int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
+  // Signals are taken by one thread with sigwait; every thread started below inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  SystemClock clock;
+  RandomIdGenerator ids(std::random_device{}());
+  Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
+  if (!target) {
+    err << "talky worker: " << target.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, workers_ + 2);
+  if (!store) {
+    err << "talky worker: " << store.error().Describe() << "\n";
+    return kExitFailure;
+  }
+  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
+  if (!queue) {
+    err << "talky worker: " << queue.error().Describe() << "\n";
+    return kExitFailure;
+  }
+
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::vector<std::unique_ptr<DialerWorker>> workers;
+  std::vector<std::unique_ptr<SimulatedTelephony>> providers;
+  const SimulatedTelephonyOptions simulation{
+      .timing = {.ring_time = std::chrono::milliseconds(ring_time_ms_),
+                 .talk_time = std::chrono::milliseconds(talk_time_ms_)},
+      .seed = seed_,
+      .speed = speed_};
+  for (int i = 0; i < workers_; ++i) {
+    workers.push_back(std::make_unique<DialerWorker>(
+        **queue, **store, clock, ids,
+        DialerWorkerOptions{.max_calls_in_flight = max_calls_,
+                            .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_)}));
+    providers.push_back(std::make_unique<SimulatedTelephony>(io, clock, *workers.back(), simulation));
+    workers.back()->SetProvider(*providers.back());
+  }
+  std::thread io_thread([&io] { io.run(); });
+  std::vector<std::jthread> loops;
+  for (auto& worker : workers) {
+    loops.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
+  }
+  out << "talky worker: " << workers_ << " worker(s) running; stop with SIGTERM or Ctrl-C"
+      << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  out << "talky worker: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+      << ": draining calls in flight" << std::endl;
+  for (std::jthread& loop : loops) loop.request_stop();
+  loops.clear();  // joins: each loop drains its calls
+  work.reset();
+  io.stop();
+  io_thread.join();
+  int64_t started = 0, completed = 0;
+  for (const auto& worker : workers) {
+    started += worker->Stats().calls_started;
+    completed += worker->Stats().calls_completed;
+  }
+  out << "talky worker: stopped; " << started << " calls started, " << completed << " completed"
+      << std::endl;
+  return kExitOk;
+}
+
+}  // namespace talky

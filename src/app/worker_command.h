@@ -1,0 +1,33 @@
+// `talky worker`: runs dialer workers against the store and the queue until SIGTERM or SIGINT,
+// then drains (lets calls end, up to --drain-timeout-ms, hangs up the rest) and exits 0.
+// Embedded (no --redis-url): the queue is rebuilt from the store's open jobs. Calls go to the
+// simulated provider (the Vonage provider is wired in with the HTTP server's webhooks).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <string>
+
+namespace talky {
+
+class WorkerCommand {
+ public:
+  explicit WorkerCommand(CLI::App& app);
+
+  bool Selected() const;
+  int Run(std::ostream& out, std::ostream& err) const;
+
+ private:
+  CLI::App* worker_ = nullptr;
+  std::string database_url_;
+  std::string redis_url_;
+  int workers_ = 1;
+  int max_calls_ = 100;
+  int ring_time_ms_ = 3000;
+  int talk_time_ms_ = 20000;
+  double speed_ = 1.0;
+  uint64_t seed_ = 1;
+  int drain_timeout_ms_ = 30000;
+};
+
+}  // namespace talky

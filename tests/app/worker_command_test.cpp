@@ -1,0 +1,100 @@
+// `talky worker` as an operator runs it: a real process on a SQLite file, stopped with SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "app/open_store.h"
+#include "harness/test_servers.h"
+
+namespace talky {
+namespace {
+
+using namespace std::chrono;
+
+TEST(WorkerCommand, PlacesCallsAndDrainsOnSigterm) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("worker");
+  ASSERT_TRUE(dir);
+  const std::string db = ((*dir)->path() / "talky.db").string();
+  SystemClock clock;
+  RandomIdGenerator ids(11);
+  const TenantId tenant{"t1"};
+  const CampaignId campaign{"c1"};
+  std::vector<DialerJob> jobs;
+  {
+    Expected<std::unique_ptr<Store>> store = OpenStore({SqlDialect::kSqlite, db}, clock, ids);
+    ASSERT_TRUE(store) << store.error().Describe();
+    // Any day, any hour, in UTC; UK numbers carry no US legal floor, so the call may go out now.
+    CallingRules rules;
+    rules.timezone = "UTC";
+    rules.time_window_start = minutes(0);
+    rules.time_window_end = hours(23) + minutes(59);
+    rules.allowed_days = {0, 1, 2, 3, 4, 5, 6};
+    ASSERT_TRUE((*store)->CreateTenant(
+        Tenant{.id = tenant, .name = "Acme", .api_key_hash = "h", .rules = rules}));
+    ASSERT_TRUE((*store)->CreateCampaign(Campaign{.id = campaign, .tenant_id = tenant, .name = "C",
+                                                  .system_prompt = "p", .voice_id = "v",
+                                                  .created_at = clock.Now()}));
+    ASSERT_TRUE((*store)->ImportLeads(tenant, campaign,
+                                      std::vector<Lead>{{.phone_number = "+442071838200"},
+                                                        {.phone_number = "+442071838204"}}));
+    Expected<std::vector<DialerJob>> created =
+        (*store)->CreateCampaignJobs(tenant, campaign, clock.Now());
+    ASSERT_TRUE(created);
+    jobs = *created;
+  }
+
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    const std::string url = "sqlite:" + db;
+    // Calls talk for a minute: still in flight when SIGTERM comes, so the drain hangs them up.
+    execl(TALKY_BINARY, TALKY_BINARY, "worker", "--database-url", url.c_str(), "--ring-time-ms",
+          "0", "--talk-time-ms", "60000", "--drain-timeout-ms", "200", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+
+  // Wait (bounded) until the worker has taken both jobs: placed their calls, or (in the window's
+  // one-minute gap before midnight UTC) deferred them.
+  Expected<std::unique_ptr<Store>> store = OpenStore({SqlDialect::kSqlite, db}, clock, ids);
+  ASSERT_TRUE(store);
+  const auto deadline = steady_clock::now() + 30s;
+  auto settled = [&] {
+    int placed_or_deferred = 0;
+    for (const DialerJob& job : jobs) {
+      const JobStatus status = (*store)->GetJob(tenant, job.job_id)->status;
+      if (status != JobStatus::kPending) ++placed_or_deferred;
+    }
+    return placed_or_deferred == 2;
+  };
+  while (!settled() && steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(settled()) << "the worker took no job";
+
+  ASSERT_EQ(kill(child, SIGTERM), 0);
+  int status = 0;
+  const auto stop_deadline = steady_clock::now() + 20s;
+  pid_t waited = 0;
+  while ((waited = waitpid(child, &status, WNOHANG)) == 0 && steady_clock::now() < stop_deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(waited, child) << "the worker did not stop within 20 s of SIGTERM";
+  std::string output;
+  char buffer[512];
+  for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) > 0;) output.append(buffer, n);
+  close(out[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_NE(output.find("SIGTERM: draining calls in flight"), std::string::npos) << output;
+  for (const DialerJob& job : jobs) {
+    EXPECT_NE((*store)->GetJob(tenant, job.job_id)->status, JobStatus::kProcessing)
+        << "nothing is left half done";
+  }
+}
+
+}  // namespace
+}  // namespace talky
