@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   talky::Lead lead;
   lead.phone_number = job.phone_number;
   if (input.ConsumeBool()) lead.time_zone = input.ConsumeRandomLengthString(32);
-  const talky::Instant now{std::chrono::seconds(input.ConsumeIntegralInRange<int64_t>(
-      1'700'000'000, 1'900'000'000))};
+  const talky::Instant now{
+      std::chrono::seconds(input.ConsumeIntegralInRange<int64_t>(1'700'000'000, 1'900'000'000))};
   if (input.ConsumeBool()) {
     lead.last_called_at = now - std::chrono::minutes(input.ConsumeIntegralInRange(0, 3000));
   }

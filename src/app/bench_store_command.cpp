@@ -31,12 +31,11 @@ std::string BenchNumber(int i) {
   return text;
 }
 
-
 }  // namespace
 
 BenchStoreCommand::BenchStoreCommand(CLI::App& app) {
-  store_ = BenchGroup(app)->add_subcommand(
-      "store", "Bulk lead import and job status updates per second");
+  store_ = BenchGroup(app)->add_subcommand("store",
+                                           "Bulk lead import and job status updates per second");
   store_->add_option("--database-url", database_url_,
                      "postgresql://... or sqlite:PATH (default: a new SQLite file, removed after)");
   store_->add_option("--leads", leads_, "Leads to import in one go")

@@ -32,8 +32,9 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
   worker_->add_option("--speed", speed_, "Simulated provider: play calls this many times faster")
       ->check(CLI::Range(0.001, 1'000'000.0));
   worker_->add_option("--seed", seed_, "Simulated provider: seed of the outcome mix");
-  worker_->add_option("--drain-timeout-ms", drain_timeout_ms_,
-                      "On stop, how long calls in flight may go on before they are hung up")
+  worker_
+      ->add_option("--drain-timeout-ms", drain_timeout_ms_,
+                   "On stop, how long calls in flight may go on before they are hung up")
       ->check(CLI::Range(0, 3'600'000));
 }
 
@@ -79,7 +80,8 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
         **queue, **store, clock, ids,
         DialerWorkerOptions{.max_calls_in_flight = max_calls_,
                             .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_)}));
-    providers.push_back(std::make_unique<SimulatedTelephony>(io, clock, *workers.back(), simulation));
+    providers.push_back(
+        std::make_unique<SimulatedTelephony>(io, clock, *workers.back(), simulation));
     workers.back()->SetProvider(*providers.back());
   }
   std::thread io_thread([&io] { io.run(); });

@@ -77,9 +77,8 @@ void DialerWorker::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, stop, [&] {
-        return static_cast<int>(calls_.size()) < options_.max_calls_in_flight;
-      });
+      changed_.wait(lock, stop,
+                    [&] { return static_cast<int>(calls_.size()) < options_.max_calls_in_flight; });
     }
     if (stop.stop_requested()) break;
     Expected<std::optional<TakenJob>> taken = queue_.Take(options_.lease);
@@ -112,16 +111,16 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
   if (!tenant) return std::unexpected(tenant.error());
   Expected<Campaign> campaign = store_.GetCampaign(tenant_id, campaign_id);
   if (!campaign) return std::unexpected(campaign.error());
-  auto context = std::make_shared<TenantContext>(TenantContext{
-      .tenant = *tenant,
-      .campaign = *campaign,
-      .policy = PolicyOf(*tenant),
-      .caller_id = CallerIdOf(*campaign, *tenant, options_.default_caller_id),
-      .loaded_at = now});
+  auto context = std::make_shared<TenantContext>(
+      TenantContext{.tenant = *tenant,
+                    .campaign = *campaign,
+                    .policy = PolicyOf(*tenant),
+                    .caller_id = CallerIdOf(*campaign, *tenant, options_.default_caller_id),
+                    .loaded_at = now});
   // The queue's caps and priority lane follow the tenant's and the campaign's settings.
-  (void)queue_.SetTenantLimits(tenant_id, {.max_concurrent_calls = tenant->rules.max_concurrent_calls,
-                                           .high_priority_threshold =
-                                               tenant->rules.high_priority_threshold});
+  (void)queue_.SetTenantLimits(tenant_id,
+                               {.max_concurrent_calls = tenant->rules.max_concurrent_calls,
+                                .high_priority_threshold = tenant->rules.high_priority_threshold});
   (void)queue_.SetCampaignLimit(campaign_id, campaign->max_concurrent_calls);
   std::lock_guard lock(mutex_);
   contexts_[{tenant_id, campaign_id}] = context;
@@ -147,7 +146,8 @@ void DialerWorker::Process(TakenJob taken) {
     return;
   }
 
-  Expected<std::shared_ptr<const TenantContext>> context = ContextFor(job.tenant_id, job.campaign_id);
+  Expected<std::shared_ptr<const TenantContext>> context =
+      ContextFor(job.tenant_id, job.campaign_id);
   Expected<Lead> lead = store_.GetLead(job.tenant_id, job.lead_id);
   if (!context || !lead) {
     const Error& error = !context ? context.error() : lead.error();
@@ -171,9 +171,15 @@ void DialerWorker::Process(TakenJob taken) {
     return;
   }
   switch (decision->verdict) {
-    case CallVerdict::kNotNow: Defer(taken, job, *decision->next_allowed_at, decision->reason); return;
-    case CallVerdict::kNever: Refuse(taken, job, decision->reason); return;
-    case CallVerdict::kAllowed: StartCall(std::move(taken), std::move(job), *context); return;
+    case CallVerdict::kNotNow:
+      Defer(taken, job, *decision->next_allowed_at, decision->reason);
+      return;
+    case CallVerdict::kNever:
+      Refuse(taken, job, decision->reason);
+      return;
+    case CallVerdict::kAllowed:
+      StartCall(std::move(taken), std::move(job), *context);
+      return;
   }
 }
 
@@ -365,7 +371,8 @@ void DialerWorker::Drain() {
   std::vector<std::string> provider_ids;
   for (const std::shared_ptr<Call>& call : calls) {
     std::lock_guard call_lock(call->mutex);
-    if (!call->record.provider_call_id.empty()) provider_ids.push_back(call->record.provider_call_id);
+    if (!call->record.provider_call_id.empty())
+      provider_ids.push_back(call->record.provider_call_id);
   }
   spdlog::warn("dialer: drain timeout: hanging up {} calls", provider_ids.size());
   for (const std::string& id : provider_ids) (void)provider_->Hangup(id);

@@ -37,7 +37,8 @@ struct CallRecord {
 // duplicate and changes nothing. Providers report it through their CallEventSink
 // (src/telephony/telephony_provider.h); the store keeps it.
 struct CallEvent {
-  CallId call_id;  // ours; empty when the provider did not say (the store resolves it by provider id)
+  CallId
+      call_id;  // ours; empty when the provider did not say (the store resolves it by provider id)
   std::string provider_call_id;
   CallStatus status = CallStatus::kStarted;
   std::optional<CallOutcome> outcome;

@@ -1,6 +1,6 @@
 // The state of a live call session's conversation loop (document 002 "CallState Enum"): where the
-// voice pipeline is between listening, thinking and speaking. Distinct from CallStatus, which is the
-// provider's view of the phone call.
+// voice pipeline is between listening, thinking and speaking. Distinct from CallStatus, which is
+// the provider's view of the phone call.
 #pragma once
 
 #include <optional>

@@ -57,8 +57,7 @@ void ReadTimeOfDay(JsonFields& fields, const std::string& key, std::chrono::minu
 }  // namespace
 
 RetryPolicy CallingRules::retry_policy() const {
-  return RetryPolicy{retry_outcomes, std::chrono::seconds(retry_delay_seconds),
-                     max_retry_attempts};
+  return RetryPolicy{retry_outcomes, std::chrono::seconds(retry_delay_seconds), max_retry_attempts};
 }
 
 std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view text) {
@@ -86,19 +85,21 @@ std::vector<FieldError> ValidateCallingRules(const CallingRules& rules) {
     errors.push_back({"time_window_end", "must be a time of day as HH:MM (00:00-23:59)"});
   }
   if (rules.time_window_start == rules.time_window_end) {
-    errors.push_back({"time_window_end", "must differ from time_window_start (the window would "
-                                         "be empty)"});
+    errors.push_back({"time_window_end",
+                      "must differ from time_window_start (the window would "
+                      "be empty)"});
   }
   if (!IsKnownTimeZone(rules.timezone)) {
-    errors.push_back({"timezone", "'" + rules.timezone + "' is not a time zone of the tz database"});
+    errors.push_back(
+        {"timezone", "'" + rules.timezone + "' is not a time zone of the tz database"});
   }
   if (rules.allowed_days.empty()) {
     errors.push_back({"allowed_days", "must name at least one day (0 = Monday ... 6 = Sunday)"});
   }
   for (int day_number : rules.allowed_days) {
     if (day_number < 0 || day_number > 6) {
-      errors.push_back({"allowed_days", "days are 0 (Monday) to 6 (Sunday), got " +
-                                            std::to_string(day_number)});
+      errors.push_back(
+          {"allowed_days", "days are 0 (Monday) to 6 (Sunday), got " + std::to_string(day_number)});
     }
   }
   CheckRange(errors, "max_concurrent_calls", rules.max_concurrent_calls, 1, 100);
@@ -139,14 +140,16 @@ Expected<CallingRules> CallingRulesFromJson(const nlohmann::json& json) {
   ReadTimeOfDay(fields, "time_window_end", rules.time_window_end, windows_ok);
   if (std::optional<std::string> zone = fields.OptionalString("timezone")) rules.timezone = *zone;
   if (const nlohmann::json* days = fields.OptionalValue("allowed_days")) {
-    if (!days->is_array() ||
-        !std::all_of(days->begin(), days->end(), [](const auto& d) { return d.is_number_integer(); })) {
-      fields.AddError("allowed_days", "must be an array of day numbers (0 = Monday ... 6 = Sunday)");
+    if (!days->is_array() || !std::all_of(days->begin(), days->end(),
+                                          [](const auto& d) { return d.is_number_integer(); })) {
+      fields.AddError("allowed_days",
+                      "must be an array of day numbers (0 = Monday ... 6 = Sunday)");
     } else {
       rules.allowed_days.clear();
       for (const nlohmann::json& day : *days) {
-        if (!rules.allowed_days.insert(static_cast<int>(std::clamp<long long>(
-                 day.get<long long>(), -1000, 1000))).second) {
+        if (!rules.allowed_days
+                 .insert(static_cast<int>(std::clamp<long long>(day.get<long long>(), -1000, 1000)))
+                 .second) {
           fields.AddError("allowed_days", "lists day " + day.dump() + " twice");
         }
       }
@@ -169,8 +172,8 @@ Expected<CallingRules> CallingRulesFromJson(const nlohmann::json& json) {
   for (FieldError& error : ValidateCallingRules(rules)) {
     // A window that failed to parse already has its error; do not report the default's overlap.
     const bool about_window = error.field.starts_with("time_window");
-    const bool already_reported =
-        std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) { return e.field == error.field; });
+    const bool already_reported = std::any_of(
+        errors.begin(), errors.end(), [&](const FieldError& e) { return e.field == error.field; });
     if ((about_window && !windows_ok) || already_reported) continue;
     errors.push_back(std::move(error));
   }

@@ -24,12 +24,17 @@ std::optional<CampaignStatus> ParseCampaignStatus(std::string_view text) {
 bool CanTransition(CampaignStatus from, CampaignStatus to) {
   using enum CampaignStatus;
   switch (from) {
-    case kDraft: return to == kScheduled || to == kRunning || to == kCancelled;
-    case kScheduled: return to == kRunning || to == kCancelled;
-    case kRunning: return to == kPaused || to == kCompleted || to == kCancelled;
-    case kPaused: return to == kRunning || to == kCancelled;
+    case kDraft:
+      return to == kScheduled || to == kRunning || to == kCancelled;
+    case kScheduled:
+      return to == kRunning || to == kCancelled;
+    case kRunning:
+      return to == kPaused || to == kCompleted || to == kCancelled;
+    case kPaused:
+      return to == kRunning || to == kCancelled;
     case kCompleted:
-    case kCancelled: return false;
+    case kCancelled:
+      return false;
   }
   return false;
 }

@@ -36,8 +36,8 @@ nlohmann::json ToJson(const DialerJob& job) {
       {"created_at", FormatIso8601(job.created_at)},
       {"processed_at", OptionalInstantJson(job.processed_at)},
       {"completed_at", OptionalInstantJson(job.completed_at)},
-      {"last_outcome", job.last_outcome ? nlohmann::json(ToString(*job.last_outcome))
-                                        : nlohmann::json(nullptr)},
+      {"last_outcome",
+       job.last_outcome ? nlohmann::json(ToString(*job.last_outcome)) : nlohmann::json(nullptr)},
       {"last_error", job.last_error ? nlohmann::json(*job.last_error) : nlohmann::json(nullptr)},
       {"call_id", job.call_id ? nlohmann::json(job.call_id->value) : nlohmann::json(nullptr)},
   };
@@ -59,9 +59,9 @@ Expected<DialerJob> DialerJobFromJson(const nlohmann::json& json) {
       job.priority = static_cast<int>(*priority);
     }
   }
-  job.status = ParseEnumField<JobStatus>(fields, "status", fields.RequiredString("status"),
-                                         ParseJobStatus)
-                   .value_or(JobStatus::kPending);
+  job.status =
+      ParseEnumField<JobStatus>(fields, "status", fields.RequiredString("status"), ParseJobStatus)
+          .value_or(JobStatus::kPending);
   if (std::optional<long long> attempt = fields.RequiredInt("attempt_number")) {
     if (*attempt < 1 || *attempt > 1'000'000) {
       fields.AddError("attempt_number", "must be at least 1");
@@ -73,9 +73,8 @@ Expected<DialerJob> DialerJobFromJson(const nlohmann::json& json) {
   job.created_at = fields.RequiredInstant("created_at").value_or(Instant{});
   job.processed_at = fields.OptionalInstant("processed_at");
   job.completed_at = fields.OptionalInstant("completed_at");
-  job.last_outcome = ParseEnumField<CallOutcome>(fields, "last_outcome",
-                                                 fields.OptionalString("last_outcome"),
-                                                 ParseCallOutcome);
+  job.last_outcome = ParseEnumField<CallOutcome>(
+      fields, "last_outcome", fields.OptionalString("last_outcome"), ParseCallOutcome);
   job.last_error = fields.OptionalString("last_error");
   if (std::optional<std::string> call_id = fields.OptionalString("call_id")) {
     job.call_id = CallId{*call_id};

@@ -1,5 +1,5 @@
-// Distinct id types for tenants, campaigns, leads, jobs and calls, so that passing a lead id where a
-// job id is expected does not compile. Ids are opaque strings (UUIDs for the ones we create).
+// Distinct id types for tenants, campaigns, leads, jobs and calls, so that passing a lead id where
+// a job id is expected does not compile. Ids are opaque strings (UUIDs for the ones we create).
 #pragma once
 
 #include <compare>

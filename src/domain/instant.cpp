@@ -70,8 +70,7 @@ std::optional<Instant> ParseStrict(std::string_view text) {
   if (zone == "Z" || zone == "z") {
   } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
              ReadDigits(zone, 1, 2, offset_hours) && zone[3] == ':' &&
-             ReadDigits(zone, 4, 2, offset_minutes) && offset_hours <= 23 &&
-             offset_minutes <= 59) {
+             ReadDigits(zone, 4, 2, offset_minutes) && offset_hours <= 23 && offset_minutes <= 59) {
     offset = std::chrono::minutes(offset_hours * 60 + offset_minutes);
     if (zone[0] == '-') offset = -offset;
   } else {

@@ -15,9 +15,9 @@ namespace talky {
 
 struct JobCompletion {
   JobStatus status = JobStatus::kFailed;
-  std::string reason;              // ShouldRetry's reason string
-  std::optional<Instant> retry_at; // set only for kRetryScheduled: now + the tenant's retry delay
-  int next_attempt_number = 0;     // set only for kRetryScheduled: attempt + 1
+  std::string reason;               // ShouldRetry's reason string
+  std::optional<Instant> retry_at;  // set only for kRetryScheduled: now + the tenant's retry delay
+  int next_attempt_number = 0;      // set only for kRetryScheduled: attempt + 1
 
   bool operator==(const JobCompletion&) const = default;
 };

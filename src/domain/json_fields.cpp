@@ -110,9 +110,7 @@ std::optional<Instant> JsonFields::OptionalInstant(const std::string& key) {
   return ReadInstant(key, false);
 }
 
-const nlohmann::json* JsonFields::OptionalValue(const std::string& key) {
-  return Find(key, false);
-}
+const nlohmann::json* JsonFields::OptionalValue(const std::string& key) { return Find(key, false); }
 
 void JsonFields::RejectUnknownKeys() {
   if (!object_.is_object()) return;
@@ -124,8 +122,8 @@ void JsonFields::RejectUnknownKeys() {
 Expected<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what) {
   nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) {
-    return std::unexpected(
-        Error::InvalidArgument(std::string(what) + " is not valid JSON", {{"body", "malformed JSON"}}));
+    return std::unexpected(Error::InvalidArgument(std::string(what) + " is not valid JSON",
+                                                  {{"body", "malformed JSON"}}));
   }
   return value;
 }

@@ -14,19 +14,23 @@ std::string Reason(PhoneNumberUtil::ErrorType error) {
   switch (error) {
     case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
       return "has no valid country code (use E.164, e.g. +14155550100)";
-    case PhoneNumberUtil::NOT_A_NUMBER: return "is not a phone number";
+    case PhoneNumberUtil::NOT_A_NUMBER:
+      return "is not a phone number";
     case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
-    case PhoneNumberUtil::TOO_SHORT_NSN: return "is too short";
-    case PhoneNumberUtil::TOO_LONG_NSN: return "is too long";
-    default: return "cannot be parsed";
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+      return "is too short";
+    case PhoneNumberUtil::TOO_LONG_NSN:
+      return "is too long";
+    default:
+      return "cannot be parsed";
   }
 }
 
 // The common case of a bulk import, canonical E.164 text ("+12125550123") of a number in the
 // default region, which is its country's main region: libphonenumber's Parse runs a dozen ICU
 // regular expressions (about 25 us a number); building the number directly and validating it for
-// that one region gives the same answer in about a seventh of the time. Anything else returns nullopt and
-// takes the full path, which also words the errors.
+// that one region gives the same answer in about a seventh of the time. Anything else returns
+// nullopt and takes the full path, which also words the errors.
 std::optional<PhoneNumber> ParseCanonicalInMainRegion(const PhoneNumberUtil& util,
                                                       std::string_view text,
                                                       std::string_view default_region) {

@@ -19,6 +19,7 @@ struct PhoneNumber {
 
 // Parses `text` (E.164, or a national number of `default_region`, a two-letter ISO 3166 code) and
 // accepts it only when libphonenumber knows it as a valid number. The error says why not.
-Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view default_region = "US");
+Expected<PhoneNumber> ParsePhoneNumber(std::string_view text,
+                                       std::string_view default_region = "US");
 
 }  // namespace talky

@@ -75,7 +75,8 @@ void ReadRetryOutcomes(JsonFields& fields, RetryOutcomes& outcomes) {
   ReadOutcomeSet(fields, kRetryableKey, outcomes.retryable);
   ReadOutcomeSet(fields, kNonRetryableKey, outcomes.non_retryable);
   ReadOutcomeSet(fields, kGoalKey, outcomes.goal);
-  RejectOverlap(fields, kRetryableKey, outcomes.retryable, outcomes.non_retryable, kNonRetryableKey);
+  RejectOverlap(fields, kRetryableKey, outcomes.retryable, outcomes.non_retryable,
+                kNonRetryableKey);
   RejectOverlap(fields, kRetryableKey, outcomes.retryable, outcomes.goal, kGoalKey);
   RejectOverlap(fields, kNonRetryableKey, outcomes.non_retryable, outcomes.goal, kGoalKey);
 }

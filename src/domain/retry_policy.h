@@ -19,9 +19,8 @@ namespace talky {
 class JsonFields;
 
 struct RetryOutcomes {
-  std::set<CallOutcome> retryable{CallOutcome::kBusy, CallOutcome::kNoAnswer,
-                                  CallOutcome::kTimeout, CallOutcome::kFailed,
-                                  CallOutcome::kVoicemail};
+  std::set<CallOutcome> retryable{CallOutcome::kBusy, CallOutcome::kNoAnswer, CallOutcome::kTimeout,
+                                  CallOutcome::kFailed, CallOutcome::kVoicemail};
   std::set<CallOutcome> non_retryable{CallOutcome::kSpam, CallOutcome::kInvalid,
                                       CallOutcome::kUnavailable, CallOutcome::kDisconnected,
                                       CallOutcome::kRejected};

@@ -18,10 +18,10 @@
 namespace talky {
 
 struct OriginateRequest {
-  CallId call_id;            // ours; every event of the call carries it back
-  std::string to;            // E.164
-  std::string from;          // the campaign's caller id, E.164
-  int attempt_number = 1;    // lets the simulated provider script retries (48N numbers)
+  CallId call_id;          // ours; every event of the call carries it back
+  std::string to;          // E.164
+  std::string from;        // the campaign's caller id, E.164
+  int attempt_number = 1;  // lets the simulated provider script retries (48N numbers)
   bool machine_detection = false;
 };
 

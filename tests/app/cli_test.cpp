@@ -50,10 +50,10 @@ TEST(Cli, UnknownSubcommandOrFlagIsAUsageError) {
     std::vector<std::string> args;
     const char* says;
   };
-  for (const Case& c : {Case{{"frobnicate"}, "frobnicate"}, Case{{"--colour"}, "--colour"},
-                        Case{{"rules"}, "subcommand is required"},
-                        Case{{"rules", "validate"}, "file is required"},
-                        Case{{"rules", "validate", "a.json", "--fast"}, "--fast"}}) {
+  for (const Case& c :
+       {Case{{"frobnicate"}, "frobnicate"}, Case{{"--colour"}, "--colour"},
+        Case{{"rules"}, "subcommand is required"}, Case{{"rules", "validate"}, "file is required"},
+        Case{{"rules", "validate", "a.json", "--fast"}, "--fast"}}) {
     CliResult result = RunTalky(c.args);
     EXPECT_EQ(result.code, kExitUsage) << c.says;
     EXPECT_NE(result.err.find(c.says), std::string::npos) << result.err;
@@ -62,7 +62,8 @@ TEST(Cli, UnknownSubcommandOrFlagIsAUsageError) {
 }
 
 TEST(Cli, RulesValidatePrintsTheRulesWithDefaults) {
-  const std::string file = WriteTemp("talky_cli_rules_ok.json", R"({"timezone": "America/Chicago"})");
+  const std::string file =
+      WriteTemp("talky_cli_rules_ok.json", R"({"timezone": "America/Chicago"})");
   CliResult result = RunTalky({"rules", "validate", file});
   EXPECT_EQ(result.code, kExitOk) << result.err;
   EXPECT_NE(result.out.find("\"timezone\": \"America/Chicago\""), std::string::npos);

@@ -27,16 +27,19 @@ class OpenQueueTest : public ::testing::Test {
   // A campaign of `count` leads, started: one pending job each.
   std::vector<DialerJob> StartCampaign(int count) {
     EXPECT_TRUE(store_->CreateTenant(Tenant{.id = kTenant, .name = "Acme", .api_key_hash = "h"}));
-    EXPECT_TRUE(store_->CreateCampaign(Campaign{.id = kCampaign, .tenant_id = kTenant,
-                                                .name = "Renewals", .system_prompt = "Be brief",
-                                                .voice_id = "v1", .created_at = clock_.Now()}));
+    EXPECT_TRUE(store_->CreateCampaign(Campaign{.id = kCampaign,
+                                                .tenant_id = kTenant,
+                                                .name = "Renewals",
+                                                .system_prompt = "Be brief",
+                                                .voice_id = "v1",
+                                                .created_at = clock_.Now()}));
     std::vector<Lead> leads;
     for (int i = 0; i < count; ++i) {
       leads.push_back(Lead{.phone_number = "+1212555" + std::to_string(1000 + i)});
     }
     EXPECT_TRUE(store_->ImportLeads(kTenant, kCampaign, leads));
-    Expected<std::vector<DialerJob>> jobs = store_->CreateCampaignJobs(kTenant, kCampaign,
-                                                                       clock_.Now());
+    Expected<std::vector<DialerJob>> jobs =
+        store_->CreateCampaignJobs(kTenant, kCampaign, clock_.Now());
     EXPECT_TRUE(jobs);
     return jobs.value_or(std::vector<DialerJob>{});
   }
@@ -60,11 +63,11 @@ class OpenQueueTest : public ::testing::Test {
 TEST_F(OpenQueueTest, EmbeddedQueueIsRebuiltFromTheOpenJobsOfTheStore) {
   std::vector<DialerJob> jobs = StartCampaign(7);
   ASSERT_EQ(jobs.size(), 7u);
-  MoveJob(jobs[0], JobStatus::kGoalAchieved, clock_.Now());              // final: left out
-  MoveJob(jobs[1], JobStatus::kNonRetryable, clock_.Now());              // final: left out
-  MoveJob(jobs[2], JobStatus::kRetryScheduled, clock_.Now() + 2h);       // scheduled
-  MoveJob(jobs[3], JobStatus::kSkipped, clock_.Now() + 30min);           // scheduled
-  MoveJob(jobs[4], JobStatus::kProcessing, clock_.Now());                // worker died: waits again
+  MoveJob(jobs[0], JobStatus::kGoalAchieved, clock_.Now());         // final: left out
+  MoveJob(jobs[1], JobStatus::kNonRetryable, clock_.Now());         // final: left out
+  MoveJob(jobs[2], JobStatus::kRetryScheduled, clock_.Now() + 2h);  // scheduled
+  MoveJob(jobs[3], JobStatus::kSkipped, clock_.Now() + 30min);      // scheduled
+  MoveJob(jobs[4], JobStatus::kProcessing, clock_.Now());           // worker died: waits again
 
   // A page size of 2 makes the rebuild read several pages.
   Expected<std::unique_ptr<LocalJobQueue>> queue = RebuildEmbeddedQueue(*store_, clock_, 2);

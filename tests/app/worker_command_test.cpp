@@ -34,12 +34,15 @@ TEST(WorkerCommand, PlacesCallsAndDrainsOnSigterm) {
     rules.allowed_days = {0, 1, 2, 3, 4, 5, 6};
     ASSERT_TRUE((*store)->CreateTenant(
         Tenant{.id = tenant, .name = "Acme", .api_key_hash = "h", .rules = rules}));
-    ASSERT_TRUE((*store)->CreateCampaign(Campaign{.id = campaign, .tenant_id = tenant, .name = "C",
-                                                  .system_prompt = "p", .voice_id = "v",
+    ASSERT_TRUE((*store)->CreateCampaign(Campaign{.id = campaign,
+                                                  .tenant_id = tenant,
+                                                  .name = "C",
+                                                  .system_prompt = "p",
+                                                  .voice_id = "v",
                                                   .created_at = clock.Now()}));
-    ASSERT_TRUE((*store)->ImportLeads(tenant, campaign,
-                                      std::vector<Lead>{{.phone_number = "+442071838200"},
-                                                        {.phone_number = "+442071838204"}}));
+    ASSERT_TRUE((*store)->ImportLeads(
+        tenant, campaign,
+        std::vector<Lead>{{.phone_number = "+442071838200"}, {.phone_number = "+442071838204"}}));
     Expected<std::vector<DialerJob>> created =
         (*store)->CreateCampaignJobs(tenant, campaign, clock.Now());
     ASSERT_TRUE(created);

@@ -32,9 +32,12 @@ class DialerWorkerTest : public ::testing::Test {
     ASSERT_TRUE(store) << store.error().Describe();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->CreateTenant(Tenant{.id = kTenant, .name = "Acme", .api_key_hash = "h"}));
-    ASSERT_TRUE(store_->CreateCampaign(Campaign{.id = kCampaign, .tenant_id = kTenant,
-                                                .name = "Renewals", .system_prompt = "Be brief",
-                                                .voice_id = "v1", .created_at = clock_.Now()}));
+    ASSERT_TRUE(store_->CreateCampaign(Campaign{.id = kCampaign,
+                                                .tenant_id = kTenant,
+                                                .name = "Renewals",
+                                                .system_prompt = "Be brief",
+                                                .voice_id = "v1",
+                                                .created_at = clock_.Now()}));
   }
 
   void TearDown() override {
@@ -52,8 +55,8 @@ class DialerWorkerTest : public ::testing::Test {
     Expected<std::vector<DialerJob>> jobs =
         store_->CreateCampaignJobs(kTenant, kCampaign, clock_.Now());
     EXPECT_TRUE(jobs);
-    EXPECT_TRUE(store_->UpdateCampaignStatus(kTenant, kCampaign, CampaignStatus::kRunning,
-                                             clock_.Now()));
+    EXPECT_TRUE(
+        store_->UpdateCampaignStatus(kTenant, kCampaign, CampaignStatus::kRunning, clock_.Now()));
     EXPECT_TRUE(queue_.Enqueue(*jobs));
     std::map<std::string, JobId> ids;
     for (const DialerJob& job : *jobs) ids[job.phone_number] = job.job_id;
@@ -109,8 +112,8 @@ class DialerWorkerTest : public ::testing::Test {
 TEST_F(DialerWorkerTest, RunsACampaignToCompletionWithRetriesByPolicy) {
   ASSERT_TRUE(store_->AddDoNotCall(kTenant, "+12125550777", clock_.Now()));
   std::map<std::string, JobId> jobs =
-      StartCampaign({"+12125550200", "+12125550204", "+12125550486", "+12125550404",
-                     "+12125550482", "+12125550555", "+12125550777"});
+      StartCampaign({"+12125550200", "+12125550204", "+12125550486", "+12125550404", "+12125550482",
+                     "+12125550555", "+12125550777"});
   StartWorker({.ring_time = 0ms, .talk_time = 0ms});
 
   // Attempt 1 of six calls; the DNC number is never dialed.
@@ -138,7 +141,7 @@ TEST_F(DialerWorkerTest, RunsACampaignToCompletionWithRetriesByPolicy) {
   EXPECT_EQ(Job(jobs["+12125550486"]).status, JobStatus::kFailed);  // busy three times
   EXPECT_EQ(Job(jobs["+12125550486"]).last_error, "max_attempts_reached");
   EXPECT_EQ(Job(jobs["+12125550482"]).status, JobStatus::kGoalAchieved);  // busy, busy, answered
-  EXPECT_EQ(Job(jobs["+12125550555"]).status, JobStatus::kFailed);  // voicemail three times
+  EXPECT_EQ(Job(jobs["+12125550555"]).status, JobStatus::kFailed);        // voicemail three times
   const Lead lead = store_->GetLead(kTenant, Job(jobs["+12125550482"]).lead_id).value();
   EXPECT_EQ(lead.call_attempts, 3);
   EXPECT_EQ(lead.last_call_result, "goal_achieved");
@@ -160,8 +163,10 @@ TEST_F(DialerWorkerTest, RepeatedFinalEventChangesNothing) {
   const CallRecord call = store_->ListCalls(kTenant, kCampaign, {})->items.front();
 
   // The provider repeats its final event (a webhook retry): nothing moves.
-  worker_->OnCallEvent(CallEvent{.call_id = call.id, .provider_call_id = call.provider_call_id,
-                                 .status = CallStatus::kCompleted, .outcome = CallOutcome::kBusy,
+  worker_->OnCallEvent(CallEvent{.call_id = call.id,
+                                 .provider_call_id = call.provider_call_id,
+                                 .status = CallStatus::kCompleted,
+                                 .outcome = CallOutcome::kBusy,
                                  .occurred_at = clock_.Now()});
   EXPECT_EQ(Job(jobs["+12125550486"]), after_first);
   EXPECT_EQ(store_->GetCampaign(kTenant, kCampaign)->calls_failed, 1);

@@ -125,11 +125,11 @@ TEST(CallingRules, ReportsEveryViolatedFieldNotJustTheFirst) {
       "high_priority_threshold": 0, "min_hours_between_calls": 48, "timezone": "Mars/Base",
       "time_window_start": "7am", "allowed_days": [9], "unknown": true})");
   ASSERT_FALSE(rules);
-  EXPECT_EQ(FieldsOf(rules.error()),
-            (std::set<std::string>{"max_concurrent_calls", "retry_delay_seconds",
-                                   "max_retry_attempts", "high_priority_threshold",
-                                   "min_hours_between_calls", "timezone", "time_window_start",
-                                   "allowed_days", "unknown"}));
+  EXPECT_EQ(
+      FieldsOf(rules.error()),
+      (std::set<std::string>{"max_concurrent_calls", "retry_delay_seconds", "max_retry_attempts",
+                             "high_priority_threshold", "min_hours_between_calls", "timezone",
+                             "time_window_start", "allowed_days", "unknown"}));
 }
 
 TEST(CallingRules, RejectsMalformedJson) {

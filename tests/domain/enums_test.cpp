@@ -94,9 +94,11 @@ TEST(Enums, CampaignLeadAndMessageStrings) {
 
 TEST(Enums, CallStatusIsApartFromOutcome) {
   using enum CallStatus;
-  ExpectNames<CallStatus>(
-      {{kStarted, "started"}, {kRinging, "ringing"}, {kAnswered, "answered"}, {kCompleted, "completed"}},
-      ParseCallStatus);
+  ExpectNames<CallStatus>({{kStarted, "started"},
+                           {kRinging, "ringing"},
+                           {kAnswered, "answered"},
+                           {kCompleted, "completed"}},
+                          ParseCallStatus);
 }
 
 struct AdvanceCase {
@@ -108,10 +110,12 @@ struct AdvanceCase {
 TEST(Enums, CallStatusOnlyMovesForward) {
   using enum CallStatus;
   const AdvanceCase cases[] = {
-      {kStarted, kRinging, true},     {kStarted, kAnswered, true},   {kStarted, kCompleted, true},
-      {kRinging, kAnswered, true},    {kRinging, kCompleted, true},  {kAnswered, kCompleted, true},
-      {kStarted, kStarted, false},    {kRinging, kStarted, false},   {kAnswered, kRinging, false},
-      {kAnswered, kAnswered, false},  {kCompleted, kAnswered, false}, {kCompleted, kCompleted, false},
+      {kStarted, kRinging, true},     {kStarted, kAnswered, true},
+      {kStarted, kCompleted, true},   {kRinging, kAnswered, true},
+      {kRinging, kCompleted, true},   {kAnswered, kCompleted, true},
+      {kStarted, kStarted, false},    {kRinging, kStarted, false},
+      {kAnswered, kRinging, false},   {kAnswered, kAnswered, false},
+      {kCompleted, kAnswered, false}, {kCompleted, kCompleted, false},
       {kCompleted, kStarted, false},
   };
   for (const AdvanceCase& c : cases) {

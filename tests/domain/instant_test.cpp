@@ -37,13 +37,13 @@ TEST(Instant, ParsesIso8601WithOffset) {
 }
 
 TEST(Instant, RejectsTextThatNamesNoInstant) {
-  for (const char* text : {"", "2026-11-21", "2026-11-21T14:05:00", "2026-11-21 14:05:00Z",
-                           "2026-13-01T00:00:00Z", "2026-11-21T25:00:00Z", "2026-11-21T14:05:00Zx",
-                           "yesterday", "2026-11-21T14:05:00+5", "Z", "2026-02-30T00:00:00Z",
-                           "2026-11-21T14:05:00.Z", "2026-11-21T14:05:60Z",
-                           "2026-11-21T14:05:00+24:00", "+026-11-21T14:05:00Z",
-                           // found by fuzz/instant_fuzzer: date::parse overflowed on it
-                           "2044-11-44T00:35:26-\377\377\377\377\377\377\3770+10:30"}) {
+  for (const char* text :
+       {"", "2026-11-21", "2026-11-21T14:05:00", "2026-11-21 14:05:00Z", "2026-13-01T00:00:00Z",
+        "2026-11-21T25:00:00Z", "2026-11-21T14:05:00Zx", "yesterday", "2026-11-21T14:05:00+5", "Z",
+        "2026-02-30T00:00:00Z", "2026-11-21T14:05:00.Z", "2026-11-21T14:05:60Z",
+        "2026-11-21T14:05:00+24:00", "+026-11-21T14:05:00Z",
+        // found by fuzz/instant_fuzzer: date::parse overflowed on it
+        "2044-11-44T00:35:26-\377\377\377\377\377\377\3770+10:30"}) {
     Expected<Instant> parsed = ParseIso8601(text);
     ASSERT_FALSE(parsed) << "accepted '" << text << "'";
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);

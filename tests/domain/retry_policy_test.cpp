@@ -72,7 +72,8 @@ TEST(RetryPolicy, DefaultsAreDocument000s) {
 TEST(RetryPolicy, TenantCanMakeVoicemailFinalAsDocument002Does) {
   RetryPolicy policy;
   policy.outcomes.retryable.erase(kVoicemail);
-  EXPECT_EQ(ShouldRetry(policy, kVoicemail, 1), (RetryDecision{false, "unknown_outcome_voicemail"}));
+  EXPECT_EQ(ShouldRetry(policy, kVoicemail, 1),
+            (RetryDecision{false, "unknown_outcome_voicemail"}));
   policy.outcomes.non_retryable.insert(kVoicemail);
   EXPECT_EQ(ShouldRetry(policy, kVoicemail, 1), (RetryDecision{false, "non_retryable_voicemail"}));
 }

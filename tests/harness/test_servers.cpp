@@ -303,8 +303,8 @@ Expected<void> RedisServer::Launch() {
   const fs::path log = dir() / "redis.log";
   Spawn spec{.argv = {FindExecutable("redis-server"), "--port", std::to_string(port_), "--bind",
                       "127.0.0.1", "--dir", dir().string(), "--save", "", "--appendonly",
-                      options_.append_only ? "yes" : "no", "--appendfsync", "always",
-                      "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"},
+                      options_.append_only ? "yes" : "no", "--appendfsync", "always", "--daemonize",
+                      "no", "--protected-mode", "no", "--loglevel", "warning"},
              .log = log};
   Expected<pid_t> pid = SpawnProcess(spec);
   if (!pid) return std::unexpected(pid.error());
@@ -350,12 +350,12 @@ Expected<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   }
   const fs::path data = dir / "data";
   const fs::path log = dir / "postgres.log";
-  Expected<void> initialised = RunToCompletion(
-      {.argv = {FindExecutable("initdb"), "-D", data.string(), "-U", "postgres", "-A", "trust",
-                "-E", "UTF8", "--no-sync", "--no-instructions"},
-       .log = dir / "initdb.log",
-       .run_as = run_as},
-      "initdb");
+  Expected<void> initialised =
+      RunToCompletion({.argv = {FindExecutable("initdb"), "-D", data.string(), "-U", "postgres",
+                                "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"},
+                       .log = dir / "initdb.log",
+                       .run_as = run_as},
+                      "initdb");
   if (!initialised) return std::unexpected(initialised.error());
 
   Expected<void> started;
@@ -385,11 +385,11 @@ Expected<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 void PostgresServer::Stop() {
   if (pid_ <= 0) return;
   const fs::path data = dir() / "data";
-  Expected<void> stopped = RunToCompletion({.argv = {FindExecutable("pg_ctl"), "stop", "-D",
-                                                     data.string(), "-m", "fast", "-w"},
-                                            .log = dir() / "pg_ctl.log",
-                                            .run_as = PostgresUser()},
-                                           "pg_ctl stop");
+  Expected<void> stopped = RunToCompletion(
+      {.argv = {FindExecutable("pg_ctl"), "stop", "-D", data.string(), "-m", "fast", "-w"},
+       .log = dir() / "pg_ctl.log",
+       .run_as = PostgresUser()},
+      "pg_ctl stop");
   StopProcess(pid_, stopped ? 0 : SIGQUIT, 10s);  // signal 0: pg_ctl already stopped it; reap
   scratch_->Forget(pid_);
   pid_ = -1;

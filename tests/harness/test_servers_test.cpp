@@ -1,7 +1,7 @@
 #include "harness/test_servers.h"
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -27,7 +27,8 @@ bool ProcessAlive(pid_t pid) {
   char line[256];
   bool zombie = false;
   while (std::fgets(line, sizeof line, status) != nullptr) {
-    if (std::string_view(line).starts_with("State:")) zombie = std::string_view(line).find('Z') != std::string_view::npos;
+    if (std::string_view(line).starts_with("State:"))
+      zombie = std::string_view(line).find('Z') != std::string_view::npos;
   }
   std::fclose(status);
   return !zombie;

@@ -26,16 +26,16 @@ struct ScriptCase {
 
 // The README documents these numbers; every one, and every 48N step, is a row.
 const ScriptCase kScripts[] = {
-    {"+12125550486", 1, O::kBusy},          {"+12125550486", 3, O::kBusy},
-    {"+12125550480", 1, O::kNoAnswer},      {"+12125550404", 1, O::kInvalid},
-    {"+12125550603", 1, O::kRejected},      {"+12125550410", 1, O::kDisconnected},
-    {"+12125550503", 1, O::kFailed},        {"+12125550555", 1, O::kVoicemail},
-    {"+12125550200", 1, O::kGoalAchieved},  {"+12125550204", 1, O::kGoalNotAchieved},
-    {"+12125550481", 1, O::kBusy},          {"+12125550481", 2, O::kGoalAchieved},
-    {"+12125550482", 2, O::kBusy},          {"+12125550482", 3, O::kGoalAchieved},
-    {"+12125550483", 3, O::kBusy},          {"+12125550483", 4, O::kGoalAchieved},
-    {"+12125550484", 4, O::kBusy},          {"+12125550484", 5, O::kGoalAchieved},
-    {"+442071838486", 1, O::kBusy},         {"+442071838200", 2, O::kGoalAchieved},
+    {"+12125550486", 1, O::kBusy},         {"+12125550486", 3, O::kBusy},
+    {"+12125550480", 1, O::kNoAnswer},     {"+12125550404", 1, O::kInvalid},
+    {"+12125550603", 1, O::kRejected},     {"+12125550410", 1, O::kDisconnected},
+    {"+12125550503", 1, O::kFailed},       {"+12125550555", 1, O::kVoicemail},
+    {"+12125550200", 1, O::kGoalAchieved}, {"+12125550204", 1, O::kGoalNotAchieved},
+    {"+12125550481", 1, O::kBusy},         {"+12125550481", 2, O::kGoalAchieved},
+    {"+12125550482", 2, O::kBusy},         {"+12125550482", 3, O::kGoalAchieved},
+    {"+12125550483", 3, O::kBusy},         {"+12125550483", 4, O::kGoalAchieved},
+    {"+12125550484", 4, O::kBusy},         {"+12125550484", 5, O::kGoalAchieved},
+    {"+442071838486", 1, O::kBusy},        {"+442071838200", 2, O::kGoalAchieved},
 };
 
 TEST(SimulatedCallPlan, TestNumbersScriptTheOutcome) {
@@ -83,8 +83,8 @@ TEST(SimulatedCallPlan, OtherNumbersDrawFromTheMixReproducibly) {
 
   const SimulatedOutcomeMix only_busy{{O::kBusy, 1}, {O::kGoalAchieved, 0}};
   for (int i = 0; i < 50; ++i) {
-    const auto events = PlanSimulatedCall("+1212555" + std::to_string(2000 + i), 1, kTiming,
-                                          only_busy, 99);
+    const auto events =
+        PlanSimulatedCall("+1212555" + std::to_string(2000 + i), 1, kTiming, only_busy, 99);
     EXPECT_EQ(events.back().outcome, O::kBusy);
   }
 }

@@ -86,16 +86,16 @@ TEST(VonageJwt, ApiTokenIsSignedRs256WithTheApplicationsClaims) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                   &EVP_MD_CTX_free);
   ASSERT_EQ(EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get()), 1);
-  EXPECT_EQ(EVP_DigestVerify(context.get(),
-                             reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(),
-                             reinterpret_cast<const unsigned char*>(signing_input.data()),
-                             signing_input.size()),
-            1);
+  EXPECT_EQ(
+      EVP_DigestVerify(
+          context.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+          reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()),
+      1);
 }
 
 TEST(VonageJwt, ApiTokenNeedsAnRsaPrivateKey) {
-  for (const char* pem : {"", "not a key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}) {
+  for (const char* pem :
+       {"", "not a key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}) {
     Expected<std::string> token = SignVonageApiJwt({.application_id = "app", .jti = "j"}, pem);
     ASSERT_FALSE(token);
     EXPECT_EQ(token.error().code, ErrorCode::kInvalidArgument);
@@ -109,9 +109,9 @@ const std::string kBody = R"({"status":"answered","uuid":"aaaaaaaa-bbbb-cccc-ddd
 const json kHs256 = {{"alg", "HS256"}, {"typ", "JWT"}};
 
 json ValidClaims() {
-  return {{"iat", kNowSeconds}, {"jti", "j-1"}, {"iss", "Vonage"},
-          {"payload_hash", Sha256Hex(kBody)}, {"api_key", "abcd1234"},
-          {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
+  return {{"iat", kNowSeconds},    {"jti", "j-1"},
+          {"iss", "Vonage"},       {"payload_hash", Sha256Hex(kBody)},
+          {"api_key", "abcd1234"}, {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
 }
 
 TEST(VonageJwt, WebhookSignatureAcceptsAGenuineRequest) {
@@ -127,7 +127,8 @@ TEST(VonageJwt, WebhookSignatureChecksTheHmacBeforeThePayloadHash) {
   const std::string jwt_io =
       "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9l"
       "IiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
-  Expected<json> right_secret = VerifyVonageWebhookSignature(jwt_io, "", "your-256-bit-secret", kNow);
+  Expected<json> right_secret =
+      VerifyVonageWebhookSignature(jwt_io, "", "your-256-bit-secret", kNow);
   ASSERT_FALSE(right_secret);
   EXPECT_EQ(right_secret.error().message, "the JWT has no payload_hash claim");
   Expected<json> wrong_secret = VerifyVonageWebhookSignature(jwt_io, "", "another-secret", kNow);
@@ -156,7 +157,8 @@ TEST(VonageJwt, WebhookSignatureRefusesEveryForgery) {
       {"not a jwt", "Bearer abc", kBody, "the Bearer token is not a JWT"},
       {"four parts", "Bearer a.b.c.d", kBody, "the Bearer token is not a JWT"},
       {"not base64", "Bearer !!.??.**", kBody, "the JWT is not base64url-encoded"},
-      {"body changed", "Bearer " + valid, kBody + " ", "the body does not match the JWT's payload_hash"},
+      {"body changed", "Bearer " + valid, kBody + " ",
+       "the body does not match the JWT's payload_hash"},
       {"other secret", "Bearer " + MakeHs256Token(kHs256, ValidClaims(), "guess"), kBody,
        "the JWT signature does not match the secret"},
       {"signature tampered", "Bearer " + tampered, kBody,
@@ -165,7 +167,8 @@ TEST(VonageJwt, WebhookSignatureRefusesEveryForgery) {
        "the JWT is not signed HS256"},
       {"alg rs256", "Bearer " + MakeHs256Token({{"alg", "RS256"}}, ValidClaims(), kSecret), kBody,
        "the JWT is not signed HS256"},
-      {"expired", "Bearer " + MakeHs256Token(kHs256, expired, kSecret), kBody, "the JWT has expired"},
+      {"expired", "Bearer " + MakeHs256Token(kHs256, expired, kSecret), kBody,
+       "the JWT has expired"},
       {"no payload hash", "Bearer " + MakeHs256Token(kHs256, no_hash, kSecret), kBody,
        "the JWT has no payload_hash claim"},
   };

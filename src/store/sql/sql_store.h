@@ -59,9 +59,9 @@ class SqlStore final : public Store {
                                             const CallEvent& event) override;
   Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
                                                   const CallId& call) override;
-  Expected<NumberCallHistory> CallsToNumberSince(const TenantId& tenant,
-                                                 const std::string& phone_number, Instant since,
-                                                 const std::optional<CampaignId>& campaign) override;
+  Expected<NumberCallHistory> CallsToNumberSince(
+      const TenantId& tenant, const std::string& phone_number, Instant since,
+      const std::optional<CampaignId>& campaign) override;
   Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) override;
 
   Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,

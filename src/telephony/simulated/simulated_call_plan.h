@@ -23,7 +23,7 @@
 namespace talky {
 
 struct SimulatedCallTiming {
-  std::chrono::milliseconds ring_time{3000};  // from the first ring to an answer or a ring-out
+  std::chrono::milliseconds ring_time{3000};   // from the first ring to an answer or a ring-out
   std::chrono::milliseconds talk_time{20000};  // from the answer to the hang-up
 };
 

@@ -39,10 +39,10 @@ Expected<std::string> SimulatedTelephony::Originate(const OriginateRequest& requ
     return std::unexpected(Error::InvalidArgument("no number to call", {{"to", "is required"}}));
   }
   std::string id = "sim-" + std::to_string(next_id_.fetch_add(1));
-  auto call = std::make_shared<Call>(
-      io_, request, id,
-      PlanSimulatedCall(request.to, request.attempt_number, options_.timing, options_.outcome_mix,
-                        options_.seed));
+  auto call =
+      std::make_shared<Call>(io_, request, id,
+                             PlanSimulatedCall(request.to, request.attempt_number, options_.timing,
+                                               options_.outcome_mix, options_.seed));
   {
     std::lock_guard lock(mutex_);
     calls_.emplace(id, call);
@@ -59,7 +59,8 @@ void SimulatedTelephony::Step(const std::shared_ptr<Call>& call) {
   if (call->done || ++call->next_step >= call->plan.size()) return;
   const auto gap = call->plan[call->next_step].after_start - event.after_start;
   call->timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double, std::milli>(static_cast<double>(gap.count()) / options_.speed)));
+      std::chrono::duration<double, std::milli>(static_cast<double>(gap.count()) /
+                                                options_.speed)));
   call->timer.async_wait([this, call](const boost::system::error_code& error) {
     if (!error) Step(call);
   });

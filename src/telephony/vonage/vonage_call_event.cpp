@@ -20,14 +20,14 @@ constexpr std::array kStatuses{
     StatusRow{"started", {kStarted, std::nullopt}},
     StatusRow{"ringing", {kRinging, std::nullopt}},
     StatusRow{"answered", {kAnswered, std::nullopt}},
-    StatusRow{"human", {kAnswered, std::nullopt}},         // machine detection: a person
-    StatusRow{"machine", {kAnswered, O::kVoicemail}},      // machine detection: voicemail
+    StatusRow{"human", {kAnswered, std::nullopt}},     // machine detection: a person
+    StatusRow{"machine", {kAnswered, O::kVoicemail}},  // machine detection: voicemail
     StatusRow{"completed", {kCompleted, O::kGoalNotAchieved}},
     StatusRow{"disconnected", {kCompleted, O::kGoalNotAchieved}},
     StatusRow{"busy", {kCompleted, O::kBusy}},
     StatusRow{"timeout", {kCompleted, O::kNoAnswer}},
     StatusRow{"unanswered", {kCompleted, O::kNoAnswer}},
-    StatusRow{"cancelled", {kCompleted, O::kFailed}},      // we ended it before an answer
+    StatusRow{"cancelled", {kCompleted, O::kFailed}},  // we ended it before an answer
     StatusRow{"rejected", {kCompleted, O::kRejected}},
     StatusRow{"failed", {kCompleted, O::kFailed}},
 };

@@ -36,9 +36,12 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
   std::string standard(text);
   for (char& c : standard) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;  // not the URL alphabet
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;  // not the URL alphabet
   }
   const size_t padding = (4 - standard.size() % 4) % 4;
   standard.append(padding, '=');
@@ -77,8 +80,7 @@ std::string Sha256Hex(std::string_view data) {
 Expected<std::string> SignVonageApiJwt(const VonageApiJwtClaims& claims,
                                        std::string_view private_key_pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())),
-      &BIO_free);
+      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())), &BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
   if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) {
@@ -86,9 +88,8 @@ Expected<std::string> SignVonageApiJwt(const VonageApiJwtClaims& claims,
         "the Vonage private key is not an RSA private key in PEM format",
         {{"private_key", "must be the application's RSA private key (PEM)"}}));
   }
-  const long long iat = std::chrono::duration_cast<std::chrono::seconds>(
-                            claims.issued_at.time_since_epoch())
-                            .count();
+  const long long iat =
+      std::chrono::duration_cast<std::chrono::seconds>(claims.issued_at.time_since_epoch()).count();
   const nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}};
   const nlohmann::json payload = {{"application_id", claims.application_id},
                                   {"iat", iat},
@@ -128,8 +129,8 @@ Expected<nlohmann::json> VerifyVonageWebhookSignature(std::string_view authoriza
   }
   const std::string_view token = authorization.substr(kBearer.size());
   const size_t first_dot = token.find('.');
-  const size_t second_dot = first_dot == std::string_view::npos ? first_dot
-                                                                : token.find('.', first_dot + 1);
+  const size_t second_dot =
+      first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
   if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != token.npos) {
     return std::unexpected(Unauthenticated("the Bearer token is not a JWT"));
   }
