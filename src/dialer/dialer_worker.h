@@ -35,8 +35,9 @@ namespace talky {
 struct DialerWorkerOptions {
   int max_calls_in_flight = 100;
   std::chrono::milliseconds lease{kDefaultLease};
-  // Longest sleep in WaitForWork: how soon an idle worker notices a stop request.
-  std::chrono::milliseconds idle_wait{1000};
+  // Longest sleep in WaitForWork, which wakes at once for new work, a due retry or an expired
+  // lease; the bound is only how soon an idle worker notices a stop request.
+  std::chrono::milliseconds idle_wait{5000};
   std::chrono::milliseconds drain_timeout{30'000};
   // Used when neither the campaign (calling_config.caller_id) nor the tenant names one.
   std::string default_caller_id = "+12025550100";  // fictional (555-01XX), but valid
