@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/bench_command.h"
+#include "app/bench_dialer_command.h"
 #include "app/bench_store_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
@@ -28,6 +29,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   BenchCommand bench(app);
   MigrateCommand migrate(app);
   WorkerCommand worker(app);
+  BenchDialerCommand bench_dialer(app);
   BenchStoreCommand bench_store(app);
 
   // CLI11 wants argv order reversed when given a vector.
@@ -57,6 +59,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (migrate.Selected()) return migrate.Run(out, err);
   if (worker.Selected()) return worker.Run(out, err);
   if (bench_store.Selected()) return bench_store.Run(out, err);
+  if (bench_dialer.Selected()) return bench_dialer.Run(out, err);
   return kExitOk;
 }
 

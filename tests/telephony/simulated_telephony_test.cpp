@@ -147,6 +147,21 @@ TEST_F(SimulatedTelephonyTest, TenThousandCallsInFlightAtOnce) {
   EXPECT_EQ(provider_->InFlight(), 0u);
 }
 
+// Several workers in one process each have a provider, and share a store in which provider call
+// ids are unique (found by `talky bench dialer`: every provider counted from sim-1).
+TEST_F(SimulatedTelephonyTest, ProviderCallIdsAreUniqueAcrossProviders) {
+  Start({.timing = {.ring_time = 3600s, .talk_time = 0ms}});
+  SimulatedTelephony other(io_, clock_, sink_, {.timing = {.ring_time = 3600s}});
+  const std::string first = Call("call-a", "+12125551000");
+  Expected<std::string> second =
+      other.Originate({.call_id = CallId{"call-b"}, .to = "+12125551001", .from = "+14155550100"});
+  ASSERT_TRUE(second);
+  EXPECT_NE(first, *second);
+  ASSERT_TRUE(provider_->Hangup(first));
+  ASSERT_TRUE(other.Hangup(*second));
+  ASSERT_TRUE(sink_.WaitForCompleted(2));
+}
+
 TEST_F(SimulatedTelephonyTest, RefusesACallWithoutANumber) {
   Start({});
   Expected<std::string> id = provider_->Originate({.call_id = CallId{"x"}, .to = ""});

@@ -38,7 +38,10 @@ Expected<std::string> SimulatedTelephony::Originate(const OriginateRequest& requ
   if (request.to.empty()) {
     return std::unexpected(Error::InvalidArgument("no number to call", {{"to", "is required"}}));
   }
-  std::string id = "sim-" + std::to_string(next_id_.fetch_add(1));
+  // Unique across providers and processes: several workers, each with its own provider, share a
+  // store in which provider call ids are unique.
+  std::string id = "sim-" + (request.call_id.empty() ? std::to_string(next_id_.fetch_add(1))
+                                                    : request.call_id.value);
   auto call =
       std::make_shared<Call>(io_, request, id,
                              PlanSimulatedCall(request.to, request.attempt_number, options_.timing,
