@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/bench_database.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
@@ -41,8 +42,9 @@ CallingRules OpenAllDay() {
 BenchDialerCommand::BenchDialerCommand(CLI::App& app) {
   dialer_ = BenchGroup(app)->add_subcommand(
       "dialer", "A campaign through the workers and the simulated provider; one JSON line");
-  dialer_->add_option("--database-url", database_url_,
-                      "postgresql://... or sqlite:PATH (default: a new SQLite file, removed after)");
+  dialer_->add_option(
+      "--database-url", database_url_,
+      "postgresql://... or sqlite:PATH (default: a new SQLite file, removed after)");
   dialer_->add_option("--redis-url", redis_url_, "Redis queue (default: the embedded queue)");
   dialer_->add_option("--leads", leads_, "Leads in all")->check(CLI::Range(1, 10'000'000));
   dialer_->add_option("--tenants", tenants_, "Tenants, one campaign each")
@@ -56,20 +58,8 @@ bool BenchDialerCommand::Selected() const { return dialer_->parsed(); }
 
 int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
   const std::string run = std::to_string(::getpid());
-  std::filesystem::path scratch;
-  std::string url = database_url_;
-  if (url.empty()) {
-    scratch = std::filesystem::temp_directory_path() / ("talky-bench-dialer-" + run);
-    std::filesystem::create_directories(scratch);
-    url = "sqlite:" + (scratch / "bench.db").string();
-  }
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
-    }
-  } cleanup{scratch};
+  const BenchDatabase database(database_url_, "dialer");
+  const std::string& url = database.url();
   auto fail = [&](const Error& error) {
     err << "talky bench dialer: " << error.Describe() << "\n";
     return error.code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -88,14 +78,20 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
   for (int t = 0; t < tenants_; ++t) {
     const TenantId tenant{"bench-" + run + "-t" + std::to_string(t)};
     const CampaignId campaign{tenant.value + "-c"};
-    if (Expected<void> created = (*store)->CreateTenant(Tenant{
-            .id = tenant, .name = tenant.value, .api_key_hash = tenant.value, .rules = OpenAllDay()});
+    if (Expected<void> created = (*store)->CreateTenant(Tenant{.id = tenant,
+                                                               .name = tenant.value,
+                                                               .api_key_hash = tenant.value,
+                                                               .rules = OpenAllDay()});
         !created) {
       return fail(created.error());
     }
-    if (Expected<void> created = (*store)->CreateCampaign(
-            Campaign{.id = campaign, .tenant_id = tenant, .name = "bench", .system_prompt = "-",
-                     .voice_id = "-", .max_concurrent_calls = 100, .created_at = clock.Now()});
+    if (Expected<void> created = (*store)->CreateCampaign(Campaign{.id = campaign,
+                                                                   .tenant_id = tenant,
+                                                                   .name = "bench",
+                                                                   .system_prompt = "-",
+                                                                   .voice_id = "-",
+                                                                   .max_concurrent_calls = 100,
+                                                                   .created_at = clock.Now()});
         !created) {
       return fail(created.error());
     }
@@ -106,8 +102,8 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
     if (auto imported = (*store)->ImportLeads(tenant, campaign, leads); !imported) {
       return fail(imported.error());
     }
-    Expected<std::vector<DialerJob>> jobs = (*store)->CreateCampaignJobs(tenant, campaign,
-                                                                         clock.Now());
+    Expected<std::vector<DialerJob>> jobs =
+        (*store)->CreateCampaignJobs(tenant, campaign, clock.Now());
     if (!jobs) return fail(jobs.error());
     (void)(*store)->UpdateCampaignStatus(tenant, campaign, CampaignStatus::kRunning, clock.Now());
     if (auto enqueued = (*queue)->Enqueue(*jobs); !enqueued) return fail(enqueued.error());

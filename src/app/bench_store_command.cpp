@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "app/bench_database.h"
 #include "app/cli.h"
 #include "app/open_store.h"
 #include "domain/clock.h"
@@ -49,21 +50,8 @@ BenchStoreCommand::BenchStoreCommand(CLI::App& app) {
 bool BenchStoreCommand::Selected() const { return store_->parsed(); }
 
 int BenchStoreCommand::Run(std::ostream& out, std::ostream& err) const {
-  std::filesystem::path scratch;
-  std::string url = database_url_;
-  if (url.empty()) {
-    scratch =
-        std::filesystem::temp_directory_path() / ("talky-bench-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(scratch);
-    url = "sqlite:" + (scratch / "bench.db").string();
-  }
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
-    }
-  } cleanup{scratch};
+  const BenchDatabase database(database_url_, "store");
+  const std::string& url = database.url();
 
   Expected<DatabaseTarget> target = ParseDatabaseUrl(url);
   if (!target) {

@@ -9,20 +9,10 @@
 #include <memory>
 #include <sstream>
 
+#include "run_cli.h"
+
 namespace talky {
 namespace {
-
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult RunTalky(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;

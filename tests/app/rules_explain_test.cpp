@@ -7,21 +7,14 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "run_cli.h"
 
 namespace talky {
 namespace {
 
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult RunTalky(std::vector<std::string> args) {
+CliResult Explain(std::vector<std::string> args) {
   args.insert(args.begin(), {"rules", "explain"});
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
+  return RunTalky(args);
 }
 
 nlohmann::json Json(const CliResult& result) {
@@ -29,7 +22,7 @@ nlohmann::json Json(const CliResult& result) {
 }
 
 TEST(RulesExplain, AllowedCall) {
-  CliResult result = RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z"});
+  CliResult result = Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z"});
   ASSERT_EQ(result.code, kExitOk) << result.err;
   const nlohmann::json json = Json(result);
   EXPECT_EQ(json["allowed"], true);
@@ -39,7 +32,7 @@ TEST(RulesExplain, AllowedCall) {
 }
 
 TEST(RulesExplain, NotNowSaysWhyAndWhen) {
-  CliResult result = RunTalky({"--phone", "+13125550123", "--at", "2026-11-16T14:30:00Z"});
+  CliResult result = Explain({"--phone", "+13125550123", "--at", "2026-11-16T14:30:00Z"});
   ASSERT_EQ(result.code, kExitOk) << result.err;
   const nlohmann::json json = Json(result);
   EXPECT_EQ(json["allowed"], false);
@@ -53,8 +46,8 @@ TEST(RulesExplain, RulesFileCooldownAndFloridaCap) {
   const auto path = std::filesystem::temp_directory_path() / "talky_explain_rules.json";
   std::ofstream(path) << R"({"min_hours_between_calls": 1, "time_window_end": "21:00"})";
   CliResult result =
-      RunTalky({"--phone", "+13055550123", "--at", "2026-11-16T17:00:00Z", "--rules", path.string(),
-                "--last-called", "2026-11-16T15:30:00Z", "--calls-24h", "3"});
+      Explain({"--phone", "+13055550123", "--at", "2026-11-16T17:00:00Z", "--rules", path.string(),
+               "--last-called", "2026-11-16T15:30:00Z", "--calls-24h", "3"});
   ASSERT_EQ(result.code, kExitOk) << result.err;
   const nlohmann::json json = Json(result);
   EXPECT_EQ(json["reason"], "state_daily_cap");
@@ -67,17 +60,17 @@ TEST(RulesExplain, DncHolidayZoneAndAttemptFlags) {
   EXPECT_EQ(Json(RunTalky(
                 {"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--dnc"}))["reason"],
             "dnc");
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--attempt",
-                           "4"}))["reason"],
+  EXPECT_EQ(Json(Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--attempt",
+                          "4"}))["reason"],
             "max_attempts_reached");
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-26T15:00:00Z", "--holiday",
-                           "2026-11-26"}))["next_allowed_at"],
+  EXPECT_EQ(Json(Explain({"--phone", "+12125550123", "--at", "2026-11-26T15:00:00Z", "--holiday",
+                          "2026-11-26"}))["next_allowed_at"],
             "2026-11-27T14:00:00Z");
-  EXPECT_EQ(Json(RunTalky({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--time-zone",
-                           "America/Los_Angeles"}))["next_allowed_at"],
+  EXPECT_EQ(Json(Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--time-zone",
+                          "America/Los_Angeles"}))["next_allowed_at"],
             "2026-11-16T17:00:00Z");
-  EXPECT_EQ(Json(RunTalky({"--phone", "020 7946 0000", "--region", "GB", "--at",
-                           "2026-11-16T14:00:00Z"}))["zones"],
+  EXPECT_EQ(Json(Explain({"--phone", "020 7946 0000", "--region", "GB", "--at",
+                          "2026-11-16T14:00:00Z"}))["zones"],
             nlohmann::json::array({"Europe/London"}));
 }
 

@@ -5,21 +5,10 @@
 
 #include "app/cli.h"
 #include "harness/test_servers.h"
+#include "run_cli.h"
 
 namespace talky {
 namespace {
-
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult RunTalky(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 TEST(MigrateCommand, MigratesOnceThenReportsUpToDate) {
   Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("migrate");

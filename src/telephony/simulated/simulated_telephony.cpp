@@ -41,7 +41,7 @@ Expected<std::string> SimulatedTelephony::Originate(const OriginateRequest& requ
   // Unique across providers and processes: several workers, each with its own provider, share a
   // store in which provider call ids are unique.
   std::string id = "sim-" + (request.call_id.empty() ? std::to_string(next_id_.fetch_add(1))
-                                                    : request.call_id.value);
+                                                     : request.call_id.value);
   auto call =
       std::make_shared<Call>(io_, request, id,
                              PlanSimulatedCall(request.to, request.attempt_number, options_.timing,
