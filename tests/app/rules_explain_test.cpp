@@ -57,9 +57,9 @@ TEST(RulesExplain, RulesFileCooldownAndFloridaCap) {
 }
 
 TEST(RulesExplain, DncHolidayZoneAndAttemptFlags) {
-  EXPECT_EQ(Json(RunTalky(
-                {"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--dnc"}))["reason"],
-            "dnc");
+  EXPECT_EQ(
+      Json(Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--dnc"}))["reason"],
+      "dnc");
   EXPECT_EQ(Json(Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--attempt",
                           "4"}))["reason"],
             "max_attempts_reached");
@@ -104,7 +104,7 @@ TEST(RulesExplain, BadInputIsAUsageError) {
            Case{{"--phone", "+12125550123", "--at", ok_at, "--region", "ZZZ"},
                 "default_region: 'ZZZ'"},
        }) {
-    CliResult result = RunTalky(c.args);
+    CliResult result = Explain(c.args);
     EXPECT_EQ(result.code, kExitUsage) << c.says << " / " << result.out;
     EXPECT_NE(result.err.find(c.says), std::string::npos) << result.err;
   }
@@ -113,7 +113,7 @@ TEST(RulesExplain, BadInputIsAUsageError) {
 TEST(RulesExplain, BadRulesFileListsTheFields) {
   const auto path = std::filesystem::temp_directory_path() / "talky_explain_bad_rules.json";
   std::ofstream(path) << R"({"timezone": "Nowhere", "allowed_days": [9]})";
-  CliResult result = RunTalky(
+  CliResult result = Explain(
       {"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--rules", path.string()});
   EXPECT_EQ(result.code, kExitUsage);
   EXPECT_NE(result.err.find("timezone:"), std::string::npos) << result.err;
