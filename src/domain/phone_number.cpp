@@ -80,8 +80,19 @@ Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view d
     return std::unexpected(
         Error::InvalidArgument("phone number " + quoted + " is not a valid number"));
   }
+  std::string e164;
+  util.Format(number, PhoneNumberUtil::E164, &e164);
+  // Formatting is not always a fixed point: "+52 1 ..." (Mexico's old mobile prefix) formats as
+  // +521..., which parses again as +52... (found by fuzz/phone_number_fuzzer). One number must
+  // have one spelling, or Do-Not-Call and duplicate checks miss it; so normalise once more.
+  i18n::phonenumbers::PhoneNumber again;
+  if (util.Parse(e164, std::string(default_region), &again) == PhoneNumberUtil::NO_PARSING_ERROR &&
+      util.IsValidNumber(again)) {
+    number = again;
+    util.Format(number, PhoneNumberUtil::E164, &e164);
+  }
   PhoneNumber parsed;
-  util.Format(number, PhoneNumberUtil::E164, &parsed.e164);
+  parsed.e164 = std::move(e164);
   util.GetRegionCodeForNumber(number, &parsed.region);
   parsed.country_code = number.country_code();
   util.GetNationalSignificantNumber(number, &parsed.national_number);

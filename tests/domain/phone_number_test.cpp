@@ -23,6 +23,9 @@ const ValidCase kValid[] = {
     {"020 7183 8750", "GB", "+442071838750", "GB"},
     {"+49 30 901820", "US", "+4930901820", "DE"},
     {"+61 2 9374 4000", "US", "+61293744000", "AU"},
+    // Mexico's old mobile prefix "1": one number, one spelling (found by the fuzzer).
+    {"+52112(250200203", "US", "+522250200203", "MX"},
+    {"+522250200203", "US", "+522250200203", "MX"},
 };
 
 TEST(PhoneNumber, NormalisesToE164) {
