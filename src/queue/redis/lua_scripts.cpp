@@ -43,6 +43,18 @@ local function queue_keys(first_arg, n)
   for i = 1, n do keys[ARGV[first_arg + i - 1]] = KEYS[13 + i] end
   return keys
 end
+-- Promote and recover pass each job's tenant beside its id; a tenant's queue key is the next
+-- declared key (KEYS[14] on) the first time the tenant appears, in the order the jobs come.
+local function tenant_queue_keys()
+  local keys, next_key = {}, 14
+  return function(t)
+    if not keys[t] then
+      keys[t] = KEYS[next_key]
+      next_key = next_key + 1
+    end
+    return keys[t]
+  end
+end
 local function put_waiting(id, m, score, qkey)
   local _, threshold = tenant_limits(m[1])
   if m[3] >= threshold then
@@ -265,20 +277,17 @@ return out
 
 const std::string kPromote = std::string(kPrelude) + R"lua(
 local n = tonumber(ARGV[5])
-local declared, next_key = {}, 14
+local queue_key = tenant_queue_keys()
 local moved = 0
 for j = 0, n - 1 do
-  local id, t = ARGV[6 + j * 2], ARGV[7 + j * 2]
-  if not declared[t] then
-    declared[t] = KEYS[next_key]
-    next_key = next_key + 1
-  end
+  local id = ARGV[6 + j * 2]
+  local qkey = queue_key(ARGV[7 + j * 2])
   local due = redis.call('ZSCORE', KEYS[3], id)
   if due and tonumber(due) <= now then
     redis.call('ZREM', KEYS[3], id)
     local m = cjson.decode(redis.call('HGET', KEYS[7], id))
     local sequence = redis.call('INCR', KEYS[12])
-    put_waiting(id, m, string.format('%.0f', (10 - m[3]) * BAND + sequence), declared[t])
+    put_waiting(id, m, string.format('%.0f', (10 - m[3]) * BAND + sequence), qkey)
     moved = moved + 1
   end
 end
@@ -288,14 +297,11 @@ return moved
 
 const std::string kRecover = std::string(kPrelude) + R"lua(
 local n = tonumber(ARGV[5])
-local declared, next_key = {}, 14
+local queue_key = tenant_queue_keys()
 local recovered = 0
 for j = 0, n - 1 do
-  local id, t = ARGV[6 + j * 2], ARGV[7 + j * 2]
-  if not declared[t] then
-    declared[t] = KEYS[next_key]
-    next_key = next_key + 1
-  end
+  local id = ARGV[6 + j * 2]
+  local qkey = queue_key(ARGV[7 + j * 2])
   local expires = redis.call('ZSCORE', KEYS[4], id)
   if expires and tonumber(expires) <= now then
     local held = redis.call('HGET', KEYS[8], id)
@@ -304,7 +310,7 @@ for j = 0, n - 1 do
     redis.call('ZREM', KEYS[4], id)
     redis.call('HDEL', KEYS[8], id)
     release(m)
-    put_waiting(id, m, score, declared[t])
+    put_waiting(id, m, score, qkey)
     recovered = recovered + 1
   end
 end
