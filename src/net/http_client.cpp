@@ -128,7 +128,7 @@ std::string Millis(std::chrono::milliseconds duration) {
 
 }  // namespace
 
-std::optional<std::string> HttpResponse::Header(std::string_view name) const {
+std::optional<std::string> HttpClientResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (beast::iequals(key, name)) return value;
   }
@@ -295,7 +295,7 @@ HttpClient::HttpClient(HttpClientOptions options)
 
 HttpClient::~HttpClient() = default;
 
-Expected<HttpResponse> HttpClient::Send(const HttpRequest& request) {
+Expected<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) {
   Expected<Endpoint> endpoint = ParseEndpoint(request.url);
   if (!endpoint) return std::unexpected(endpoint.error());
   const http::verb verb = http::string_to_verb(request.method);
@@ -336,7 +336,7 @@ Expected<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   }
   if (!response) return std::unexpected(response.error());
 
-  HttpResponse result;
+  HttpClientResponse result;
   result.status = static_cast<int>(response->result_int());
   for (const auto& field : *response) {
     result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));

@@ -24,14 +24,14 @@ namespace talky {
 // Header names compare case-insensitively; order is kept as sent or received.
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-struct HttpRequest {
+struct HttpClientRequest {
   std::string method = "GET";
   std::string url;  // absolute: http://host[:port]/path?query or https://...
   HttpHeaders headers;
   std::string body;  // sent with Content-Length when not empty or when the method is POST/PUT
 };
 
-struct HttpResponse {
+struct HttpClientResponse {
   int status = 0;
   HttpHeaders headers;
   std::string body;
@@ -62,7 +62,7 @@ class HttpClient {
   // kInvalidArgument for a URL we cannot use; kUnavailable when the server cannot be reached, the
   // TLS certificate does not verify, a timeout expires, the response is not valid HTTP or its body
   // is larger than max_response_body_bytes. The message names the host and what failed.
-  Expected<HttpResponse> Send(const HttpRequest& request);
+  Expected<HttpClientResponse> Send(const HttpClientRequest& request);
 
  private:
   struct Impl;

@@ -30,7 +30,7 @@ std::optional<LoopbackReply> Echo(const LoopbackRequest& request) {
 TEST(HttpClient, PostRoundTripCarriesMethodTargetHeadersAndBody) {
   LoopbackHttpServer server(Echo);
   HttpClient client;
-  Expected<HttpResponse> response =
+  Expected<HttpClientResponse> response =
       client.Send({.method = "POST",
                    .url = server.BaseUrl() + "/v1/calls?x=1",
                    .headers = {{"X-Trace", "abc"}, {"Content-Type", "application/json"}},
@@ -51,7 +51,7 @@ TEST(HttpClient, ErrorStatusesAreResponsesNotErrors) {
     return LoopbackReply{.status = 503, .headers = {}, .body = "down"};
   });
   HttpClient client;
-  Expected<HttpResponse> response = client.Send({.url = server.BaseUrl() + "/"});
+  Expected<HttpClientResponse> response = client.Send({.url = server.BaseUrl() + "/"});
   ASSERT_TRUE(response) << response.error().Describe();
   EXPECT_EQ(response->status, 503);
   EXPECT_EQ(response->body, "down");
@@ -61,7 +61,7 @@ TEST(HttpClient, KeepAliveReusesOneConnection) {
   LoopbackHttpServer server(Echo);
   HttpClient client;
   for (int i = 0; i < 5; ++i) {
-    Expected<HttpResponse> response = client.Send(
+    Expected<HttpClientResponse> response = client.Send(
         {.method = i % 2 == 0 ? "GET" : "POST", .url = server.BaseUrl() + "/n", .body = "x"});
     ASSERT_TRUE(response) << response.error().Describe();
   }
@@ -74,7 +74,8 @@ TEST(HttpClient, ConnectionCloseIsHonoured) {
   });
   HttpClient client;
   for (int i = 0; i < 3; ++i) {
-    Expected<HttpResponse> response = client.Send({.method = "POST", .url = server.BaseUrl()});
+    Expected<HttpClientResponse> response =
+        client.Send({.method = "POST", .url = server.BaseUrl()});
     ASSERT_TRUE(response) << response.error().Describe();
     EXPECT_EQ(response->body, "bye");
   }
@@ -88,7 +89,7 @@ TEST(HttpClient, AKeptConnectionTheServerDroppedIsReplacedForIdempotentRequests)
   });
   HttpClient client;
   for (const std::string method : {"GET", "PUT", "DELETE", "GET"}) {
-    Expected<HttpResponse> response =
+    Expected<HttpClientResponse> response =
         client.Send({.method = method, .url = server.BaseUrl() + "/" + method});
     ASSERT_TRUE(response) << method << ": " << response.error().Describe();
     EXPECT_EQ(response->body, "/" + method);
@@ -99,7 +100,7 @@ TEST(HttpClient, AKeptConnectionTheServerDroppedIsReplacedForIdempotentRequests)
 TEST(HttpClient, ServerThatNeverAnswersTimesOutAsUnavailable) {
   LoopbackHttpServer server([](const LoopbackRequest&) { return std::nullopt; });
   HttpClient client({.request_timeout = std::chrono::milliseconds(200)});
-  Expected<HttpResponse> response = client.Send({.url = server.BaseUrl() + "/slow"});
+  Expected<HttpClientResponse> response = client.Send({.url = server.BaseUrl() + "/slow"});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(response.error().message.find("no answer from http://127.0.0.1"), std::string::npos)
@@ -111,14 +112,14 @@ TEST(HttpClient, BodyLargerThanTheLimitIsRefused) {
     return LoopbackReply{.status = 200, .headers = {}, .body = std::string(64 * 1024, 'x')};
   });
   HttpClient client({.max_response_body_bytes = 1024});
-  Expected<HttpResponse> response = client.Send({.url = server.BaseUrl()});
+  Expected<HttpClientResponse> response = client.Send({.url = server.BaseUrl()});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(response.error().message.find("larger than the limit of 1024 bytes"), std::string::npos)
       << response.error().message;
 
   HttpClient roomy({.max_response_body_bytes = 64 * 1024});
-  Expected<HttpResponse> fits = roomy.Send({.url = server.BaseUrl()});
+  Expected<HttpClientResponse> fits = roomy.Send({.url = server.BaseUrl()});
   ASSERT_TRUE(fits) << fits.error().Describe();
   EXPECT_EQ(fits->body.size(), 64u * 1024u);
 }
@@ -126,7 +127,7 @@ TEST(HttpClient, BodyLargerThanTheLimitIsRefused) {
 TEST(HttpClient, ConnectionRefusedIsUnavailable) {
   HttpClient client;
   const std::string url = "http://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
-  Expected<HttpResponse> response = client.Send({.url = url + "/"});
+  Expected<HttpClientResponse> response = client.Send({.url = url + "/"});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(response.error().message.find("could not connect to " + url), std::string::npos)
@@ -136,7 +137,7 @@ TEST(HttpClient, ConnectionRefusedIsUnavailable) {
 TEST(HttpClient, TlsToAServerThatSpeaksPlainHttpFailsTheHandshake) {
   LoopbackHttpServer server(Echo);
   HttpClient client({.connect_timeout = std::chrono::milliseconds(300)});
-  Expected<HttpResponse> response =
+  Expected<HttpClientResponse> response =
       client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/"});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
@@ -149,7 +150,7 @@ TEST(HttpClient, HttpsWithATrustedCertificateForTheHostWorks) {
       testing::MakeSelfSignedCertificate("IP:127.0.0.1");
   testing::OneShotTlsServer server(certificate, "secret hello");
   HttpClient client({.extra_ca_pem = certificate.certificate_pem});
-  Expected<HttpResponse> response =
+  Expected<HttpClientResponse> response =
       client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/x"});
   ASSERT_TRUE(response) << response.error().Describe();
   EXPECT_EQ(response->status, 200);
@@ -161,7 +162,7 @@ TEST(HttpClient, HttpsWithAnUntrustedCertificateIsRefused) {
       testing::MakeSelfSignedCertificate("IP:127.0.0.1");
   testing::OneShotTlsServer server(certificate, "must not be read");
   HttpClient client;  // the system store only
-  Expected<HttpResponse> response =
+  Expected<HttpClientResponse> response =
       client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/x"});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
@@ -174,7 +175,7 @@ TEST(HttpClient, HttpsWithATrustedCertificateForAnotherHostIsRefused) {
       testing::MakeSelfSignedCertificate("IP:127.0.0.2");
   testing::OneShotTlsServer server(certificate, "must not be read");
   HttpClient client({.extra_ca_pem = certificate.certificate_pem});
-  Expected<HttpResponse> response =
+  Expected<HttpClientResponse> response =
       client.Send({.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/x"});
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
@@ -197,7 +198,7 @@ TEST(HttpClient, UnusableUrlsAndMethodsAreInvalidArguments) {
       {"FROB", "http://127.0.0.1:1/", "method"},
   };
   for (const Row& row : rows) {
-    Expected<HttpResponse> response = client.Send({.method = row.method, .url = row.url});
+    Expected<HttpClientResponse> response = client.Send({.method = row.method, .url = row.url});
     ASSERT_FALSE(response) << row.url;
     EXPECT_EQ(response.error().code, ErrorCode::kInvalidArgument) << row.url;
     ASSERT_EQ(response.error().fields.size(), 1u) << row.url;
@@ -214,7 +215,7 @@ TEST(HttpClient, ConcurrentSendsFromManyThreadsAllSucceed) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
         const std::string body = std::to_string(t) + "-" + std::to_string(i);
-        Expected<HttpResponse> response =
+        Expected<HttpClientResponse> response =
             client.Send({.method = "POST", .url = server.BaseUrl() + "/c", .body = body});
         if (response && response->body == "got: " + body) ++ok;
       }

@@ -394,13 +394,13 @@ TEST_F(VonageTelephonyTest, TheFakeRefusesBodiesVonageWouldRefuse) {
                                    {"Content-Type", "application/json"}},
                        .body = body.dump()});
   };
-  Expected<HttpResponse> accepted = send(good);
+  Expected<HttpClientResponse> accepted = send(good);
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 201) << accepted->body;
   for (const Row& row : rows) {
     json body = good;
     row.change(body);
-    Expected<HttpResponse> response = send(body);
+    Expected<HttpClientResponse> response = send(body);
     ASSERT_TRUE(response) << row.name;
     EXPECT_EQ(response->status, 400) << row.name;
     const json problem = json::parse(response->body);

@@ -47,7 +47,7 @@ bool IsVonageUuid(std::string_view uuid) {
 // Vonage answers a refused request with a problem body:
 // {"type": ..., "title": ..., "detail": ..., "instance": ..., "invalid_parameters": [{"name",
 // "reason"}]}. Its words go into our error so that an operator sees what Vonage objected to.
-Error ErrorFromVonage(const HttpResponse& response, std::string_view action) {
+Error ErrorFromVonage(const HttpClientResponse& response, std::string_view action) {
   const json problem = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   auto text = [&](const char* key) -> std::string {
     if (!problem.is_object()) return "";
@@ -146,8 +146,8 @@ Expected<std::string> VonageTelephony::AuthorizationHeader() {
   return "Bearer " + *token;
 }
 
-Expected<HttpResponse> VonageTelephony::Call(std::string method, std::string path,
-                                             std::string body) {
+Expected<HttpClientResponse> VonageTelephony::Call(std::string method, std::string path,
+                                                   std::string body) {
   Expected<std::string> authorization = AuthorizationHeader();
   if (!authorization) return std::unexpected(authorization.error());
   return http_.Send({.method = std::move(method),
@@ -192,7 +192,7 @@ Expected<std::string> VonageTelephony::Originate(const OriginateRequest& request
   if (request.machine_detection) body["machine_detection"] = options_.machine_detection;
   if (options_.ringing_timer_seconds) body["ringing_timer"] = *options_.ringing_timer_seconds;
 
-  Expected<HttpResponse> response = Call("POST", "/v1/calls", body.dump());
+  Expected<HttpClientResponse> response = Call("POST", "/v1/calls", body.dump());
   if (!response) return std::unexpected(response.error());
   if (response->status < 200 || response->status >= 300) {
     return std::unexpected(ErrorFromVonage(*response, "create the call"));
@@ -214,7 +214,7 @@ Expected<void> VonageTelephony::Hangup(std::string_view provider_call_id) {
         "cannot hang up: '" + std::string(provider_call_id) + "' is not a Vonage call uuid",
         {{"provider_call_id", "must be a Vonage call uuid"}}));
   }
-  Expected<HttpResponse> response =
+  Expected<HttpClientResponse> response =
       Call("PUT", "/v1/calls/" + std::string(provider_call_id), json{{"action", "hangup"}}.dump());
   if (!response) return std::unexpected(response.error());
   if (response->status < 200 || response->status >= 300) {

@@ -74,7 +74,7 @@ class VonageTelephony final : public TelephonyProvider {
 
  private:
   Expected<std::string> AuthorizationHeader();
-  Expected<HttpResponse> Call(std::string method, std::string path, std::string body);
+  Expected<HttpClientResponse> Call(std::string method, std::string path, std::string body);
 
   VonageOptions options_;
   HttpClient& http_;
