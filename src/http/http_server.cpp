@@ -237,6 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!pattern.empty()) route_ = std::move(pattern);
     }
     read_in_full_ = false;
+    head_ = false;
     Respond(ErrorResponse(Error{.code = code, .message = std::move(message)}, status), false, 11);
   }
 
@@ -244,6 +245,7 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kHandling;
     http::request<http::string_body> message = parser_->release();
     read_in_full_ = true;
+    head_ = message.method() == http::verb::head;
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -291,6 +293,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(answer.body);
     response_.keep_alive(keep_alive && read_in_full_ && !stopping_);
     response_.prepare_payload();
+    if (head_) {
+      // HEAD: the length the GET would have, and no body (RFC 9110 9.3.2).
+      response_.body().clear();
+    }
     state_->Count(method_, route_, answer.status, SteadyClock::now() - request_start_);
 
     ArmTimer(state_->options.request_timeout);
@@ -361,6 +367,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stopping_ = false;
   bool timed_out_ = false;
   bool read_in_full_ = false;
+  bool head_ = false;
   std::uint64_t timer_generation_ = 0;
   SteadyClock::time_point request_start_{};
   std::string method_;

@@ -36,7 +36,8 @@ Expected<RequestTarget> ParseRequestTarget(std::string_view target) {
   }
   RequestTarget result;
   result.path = parsed->path();
-  if (result.path.empty()) result.path = "/";
+  // push_back, not = "/": g++ 12 -O2 warns falsely about memcpy overlap (GCC bug 105329).
+  if (result.path.empty()) result.path.push_back('/');
   if (parsed->has_query()) {
     for (const boost::urls::param& param : parsed->params()) {
       if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2"

@@ -118,6 +118,32 @@ TEST_F(HttpServerTest, OversizeBodyIs413AndTheHandlerNeverRuns) {
   EXPECT_EQ(runs, 1) << "the handler never saw an oversize body";
 }
 
+TEST_F(HttpServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  router_.Add("POST", "/echo", [](const HttpRequest& request) {
+    return JsonResponse(200, {{"body", request.body}});
+  });
+  StartServer({.body_limit = 1024});
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  std::optional<testing::RawResponse> go_on = connection.Read();
+  ASSERT_TRUE(go_on);
+  EXPECT_EQ(go_on->result_int(), 100u);
+  ASSERT_TRUE(connection.Send("hello"));
+  std::optional<testing::RawResponse> answer = connection.Read();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->result_int(), 200u);
+  EXPECT_EQ(nlohmann::json::parse(answer->body())["body"], "hello");
+
+  // Over the limit: 413 at once, and the body need not be sent at all.
+  RawConnection too_big(port_);
+  ASSERT_TRUE(too_big.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n"));
+  std::optional<testing::RawResponse> refused = too_big.Read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result_int(), 413u);
+}
+
 TEST_F(HttpServerTest, AClientTooSlowToSendItsRequestGets408AndIsClosed) {
   router_.Add("GET", "/x", [](const HttpRequest&) { return JsonResponse(200, {}); });
   StartServer({.request_timeout = 300ms});
@@ -192,6 +218,18 @@ TEST_F(HttpServerTest, MalformedHttpGets400) {
   EXPECT_TRUE(rest.bytes.starts_with("HTTP/1.1 400")) << rest.bytes;
   EXPECT_NE(rest.bytes.find("malformed HTTP request"), std::string::npos) << rest.bytes;
   EXPECT_TRUE(rest.closed);
+}
+
+TEST_F(HttpServerTest, AnAnswerToHeadHasNoBody) {
+  router_.Add("GET", "/x", [](const HttpRequest&) { return JsonResponse(200, {{"a", 1}}); });
+  StartServer();
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.Send("HEAD /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  RawConnection::Rest rest = connection.ReadUntilClosed();
+  EXPECT_TRUE(rest.closed);
+  EXPECT_TRUE(rest.bytes.starts_with("HTTP/1.1 405")) << rest.bytes;
+  EXPECT_NE(rest.bytes.find("Content-Length: "), std::string::npos) << rest.bytes;
+  EXPECT_TRUE(rest.bytes.ends_with("\r\n\r\n")) << "a body followed the header: " << rest.bytes;
 }
 
 TEST_F(HttpServerTest, ConcurrentClientsAreServedAndHandlersRunInParallel) {
