@@ -43,6 +43,7 @@ constexpr char kUnmatchedRoute[] = "unmatched";
 // rest may drain before the socket closes (closing with unread data would reset the connection
 // and could destroy the answer before the client reads it).
 constexpr std::chrono::milliseconds kLingerLimit{2'000};
+constexpr std::size_t kFirstReadBytes = 8192;
 
 // A bounded set of method labels: a client may send any token as a method.
 std::string MethodLabel(std::string_view method) {
@@ -154,12 +155,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (stopping_) return Close();
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     ArmTimer(state_->options.idle_timeout);
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      self->CancelTimer();
-      // Idle too long, stopping, or gone: close without a word.
-      if (ec || self->timed_out_ || self->stopping_) return self->Close();
-      self->ReadHeader();
-    });
+    // The first bytes of the next request, read here rather than merely waited for, so the idle
+    // timeout applies until they come and the request timeout from then on.
+    socket_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                              self->CancelTimer();
+                              self->buffer_.commit(bytes);
+                              // Idle too long, stopping, or gone: close without a word.
+                              if (ec || bytes == 0 || self->timed_out_ || self->stopping_)
+                                return self->Close();
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
