@@ -16,10 +16,10 @@ TEST(MigrateCommand, MigratesOnceThenReportsUpToDate) {
   std::string url = "sqlite:" + ((*dir)->path() / "talky.db").string();
   CliResult first = RunTalky({"migrate", "--database-url", url});
   EXPECT_EQ(first.code, kExitOk) << first.err;
-  EXPECT_EQ(first.out, "schema migrated from version 0 to 1\n");
+  EXPECT_EQ(first.out, "schema migrated from version 0 to 2\n");
   CliResult second = RunTalky({"migrate", "--database-url", url});
   EXPECT_EQ(second.code, kExitOk) << second.err;
-  EXPECT_EQ(second.out, "schema is up to date at version 1\n");
+  EXPECT_EQ(second.out, "schema is up to date at version 2\n");
 }
 
 TEST(MigrateCommand, UnknownUrlSchemeIsAUsageErrorNamingTheFlag) {

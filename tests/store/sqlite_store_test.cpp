@@ -45,7 +45,7 @@ TEST(SqliteStore, UsesWriteAheadLogging) {
   Expected<SqlResult> version =
       (*connection)->Execute("SELECT MAX(version) FROM schema_migrations", {});
   ASSERT_TRUE(version);
-  EXPECT_EQ(version->rows.at(0).at(0), "1");
+  EXPECT_EQ(version->rows.at(0).at(0), "2");
 }
 
 TEST(SqliteStore, UnwritableFileIsUnavailable) {

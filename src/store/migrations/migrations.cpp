@@ -151,8 +151,16 @@ ALTER TABLE calls SET (fillfactor = 85);
 ALTER TABLE campaigns SET (fillfactor = 50);
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: a call carries the lease its worker holds on the job, so that the process receiving
+// the call's final event (a webhook at `talky serve`) can finish the job. Nullable: calls recorded
+// before have none.
+constexpr std::string_view kCallLeaseToken = R"sql(
+ALTER TABLE calls ADD COLUMN lease_token TEXT;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
+    {2, "call lease token", kCallLeaseToken},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
