@@ -8,6 +8,7 @@
 
 #include "app/open_store.h"
 #include "harness/test_servers.h"
+#include "run_cli.h"
 
 namespace talky {
 namespace {
@@ -97,6 +98,29 @@ TEST(WorkerCommand, PlacesCallsAndDrainsOnSigterm) {
     EXPECT_NE((*store)->GetJob(tenant, job.job_id)->status, JobStatus::kProcessing)
         << "nothing is left half done";
   }
+}
+
+TEST(WorkerCommand, VonageWithoutItsOptionsIsAUsageErrorNamingEachOne) {
+  CliResult result = RunTalky({"worker", "--provider", "vonage"});
+  EXPECT_EQ(result.code, 2);
+  for (const char* option : {"--vonage-application-id", "--vonage-private-key",
+                             "--vonage-event-url", "--media-websocket-uri or --vonage-answer-url"}) {
+    EXPECT_NE(result.err.find(option), std::string::npos) << option << " in " << result.err;
+  }
+  EXPECT_EQ(result.err.find("--vonage-api-url"), std::string::npos) << "it has a default";
+}
+
+TEST(WorkerCommand, UnreadableVonagePrivateKeyIsAUsageError) {
+  CliResult result =
+      RunTalky({"worker", "--provider", "vonage", "--vonage-private-key", "/nonexistent/key.pem"});
+  EXPECT_EQ(result.code, 2);
+  EXPECT_NE(result.err.find("--vonage-private-key: cannot read '/nonexistent/key.pem'"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(WorkerCommand, UnknownProviderIsRefused) {
+  EXPECT_EQ(RunTalky({"worker", "--provider", "twilio"}).code, 2);
 }
 
 }  // namespace
