@@ -2,11 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 namespace talky {
 
 CallEventIntake::CallEventIntake(JobQueue& queue, Store& store, const Clock& clock,
-                                 CallCompletionOptions options)
-    : store_(store), completion_(queue, store, clock, options) {}
+                                 CallEventIntakeOptions options)
+    : store_(store), options_(options), completion_(queue, store, clock, options.completion) {}
+
+Expected<CallRecord> CallEventIntake::FindCall(const CallEvent& event) {
+  const auto give_up = std::chrono::steady_clock::now() + options_.unrecorded_call_grace;
+  for (bool waited = false;; waited = true) {
+    Expected<CallRecord> call = store_.FindCallByProviderCallId(event.provider_call_id);
+    if (call || call.error().code != ErrorCode::kNotFound || event.call_id.empty() ||
+        std::chrono::steady_clock::now() >= give_up) {
+      return call;
+    }
+    if (!waited) waited_for_record_.fetch_add(1, std::memory_order_relaxed);
+    std::this_thread::sleep_for(options_.unrecorded_call_step);
+  }
+}
 
 Expected<CallEventIntakeResult> CallEventIntake::Accept(const CallEvent& event) {
   Expected<CallEventIntakeResult> result = Apply(event);
@@ -20,7 +35,7 @@ Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received
         "a call event must name the provider's call id",
         {{"provider_call_id", "is required"}}));
   }
-  Expected<CallRecord> call = store_.FindCallByProviderCallId(received.provider_call_id);
+  Expected<CallRecord> call = FindCall(received);
   if (!call) return std::unexpected(call.error());
   if (!received.call_id.empty() && received.call_id != call->id) {
     // Our id travels in the event URL: a mismatch is a forged or misrouted event.
@@ -113,6 +128,7 @@ CallEventIntakeStats CallEventIntake::Stats() const {
           .completed = completed_.load(),
           .already_complete = already_complete_.load(),
           .unknown_calls = unknown_calls_.load(),
+          .waited_for_record = waited_for_record_.load(),
           .failed = failed_.load()};
 }
 

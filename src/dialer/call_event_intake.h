@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "dialer/call_completion.h"
@@ -40,13 +41,24 @@ struct CallEventIntakeStats {
   int64_t completed = 0;
   int64_t already_complete = 0;
   int64_t unknown_calls = 0;  // no such call: answered anyway (a provider retrying cannot help)
+  int64_t waited_for_record = 0;  // events that waited for their call to be recorded
   int64_t failed = 0;         // the store or the queue could not be reached
+};
+
+struct CallEventIntakeOptions {
+  CallCompletionOptions completion;
+  // Vonage may report a call before the worker that placed it has recorded it (the worker writes
+  // the record when Vonage's create-call answer comes back). An event that names our call id but
+  // finds no record is looked up again for this long (real time, in short steps) before it is
+  // reported as unknown: a final event dropped here would leave the job processing forever.
+  std::chrono::milliseconds unrecorded_call_grace{1000};
+  std::chrono::milliseconds unrecorded_call_step{20};
 };
 
 class CallEventIntake final : public CallEventSink {
  public:
   CallEventIntake(JobQueue& queue, Store& store, const Clock& clock,
-                  CallCompletionOptions options = {});
+                  CallEventIntakeOptions options = {});
 
   // Errors: kNotFound (no call with this provider call id, or it is not the call the event names),
   // kInvalidArgument (no provider call id), the store's own (kUnavailable; nothing was written).
@@ -59,12 +71,14 @@ class CallEventIntake final : public CallEventSink {
 
  private:
   Expected<CallEventIntakeResult> Apply(const CallEvent& event);
+  Expected<CallRecord> FindCall(const CallEvent& event);
   Expected<CallEventIntakeResult> AcceptFinal(const CallRecord& call, const CallEvent& event);
   Expected<CallEventIntakeResult> RecordOnly(const CallRecord& call, const CallEvent& event,
                                              CallEventEffect effect_if_new);
   void Count(const Expected<CallEventIntakeResult>& result);
 
   Store& store_;
+  CallEventIntakeOptions options_;
   CallCompletion completion_;
 
   std::atomic<int64_t> recorded_{0};
@@ -72,6 +86,7 @@ class CallEventIntake final : public CallEventSink {
   std::atomic<int64_t> completed_{0};
   std::atomic<int64_t> already_complete_{0};
   std::atomic<int64_t> unknown_calls_{0};
+  std::atomic<int64_t> waited_for_record_{0};
   std::atomic<int64_t> failed_{0};
 };
 

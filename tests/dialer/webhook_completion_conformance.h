@@ -54,8 +54,9 @@ class WebhookCompletion : public ::testing::Test {
                                               .voice_id = "v1",
                                               .created_at = clock_.Now()}));
     fake_ = std::make_unique<testing::FakeVonage>(kTestApplicationId, keys_->public_pem, clock_);
-    intake_ = std::make_unique<CallEventIntake>(backend_->serve_queue(), backend_->serve_store(),
-                                                clock_);
+    intake_ = std::make_unique<CallEventIntake>(
+        backend_->serve_queue(), backend_->serve_store(), clock_,
+        CallEventIntakeOptions{.unrecorded_call_grace = seconds(20)});
     counters_ = AddVonageWebhookRoutes(
         router_, {.signature_secret = kTestSignatureSecret, .media_websocket_uri = kTestMediaUri},
         *intake_, clock_);
@@ -327,8 +328,46 @@ TYPED_TEST_P(WebhookCompletion, EventOfAnUnknownCallIsAnsweredAndCounted) {
   EXPECT_EQ(this->intake_->Stats().completed, 0);
 }
 
+// Vonage can report a quick failure before the worker has recorded the call it just placed: the
+// event names our call id, so the intake waits for the record instead of dropping the event.
+TYPED_TEST_P(WebhookCompletion, FinalEventBeforeTheCallIsRecordedStillCompletesTheJob) {
+  std::map<std::string, JobId> jobs = this->StartCampaign({"+12125550101"});
+  Store& store = this->backend_->worker_store();
+  Expected<std::optional<TakenJob>> taken = this->backend_->worker_queue().Take(seconds(30));
+  ASSERT_TRUE(taken && *taken);
+  DialerJob job = store.GetJob(this->kTenant, jobs["+12125550101"]).value();
+  job.status = JobStatus::kProcessing;
+  job.call_id = CallId{"call-early"};
+  ASSERT_TRUE(store.UpdateJob(this->kTenant, JobStatus::kPending, job));
+  const testing::FakeVonageCall early{
+      .uuid = "e4a1e4a1-aaaa-bbbb-cccc-000000000002",
+      .conversation_uuid = "CON-e4a1e4a1",
+      .request = {{"to", json::array({{{"type", "phone"}, {"number", "12125550101"}}})},
+                  {"from", {{"type", "phone"}, {"number", "12025550100"}}},
+                  {"event_url", json::array({"https://talky.example.com/webhooks/vonage/"
+                                             "event?call_id=call-early"})}}};
+
+  HttpResponse response;
+  std::thread webhook([&] { response = this->Deliver(early, "busy"); });
+  ASSERT_TRUE(this->WaitUntil([&] { return this->intake_->Stats().waited_for_record == 1; }));
+  ASSERT_TRUE(store.RecordCall(CallRecord{.id = CallId{"call-early"},
+                                          .tenant_id = this->kTenant,
+                                          .job_id = job.job_id,
+                                          .provider_call_id = early.uuid,
+                                          .to_number = job.phone_number,
+                                          .created_at = this->clock_.Now(),
+                                          .lease_token = (*taken)->lease.token}));
+  webhook.join();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(this->intake_->Stats().completed, 1);
+  EXPECT_EQ(this->Job(job.job_id).status, JobStatus::kRetryScheduled);
+  EXPECT_EQ(this->backend_->worker_queue().Stats()->processing_size, 0);
+  EXPECT_EQ(this->backend_->worker_queue().Stats()->scheduled_size, 1);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(WebhookCompletion, WebhooksCompleteOrRetryTheJobAndTheWorkerLetsGo,
                             BadSignatureIsRefusedAndChangesNothing,
-                            EventOfAnUnknownCallIsAnsweredAndCounted);
+                            EventOfAnUnknownCallIsAnsweredAndCounted,
+                            FinalEventBeforeTheCallIsRecordedStillCompletesTheJob);
 
 }  // namespace talky
