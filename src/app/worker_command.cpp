@@ -169,8 +169,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     loops.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
   }
   out << "talky worker: " << workers_ << " worker(s) running with the " << provider_
-      << " provider; stop with SIGTERM or Ctrl-C"
-      << std::endl;
+      << " provider; stop with SIGTERM or Ctrl-C" << std::endl;
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

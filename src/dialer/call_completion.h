@@ -47,8 +47,7 @@ class CallCompletion {
   // refuses the lease (kConflict: lost) is not an error: the store already holds the result, and
   // the queue gives the job back when the lease expires (the worker then drops a finished job).
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
-                                          const CallEvent& final_event,
-                                          const RetryPolicy& policy);
+                                          const CallEvent& final_event, const RetryPolicy& policy);
   // As above with the tenant's retry policy, read from the store (cached for tenant_ttl).
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
                                           const CallEvent& final_event);

@@ -31,9 +31,8 @@ Expected<CallEventIntakeResult> CallEventIntake::Accept(const CallEvent& event) 
 
 Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received) {
   if (received.provider_call_id.empty()) {
-    return std::unexpected(Error::InvalidArgument(
-        "a call event must name the provider's call id",
-        {{"provider_call_id", "is required"}}));
+    return std::unexpected(Error::InvalidArgument("a call event must name the provider's call id",
+                                                  {{"provider_call_id", "is required"}}));
   }
   Expected<CallRecord> call = FindCall(received);
   if (!call) return std::unexpected(call.error());

@@ -40,9 +40,9 @@ struct CallEventIntakeStats {
   int64_t duplicates = 0;
   int64_t completed = 0;
   int64_t already_complete = 0;
-  int64_t unknown_calls = 0;  // no such call: answered anyway (a provider retrying cannot help)
+  int64_t unknown_calls = 0;      // no such call: answered anyway (a provider retrying cannot help)
   int64_t waited_for_record = 0;  // events that waited for their call to be recorded
-  int64_t failed = 0;         // the store or the queue could not be reached
+  int64_t failed = 0;             // the store or the queue could not be reached
 };
 
 struct CallEventIntakeOptions {

@@ -4,7 +4,6 @@
 
 #include <thread>
 
-
 namespace talky {
 namespace {
 
@@ -305,8 +304,8 @@ void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
 // With the call's lock held.
 void DialerWorker::Complete(Call& call, const CallEvent& event) {
   call.done = true;
-  Expected<CallCompletionResult> completed = completion_.Complete(
-      call.job, call.lease, event, call.context->tenant.rules.retry_policy());
+  Expected<CallCompletionResult> completed =
+      completion_.Complete(call.job, call.lease, event, call.context->tenant.rules.retry_policy());
   if (!completed) {
     // Nothing was written: the job stays processing in the store and comes back through its
     // lease, which is then no longer extended (or another process completed it: kConflict).
@@ -325,12 +324,13 @@ void DialerWorker::LetGo(Call& call, const Error& extend_error) {
   const bool closed_elsewhere =
       job && (job->status != JobStatus::kProcessing || job->call_id != call.record.id);
   if (closed_elsewhere) {
-    spdlog::info("dialer: job {} was closed elsewhere ({}): call {} forgotten", call.job.job_id.value,
-                 ToString(job->status), call.record.id.value);
+    spdlog::info("dialer: job {} was closed elsewhere ({}): call {} forgotten",
+                 call.job.job_id.value, ToString(job->status), call.record.id.value);
   } else {
-    spdlog::warn("dialer: lease of job {} lost ({}): call {} forgotten, the job comes back from "
-                 "the queue",
-                 call.job.job_id.value, extend_error.message, call.record.id.value);
+    spdlog::warn(
+        "dialer: lease of job {} lost ({}): call {} forgotten, the job comes back from "
+        "the queue",
+        call.job.job_id.value, extend_error.message, call.record.id.value);
   }
   Forget(call.record.id);
   std::lock_guard lock(mutex_);

@@ -203,8 +203,9 @@ TEST(WorkerCommand, VonageWorkerPlacesCallsThroughTheApiAndHangsUpOnDrain) {
 TEST(WorkerCommand, VonageWithoutItsOptionsIsAUsageErrorNamingEachOne) {
   CliResult result = RunTalky({"worker", "--provider", "vonage"});
   EXPECT_EQ(result.code, 2);
-  for (const char* option : {"--vonage-application-id", "--vonage-private-key",
-                             "--vonage-event-url", "--media-websocket-uri or --vonage-answer-url"}) {
+  for (const char* option :
+       {"--vonage-application-id", "--vonage-private-key", "--vonage-event-url",
+        "--media-websocket-uri or --vonage-answer-url"}) {
     EXPECT_NE(result.err.find(option), std::string::npos) << option << " in " << result.err;
   }
   EXPECT_EQ(result.err.find("--vonage-api-url"), std::string::npos) << "it has a default";

@@ -75,8 +75,8 @@ class WebhookCompletion : public ::testing::Test {
     std::vector<Lead> leads;
     for (const std::string& number : numbers) leads.push_back(Lead{.phone_number = number});
     EXPECT_TRUE(store.ImportLeads(kTenant, kCampaign, leads));
-    Expected<std::vector<DialerJob>> jobs = store.CreateCampaignJobs(kTenant, kCampaign,
-                                                                     clock_.Now());
+    Expected<std::vector<DialerJob>> jobs =
+        store.CreateCampaignJobs(kTenant, kCampaign, clock_.Now());
     EXPECT_TRUE(jobs);
     EXPECT_TRUE(
         store.UpdateCampaignStatus(kTenant, kCampaign, CampaignStatus::kRunning, clock_.Now()));
@@ -111,7 +111,8 @@ class WebhookCompletion : public ::testing::Test {
     return true;
   }
 
-  // The fake's call placed for `job` (by the call id in its event_url), once the worker recorded it.
+  // The fake's call placed for `job` (by the call id in its event_url), once the worker recorded
+  // it.
   std::optional<testing::FakeVonageCall> CallOf(const JobId& job) {
     std::optional<testing::FakeVonageCall> found;
     EXPECT_TRUE(WaitUntil([&] {
@@ -144,17 +145,19 @@ class WebhookCompletion : public ::testing::Test {
 
   HttpResponse Post(const std::string& target, const std::string& body,
                     const std::string& authorization) {
-    HttpRequest request{.method = "POST",
-                        .path = target.substr(0, target.find('?')),
-                        .target = target,
-                        .headers = {{"authorization", authorization},
-                                    {"content-type", "application/json"}},
-                        .body = body};
+    HttpRequest request{
+        .method = "POST",
+        .path = target.substr(0, target.find('?')),
+        .target = target,
+        .headers = {{"authorization", authorization}, {"content-type", "application/json"}},
+        .body = body};
     return router_.Handle(std::move(request));
   }
 
   DialerJob Job(const JobId& id) { return backend_->worker_store().GetJob(kTenant, id).value(); }
-  Campaign CampaignNow() { return backend_->worker_store().GetCampaign(kTenant, kCampaign).value(); }
+  Campaign CampaignNow() {
+    return backend_->worker_store().GetCampaign(kTenant, kCampaign).value();
+  }
   Lead LeadOf(const JobId& id) {
     return backend_->worker_store().GetLead(kTenant, Job(id).lead_id).value();
   }
@@ -230,7 +233,7 @@ TYPED_TEST_P(WebhookCompletion, WebhooksCompleteOrRetryTheJobAndTheWorkerLetsGo)
   const DialerJob answered_before = this->Job(answered_job);
   EXPECT_EQ(this->Deliver(*answered, "completed").status, 200);  // Vonage retrying
   EXPECT_EQ(this->Deliver(*busy, "busy").status, 200);
-  EXPECT_EQ(this->Deliver(*busy, "ringing").status, 200);           // out of order: kept, moves nothing
+  EXPECT_EQ(this->Deliver(*busy, "ringing").status, 200);  // out of order: kept, moves nothing
   EXPECT_EQ(this->Deliver(*answered, "disconnected").status, 200);  // a second final status
   EXPECT_EQ(this->Job(answered_job), answered_before);
   EXPECT_EQ(this->Job(busy_job), retried);
@@ -288,17 +291,18 @@ TYPED_TEST_P(WebhookCompletion, BadSignatureIsRefusedAndChangesNothing) {
   HttpResponse unsigned_request = this->Post(this->TargetOf(*call), body, "");
   EXPECT_EQ(unsigned_request.status, 401);
   // Signed for another body: the payload hash does not match.
-  HttpResponse swapped = this->Post(
-      this->TargetOf(*call), body,
-      testing::FakeVonage::SignWebhook(
-          this->fake_->EventBody(*call, "ringing", "", this->clock_.Now()).dump(),
-          kTestSignatureSecret, this->clock_.Now()));
+  HttpResponse swapped =
+      this->Post(this->TargetOf(*call), body,
+                 testing::FakeVonage::SignWebhook(
+                     this->fake_->EventBody(*call, "ringing", "", this->clock_.Now()).dump(),
+                     kTestSignatureSecret, this->clock_.Now()));
   EXPECT_EQ(swapped.status, 401);
   EXPECT_EQ(this->counters_->unauthorized.load(), 3);
 
   EXPECT_EQ(this->Job(job), before);
   EXPECT_EQ(this->CampaignNow(), campaign_before);
-  EXPECT_TRUE(this->backend_->worker_store().ListCallEvents(this->kTenant, *before.call_id)->empty());
+  EXPECT_TRUE(
+      this->backend_->worker_store().ListCallEvents(this->kTenant, *before.call_id)->empty());
   EXPECT_EQ(this->backend_->worker_queue().Stats()->processing_size, 1);
   EXPECT_EQ(this->worker_->CallsInFlight(), 1);
 

@@ -642,10 +642,10 @@ TYPED_TEST_P(StoreConformance, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt) {
             ErrorCode::kNotFound);
 
   // Events move the call forward and leave the token as it was.
-  ASSERT_TRUE(this->store_->RecordCallEvent(TenantId{"t1"},
-                                            CallEvent{.provider_call_id = "vonage-lease-1",
-                                                      .status = CallStatus::kAnswered,
-                                                      .occurred_at = this->clock_.Now()}));
+  ASSERT_TRUE(
+      this->store_->RecordCallEvent(TenantId{"t1"}, CallEvent{.provider_call_id = "vonage-lease-1",
+                                                              .status = CallStatus::kAnswered,
+                                                              .occurred_at = this->clock_.Now()}));
   Expected<Page<CallRecord>> listed =
       this->store_->ListCalls(TenantId{"t1"}, CampaignId{"c1"}, {.limit = 10});
   ASSERT_TRUE(listed);
@@ -892,9 +892,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     OpenJobsAreListedForTheQueueToRebuild, LeadBookkeepingCountsAttempts,
     CallEventsAreIdempotentAndOnlyMoveForward, CallsToANumberInTheLastDayAreCounted,
     CompletionWritesEverythingOrNothing, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt,
-    DoNotCallListIsPerTenantAndNormalised,
-    ConversationTurnsKeepTheirOrderAndLatencies, ReopeningKeepsDataAndMigratesOnce,
-    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses);
+    DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
+    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
+    ConcurrentWritersFromTwoProcesses);
 
 }  // namespace
 }  // namespace talky

@@ -33,11 +33,11 @@ std::shared_ptr<const VonageWebhookCounters> AddVonageWebhookRoutes(Router& rout
 
   router.Add("POST", "/webhooks/vonage/event",
              [shared_options, counters, &sink, &clock](const HttpRequest& request) {
-               Expected<VonageEvent> event = ReadVonageEventWebhook(
-                   {.target = request.target,
-                    .authorization = request.Header("authorization"),
-                    .body = request.body},
-                   shared_options->signature_secret, clock);
+               Expected<VonageEvent> event =
+                   ReadVonageEventWebhook({.target = request.target,
+                                           .authorization = request.Header("authorization"),
+                                           .body = request.body},
+                                          shared_options->signature_secret, clock);
                if (!event) {
                  if (event.error().code == ErrorCode::kUnauthenticated) {
                    counters->unauthorized.fetch_add(1, std::memory_order_relaxed);
@@ -65,8 +65,8 @@ std::shared_ptr<const VonageWebhookCounters> AddVonageWebhookRoutes(Router& rout
           {{"call_id", "is required (the answer_url talky gives Vonage carries it)"}}));
     }
     counters->answers.fetch_add(1, std::memory_order_relaxed);
-    return JsonResponse(200,
-                        VonageMediaNcco(shared_options->media_websocket_uri, CallId{call_id->second}));
+    return JsonResponse(
+        200, VonageMediaNcco(shared_options->media_websocket_uri, CallId{call_id->second}));
   };
   router.Add("GET", "/webhooks/vonage/answer", answer);
   router.Add("POST", "/webhooks/vonage/answer", answer);

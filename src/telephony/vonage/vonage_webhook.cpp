@@ -18,12 +18,11 @@ Expected<VonageEvent> ReadVonageEventWebhook(const VonageWebhookRequest& request
 
 nlohmann::json VonageMediaNcco(std::string_view media_websocket_uri, const CallId& call_id) {
   using nlohmann::json;
-  return json::array(
-      {{{"action", "connect"},
-        {"endpoint", json::array({{{"type", "websocket"},
-                                   {"uri", media_websocket_uri},
-                                   {"content-type", "audio/l16;rate=16000"},
-                                   {"headers", {{"call_id", call_id.value}}}}})}}});
+  return json::array({{{"action", "connect"},
+                       {"endpoint", json::array({{{"type", "websocket"},
+                                                  {"uri", media_websocket_uri},
+                                                  {"content-type", "audio/l16;rate=16000"},
+                                                  {"headers", {{"call_id", call_id.value}}}}})}}});
 }
 
 }  // namespace talky

@@ -26,8 +26,7 @@ struct VonageWebhookRequest {
 // which check failed), then parses the body with our call id from the target (kInvalidArgument
 // naming every bad field).
 Expected<VonageEvent> ReadVonageEventWebhook(const VonageWebhookRequest& request,
-                                             std::string_view signature_secret,
-                                             const Clock& clock);
+                                             std::string_view signature_secret, const Clock& clock);
 
 // [{"action": "connect", "endpoint": [{"type": "websocket", "uri": ..., "content-type":
 // "audio/l16;rate=16000", "headers": {"call_id": ...}}]}]. Vonage sends `headers` as the first

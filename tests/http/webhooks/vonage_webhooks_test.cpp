@@ -107,9 +107,8 @@ TEST_F(VonageWebhooksTest, RequestsWithoutAValidSignatureGet401AndReachNothing) 
       {"not a JWT", "Bearer not.a.jwt"},
   };
   for (const Case& row : cases) {
-    HttpResponse response =
-        router_.Handle(Request("POST", "/webhooks/vonage/event?call_id=call-1", body,
-                               row.authorization));
+    HttpResponse response = router_.Handle(
+        Request("POST", "/webhooks/vonage/event?call_id=call-1", body, row.authorization));
     EXPECT_EQ(response.status, 401) << row.name;
     EXPECT_EQ(json::parse(response.body)["error"]["code"], "unauthenticated") << row.name;
   }
@@ -177,9 +176,9 @@ TEST_F(VonageWebhooksTest, AnswerReturnsTheSameNccoTheProviderSendsInline) {
   const json inline_ncco = fake.calls()[0].request["ncco"];
 
   for (const char* method : {"GET", "POST"}) {
-    HttpResponse response = router_.Handle(Request(
-        method, "/webhooks/vonage/answer?call_id=call-9",
-        std::string(method) == "POST" ? R"({"uuid": "u", "to": "14155550100"})" : ""));
+    HttpResponse response = router_.Handle(
+        Request(method, "/webhooks/vonage/answer?call_id=call-9",
+                std::string(method) == "POST" ? R"({"uuid": "u", "to": "14155550100"})" : ""));
     EXPECT_EQ(response.status, 200) << method;
     EXPECT_EQ(response.content_type, "application/json") << method;
     EXPECT_EQ(json::parse(response.body), inline_ncco) << method;
@@ -193,9 +192,9 @@ TEST_F(VonageWebhooksTest, AnswerReturnsTheSameNccoTheProviderSendsInline) {
 
 TEST_F(VonageWebhooksTest, AMediaUriThatIsNotAWebSocketUrlIsAStartUpMistake) {
   Router router;
-  EXPECT_THROW(AddVonageWebhookRoutes(router, {.media_websocket_uri = "https://x/media"}, sink_,
-                                      clock_),
-               std::invalid_argument);
+  EXPECT_THROW(
+      AddVonageWebhookRoutes(router, {.media_websocket_uri = "https://x/media"}, sink_, clock_),
+      std::invalid_argument);
   EXPECT_TRUE(router.Routes().empty());
 }
 
