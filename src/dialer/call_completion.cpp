@@ -36,8 +36,10 @@ Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, co
 
 Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,
                                                         const CallEvent& final_event,
-                                                        const RetryPolicy& policy) {
-  const PlannedCompletion planned = PlanAttemptCompletion(job, final_event, policy, clock_.Now());
+                                                        const RetryPolicy& policy,
+                                                        std::vector<CallEvent> progress_events) {
+  PlannedCompletion planned = PlanAttemptCompletion(job, final_event, policy, clock_.Now());
+  planned.write.progress_events = std::move(progress_events);
   Expected<CompletionResult> written = store_.CompleteAttempt(job.tenant_id, planned.write);
   if (!written) return std::unexpected(written.error());
   CallCompletionResult result{.job_status = planned.decision.status,

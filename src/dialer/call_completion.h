@@ -46,8 +46,11 @@ class CallCompletion {
   // the job is no longer processing, e.g. another process completed it first). A queue that
   // refuses the lease (kConflict: lost) is not an error: the store already holds the result, and
   // the queue gives the job back when the lease expires (the worker then drops a finished job).
+  // `progress_events` are the call's earlier events that are not stored yet (written in the
+  // same transaction).
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
-                                          const CallEvent& final_event, const RetryPolicy& policy);
+                                          const CallEvent& final_event, const RetryPolicy& policy,
+                                          std::vector<CallEvent> progress_events = {});
   // As above with the tenant's retry policy, read from the store (cached for tenant_ttl).
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
                                           const CallEvent& final_event);

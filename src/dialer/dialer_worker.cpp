@@ -52,6 +52,9 @@ struct DialerWorker::Call {
   bool recorded = false;
   bool done = false;
   std::vector<CallEvent> early_events;
+  // Progress events not stored yet: written with the completion, or by the lease keeper when the
+  // call lasts (a transaction per event would bound the whole process's call rate).
+  std::vector<CallEvent> unsaved_events;
 };
 
 DialerWorker::DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
@@ -292,10 +295,7 @@ void DialerWorker::OnCallEvent(const CallEvent& event) {
 void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
   if (call.done) return;
   if (event.status != CallStatus::kCompleted) {
-    if (Expected<CallEventResult> recorded = store_.RecordCallEvent(call.job.tenant_id, event);
-        !recorded) {
-      spdlog::warn("dialer: event of call {}: {}", call.record.id.value, recorded.error().message);
-    }
+    call.unsaved_events.push_back(event);
     return;
   }
   Complete(call, event);
@@ -305,7 +305,8 @@ void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
 void DialerWorker::Complete(Call& call, const CallEvent& event) {
   call.done = true;
   Expected<CallCompletionResult> completed =
-      completion_.Complete(call.job, call.lease, event, call.context->tenant.rules.retry_policy());
+      completion_.Complete(call.job, call.lease, event, call.context->tenant.rules.retry_policy(),
+                           std::move(call.unsaved_events));
   if (!completed) {
     // Nothing was written: the job stays processing in the store and comes back through its
     // lease, which is then no longer extended (or another process completed it: kConflict).
@@ -318,8 +319,19 @@ void DialerWorker::Complete(Call& call, const CallEvent& event) {
 }
 
 // With the call's lock held: the lease keeper found the job's lease gone.
+void DialerWorker::SaveProgress(Call& call) {
+  for (const CallEvent& event : call.unsaved_events) {
+    if (Expected<CallEventResult> recorded = store_.RecordCallEvent(call.job.tenant_id, event);
+        !recorded) {
+      spdlog::warn("dialer: event of call {}: {}", call.record.id.value, recorded.error().message);
+    }
+  }
+  call.unsaved_events.clear();
+}
+
 void DialerWorker::LetGo(Call& call, const Error& extend_error) {
   call.done = true;
+  SaveProgress(call);
   Expected<DialerJob> job = store_.GetJob(call.job.tenant_id, call.job.job_id);
   const bool closed_elsewhere =
       job && (job->status != JobStatus::kProcessing || job->call_id != call.record.id);
@@ -358,6 +370,7 @@ void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
     for (const std::shared_ptr<Call>& call : calls) {
       std::lock_guard call_lock(call->mutex);
       if (call->done) continue;
+      SaveProgress(*call);
       Expected<Lease> extended = queue_.ExtendLease(call->lease, options_.lease);
       if (extended) {
         call->lease = *extended;

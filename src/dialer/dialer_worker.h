@@ -7,7 +7,9 @@
 // - The worker is the provider's CallEventSink: a provider that reports in-process (simulated)
 //   delivers events of its calls on the provider's thread; they are applied under the call's own
 //   lock, the final one runs CallCompletion (one store transaction, then the queue), and a
-//   repeated event changes nothing.
+//   repeated event changes nothing. Progress events (ringing, answered) stay in memory and are
+//   stored with the completion, or by the lease keeper when a call lasts longer than a third of a
+//   lease: one transaction per call instead of one per event.
 // - A provider whose events arrive as webhooks elsewhere (Vonage, at `talky serve`): the call
 //   record carries the job's lease token, and the webhook's CallEventIntake completes the
 //   attempt. The lease keeper's next ExtendLease then answers Conflict, and the worker forgets the
@@ -90,6 +92,8 @@ class DialerWorker final : public CallEventSink {
   void Refuse(const TakenJob& taken, DialerJob job, const std::string& reason);
   void StartCall(TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context);
   void ApplyEvent(Call& call, const CallEvent& event);
+  // Stores the call's progress events that are still in memory. With the call's lock held.
+  void SaveProgress(Call& call);
   void Complete(Call& call, const CallEvent& event);
   void LetGo(Call& call, const Error& extend_error);
   void Forget(const CallId& call_id);

@@ -58,6 +58,10 @@ struct CallEventResult {
 // and the campaign's counters. Either all of it is written or none.
 struct AttemptCompletion {
   std::optional<CallEvent> event;  // a duplicate event makes the whole completion a no-op
+  // The call's progress events (ringing, answered) not stored yet, written first; those already
+  // stored are skipped. The dialer keeps them in memory while a call is short, saving a
+  // transaction per event.
+  std::vector<CallEvent> progress_events;
   JobStatus expected_job_status = JobStatus::kProcessing;
   DialerJob job;  // the job's next state; its lead and campaign get the two changes below
   std::optional<LeadAttempt> lead_attempt;
@@ -135,7 +139,8 @@ class Store {
   // for the campaign's skips by reason.
   virtual Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                                    const DialerJob& next) = 0;
-  // How many of the campaign's jobs are not final; 0 means the campaign's work is done.
+  // How many of the campaign's jobs are not final; 0 means the campaign's work is done. A counter
+  // kept with every job change: one row read. NotFound for another tenant's campaign.
   virtual Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) = 0;
   // Closes as non_retryable, with `reason` as last_error, the campaign's jobs that wait (pending,
   // skipped, retry_scheduled) and, when `only_do_not_call`, whose number is on the tenant's

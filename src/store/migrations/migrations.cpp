@@ -158,8 +158,9 @@ constexpr std::string_view kCallLeaseToken = R"sql(
 ALTER TABLE calls ADD COLUMN lease_token TEXT;
 )sql";
 
-// Every deferral of a job by the calling rules, for a campaign's skips by reason. The job row keeps
-// only its latest reason.
+// Every deferral of a job by the calling rules, for a campaign's skips by reason (the job row keeps
+// only its latest reason); and each campaign's count of open jobs, kept with every job change, so
+// that the completion's "was that the last job" is a row read, not a scan of the campaign's jobs.
 constexpr std::string_view kJobSkips = R"sql(
 CREATE TABLE job_skips (
   tenant_id TEXT NOT NULL,
@@ -170,12 +171,15 @@ CREATE TABLE job_skips (
 );
 CREATE INDEX job_skips_by_campaign ON job_skips (tenant_id, campaign_id);
 CREATE INDEX calls_by_campaign ON calls (tenant_id, campaign_id);
+ALTER TABLE campaigns ADD COLUMN open_jobs INTEGER NOT NULL DEFAULT 0;
+UPDATE campaigns SET open_jobs = (SELECT COUNT(*) FROM dialer_jobs j WHERE j.campaign_id = campaigns.id
+  AND j.status NOT IN ('completed', 'failed', 'goal_achieved', 'non_retryable'));
 )sql";
 
 constexpr std::array<Migration, 3> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
     {2, "call lease token", kCallLeaseToken},
-    {3, "job skips", kJobSkips, ""},
+    {3, "job skips and open job counts", kJobSkips, ""},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {

@@ -202,6 +202,16 @@ std::vector<FieldError> ValidateJob(const DialerJob& job) {
   return errors;
 }
 
+// campaigns.open_jobs follows every job that is created or closed, inside the same transaction, so
+// that "is the campaign's work done" is one row read instead of a scan of its jobs.
+Expected<void> AddOpenJobs(SqlConnection& connection, const TenantId& tenant,
+                           const CampaignId& campaign, int64_t delta) {
+  if (delta == 0) return {};
+  return Void(connection.Execute(
+      "UPDATE campaigns SET open_jobs = open_jobs + $3 WHERE tenant_id = $1 AND id = $2",
+      std::vector<SqlValue>{tenant.value, campaign.value, delta}));
+}
+
 // The job compare-and-set, shared by UpdateJob and CompleteAttempt. Returns the job's campaign and
 // lead as stored, so callers never trust the caller's copy for them.
 Expected<std::pair<CampaignId, LeadId>> CompareAndSetJob(SqlConnection& connection,
@@ -238,7 +248,14 @@ Expected<std::pair<CampaignId, LeadId>> CompareAndSetJob(SqlConnection& connecti
   if (!updated) return std::unexpected(updated.error());
   if (!updated->rows.empty()) {
     const Row& row = updated->rows.front();
-    return std::pair{CampaignId{row[0].value_or("")}, LeadId{row[1].value_or("")}};
+    std::pair<CampaignId, LeadId> owners{CampaignId{row[0].value_or("")},
+                                         LeadId{row[1].value_or("")}};
+    if (IsFinal(next.status)) {
+      if (Expected<void> counted = AddOpenJobs(connection, tenant, owners.first, -1); !counted) {
+        return std::unexpected(counted.error());
+      }
+    }
+    return owners;
   }
   Expected<SqlResult> current =
       connection.Execute("SELECT status FROM dialer_jobs WHERE tenant_id = $1 AND id = $2",
@@ -746,6 +763,11 @@ Expected<std::vector<DialerJob>> SqlStore::CreateCampaignJobs(const TenantId& te
         rows.clear();
       }
     }
+    if (Expected<void> counted =
+            AddOpenJobs(connection, tenant, campaign, static_cast<int64_t>(jobs.size()));
+        !counted) {
+      return std::unexpected(counted.error());
+    }
     return jobs;
   });
 }
@@ -790,7 +812,7 @@ Expected<void> SqlStore::UpdateJob(const TenantId& tenant, JobStatus expected,
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
-  if (next.status != JobStatus::kSkipped) {
+  if (next.status != JobStatus::kSkipped && !IsFinal(next.status)) {
     Expected<std::pair<CampaignId, LeadId>> updated =
         CompareAndSetJob(connection, tenant, expected, next);
     if (!updated) return std::unexpected(updated.error());
@@ -800,6 +822,7 @@ Expected<void> SqlStore::UpdateJob(const TenantId& tenant, JobStatus expected,
     Expected<std::pair<CampaignId, LeadId>> updated =
         CompareAndSetJob(connection, tenant, expected, next);
     if (!updated) return std::unexpected(updated.error());
+    if (next.status != JobStatus::kSkipped) return {};
     return Void(connection.Execute(
         "INSERT INTO job_skips (tenant_id, campaign_id, job_id, reason, skipped_at) "
         "VALUES ($1, $2, $3, $4, $5)",
@@ -821,11 +844,18 @@ Expected<int> SqlStore::CloseWaitingJobs(const TenantId& tenant, const CampaignI
   if (only_do_not_call) {
     sql += " AND phone_number IN (SELECT phone_number FROM do_not_call WHERE tenant_id = $1)";
   }
-  Expected<SqlResult> closed = (*lease)->Execute(
-      sql + " RETURNING id",
-      std::vector<SqlValue>{tenant.value, campaign.value, reason, sql_rows::Micros(at)});
-  if (!closed) return std::unexpected(closed.error());
-  return static_cast<int>(closed->rows.size());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<int> {
+    Expected<SqlResult> closed = connection.Execute(
+        sql + " RETURNING id",
+        std::vector<SqlValue>{tenant.value, campaign.value, reason, sql_rows::Micros(at)});
+    if (!closed) return std::unexpected(closed.error());
+    const auto count = static_cast<int64_t>(closed->rows.size());
+    if (Expected<void> counted = AddOpenJobs(connection, tenant, campaign, -count); !counted) {
+      return std::unexpected(counted.error());
+    }
+    return static_cast<int>(count);
+  });
 }
 
 Expected<Page<DialerJob>> SqlStore::ListOpenJobs(PageRequest page) {
@@ -976,11 +1006,11 @@ Expected<NumberCallHistory> SqlStore::CallsToNumberSince(
 Expected<int> SqlStore::CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) {
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
-  Expected<SqlResult> result = (*lease)->Execute(
-      Concat({"SELECT COUNT(*) FROM dialer_jobs WHERE tenant_id = $1 AND campaign_id = $2 AND ",
-              kOpenJobCondition}),
-      std::vector<SqlValue>{tenant.value, campaign.value});
+  Expected<SqlResult> result =
+      (*lease)->Execute("SELECT open_jobs FROM campaigns WHERE tenant_id = $1 AND id = $2",
+                        std::vector<SqlValue>{tenant.value, campaign.value});
   if (!result) return std::unexpected(result.error());
+  if (result->rows.empty()) return std::unexpected(NotFound("campaign", campaign.value));
   return std::stoi(result->rows.front()[0].value_or("0"));
 }
 
@@ -1046,6 +1076,10 @@ Expected<CompletionResult> SqlStore::CompleteAttempt(const TenantId& tenant,
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
   return InTransaction(connection, [&]() -> Expected<CompletionResult> {
+    for (const CallEvent& progress : completion.progress_events) {
+      Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, progress);
+      if (!recorded) return std::unexpected(recorded.error());
+    }
     if (completion.event) {
       Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, *completion.event);
       if (!recorded) return std::unexpected(recorded.error());
