@@ -12,7 +12,7 @@
 //
 // Every request counts in talky_http_requests_total{method,route,status} and
 // talky_http_request_duration_seconds{method,route}, where route is the Router's pattern (so ids
-// do not make a label each) or "unmatched".
+// do not make a label each) or "unmatched"; talky_http_connections_open counts open connections.
 //
 // The Router and the Metrics must outlive the server, and the router must not change once Start
 // was called. Start and Stop may be called from any thread but a handler's; the destructor stops.

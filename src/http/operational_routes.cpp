@@ -39,9 +39,23 @@ Expected<std::vector<CollectedGauge>> CollectQueueMetrics(JobQueue& queue) {
 }
 
 Expected<std::vector<CollectedGauge>> CollectStoreMetrics(Store& store) {
-  // Store::Tally lands with the campaign service; until then the store has no cross-tenant count.
-  (void)store;
-  return std::vector<CollectedGauge>{};
+  Expected<StoreTally> tally = store.Tally(std::nullopt, std::nullopt);
+  if (!tally) return std::unexpected(tally.error());
+  CollectedGauge jobs{.name = "talky_jobs", .help = "Dialer jobs of every tenant, by status"};
+  for (const auto& [status, count] : tally->jobs_by_status) {
+    jobs.samples.push_back({{{"status", status}}, static_cast<double>(count)});
+  }
+  CollectedGauge calls{.name = "talky_calls", .help = "Ended calls of every tenant, by outcome"};
+  for (const auto& [outcome, count] : tally->calls_by_outcome) {
+    calls.samples.push_back({{{"outcome", outcome}}, static_cast<double>(count)});
+  }
+  return std::vector<CollectedGauge>{
+      std::move(jobs),
+      std::move(calls),
+      {.name = "talky_calls_in_progress",
+       .help = "Calls placed whose outcome is not known yet",
+       .samples = {{{}, static_cast<double>(tally->calls_in_progress)}}},
+  };
 }
 
 void AddOperationalRoutes(Router& router, Metrics& metrics, JobQueue& queue, Store& store) {

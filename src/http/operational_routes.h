@@ -4,7 +4,8 @@
 //                 failing part's error message in its place otherwise.
 //   GET /metrics  the registry (Metrics::Render) in the Prometheus text format.
 // And the scrape-time collectors for the queue (talky_queue_waiting{lane}, talky_queue_scheduled,
-// talky_queue_processing) and the store (talky_jobs{status}, talky_calls{outcome}).
+// talky_queue_processing) and the store (talky_jobs{status}, talky_calls{outcome},
+// talky_calls_in_progress).
 //
 // The queue, the store and the metrics must outlive the router. The handlers are thread-safe.
 #pragma once
@@ -26,7 +27,8 @@ HttpResponse CheckHealth(JobQueue& queue, Store& store);
 // lane=<tenant id>.
 Expected<std::vector<CollectedGauge>> CollectQueueMetrics(JobQueue& queue);
 
-// Jobs by status and calls by outcome across every tenant.
+// Jobs by status (every status, 0 included), ended calls by outcome and calls in progress, across
+// every tenant (Store::Tally).
 Expected<std::vector<CollectedGauge>> CollectStoreMetrics(Store& store);
 
 // Adds GET /health and GET /metrics, and registers both collectors with `metrics`.

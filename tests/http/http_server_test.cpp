@@ -232,6 +232,17 @@ TEST_F(HttpServerTest, AnAnswerToHeadHasNoBody) {
   EXPECT_TRUE(rest.bytes.ends_with("\r\n\r\n")) << "a body followed the header: " << rest.bytes;
 }
 
+TEST_F(HttpServerTest, OversizeHeadersGet431) {
+  router_.Add("GET", "/x", [](const HttpRequest&) { return JsonResponse(200, {}); });
+  StartServer({.header_limit = 1024});
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.Send("GET /x HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(4096, 'h') +
+                              "\r\n\r\n"));
+  RawConnection::Rest rest = connection.ReadUntilClosed();
+  EXPECT_TRUE(rest.bytes.starts_with("HTTP/1.1 431")) << rest.bytes.substr(0, 200);
+  EXPECT_TRUE(rest.closed);
+}
+
 TEST_F(HttpServerTest, ConcurrentClientsAreServedAndHandlersRunInParallel) {
   // Two handlers that each wait for the other: only servable with two threads at once.
   std::mutex mutex;

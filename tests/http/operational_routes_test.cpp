@@ -130,6 +130,52 @@ TEST_F(OperationalRoutesTest, MetricsTextParsesAndCountsTheRequestsMade) {
   EXPECT_EQ(samples[R"(talky_http_requests_total{method="GET",route="/metrics",status="200"})"], 1);
 }
 
+TEST_F(OperationalRoutesTest, MetricsShowJobsByStatusAndCallsByOutcomeFromTheStore) {
+  const TenantId tenant{"t1"};
+  const CampaignId campaign{"c1"};
+  ASSERT_TRUE(store_->CreateTenant(Tenant{.id = tenant, .name = "Acme", .api_key_hash = "h"}));
+  ASSERT_TRUE(store_->CreateCampaign(Campaign{.id = campaign,
+                                              .tenant_id = tenant,
+                                              .name = "C",
+                                              .system_prompt = "p",
+                                              .voice_id = "v",
+                                              .created_at = clock_.Now()}));
+  ASSERT_TRUE(store_->ImportLeads(tenant, campaign,
+                                  std::vector<Lead>{{.phone_number = "+12125551000"},
+                                                    {.phone_number = "+12125551001"},
+                                                    {.phone_number = "+12125551002"}}));
+  Expected<std::vector<DialerJob>> jobs =
+      store_->CreateCampaignJobs(tenant, campaign, clock_.Now());
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 3u);
+  // One call ended busy, one still ringing.
+  for (int i = 0; i < 2; ++i) {
+    const DialerJob& job = (*jobs)[i];
+    ASSERT_TRUE(store_->RecordCall(CallRecord{.id = CallId{"call-" + std::to_string(i)},
+                                              .tenant_id = tenant,
+                                              .campaign_id = campaign,
+                                              .lead_id = job.lead_id,
+                                              .job_id = job.job_id,
+                                              .provider_call_id = "p-" + std::to_string(i),
+                                              .to_number = job.phone_number,
+                                              .caller_id = "+12125559999",
+                                              .created_at = clock_.Now()}));
+  }
+  ASSERT_TRUE(store_->RecordCallEvent(tenant, CallEvent{.provider_call_id = "p-0",
+                                                        .status = CallStatus::kCompleted,
+                                                        .outcome = CallOutcome::kBusy,
+                                                        .occurred_at = clock_.Now()}));
+
+  Expected<HttpClientResponse> scrape = Get("/metrics");
+  ASSERT_TRUE(scrape);
+  std::map<std::string, double> samples = ParsePrometheusText(scrape->body);
+  EXPECT_EQ(samples[R"(talky_jobs{status="pending"})"], 3);
+  EXPECT_EQ(samples.count(R"(talky_jobs{status="completed"})"), 1u) << "every status is shown";
+  EXPECT_EQ(samples[R"(talky_jobs{status="completed"})"], 0);
+  EXPECT_EQ(samples[R"(talky_calls{outcome="busy"})"], 1);
+  EXPECT_EQ(samples["talky_calls_in_progress"], 1);
+}
+
 TEST_F(OperationalRoutesTest, CodeElsewhereCanCountItsOwnEvents) {
   server_->metrics()
       .GetCounter("talky_webhook_events_total", "Webhook events by result", {{"result", "applied"}})
