@@ -10,6 +10,8 @@
 namespace talky {
 namespace {
 
+constexpr int kMaxJsonDepth = 32;
+
 HttpResponse BadRequest(std::string message, std::vector<FieldError> fields) {
   return ErrorResponse(Error::InvalidArgument(std::move(message), std::move(fields)));
 }
@@ -44,9 +46,25 @@ Answer<nlohmann::json> ReadJsonBody(const HttpRequest& request) {
   if (!HasContentType(request, "application/json")) {
     return std::unexpected(UnsupportedMediaType(request, "application/json"));
   }
-  Expected<nlohmann::json> body = ParseJsonText(request.body, "the request body");
-  if (!body) return std::unexpected(ErrorResponse(body.error()));
-  return std::move(*body);
+  // Deeply nested JSON is refused: printing or comparing a value recurses once per level.
+  int deepest = 0;
+  nlohmann::json body = nlohmann::json::parse(
+      request.body,
+      [&deepest](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        deepest = std::max(deepest, depth);
+        return true;
+      },
+      /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    return std::unexpected(
+        BadRequest("the request body is not valid JSON", {{"body", "malformed JSON"}}));
+  }
+  if (deepest > kMaxJsonDepth) {
+    return std::unexpected(BadRequest(
+        "the request body is nested too deeply",
+        {{"body", "must not nest deeper than " + std::to_string(kMaxJsonDepth) + " levels"}}));
+  }
+  return body;
 }
 
 Answer<void> ExpectNoBody(const HttpRequest& request) {

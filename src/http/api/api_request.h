@@ -26,7 +26,7 @@ using Answer = std::expected<T, HttpResponse>;
 bool HasContentType(const HttpRequest& request, std::string_view media_type);
 
 // The body as JSON: 415 unless the Content-Type is application/json, 400 naming "body" when the
-// text is not JSON.
+// text is not JSON or nests deeper than 32 levels.
 Answer<nlohmann::json> ReadJsonBody(const HttpRequest& request);
 
 // For actions without parameters: an empty body, or an empty JSON object sent as

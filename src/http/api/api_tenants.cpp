@@ -1,4 +1,5 @@
 // POST /v1/tenants (admin key): creates a tenant and answers its API key, once.
+#include <cctype>
 #include <cstdio>
 
 #include "domain/calling_rules.h"

@@ -139,6 +139,12 @@ const BadUploadCase kBadUploads[] = {
      {"leads[0]"}},
     {"CSV header only", "phone_number\n", "text/csv", 400, {"body"}},
     {"JSON empty array", "[]", "application/json", 400, {"body"}},
+    {"JSON nested too deeply",
+     R"([{"phone_number": "+12125551000", "custom_fields": {"x": )" + std::string(40, '[') +
+         std::string(40, ']') + "}}]",
+     "application/json",
+     400,
+     {"body"}},
     {"JSON object", R"({"phone_number": "+12125551000"})", "application/json", 400, {"body"}},
     {"JSON malformed", R"([{"phone_number": "+12125551000"})", "application/json", 400, {"body"}},
     {"plain text", "+12125551000", "text/plain", 415, {"content-type"}},
