@@ -38,6 +38,7 @@ HttpResponse CreateTenant(ApiContext& context, const HttpRequest& request) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return response;
   }
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
   Answer<nlohmann::json> body = ReadJsonBody(request);
   if (!body) return body.error();
   JsonFields fields(*body);
