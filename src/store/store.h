@@ -83,6 +83,14 @@ struct StoreTally {
   int64_t calls_in_progress = 0;  // calls without an outcome yet
 };
 
+// One number on a tenant's Do-Not-Call list.
+struct DoNotCallEntry {
+  std::string phone_number;  // E.164
+  Instant added_at{};
+
+  bool operator==(const DoNotCallEntry&) const = default;
+};
+
 struct NumberCallHistory {
   int count = 0;
   std::optional<Instant> last_call_at;
@@ -132,6 +140,11 @@ class Store {
   virtual Expected<DialerJob> GetJob(const TenantId& tenant, const JobId& job) = 0;
   virtual Expected<Page<DialerJob>> ListJobs(const TenantId& tenant,
                                              const std::optional<CampaignId>& campaign,
+                                             PageRequest page) = 0;
+  // ListJobs narrowed to one status when `status` is given (the API's ?status=).
+  virtual Expected<Page<DialerJob>> ListJobs(const TenantId& tenant,
+                                             const std::optional<CampaignId>& campaign,
+                                             const std::optional<JobStatus>& status,
                                              PageRequest page) = 0;
   // Compare-and-set: writes `next` (status, attempt, times, outcome, error, call id) only if the
   // stored status is `expected` and not final; otherwise Conflict, and nothing changes. A finished
@@ -186,6 +199,9 @@ class Store {
   virtual Expected<void> RemoveDoNotCall(const TenantId& tenant,
                                          const std::string& phone_number) = 0;
   virtual Expected<bool> IsDoNotCall(const TenantId& tenant, const std::string& phone_number) = 0;
+  // The tenant's Do-Not-Call numbers in number order; `after` is a previous page's `next`.
+  virtual Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& tenant,
+                                                       PageRequest page) = 0;
 
   // Conversation turns of a call, in turn order. Conflict on a repeated turn index.
   virtual Expected<void> AppendConversationTurn(const TenantId& tenant,

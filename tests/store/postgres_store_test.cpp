@@ -5,6 +5,7 @@
 
 #include "harness/test_servers.h"
 #include "store_conformance.h"
+#include "store_listing_conformance.h"
 
 namespace talky {
 namespace {
@@ -23,6 +24,7 @@ struct PostgresBackend {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreConformance, PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreListingConformance, PostgresBackend);
 
 TEST(PostgresStore, UnreachableServerIsUnavailable) {
   ManualClock clock(Instant{});

@@ -8,6 +8,7 @@
 #include "store/migrations/migrations.h"
 #include "store/sqlite/sqlite_connection_factory.h"
 #include "store_conformance.h"
+#include "store_listing_conformance.h"
 
 namespace talky {
 namespace {
@@ -31,6 +32,7 @@ struct SqliteBackend {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreConformance, SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreListingConformance, SqliteBackend);
 
 TEST(SqliteStore, UsesWriteAheadLogging) {
   Expected<std::string> file = SqliteBackend::NewDatabase();

@@ -786,6 +786,13 @@ Expected<DialerJob> SqlStore::GetJob(const TenantId& tenant, const JobId& job) {
 Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
                                              const std::optional<CampaignId>& campaign,
                                              PageRequest page) {
+  return ListJobs(tenant, campaign, std::nullopt, page);
+}
+
+Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
+                                             const std::optional<CampaignId>& campaign,
+                                             const std::optional<JobStatus>& status,
+                                             PageRequest page) {
   Expected<Cursor> cursor = ParseCursor(page);
   if (!cursor) return std::unexpected(cursor.error());
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
@@ -796,6 +803,10 @@ Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
   if (campaign) {
     sql += " AND campaign_id = $2";
     params.push_back(campaign->value);
+  }
+  if (status) {
+    sql += " AND status = $" + std::to_string(params.size() + 1);
+    params.emplace_back(std::string(ToString(*status)));
   }
   sql += PagedSuffix(static_cast<int>(params.size()) + 1);
   params.insert(params.end(), {cursor->micros, cursor->id, int64_t{page.limit + 1}});
@@ -1138,6 +1149,38 @@ Expected<bool> SqlStore::IsDoNotCall(const TenantId& tenant, const std::string& 
                          std::vector<SqlValue>{tenant.value, *number});
   if (!found) return std::unexpected(found.error());
   return !found->rows.empty();
+}
+
+Expected<Page<DoNotCallEntry>> SqlStore::ListDoNotCall(const TenantId& tenant, PageRequest page) {
+  // Numbers page in number order over the (tenant_id, phone_number) key, as leads do; the cursor
+  // is the last number of the previous page.
+  if (Expected<Cursor> checked = ParseCursor({.limit = page.limit}); !checked) {
+    return std::unexpected(checked.error());
+  }
+  if (!page.after.empty() && !page.after.starts_with("+")) {
+    return std::unexpected(Error::InvalidArgument(
+        "invalid page", {{"after", "is not a cursor from a previous page"}}));
+  }
+  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  Expected<SqlResult> result =
+      (*connection)
+          ->Execute(
+              "SELECT phone_number, added_at FROM do_not_call WHERE "
+              "tenant_id = $1 AND phone_number > $2 "
+              "ORDER BY phone_number LIMIT $3",
+              std::vector<SqlValue>{tenant.value, page.after, int64_t{page.limit + 1}});
+  if (!result) return std::unexpected(result.error());
+  Page<DoNotCallEntry> entries;
+  for (const Row& row : result->rows) {
+    entries.items.push_back({.phone_number = row[0].value_or(""),
+                             .added_at = sql_rows::FromMicros(std::stoll(row[1].value_or("0")))});
+  }
+  if (entries.items.size() > static_cast<size_t>(page.limit)) {
+    entries.items.resize(static_cast<size_t>(page.limit));
+    entries.next = entries.items.back().phone_number;
+  }
+  return entries;
 }
 
 // ---- conversation turns ----

@@ -45,6 +45,10 @@ class SqlStore final : public Store {
   Expected<Page<DialerJob>> ListJobs(const TenantId& tenant,
                                      const std::optional<CampaignId>& campaign,
                                      PageRequest page) override;
+  Expected<Page<DialerJob>> ListJobs(const TenantId& tenant,
+                                     const std::optional<CampaignId>& campaign,
+                                     const std::optional<JobStatus>& status,
+                                     PageRequest page) override;
   Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                            const DialerJob& next) override;
   Expected<int> CloseWaitingJobs(const TenantId& tenant, const CampaignId& campaign,
@@ -76,6 +80,7 @@ class SqlStore final : public Store {
                                      Instant at) override;
   Expected<void> RemoveDoNotCall(const TenantId& tenant, const std::string& phone_number) override;
   Expected<bool> IsDoNotCall(const TenantId& tenant, const std::string& phone_number) override;
+  Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& tenant, PageRequest page) override;
 
   Expected<void> AppendConversationTurn(const TenantId& tenant,
                                         const ConversationTurn& turn) override;

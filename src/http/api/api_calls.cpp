@@ -1,0 +1,76 @@
+// Calls: GET /v1/calls?campaign_id= (paged, in the order they were dialed), each with its outcome
+// and which attempt of its lead it was.
+#include <algorithm>
+#include <map>
+
+#include "http/api/api_request.h"
+#include "http/api/api_resources.h"
+#include "http/api/api_views.h"
+
+namespace talky {
+namespace {
+
+// A lead's number is unique within its campaign and its job makes one call per attempt, so the
+// call's attempt is its place among the calls to that number in that campaign.
+class AttemptCounter {
+ public:
+  AttemptCounter(Store& store, const TenantId& tenant) : store_(store), tenant_(tenant) {}
+
+  Expected<int> AttemptOf(const CallRecord& call) {
+    auto key = std::pair{call.campaign_id.value, call.to_number};
+    auto it = history_.find(key);
+    if (it == history_.end()) {
+      Expected<NumberCallHistory> history =
+          store_.CallsToNumberSince(tenant_, call.to_number, Instant{}, call.campaign_id);
+      if (!history) return std::unexpected(history.error());
+      it = history_.emplace(key, std::move(history->call_times)).first;
+    }
+    const std::vector<Instant>& times = it->second;
+    return static_cast<int>(std::lower_bound(times.begin(), times.end(), call.created_at) -
+                            times.begin()) +
+           1;
+  }
+
+ private:
+  Store& store_;
+  const TenantId& tenant_;
+  std::map<std::pair<std::string, std::string>, std::vector<Instant>> history_;
+};
+
+HttpResponse ListCalls(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {"limit", "after", "campaign_id"}); !query) {
+    return query.error();
+  }
+  Answer<PageRequest> page = ReadPage(request);
+  if (!page) return page.error();
+  std::optional<CampaignId> campaign;
+  if (auto it = request.query.find("campaign_id"); it != request.query.end()) {
+    campaign = CampaignId{it->second};
+    if (Expected<Campaign> found = context.store.GetCampaign(tenant.id, *campaign); !found) {
+      return ErrorResponse(found.error());
+    }
+  }
+  Expected<Page<CallRecord>> calls = context.store.ListCalls(tenant.id, campaign, *page);
+  if (!calls) return ErrorResponse(calls.error());
+  AttemptCounter attempts(context.store, tenant.id);
+  nlohmann::json items = nlohmann::json::array();
+  for (const CallRecord& call : calls->items) {
+    Expected<int> attempt = attempts.AttemptOf(call);
+    if (!attempt) return ErrorResponse(attempt.error());
+    items.push_back(CallJson(call, *attempt));
+  }
+  return JsonResponse(
+      200, {{"items", std::move(items)},
+            {"next", calls->next ? nlohmann::json(*calls->next) : nlohmann::json(nullptr)}});
+}
+
+}  // namespace
+
+void AddCallRoutes(Router& router, ApiContext& context) {
+  router.Add("GET", "/v1/calls",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return ListCalls(context, request, tenant);
+             }));
+}
+
+}  // namespace talky

@@ -1,0 +1,196 @@
+#include "api_fixture.h"
+
+namespace talky {
+namespace {
+
+TEST_F(ApiTest, CampaignIsCreatedAsDraftAndReadBack) {
+  TestTenant acme = CreateTenant("Acme");
+  ApiAnswer created = PostJson("/v1/campaigns",
+                               {{"name", "Renewals"},
+                                {"description", "Annual renewals"},
+                                {"system_prompt", "Be brief"},
+                                {"voice_id", "en-1"},
+                                {"max_concurrent_calls", 4},
+                                {"retry_failed", false},
+                                {"max_retries", 2},
+                                {"goal", "book a renewal"},
+                                {"script_config", {{"greeting", "Hi"}}}},
+                               acme.key);
+  ASSERT_EQ(created.status, 201) << created.response.body;
+  EXPECT_EQ(created.json["status"], "draft");
+  EXPECT_EQ(created.json["max_concurrent_calls"], 4);
+  EXPECT_EQ(created.json["retry_failed"], false);
+  EXPECT_EQ(created.json["max_retries"], 2);
+  EXPECT_EQ(created.json["goal"], "book a renewal");
+  EXPECT_EQ(created.json["script_config"], (nlohmann::json{{"greeting", "Hi"}}));
+  EXPECT_EQ(created.json["calling_config"], nullptr);
+  EXPECT_EQ(created.json["created_at"], "2026-11-17T15:00:00Z");
+  EXPECT_EQ(created.json["total_leads"], 0);
+  ApiAnswer read = Get("/v1/campaigns/" + created.json["id"].get<std::string>(), acme.key);
+  ASSERT_EQ(read.status, 200);
+  EXPECT_EQ(read.json, created.json);
+  EXPECT_EQ(Get("/v1/campaigns/nope", acme.key).status, 404);
+}
+
+struct BadCampaignCase {
+  const char* name;
+  std::string body;
+  std::string content_type;
+  int status;
+  std::vector<std::string> fields;  // sorted
+};
+
+const BadCampaignCase kBadCampaigns[] = {
+    {"malformed JSON", R"({"name": "x",})", "application/json", 400, {"body"}},
+    {"an array", "[]", "application/json", 400, {"body"}},
+    {"CSV", "name\nx\n", "text/csv", 415, {"content-type"}},
+    {"missing required", "{}", "application/json", 400, {"name", "system_prompt", "voice_id"}},
+    {"wrong types and unknown fields",
+     R"({"name": "", "system_prompt": 1, "voice_id": "v", "max_concurrent_calls": 0,
+         "retry_failed": "yes", "max_retries": 11, "script_config": [], "status": "running"})",
+     "application/json",
+     400,
+     {"max_concurrent_calls", "max_retries", "name", "retry_failed", "script_config", "status",
+      "system_prompt"}},
+};
+
+TEST_F(ApiTest, BadCampaignBodiesNameEveryFieldAndCreateNothing) {
+  TestTenant acme = CreateTenant("Acme");
+  for (const BadCampaignCase& c : kBadCampaigns) {
+    ApiAnswer answer = Send({"POST", "/v1/campaigns", c.body, c.content_type, acme.key});
+    EXPECT_EQ(answer.status, c.status) << c.name << ": " << answer.response.body;
+    std::vector<std::string> fields = ErrorFields(answer);
+    std::sort(fields.begin(), fields.end());
+    EXPECT_EQ(fields, c.fields) << c.name << ": " << answer.response.body;
+  }
+  EXPECT_TRUE(Get("/v1/campaigns", acme.key).json["items"].empty());
+}
+
+TEST_F(ApiTest, CampaignsPageInCreationOrder) {
+  TestTenant acme = CreateTenant("Acme");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(CreateCampaign(acme, "Campaign " + std::to_string(i)));
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  std::vector<std::string> seen;
+  std::string target = "/v1/campaigns?limit=2";
+  int pages = 0;
+  while (true) {
+    ApiAnswer page = Get(target, acme.key);
+    ASSERT_EQ(page.status, 200) << page.response.body;
+    ++pages;
+    for (const nlohmann::json& item : page.json["items"]) seen.push_back(item["id"]);
+    if (page.json["next"].is_null()) break;
+    target = "/v1/campaigns?limit=2&after=" + page.json["next"].get<std::string>();
+  }
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(pages, 3);
+
+  const std::pair<const char*, const char*> kBadPages[] = {
+      {"/v1/campaigns?limit=0", "limit"},   {"/v1/campaigns?limit=1001", "limit"},
+      {"/v1/campaigns?limit=ten", "limit"}, {"/v1/campaigns?after=garbage", "after"},
+      {"/v1/campaigns?sort=name", "sort"},
+  };
+  for (const auto& [bad, field] : kBadPages) {
+    ApiAnswer answer = Get(bad, acme.key);
+    EXPECT_EQ(answer.status, 400) << bad;
+    EXPECT_EQ(ErrorFields(answer), std::vector<std::string>{field}) << bad;
+  }
+}
+
+TEST_F(ApiTest, StartEnqueuesJobsPauseHoldsResumeAndCancelEmpties) {
+  TestTenant acme = CreateTenant("Acme");
+  const std::string campaign = CreateCampaign(acme);
+  UploadLeads(acme, campaign, 3);
+  const std::string base = "/v1/campaigns/" + campaign;
+
+  ApiAnswer before = Get("/v1/queue/stats", acme.key);
+  ASSERT_EQ(before.status, 200) << before.response.body;
+  EXPECT_EQ(before.json["waiting"], 0);
+
+  ApiAnswer started = Post(base + "/start", acme.key);
+  ASSERT_EQ(started.status, 200) << started.response.body;
+  EXPECT_EQ(started.json["status"], "running");
+  EXPECT_EQ(started.json["started_at"], "2026-11-17T15:00:00Z");
+  ApiAnswer stats = Get("/v1/queue/stats", acme.key);
+  EXPECT_EQ(stats.json["tenant_id"], acme.id);
+  EXPECT_EQ(stats.json["waiting"], 3);
+  EXPECT_EQ(stats.json["jobs_by_status"]["pending"], 3);
+  EXPECT_EQ(stats.json["priority_lane_waiting"], 0);
+  // Another tenant sees none of it.
+  TestTenant globex = CreateTenant("Globex");
+  EXPECT_EQ(Get("/v1/queue/stats", globex.key).json["waiting"], 0);
+  EXPECT_EQ(Get("/v1/queue/stats", globex.key).json["jobs_by_status"]["pending"], 0);
+
+  ApiAnswer paused = Send({"POST", base + "/pause", "{}", "application/json", acme.key});
+  ASSERT_EQ(paused.status, 200) << paused.response.body;
+  EXPECT_EQ(paused.json["status"], "paused");
+  Expected<std::optional<TakenJob>> taken = queue_.Take();
+  ASSERT_TRUE(taken);
+  EXPECT_FALSE(*taken) << "a paused campaign's job was handed out";
+
+  EXPECT_EQ(Post(base + "/resume", acme.key).json["status"], "running");
+  taken = queue_.Take();
+  ASSERT_TRUE(taken && *taken);
+  // As a worker does: the taken job is processing in the store too.
+  DialerJob processing = (*taken)->job;
+  processing.status = JobStatus::kProcessing;
+  processing.processed_at = clock_.Now();
+  ASSERT_TRUE(store_->UpdateJob(TenantId{acme.id}, JobStatus::kPending, processing));
+
+  ApiAnswer cancelled = Post(base + "/cancel", acme.key);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.response.body;
+  EXPECT_EQ(cancelled.json["status"], "cancelled");
+  ApiAnswer after = Get("/v1/queue/stats", acme.key);
+  EXPECT_EQ(after.json["waiting"], 0);
+  EXPECT_EQ(after.json["jobs_by_status"]["non_retryable"], 2);
+  EXPECT_EQ(after.json["jobs_by_status"]["processing"], 1);  // the call in flight ends normally
+  EXPECT_EQ(after.json["jobs_by_status"]["pending"], 0);
+
+  ApiAnswer again = Post(base + "/start", acme.key);
+  EXPECT_EQ(again.status, 409) << again.response.body;
+  EXPECT_EQ(again.json["error"]["code"], "conflict");
+}
+
+TEST_F(ApiTest, CampaignActionsRefuseBodiesAndWrongMoves) {
+  TestTenant acme = CreateTenant("Acme");
+  const std::string base = "/v1/campaigns/" + CreateCampaign(acme);
+  const ApiCall kBad[] = {
+      {"POST", base + "/start", R"({"now": true})", "application/json", acme.key},
+      {"POST", base + "/start", "[]", "application/json", acme.key},
+      {"POST", base + "/start", "now", "text/plain", acme.key},
+      {"POST", base + "/start?force=1", "", "", acme.key},
+  };
+  const int kStatuses[] = {400, 400, 415, 400};
+  for (size_t i = 0; i < std::size(kBad); ++i) {
+    ApiAnswer answer = Send(kBad[i]);
+    EXPECT_EQ(answer.status, kStatuses[i]) << kBad[i].body << ": " << answer.response.body;
+  }
+  EXPECT_EQ(Get(base, acme.key).json["status"], "draft");
+  EXPECT_EQ(Post(base + "/pause", acme.key).status, 409);   // draft cannot pause
+  EXPECT_EQ(Post(base + "/resume", acme.key).status, 200);  // draft -> running is allowed
+  EXPECT_EQ(Send({"GET", base + "/start", "", "", acme.key}).status, 405);
+  EXPECT_EQ(Get("/v1/campaigns/x/unknown", acme.key).status, 404);
+}
+
+TEST_F(ApiTest, CampaignStatsCountJobsCallsAndGoals) {
+  TestTenant acme = CreateTenant("Acme");
+  const std::string campaign = CreateCampaign(acme);
+  UploadLeads(acme, campaign, 2);
+  ASSERT_EQ(Post("/v1/campaigns/" + campaign + "/start", acme.key).status, 200);
+  ApiAnswer stats = Get("/v1/campaigns/" + campaign + "/stats", acme.key);
+  ASSERT_EQ(stats.status, 200) << stats.response.body;
+  EXPECT_EQ(stats.json["campaign"]["id"], campaign);
+  EXPECT_EQ(stats.json["jobs_by_status"]["pending"], 2);
+  EXPECT_EQ(stats.json["jobs_by_status"]["completed"], 0);
+  EXPECT_EQ(stats.json["leads_by_attempts"]["0"], 2);
+  EXPECT_EQ(stats.json["calls_total"], 0);
+  EXPECT_EQ(stats.json["goal_rate"], 0.0);
+  EXPECT_TRUE(stats.json["calls_by_outcome"].is_object());
+  EXPECT_TRUE(stats.json["skips_by_reason"].is_object());
+  EXPECT_EQ(Get("/v1/campaigns/nope/stats", acme.key).status, 404);
+}
+
+}  // namespace
+}  // namespace talky

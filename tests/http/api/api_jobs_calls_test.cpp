@@ -1,0 +1,145 @@
+#include "api_fixture.h"
+
+namespace talky {
+namespace {
+
+class ApiJobsTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    acme_ = CreateTenant("Acme");
+    campaign_ = CreateCampaign(acme_);
+    UploadLeads(acme_, campaign_, 3);
+    ASSERT_EQ(Post("/v1/campaigns/" + campaign_ + "/start", acme_.key).status, 200);
+    Expected<Page<DialerJob>> jobs =
+        store_->ListJobs(TenantId{acme_.id}, CampaignId{campaign_}, {});
+    ASSERT_TRUE(jobs);
+    jobs_ = jobs->items;
+    ASSERT_EQ(jobs_.size(), 3u);
+  }
+
+  // Records a dial of `job` now, as the worker does, ending with `outcome`.
+  std::string Dial(const DialerJob& job, CallOutcome outcome) {
+    const std::string provider_id = "prov-" + std::to_string(++calls_);
+    CallRecord call{.id = CallId{"call-" + std::to_string(calls_)},
+                    .tenant_id = job.tenant_id,
+                    .campaign_id = job.campaign_id,
+                    .lead_id = job.lead_id,
+                    .job_id = job.job_id,
+                    .provider_call_id = provider_id,
+                    .to_number = job.phone_number,
+                    .created_at = clock_.Now()};
+    EXPECT_TRUE(store_->RecordCall(call));
+    Expected<CallEventResult> ended =
+        store_->RecordCallEvent(job.tenant_id, CallEvent{.provider_call_id = provider_id,
+                                                         .status = CallStatus::kCompleted,
+                                                         .outcome = outcome,
+                                                         .occurred_at = clock_.Now(),
+                                                         .payload = {{"status", "completed"}}});
+    EXPECT_TRUE(ended) << ended.error().Describe();
+    clock_.Advance(std::chrono::minutes(1));
+    return call.id.value;
+  }
+
+  TestTenant acme_;
+  std::string campaign_;
+  std::vector<DialerJob> jobs_;
+  int calls_ = 0;
+};
+
+TEST_F(ApiJobsTest, JobsAreListedFilteredAndPaged) {
+  ApiAnswer all = Get("/v1/jobs?campaign_id=" + campaign_, acme_.key);
+  ASSERT_EQ(all.status, 200) << all.response.body;
+  ASSERT_EQ(all.json["items"].size(), 3u);
+  EXPECT_EQ(all.json["items"][0], ToJson(jobs_[0]));
+
+  DialerJob taken = jobs_[2];
+  taken.status = JobStatus::kProcessing;
+  taken.processed_at = clock_.Now();
+  ASSERT_TRUE(store_->UpdateJob(TenantId{acme_.id}, JobStatus::kPending, taken));
+  ApiAnswer processing = Get("/v1/jobs?status=processing", acme_.key);
+  ASSERT_EQ(processing.status, 200);
+  ASSERT_EQ(processing.json["items"].size(), 1u);
+  EXPECT_EQ(processing.json["items"][0]["job_id"], taken.job_id.value);
+
+  std::vector<std::string> pending;
+  std::string target = "/v1/jobs?status=pending&limit=1&campaign_id=" + campaign_;
+  while (true) {
+    ApiAnswer page = Get(target, acme_.key);
+    ASSERT_EQ(page.status, 200) << page.response.body;
+    for (const nlohmann::json& job : page.json["items"]) pending.push_back(job["job_id"]);
+    if (page.json["next"].is_null()) break;
+    target = "/v1/jobs?status=pending&limit=1&campaign_id=" + campaign_ +
+             "&after=" + page.json["next"].get<std::string>();
+  }
+  EXPECT_EQ(pending, (std::vector<std::string>{jobs_[0].job_id.value, jobs_[1].job_id.value}));
+
+  ApiAnswer one = Get("/v1/jobs/" + taken.job_id.value, acme_.key);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.json["status"], "processing");
+  EXPECT_EQ(one.json["phone_number"], taken.phone_number);
+  EXPECT_EQ(Get("/v1/jobs/unknown", acme_.key).status, 404);
+}
+
+struct BadQueryCase {
+  const char* target;
+  int status;
+  std::vector<std::string> fields;
+};
+
+const BadQueryCase kBadJobQueries[] = {
+    {"/v1/jobs?status=finished", 400, {"status"}}, {"/v1/jobs?status=", 400, {"status"}},
+    {"/v1/jobs?limit=0", 400, {"limit"}},          {"/v1/jobs?after=nonsense", 400, {"after"}},
+    {"/v1/jobs?campaign=x", 400, {"campaign"}},    {"/v1/jobs?campaign_id=unknown", 404, {}},
+    {"/v1/calls?campaign_id=unknown", 404, {}},    {"/v1/calls?status=completed", 400, {"status"}},
+    {"/v1/calls?limit=5000", 400, {"limit"}},
+};
+
+TEST_F(ApiJobsTest, BadQueriesAreRefused) {
+  for (const BadQueryCase& c : kBadJobQueries) {
+    ApiAnswer answer = Get(c.target, acme_.key);
+    EXPECT_EQ(answer.status, c.status) << c.target << ": " << answer.response.body;
+    EXPECT_EQ(ErrorFields(answer), c.fields) << c.target;
+  }
+}
+
+TEST_F(ApiJobsTest, CallsComeInDialOrderWithOutcomeAndAttempt) {
+  const std::string first = Dial(jobs_[0], CallOutcome::kBusy);
+  const std::string second = Dial(jobs_[1], CallOutcome::kGoalAchieved);
+  const std::string retry = Dial(jobs_[0], CallOutcome::kNoAnswer);
+  const std::string third = Dial(jobs_[0], CallOutcome::kGoalNotAchieved);
+
+  ApiAnswer calls = Get("/v1/calls?campaign_id=" + campaign_, acme_.key);
+  ASSERT_EQ(calls.status, 200) << calls.response.body;
+  struct Expected {
+    std::string id;
+    const char* outcome;
+    int attempt;
+  };
+  const Expected kCalls[] = {
+      {first, "busy", 1},
+      {second, "goal_achieved", 1},
+      {retry, "no_answer", 2},
+      {third, "goal_not_achieved", 3},
+  };
+  ASSERT_EQ(calls.json["items"].size(), std::size(kCalls));
+  for (size_t i = 0; i < std::size(kCalls); ++i) {
+    const nlohmann::json& call = calls.json["items"][i];
+    EXPECT_EQ(call["id"], kCalls[i].id) << i;
+    EXPECT_EQ(call["outcome"], kCalls[i].outcome) << i;
+    EXPECT_EQ(call["attempt"], kCalls[i].attempt) << i;
+    EXPECT_EQ(call["status"], "completed") << i;
+  }
+  ApiAnswer page = Get("/v1/calls?limit=3", acme_.key);
+  ASSERT_EQ(page.json["items"].size(), 3u);
+  ApiAnswer rest =
+      Get("/v1/calls?limit=3&after=" + page.json["next"].get<std::string>(), acme_.key);
+  ASSERT_EQ(rest.json["items"].size(), 1u);
+  EXPECT_EQ(rest.json["items"][0]["attempt"], 3);
+
+  TestTenant globex = CreateTenant("Globex");
+  EXPECT_TRUE(Get("/v1/calls", globex.key).json["items"].empty());
+}
+
+}  // namespace
+}  // namespace talky
