@@ -69,6 +69,15 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->capture_default_str();
   serve_->add_option("--admin-key", admin_key_,
                      "Key that creates tenants (default: TALKY_ADMIN_KEY, else a generated one)");
+  serve_
+      ->add_option("--vonage-signature-secret", vonage_signature_secret_,
+                   "Vonage: signature secret; when set, unsigned event webhooks get 401")
+      ->envname("TALKY_VONAGE_SIGNATURE_SECRET");
+  serve_
+      ->add_option("--media-websocket-uri", media_websocket_uri_,
+                   "Vonage: where answered calls' audio goes (the NCCO of /webhooks/vonage/answer)")
+      ->envname("TALKY_MEDIA_WEBSOCKET_URI")
+      ->capture_default_str();
 }
 
 bool ServeCommand::Selected() const { return serve_->parsed(); }
@@ -122,9 +131,19 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
     err << "talky serve: " << queue.error().Describe() << "\n";
     return kExitFailure;
   }
-  TalkyServer server(**store, **queue, clock,
-                     TalkyServerOptions{.http = http, .admin_key = admin_key});
-  Expected<int> port = server.Start();
+  std::unique_ptr<TalkyServer> server;
+  try {
+    server = std::make_unique<TalkyServer>(
+        **store, **queue, clock, ids,
+        TalkyServerOptions{.http = http,
+                           .admin_key = admin_key,
+                           .vonage = {.signature_secret = vonage_signature_secret_,
+                                      .media_websocket_uri = media_websocket_uri_}});
+  } catch (const std::invalid_argument& error) {
+    err << "talky serve: " << error.what() << "\n";
+    return kExitUsage;
+  }
+  Expected<int> port = server->Start();
   if (!port) {
     err << "talky serve: " << port.error().Describe() << "\n";
     return port.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -141,7 +160,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   sigwait(&stop_signals, &signal_number);
   out << "talky serve: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": finishing requests in progress" << std::endl;
-  server.Stop();
+  server->Stop();
   out << "talky serve: stopped" << std::endl;
   return kExitOk;
 }

@@ -39,6 +39,8 @@ class ServeCommand {
   int threads_ = 0;
   std::size_t body_limit_ = 1024 * 1024;
   std::string admin_key_;
+  std::string vonage_signature_secret_;
+  std::string media_websocket_uri_ = "ws://127.0.0.1:8080/media";
 };
 
 }  // namespace talky

@@ -1,23 +1,53 @@
 #include "app/talky_server.h"
 
+#include "http/api/api_routes.h"
 #include "http/operational_routes.h"
 
 namespace talky {
 
-TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, TalkyServerOptions options)
-    : store_(store),
-      queue_(queue),
-      clock_(clock),
-      options_(std::move(options)),
+TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerator& ids,
+                         TalkyServerOptions options)
+    : options_(std::move(options)),
+      campaigns_(store, queue, clock),
+      api_{.store = store,
+           .queue = queue,
+           .clock = clock,
+           .ids = ids,
+           .campaigns = campaigns_,
+           .admin_key = options_.admin_key},
+      intake_(queue, store, clock),
       server_(router_, metrics_, options_.http) {
-  AddOperationalRoutes(router_, metrics_, queue_, store_);
-  AddApplicationRoutes();
+  AddOperationalRoutes(router_, metrics_, queue, store);
+  AddApiRoutes(router_, api_);
+  webhook_counters_ = AddVonageWebhookRoutes(router_, options_.vonage, intake_, clock);
+  AddWebhookMetrics();
 }
 
-void TalkyServer::AddApplicationRoutes() {
-  // >>> API routes (src/http/api/, with options_.admin_key, store_, queue_, clock_) and the Vonage
-  // webhook routes (/webhooks/vonage/...) are added to router_ here by the coordinator. <<<
-  (void)clock_;
+// Counts since start, read at scrape time from the routes' and the intake's own counters.
+void TalkyServer::AddWebhookMetrics() {
+  metrics_.AddCollector("webhooks", [this]() -> Expected<std::vector<CollectedGauge>> {
+    const VonageWebhookCounters& routes = *webhook_counters_;
+    const CallEventIntakeStats intake = intake_.Stats();
+    auto sample = [](std::string label, int64_t value) {
+      return MetricSample{.labels = {{"result", std::move(label)}},
+                          .value = static_cast<double>(value)};
+    };
+    return std::vector<CollectedGauge>{
+        {.name = "talky_vonage_webhooks",
+         .help = "Vonage webhook requests since start, by result",
+         .samples = {sample("event", routes.events.load()),
+                     sample("ignored", routes.events_ignored.load()),
+                     sample("unauthorized", routes.unauthorized.load()),
+                     sample("bad_request", routes.bad_requests.load()),
+                     sample("answer", routes.answers.load())}},
+        {.name = "talky_call_events",
+         .help = "Provider call events taken in by this process since start, by effect",
+         .samples = {sample("recorded", intake.recorded), sample("duplicate", intake.duplicates),
+                     sample("completed", intake.completed),
+                     sample("already_complete", intake.already_complete),
+                     sample("unknown_call", intake.unknown_calls),
+                     sample("failed", intake.failed)}}};
+  });
 }
 
 Expected<int> TalkyServer::Start() { return server_.Start(); }

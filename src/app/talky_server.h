@@ -2,18 +2,28 @@
 // registry, and the HttpServer that serves them. `talky serve` builds one around the store and
 // queue it opened; `talky run` builds one beside its workers.
 //
-// The store, the queue and the clock are borrowed and must outlive the TalkyServer. Routes are
-// added in the constructor; Start and Stop may be called from any thread (not from a handler).
+// Routes: /health and /metrics, the REST API (/v1, src/http/api/) and the Vonage webhooks, whose
+// events complete calls through a CallEventIntake of this process (the worker that placed the call
+// may be another process).
+//
+// The store, the queue, the clock and the id generator are borrowed and must outlive the
+// TalkyServer. Routes are added in the constructor; Start and Stop may be called from any thread
+// (not from a handler).
 #pragma once
 
 #include <string>
 
+#include "campaigns/campaign_service.h"
+#include "dialer/call_event_intake.h"
 #include "domain/clock.h"
 #include "domain/error.h"
+#include "http/api/api_context.h"
 #include "http/http_server.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/webhooks/vonage_webhooks.h"
 #include "queue/job_queue.h"
+#include "store/id_generator.h"
 #include "store/store.h"
 
 namespace talky {
@@ -21,11 +31,13 @@ namespace talky {
 struct TalkyServerOptions {
   HttpServerOptions http;
   std::string admin_key;  // creates tenants (POST /v1/tenants); never empty in `talky serve`
+  VonageWebhookOptions vonage{.media_websocket_uri = "ws://127.0.0.1:8080/media"};
 };
 
 class TalkyServer {
  public:
-  TalkyServer(Store& store, JobQueue& queue, Clock& clock, TalkyServerOptions options);
+  TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerator& ids,
+              TalkyServerOptions options);
   TalkyServer(const TalkyServer&) = delete;
   TalkyServer& operator=(const TalkyServer&) = delete;
 
@@ -37,15 +49,15 @@ class TalkyServer {
   const Router& router() const { return router_; }
 
  private:
-  // >>> The coordinator adds the /v1 API routes and the /webhooks routes here. <<<
-  void AddApplicationRoutes();
+  void AddWebhookMetrics();
 
-  Store& store_;
-  JobQueue& queue_;
-  Clock& clock_;
   TalkyServerOptions options_;
+  CampaignService campaigns_;
+  ApiContext api_;
+  CallEventIntake intake_;
   Metrics metrics_;
   Router router_;
+  std::shared_ptr<const VonageWebhookCounters> webhook_counters_;
   HttpServer server_;  // last: built once the router is complete, stopped first
 };
 

@@ -25,7 +25,7 @@ TEST(HealthWithRedis, UnavailableWhileRedisIsDownAndOkAgainAfter) {
   Expected<std::unique_ptr<RedisJobQueue>> queue = RedisJobQueue::Connect(
       clock, {.url = (*redis)->url(), .connect_timeout = 500ms, .command_timeout = 1000ms});
   ASSERT_TRUE(queue) << queue.error().Describe();
-  TalkyServer server(**store, **queue, clock, {});
+  TalkyServer server(**store, **queue, clock, ids, {});
   Expected<int> port = server.Start();
   ASSERT_TRUE(port) << port.error().Describe();
   HttpClient client;

@@ -49,7 +49,7 @@ class OperationalRoutesTest : public ::testing::Test {
         OpenStore({SqlDialect::kSqlite, (dir_->path() / "talky.db").string()}, clock_, ids_);
     ASSERT_TRUE(store) << store.error().Describe();
     store_ = std::move(*store);
-    server_ = std::make_unique<TalkyServer>(*store_, queue_, clock_, TalkyServerOptions{});
+    server_ = std::make_unique<TalkyServer>(*store_, queue_, clock_, ids_, TalkyServerOptions{});
     Expected<int> port = server_->Start();
     ASSERT_TRUE(port) << port.error().Describe();
     port_ = *port;
