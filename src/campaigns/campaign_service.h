@@ -7,10 +7,6 @@
 // be called from any thread at once.
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <string>
-
 #include "domain/campaign.h"
 #include "domain/clock.h"
 #include "domain/error.h"
@@ -22,14 +18,9 @@ namespace talky {
 
 struct CampaignStats {
   Campaign campaign;  // with its counters (calls_completed, calls_failed, goals_achieved)
-  std::map<std::string, int64_t> jobs_by_status;    // JobStatus names; every status, 0 included
-  std::map<std::string, int64_t> calls_by_outcome;  // CallOutcome names of ended calls
-  std::map<int, int64_t> leads_by_attempts;         // attempts made -> how many leads
-  std::map<std::string, int64_t> skips_by_reason;   // every deferral, by its reason
-  int64_t calls_total = 0;                          // rows in the calls table
-  int64_t calls_in_progress = 0;                    // calls without an outcome yet
-  int64_t retries_waiting = 0;                      // jobs in retry_scheduled
-  double goal_rate = 0;  // goals_achieved / leads with at least one call (0 when none)
+  StoreTally tally;   // jobs by status, calls by outcome, leads by attempts, skips by reason
+  // goals_achieved / leads called at least once; 0 before the first call.
+  double goal_rate = 0;
 };
 
 class CampaignService {

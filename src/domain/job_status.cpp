@@ -21,6 +21,12 @@ constexpr EnumNames<JobStatus, 8> kNames{{
 std::string_view ToString(JobStatus status) { return NameOf(kNames, status); }
 std::optional<JobStatus> ParseJobStatus(std::string_view text) { return ValueOf(kNames, text); }
 
+std::vector<JobStatus> AllJobStatuses() {
+  std::vector<JobStatus> all;
+  for (const auto& [status, name] : kNames) all.push_back(status);
+  return all;
+}
+
 bool IsFinal(JobStatus status) {
   return status == JobStatus::kCompleted || status == JobStatus::kFailed ||
          status == JobStatus::kGoalAchieved || status == JobStatus::kNonRetryable;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace talky {
 
@@ -19,6 +20,9 @@ enum class JobStatus {
 
 std::string_view ToString(JobStatus status);
 std::optional<JobStatus> ParseJobStatus(std::string_view text);
+
+// Every status, in declaration order.
+std::vector<JobStatus> AllJobStatuses();
 
 // A closed job is never reopened (the store's compare-and-set relies on this).
 bool IsFinal(JobStatus status);

@@ -12,6 +12,8 @@
 // borrows a connection from a pool). The Store owns its connections.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,6 +68,17 @@ struct CompletionResult {
   bool duplicate_event = false;  // nothing was written
 };
 
+// Counts over a tenant's campaign (or a tenant, or everything): what campaign stats and the
+// metrics show. Every JobStatus name is present in jobs_by_status, 0 included.
+struct StoreTally {
+  std::map<std::string, int64_t> jobs_by_status;
+  std::map<std::string, int64_t> calls_by_outcome;  // ended calls, by outcome name
+  std::map<int, int64_t> leads_by_attempts;         // call attempts made -> how many leads
+  std::map<std::string, int64_t> skips_by_reason;   // every deferral ever recorded, by reason
+  int64_t calls_total = 0;
+  int64_t calls_in_progress = 0;  // calls without an outcome yet
+};
+
 struct NumberCallHistory {
   int count = 0;
   std::optional<Instant> last_call_at;
@@ -118,11 +131,18 @@ class Store {
                                              PageRequest page) = 0;
   // Compare-and-set: writes `next` (status, attempt, times, outcome, error, call id) only if the
   // stored status is `expected` and not final; otherwise Conflict, and nothing changes. A finished
-  // job is never reopened.
+  // job is never reopened. A move to skipped also records the deferral and its reason (last_error)
+  // for the campaign's skips by reason.
   virtual Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                                    const DialerJob& next) = 0;
   // How many of the campaign's jobs are not final; 0 means the campaign's work is done.
   virtual Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) = 0;
+  // Closes as non_retryable, with `reason` as last_error, the campaign's jobs that wait (pending,
+  // skipped, retry_scheduled) and, when `only_do_not_call`, whose number is on the tenant's
+  // Do-Not-Call list. Jobs in processing are left to finish. Returns how many were closed.
+  virtual Expected<int> CloseWaitingJobs(const TenantId& tenant, const CampaignId& campaign,
+                                         bool only_do_not_call, const std::string& reason,
+                                         Instant at) = 0;
   // Every tenant's jobs that are not final, for the embedded queue to rebuild itself on start.
   virtual Expected<Page<DialerJob>> ListOpenJobs(PageRequest page) = 0;
 
@@ -145,6 +165,11 @@ class Store {
   virtual Expected<NumberCallHistory> CallsToNumberSince(
       const TenantId& tenant, const std::string& phone_number, Instant since,
       const std::optional<CampaignId>& campaign = std::nullopt) = 0;
+
+  // Counts for one campaign (tenant and campaign given), one tenant (campaign empty) or every
+  // tenant (both empty; for metrics). A campaign without a tenant is InvalidArgument.
+  virtual Expected<StoreTally> Tally(const std::optional<TenantId>& tenant,
+                                     const std::optional<CampaignId>& campaign) = 0;
 
   // The completion handler's single transaction (see AttemptCompletion).
   virtual Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,

@@ -845,6 +845,91 @@ TYPED_TEST_P(StoreConformance, ConcurrentWritersFromTwoProcesses) {
   EXPECT_EQ(by_process["taken by " + std::to_string(child)], child_claims);
 }
 
+TYPED_TEST_P(StoreConformance, WaitingJobsCloseForDoNotCallOrAll) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(4);
+  ASSERT_EQ(jobs.size(), 4u);
+  TenantId t1{"t1"};
+  CampaignId c1{"c1"};
+  ASSERT_TRUE(this->store_->AddDoNotCall(t1, jobs[0].phone_number, this->clock_.Now()));
+  // On another tenant's list only: not this tenant's business.
+  ASSERT_TRUE(this->store_->AddDoNotCall(TenantId{"t2"}, jobs[2].phone_number, this->clock_.Now()));
+  DialerJob taken = jobs[1];
+  taken.status = JobStatus::kProcessing;
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kPending, taken));
+  ASSERT_TRUE(this->store_->AddDoNotCall(t1, jobs[1].phone_number, this->clock_.Now()));
+
+  Expected<int> dnc =
+      this->store_->CloseWaitingJobs(t1, c1, true, "do_not_call", this->clock_.Now());
+  ASSERT_TRUE(dnc) << dnc.error().Describe();
+  EXPECT_EQ(*dnc, 1);  // jobs[1] is in processing: left to its worker
+  Expected<DialerJob> closed = this->store_->GetJob(t1, jobs[0].job_id);
+  EXPECT_EQ(closed->status, JobStatus::kNonRetryable);
+  EXPECT_EQ(closed->last_error, "do_not_call");
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[2].job_id)->status, JobStatus::kPending);
+
+  Expected<int> all =
+      this->store_->CloseWaitingJobs(t1, c1, false, "campaign_cancelled", this->clock_.Now());
+  ASSERT_TRUE(all);
+  EXPECT_EQ(*all, 2);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[2].job_id)->last_error, "campaign_cancelled");
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[1].job_id)->status, JobStatus::kProcessing);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[0].job_id)->last_error, "do_not_call");
+  EXPECT_EQ(*this->store_->CountOpenJobs(t1, c1), 1);
+}
+
+TYPED_TEST_P(StoreConformance, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  TenantId t1{"t1"};
+  CampaignId c1{"c1"};
+  // jobs[0] is deferred twice for the window and once for the cooldown.
+  DialerJob job = jobs[0];
+  for (std::string reason : {"outside_calling_hours", "outside_calling_hours", "cooldown"}) {
+    JobStatus before = job.status;
+    job.status = JobStatus::kProcessing;
+    ASSERT_TRUE(this->store_->UpdateJob(t1, before, job));
+    job.status = JobStatus::kSkipped;
+    job.last_error = reason;
+    ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kProcessing, job));
+  }
+  // jobs[1] is called: busy.
+  CallRecord call = this->MakeCall(jobs[1], "p-1");
+  call.campaign_id = c1;
+  call.lead_id = jobs[1].lead_id;
+  ASSERT_TRUE(this->store_->RecordCall(call));
+  ASSERT_TRUE(this->store_->RecordCallEvent(t1, CallEvent{.provider_call_id = "p-1",
+                                                          .status = CallStatus::kCompleted,
+                                                          .outcome = CallOutcome::kBusy,
+                                                          .occurred_at = this->clock_.Now()}));
+  ASSERT_TRUE(this->store_->RecordLeadAttempt(t1, jobs[1].lead_id,
+                                              {.called_at = this->clock_.Now(), .result = "busy"}));
+  // jobs[2] is being called.
+  ASSERT_TRUE(this->store_->RecordCall(this->MakeCall(jobs[2], "p-2")));
+
+  Expected<StoreTally> tally = this->store_->Tally(t1, c1);
+  ASSERT_TRUE(tally) << tally.error().Describe();
+  EXPECT_EQ(tally->jobs_by_status.size(), AllJobStatuses().size());
+  EXPECT_EQ(tally->jobs_by_status["skipped"], 1);
+  EXPECT_EQ(tally->jobs_by_status["pending"], 2);
+  EXPECT_EQ(tally->jobs_by_status["completed"], 0);
+  EXPECT_EQ(tally->calls_total, 2);
+  EXPECT_EQ(tally->calls_in_progress, 1);
+  EXPECT_EQ(tally->calls_by_outcome, (std::map<std::string, int64_t>{{"busy", 1}}));
+  EXPECT_EQ(tally->leads_by_attempts, (std::map<int, int64_t>{{0, 2}, {1, 1}}));
+  EXPECT_EQ(tally->skips_by_reason,
+            (std::map<std::string, int64_t>{{"cooldown", 1}, {"outside_calling_hours", 2}}));
+
+  // Another tenant sees none of it; everything together sees all of it.
+  Expected<StoreTally> other = this->store_->Tally(TenantId{"t2"}, CampaignId{"c2"});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->calls_total, 0);
+  EXPECT_TRUE(other->skips_by_reason.empty());
+  Expected<StoreTally> everything = this->store_->Tally(std::nullopt, std::nullopt);
+  ASSERT_TRUE(everything);
+  EXPECT_EQ(everything->jobs_by_status["pending"], 2);
+  EXPECT_EQ(this->store_->Tally(std::nullopt, c1).error().code, ErrorCode::kInvalidArgument);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, BadTenantIsRefusedNamingEachField,
     CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
@@ -857,7 +942,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     CallEventsAreIdempotentAndOnlyMoveForward, CallsToANumberInTheLastDayAreCounted,
     CompletionWritesEverythingOrNothing, DoNotCallListIsPerTenantAndNormalised,
     ConversationTurnsKeepTheirOrderAndLatencies, ReopeningKeepsDataAndMigratesOnce,
-    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses);
+    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses,
+    WaitingJobsCloseForDoNotCallOrAll, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign);
 
 }  // namespace
 }  // namespace talky

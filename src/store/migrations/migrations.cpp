@@ -151,8 +151,23 @@ ALTER TABLE calls SET (fillfactor = 85);
 ALTER TABLE campaigns SET (fillfactor = 50);
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Every deferral of a job by the calling rules, for a campaign's skips by reason. The job row keeps
+// only its latest reason.
+constexpr std::string_view kJobSkips = R"sql(
+CREATE TABLE job_skips (
+  tenant_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  skipped_at BIGINT NOT NULL
+);
+CREATE INDEX job_skips_by_campaign ON job_skips (tenant_id, campaign_id);
+CREATE INDEX calls_by_campaign ON calls (tenant_id, campaign_id);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
+    {3, "job skips", kJobSkips, ""},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {

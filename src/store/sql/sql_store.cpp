@@ -787,12 +787,45 @@ Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
 
 Expected<void> SqlStore::UpdateJob(const TenantId& tenant, JobStatus expected,
                                    const DialerJob& next) {
-  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
-  if (!connection) return std::unexpected(connection.error());
-  Expected<std::pair<CampaignId, LeadId>> updated =
-      CompareAndSetJob(**connection, tenant, expected, next);
-  if (!updated) return std::unexpected(updated.error());
-  return {};
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  if (next.status != JobStatus::kSkipped) {
+    Expected<std::pair<CampaignId, LeadId>> updated =
+        CompareAndSetJob(connection, tenant, expected, next);
+    if (!updated) return std::unexpected(updated.error());
+    return {};
+  }
+  return InTransaction(connection, [&]() -> Expected<void> {
+    Expected<std::pair<CampaignId, LeadId>> updated =
+        CompareAndSetJob(connection, tenant, expected, next);
+    if (!updated) return std::unexpected(updated.error());
+    return Void(connection.Execute(
+        "INSERT INTO job_skips (tenant_id, campaign_id, job_id, reason, skipped_at) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        std::vector<SqlValue>{tenant.value, updated->first.value, next.job_id.value,
+                              next.last_error.value_or("unknown"),
+                              sql_rows::Micros(next.processed_at.value_or(next.scheduled_at))}));
+  });
+}
+
+Expected<int> SqlStore::CloseWaitingJobs(const TenantId& tenant, const CampaignId& campaign,
+                                         bool only_do_not_call, const std::string& reason,
+                                         Instant at) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  std::string sql =
+      "UPDATE dialer_jobs SET status = 'non_retryable', last_error = $3, completed_at = $4 "
+      "WHERE tenant_id = $1 AND campaign_id = $2 "
+      "AND status IN ('pending', 'skipped', 'retry_scheduled')";
+  if (only_do_not_call) {
+    sql += " AND phone_number IN (SELECT phone_number FROM do_not_call WHERE tenant_id = $1)";
+  }
+  Expected<SqlResult> closed = (*lease)->Execute(
+      sql + " RETURNING id",
+      std::vector<SqlValue>{tenant.value, campaign.value, reason, sql_rows::Micros(at)});
+  if (!closed) return std::unexpected(closed.error());
+  return static_cast<int>(closed->rows.size());
 }
 
 Expected<Page<DialerJob>> SqlStore::ListOpenJobs(PageRequest page) {
@@ -949,6 +982,62 @@ Expected<int> SqlStore::CountOpenJobs(const TenantId& tenant, const CampaignId& 
       std::vector<SqlValue>{tenant.value, campaign.value});
   if (!result) return std::unexpected(result.error());
   return std::stoi(result->rows.front()[0].value_or("0"));
+}
+
+Expected<StoreTally> SqlStore::Tally(const std::optional<TenantId>& tenant,
+                                     const std::optional<CampaignId>& campaign) {
+  if (campaign && !tenant) {
+    return std::unexpected(
+        Error::InvalidArgument("invalid tally", {{"tenant_id", "is required with a campaign"}}));
+  }
+  std::vector<SqlValue> params;
+  std::string where = " WHERE 1 = 1";
+  if (tenant) {
+    params.emplace_back(tenant->value);
+    where += " AND tenant_id = $1";
+  }
+  if (campaign) {
+    params.emplace_back(campaign->value);
+    where += " AND campaign_id = $2";
+  }
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  // Each query answers (key, count) rows.
+  auto count_by =
+      [&](const std::string& sql) -> Expected<std::vector<std::pair<std::string, int64_t>>> {
+    Expected<SqlResult> result = connection.Execute(sql, params);
+    if (!result) return std::unexpected(result.error());
+    std::vector<std::pair<std::string, int64_t>> counts;
+    for (const Row& row : result->rows) {
+      counts.emplace_back(row[0].value_or(""), std::stoll(row[1].value_or("0")));
+    }
+    return counts;
+  };
+  StoreTally tally;
+  for (JobStatus status : AllJobStatuses()) tally.jobs_by_status[std::string(ToString(status))] = 0;
+  auto jobs = count_by("SELECT status, COUNT(*) FROM dialer_jobs" + where + " GROUP BY status");
+  if (!jobs) return std::unexpected(jobs.error());
+  for (auto& [status, count] : *jobs) tally.jobs_by_status[status] = count;
+  auto calls =
+      count_by("SELECT COALESCE(outcome, ''), COUNT(*) FROM calls" + where + " GROUP BY outcome");
+  if (!calls) return std::unexpected(calls.error());
+  for (auto& [outcome, count] : *calls) {
+    tally.calls_total += count;
+    if (outcome.empty()) {
+      tally.calls_in_progress += count;
+    } else {
+      tally.calls_by_outcome[outcome] = count;
+    }
+  }
+  auto attempts =
+      count_by("SELECT call_attempts, COUNT(*) FROM leads" + where + " GROUP BY call_attempts");
+  if (!attempts) return std::unexpected(attempts.error());
+  for (auto& [made, count] : *attempts) tally.leads_by_attempts[std::stoi(made)] = count;
+  auto skips = count_by("SELECT reason, COUNT(*) FROM job_skips" + where + " GROUP BY reason");
+  if (!skips) return std::unexpected(skips.error());
+  for (auto& [reason, count] : *skips) tally.skips_by_reason[reason] = count;
+  return tally;
 }
 
 Expected<CompletionResult> SqlStore::CompleteAttempt(const TenantId& tenant,

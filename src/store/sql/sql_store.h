@@ -47,6 +47,9 @@ class SqlStore final : public Store {
                                      PageRequest page) override;
   Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                            const DialerJob& next) override;
+  Expected<int> CloseWaitingJobs(const TenantId& tenant, const CampaignId& campaign,
+                                 bool only_do_not_call, const std::string& reason,
+                                 Instant at) override;
   Expected<Page<DialerJob>> ListOpenJobs(PageRequest page) override;
 
   Expected<void> RecordCall(const CallRecord& call) override;
@@ -63,6 +66,8 @@ class SqlStore final : public Store {
       const TenantId& tenant, const std::string& phone_number, Instant since,
       const std::optional<CampaignId>& campaign) override;
   Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) override;
+  Expected<StoreTally> Tally(const std::optional<TenantId>& tenant,
+                             const std::optional<CampaignId>& campaign) override;
 
   Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,
                                              const AttemptCompletion& completion) override;
