@@ -3,7 +3,9 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace talky {
 namespace {
@@ -62,9 +64,45 @@ std::optional<PhoneNumber> ParseCanonicalInMainRegion(const PhoneNumberUtil& uti
   return parsed;
 }
 
-}  // namespace
+// Valid numbers already parsed, by default region and text. The dialer looks up the same few
+// numbers several times per call (the lead's, the caller id) and a full parse costs tens of
+// microseconds of ICU regular expressions. Bounded: emptied when full, which a bulk import of
+// distinct numbers does now and then at the cost of one hash insert per number.
+class ParsedNumbers {
+ public:
+  std::optional<PhoneNumber> Find(std::string_view region, std::string_view text) {
+    std::lock_guard lock(mutex_);
+    auto it = parsed_.find(Key(region, text));
+    if (it == parsed_.end()) return std::nullopt;
+    return it->second;
+  }
 
-Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view default_region) {
+  void Add(std::string_view region, std::string_view text, const PhoneNumber& number) {
+    std::lock_guard lock(mutex_);
+    if (parsed_.size() >= kCapacity) parsed_.clear();
+    parsed_.emplace(Key(region, text), number);
+  }
+
+ private:
+  static constexpr size_t kCapacity = 50'000;
+
+  static std::string Key(std::string_view region, std::string_view text) {
+    std::string key(region);
+    key += '|';
+    key += text;
+    return key;
+  }
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, PhoneNumber> parsed_;
+};
+
+ParsedNumbers& Parsed() {
+  static ParsedNumbers parsed;
+  return parsed;
+}
+
+Expected<PhoneNumber> ParseUncached(std::string_view text, std::string_view default_region) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   if (std::optional<PhoneNumber> fast = ParseCanonicalInMainRegion(util, text, default_region)) {
     return *fast;
@@ -96,6 +134,15 @@ Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view d
   util.GetRegionCodeForNumber(number, &parsed.region);
   parsed.country_code = number.country_code();
   util.GetNationalSignificantNumber(number, &parsed.national_number);
+  return parsed;
+}
+
+}  // namespace
+
+Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view default_region) {
+  if (std::optional<PhoneNumber> known = Parsed().Find(default_region, text)) return *known;
+  Expected<PhoneNumber> parsed = ParseUncached(text, default_region);
+  if (parsed) Parsed().Add(default_region, text, *parsed);
   return parsed;
 }
 

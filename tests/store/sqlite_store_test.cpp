@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "harness/test_servers.h"
+#include "store/migrations/migrations.h"
 #include "store/sqlite/sqlite_connection_factory.h"
 #include "store_conformance.h"
 
@@ -45,7 +46,7 @@ TEST(SqliteStore, UsesWriteAheadLogging) {
   Expected<SqlResult> version =
       (*connection)->Execute("SELECT MAX(version) FROM schema_migrations", {});
   ASSERT_TRUE(version);
-  EXPECT_EQ(version->rows.at(0).at(0), "1");
+  EXPECT_EQ(version->rows.at(0).at(0), std::to_string(AllMigrations().back().version));
 }
 
 TEST(SqliteStore, UnwritableFileIsUnavailable) {

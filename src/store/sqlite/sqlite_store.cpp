@@ -9,8 +9,9 @@ namespace talky {
 Expected<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options, Clock& clock,
                                                  IdGenerator& ids) {
   std::filesystem::path file = options.file;
-  auto pool = std::make_unique<ConnectionPool>([file] { return OpenSqliteConnection(file); },
-                                               options.pool_size);
+  auto writer = std::make_shared<std::mutex>();
+  auto pool = std::make_unique<ConnectionPool>(
+      [file, writer] { return OpenSqliteConnection(file, writer); }, options.pool_size);
   {
     Expected<ConnectionPool::Lease> connection = pool->Acquire();
     if (!connection) return std::unexpected(connection.error());

@@ -125,6 +125,7 @@ Expected<SqlResult> SqliteConnection::Execute(std::string_view sql,
     }
   } resetter{stmt};
   if (Expected<void> bound = Bind(stmt, params); !bound) return std::unexpected(bound.error());
+  std::unique_lock<std::mutex> write_lock = LockForWrite(stmt);
 
   SqlResult result;
   int columns = sqlite3_column_count(stmt);
@@ -167,20 +168,33 @@ Expected<void> SqliteConnection::ExecuteScript(std::string_view sql) {
   return {};
 }
 
+std::unique_lock<std::mutex> SqliteConnection::LockForWrite(sqlite3_stmt* statement) {
+  if (!writer_ || transaction_lock_.owns_lock() || sqlite3_stmt_readonly(statement) != 0) {
+    return {};
+  }
+  return std::unique_lock(*writer_);
+}
+
 Expected<void> SqliteConnection::Begin() {
+  if (writer_) transaction_lock_ = std::unique_lock(*writer_);
   Expected<SqlResult> result = Execute("BEGIN IMMEDIATE", {});
-  if (!result) return std::unexpected(result.error());
+  if (!result) {
+    if (transaction_lock_.owns_lock()) transaction_lock_.unlock();
+    return std::unexpected(result.error());
+  }
   return {};
 }
 
 Expected<void> SqliteConnection::Commit() {
   Expected<SqlResult> result = Execute("COMMIT", {});
-  if (!result) return std::unexpected(result.error());
+  if (!result) return std::unexpected(result.error());  // the caller rolls back
+  if (transaction_lock_.owns_lock()) transaction_lock_.unlock();
   return {};
 }
 
 void SqliteConnection::Rollback() {
   if (sqlite3_get_autocommit(db_.get()) == 0) (void)Execute("ROLLBACK", {});
+  if (transaction_lock_.owns_lock()) transaction_lock_.unlock();
 }
 
 Expected<void> SqliteConnection::BulkInsert(std::string_view table,
@@ -204,6 +218,7 @@ Expected<void> SqliteConnection::BulkInsert(std::string_view table,
     sqlite3_stmt* stmt;
     ~ClearBindings() { sqlite3_clear_bindings(stmt); }
   } clear{stmt};
+  std::unique_lock<std::mutex> write_lock = LockForWrite(stmt);
   // One prepared statement, bound and stepped per row: no per-row lookups or result rows.
   for (const std::vector<SqlValue>& row : rows) {
     Expected<void> bound = Bind(stmt, row);
@@ -217,7 +232,8 @@ Expected<void> SqliteConnection::BulkInsert(std::string_view table,
 
 }  // namespace sqlite_detail
 
-Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesystem::path& file) {
+Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesystem::path& file,
+                                                              std::shared_ptr<std::mutex> writer) {
   sqlite3* raw = nullptr;
   int code =
       sqlite3_open_v2(file.c_str(), &raw,
@@ -229,7 +245,8 @@ Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesys
   }
   // Other writers (threads or processes) hold the write lock only for one short transaction.
   sqlite3_busy_timeout(db.get(), 30'000);
-  auto connection = std::make_unique<sqlite_detail::SqliteConnection>(std::move(db));
+  auto connection =
+      std::make_unique<sqlite_detail::SqliteConnection>(std::move(db), std::move(writer));
   // WAL: readers never block the writer; synchronous=NORMAL is durable across a process crash,
   // which is what WAL promises. The page cache (grown on demand, up to 256 MiB) keeps the indexes
   // of a large import in memory; SQLite's default of 2 MiB makes a million-row import crawl.

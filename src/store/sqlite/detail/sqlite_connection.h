@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -26,7 +27,10 @@ Error ToError(sqlite3* db, int code, std::string_view doing);
 
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(DatabaseHandle db) : db_(std::move(db)) {}
+  // `writer` (may be null) is held from Begin to Commit or Rollback, and around each write
+  // statement outside a transaction.
+  SqliteConnection(DatabaseHandle db, std::shared_ptr<std::mutex> writer)
+      : db_(std::move(db)), writer_(std::move(writer)) {}
   // Statements must be finalized before the database handle closes.
   ~SqliteConnection() override { statements_.clear(); }
 
@@ -43,7 +47,12 @@ class SqliteConnection final : public SqlConnection {
   Expected<sqlite3_stmt*> Prepare(std::string_view sql);
   Expected<void> Bind(sqlite3_stmt* statement, std::span<const SqlValue> params);
 
+  // A write outside a transaction takes the writer for its own duration.
+  std::unique_lock<std::mutex> LockForWrite(sqlite3_stmt* statement);
+
   DatabaseHandle db_;
+  std::shared_ptr<std::mutex> writer_;
+  std::unique_lock<std::mutex> transaction_lock_;  // held from Begin to Commit or Rollback
   std::unordered_map<std::string, StatementHandle> statements_;
 };
 

@@ -1,0 +1,89 @@
+#include "campaigns/lead_json.h"
+
+#include <string>
+
+#include "domain/dialer_job.h"
+#include "domain/json_fields.h"
+
+namespace talky {
+namespace {
+
+std::optional<Lead> ParseLead(const nlohmann::json& object, const std::string& name,
+                              std::vector<FieldError>& errors) {
+  JsonFields fields(object, name);
+  Lead lead;
+  if (std::optional<std::string> number = fields.RequiredNonEmptyString("phone_number")) {
+    lead.phone_number = std::move(*number);
+  }
+  lead.first_name = fields.OptionalString("first_name");
+  lead.last_name = fields.OptionalString("last_name");
+  lead.email = fields.OptionalString("email");
+  lead.time_zone = fields.OptionalString("time_zone");
+  if (std::optional<long long> priority = fields.OptionalInt("priority")) {
+    if (*priority < kMinPriority || *priority > kMaxPriority) {
+      fields.AddError("priority", "must be 1 to 10");
+    } else {
+      lead.priority = static_cast<int>(*priority);
+    }
+  }
+  lead.is_high_value = fields.OptionalBool("is_high_value").value_or(false);
+  if (const nlohmann::json* tags = fields.OptionalValue("tags")) {
+    if (!tags->is_array()) {
+      fields.AddError("tags", "must be an array of strings");
+    } else {
+      for (size_t i = 0; i < tags->size(); ++i) {
+        const nlohmann::json& tag = (*tags)[i];
+        if (tag.is_string()) {
+          lead.tags.push_back(tag.get<std::string>());
+        } else {
+          fields.AddError("tags[" + std::to_string(i) + "]", "must be a string");
+        }
+      }
+    }
+  }
+  if (const nlohmann::json* custom = fields.OptionalValue("custom_fields")) {
+    if (custom->is_object()) {
+      lead.custom_fields = *custom;
+    } else {
+      fields.AddError("custom_fields", "must be a JSON object");
+    }
+  }
+  fields.RejectUnknownKeys();
+  if (!fields.errors().empty()) {
+    errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
+    return std::nullopt;
+  }
+  return lead;
+}
+
+}  // namespace
+
+Expected<std::vector<Lead>> ParseLeadsJson(const nlohmann::json& json) {
+  if (!json.is_array()) {
+    return std::unexpected(
+        Error::InvalidArgument("invalid leads", {{"body", "must be a JSON array of leads"}}));
+  }
+  std::vector<Lead> leads;
+  leads.reserve(json.size());
+  std::vector<FieldError> errors;
+  for (size_t i = 0; i < json.size(); ++i) {
+    std::optional<Lead> lead = ParseLead(json[i], "leads[" + std::to_string(i) + "]", errors);
+    if (lead && errors.empty()) leads.push_back(std::move(*lead));
+  }
+  return ValueOrFieldErrors(std::move(leads), std::move(errors), "leads");
+}
+
+nlohmann::json LeadUploadJson(const Lead& lead) {
+  nlohmann::json json = {{"phone_number", lead.phone_number},
+                         {"priority", lead.priority},
+                         {"is_high_value", lead.is_high_value},
+                         {"tags", lead.tags},
+                         {"custom_fields", lead.custom_fields}};
+  if (lead.first_name) json["first_name"] = *lead.first_name;
+  if (lead.last_name) json["last_name"] = *lead.last_name;
+  if (lead.email) json["email"] = *lead.email;
+  if (lead.time_zone) json["time_zone"] = *lead.time_zone;
+  return json;
+}
+
+}  // namespace talky
