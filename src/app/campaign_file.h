@@ -9,7 +9,7 @@
 //   holidays = [2026-12-25]       # optional: TOML dates or "YYYY-MM-DD" strings
 //   [tenants.rules]               # optional: every calling-rules key; the rest keep defaults
 //   timezone = "America/New_York"
-//   time_window_start = "09:00"   # or a TOML time, 09:00
+//   time_window_start = "09:00"   # or a TOML local time, 09:00:00
 //
 //   [[campaigns]]
 //   key = "acme-winter"           # how the leads file names it

@@ -66,23 +66,24 @@ RunTotals SumStats(const std::vector<CampaignStats>& stats) {
     }
     totals.leads += one.campaign.total_leads;
     totals.goals_achieved += one.campaign.goals_achieved;
-    totals.calls_total += one.calls_total;
-    totals.calls_in_progress += one.calls_in_progress;
-    totals.retries_waiting += one.retries_waiting;
-    for (const auto& [status, count] : one.jobs_by_status) {
+    const StoreTally& tally = one.tally;
+    totals.calls_total += tally.calls_total;
+    totals.calls_in_progress += tally.calls_in_progress;
+    for (const auto& [status, count] : tally.jobs_by_status) {
+      if (status == ToString(JobStatus::kRetryScheduled)) totals.retries_waiting += count;
       totals.jobs_by_status[status] += count;
       totals.jobs += count;
       std::optional<JobStatus> parsed = ParseJobStatus(status);
       if (parsed && IsFinal(*parsed)) totals.jobs_final += count;
     }
-    for (const auto& [outcome, count] : one.calls_by_outcome) {
+    for (const auto& [outcome, count] : tally.calls_by_outcome) {
       totals.calls_by_outcome[outcome] += count;
     }
-    for (const auto& [attempts, count] : one.leads_by_attempts) {
+    for (const auto& [attempts, count] : tally.leads_by_attempts) {
       totals.leads_by_attempts[attempts] += count;
       if (attempts > 0) totals.leads_called += count;
     }
-    for (const auto& [reason, count] : one.skips_by_reason) totals.skips_by_reason[reason] += count;
+    for (const auto& [reason, count] : tally.skips_by_reason) totals.skips_by_reason[reason] += count;
   }
   return totals;
 }
@@ -125,7 +126,7 @@ std::string RenderFinalReport(const std::vector<CampaignReportRow>& campaigns,
                   "status", "leads", "calls", "goals", "goal rate"));
   for (const CampaignReportRow& row : campaigns) {
     add(fmt::format("  {:<20} {:<28} {:>10} {:>7} {:>7} {:>7} {:>9}", row.tenant, row.name,
-                    row.status, row.stats.campaign.total_leads, row.stats.calls_total,
+                    row.status, row.stats.campaign.total_leads, row.stats.tally.calls_total,
                     row.stats.campaign.goals_achieved,
                     fmt::format("{:.1f}%", 100.0 * row.stats.goal_rate)));
   }
