@@ -162,7 +162,7 @@ std::string RenderFinalReport(const std::vector<CampaignReportRow>& campaigns,
   if (skips == 0) add("  (none)");
 
   add("");
-  add(fmt::format("Jobs by final status ({} of {} final)", totals.jobs_final, totals.jobs));
+  add(fmt::format("Jobs by status ({} of {} final)", totals.jobs_final, totals.jobs));
   for (const auto& [status, count] : ByCount(totals.jobs_by_status)) {
     add(fmt::format("  {:<20} {:>7}", status, count));
   }
