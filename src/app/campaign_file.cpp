@@ -1,12 +1,12 @@
 #include "app/campaign_file.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "domain/calling_rules.h"
 #include "domain/phone_number.h"
@@ -56,13 +56,20 @@ nlohmann::json ToJson(const toml::node& node) {
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "true or false";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "true or false";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
   }
 }
 
@@ -265,9 +272,8 @@ Expected<CampaignFile> ParseCampaignFile(std::string_view text, std::string_view
   try {
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
-    return std::unexpected(Error::InvalidArgument(
-        fmt::format("{}:{}: not valid TOML: {}", source_name, error.source().begin.line,
-                    error.description())));
+    return std::unexpected(Error::InvalidArgument(fmt::format(
+        "{}:{}: not valid TOML: {}", source_name, error.source().begin.line, error.description())));
   }
   Problems problems;
   CampaignFile file;
@@ -307,8 +313,7 @@ Expected<CampaignFile> ParseCampaignFile(std::string_view text, std::string_view
       const bool tenant_declared =
           std::ranges::any_of(*root["tenants"].as_array(), [&](const toml::node& node) {
             const toml::table* tenant = node.as_table();
-            return tenant != nullptr &&
-                   tenant->get("id") != nullptr &&
+            return tenant != nullptr && tenant->get("id") != nullptr &&
                    tenant->get("id")->value<std::string>() == entry->campaign.tenant_id.value;
           });
       if (!tenant_declared) {

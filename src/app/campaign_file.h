@@ -20,7 +20,8 @@
 //   caller_id = "+12025550142"    # optional: the number the campaign calls from
 //
 // A bad file is an InvalidArgument error listing every problem, each naming the key (as
-// "tenants[0].rules.retry_delay_seconds") and the line in the file. Pure: no I/O but LoadCampaignFile.
+// "tenants[0].rules.retry_delay_seconds") and the line in the file. Pure: no I/O but
+// LoadCampaignFile.
 #pragma once
 
 #include <filesystem>

@@ -77,12 +77,16 @@ Expected<void> AssignLeads(CsvLeads csv, const std::string& leads_path,
     std::string problem;
     if (!key.empty()) {
       auto it = by_key.find(key);
-      if (it != by_key.end()) target = it->second;
-      else problem = fmt::format("campaign '{}' is not a key in the campaign file", key);
+      if (it != by_key.end())
+        target = it->second;
+      else
+        problem = fmt::format("campaign '{}' is not a key in the campaign file", key);
     } else if (!tenant.empty()) {
       auto it = by_tenant.find(tenant);
-      if (it != by_tenant.end() && it->second.size() == 1) target = it->second.front();
-      else problem = fmt::format("tenant '{}' does not have exactly one campaign in the file", tenant);
+      if (it != by_tenant.end() && it->second.size() == 1)
+        target = it->second.front();
+      else
+        problem = fmt::format("tenant '{}' does not have exactly one campaign in the file", tenant);
     } else if (campaigns.size() == 1) {
       target = &campaigns.front();
     } else {
@@ -109,7 +113,8 @@ Error WithCsvLines(Error error, const RunCampaign& campaign, const std::string& 
     size_t index = 0;
     if (std::sscanf(field.field.c_str(), "leads[%zu]", &index) == 1 &&
         index < campaign.lines.size()) {
-      field.message = fmt::format("{} line {}: {}", leads_path, campaign.lines[index], field.message);
+      field.message =
+          fmt::format("{} line {}: {}", leads_path, campaign.lines[index], field.message);
     }
   }
   return error;
@@ -262,8 +267,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     for (const CampaignFileEntry& entry : file->campaigns) {
       campaigns.push_back({.key = entry.key, .campaign = entry.campaign});
     }
-    if (Expected<void> assigned = AssignLeads(std::move(*csv), leads_path_, campaigns);
-        !assigned) {
+    if (Expected<void> assigned = AssignLeads(std::move(*csv), leads_path_, campaigns); !assigned) {
       err << "talky run: " << assigned.error().Describe() << "\n";
       return kExitUsage;
     }
@@ -360,8 +364,10 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
                                                        .talk_time = milliseconds(talk_time_ms_)},
                                             .seed = seed_,
                                             .speed = speed_ > 0 ? speed_ : 1.0});
-  out << fmt::format("talky run: {} worker(s), database {}{}\n", workers_, database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
-                     speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "");
+  out << fmt::format(
+      "talky run: {} worker(s), database {}{}\n", workers_,
+      database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
+      speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "");
   out.flush();
 
   if (!with_campaign) {
@@ -389,7 +395,8 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
   const milliseconds poll = tty ? 250ms : 500ms;
   const milliseconds print_every = tty ? 250ms : 2s;
   auto view = [&] {
-    RunClockView clock_view{.elapsed = duration_cast<milliseconds>(steady_clock::now() - real_start)};
+    RunClockView clock_view{.elapsed =
+                                duration_cast<milliseconds>(steady_clock::now() - real_start)};
     if (scaled) {
       clock_view.speed = speed_;
       clock_view.clock_now = scaled->Now();
@@ -419,8 +426,10 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
       if (show && (done || steady_clock::now() - last_print >= print_every)) {
         last_print = steady_clock::now();
         const std::string line = RenderProgressLine(totals, view());
-        if (tty) out << "\r" << line << "\x1b[K";
-        else out << line << "\n";
+        if (tty)
+          out << "\r" << line << "\x1b[K";
+        else
+          out << line << "\n";
         out.flush();
       }
       if (done) break;

@@ -43,7 +43,7 @@ class RunCommand {
   int max_calls_ = 100;
   int ring_time_ms_ = 3000;
   int talk_time_ms_ = 20000;
-  double speed_ = 0;  // 0: not given, the real clock
+  double speed_ = 0;      // 0: not given, the real clock
   std::string start_at_;  // with --speed: the simulated clock's first instant
   uint64_t seed_ = 1;
   std::string progress_ = "auto";

@@ -83,7 +83,8 @@ RunTotals SumStats(const std::vector<CampaignStats>& stats) {
       totals.leads_by_attempts[attempts] += count;
       if (attempts > 0) totals.leads_called += count;
     }
-    for (const auto& [reason, count] : tally.skips_by_reason) totals.skips_by_reason[reason] += count;
+    for (const auto& [reason, count] : tally.skips_by_reason)
+      totals.skips_by_reason[reason] += count;
   }
   return totals;
 }
@@ -122,8 +123,8 @@ std::string RenderFinalReport(const std::vector<CampaignReportRow>& campaigns,
   auto add = [&out](std::string line) { out += line + "\n"; };
 
   add("Campaigns");
-  add(fmt::format("  {:<20} {:<28} {:>10} {:>7} {:>7} {:>7} {:>9}", "tenant", "campaign",
-                  "status", "leads", "calls", "goals", "goal rate"));
+  add(fmt::format("  {:<20} {:<28} {:>10} {:>7} {:>7} {:>7} {:>9}", "tenant", "campaign", "status",
+                  "leads", "calls", "goals", "goal rate"));
   for (const CampaignReportRow& row : campaigns) {
     add(fmt::format("  {:<20} {:<28} {:>10} {:>7} {:>7} {:>7} {:>9}", row.tenant, row.name,
                     row.status, row.stats.campaign.total_leads, row.stats.tally.calls_total,
@@ -144,8 +145,9 @@ std::string RenderFinalReport(const std::vector<CampaignReportRow>& campaigns,
   add(fmt::format("Leads by attempts ({} leads)", totals.leads));
   for (const auto& [attempts, count] : totals.leads_by_attempts) {
     if (count == 0) continue;
-    add(fmt::format("  {:<20} {:>7} {:>7}", fmt::format("{} attempt{}", attempts, attempts == 1 ? "" : "s"),
-                    count, Percent(count, totals.leads)));
+    add(fmt::format("  {:<20} {:>7} {:>7}",
+                    fmt::format("{} attempt{}", attempts, attempts == 1 ? "" : "s"), count,
+                    Percent(count, totals.leads)));
   }
 
   add("");

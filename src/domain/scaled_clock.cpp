@@ -15,7 +15,8 @@ ScaledClock::ScaledClock(Instant start, double speed, SteadyNow steady_now)
 
 Instant ScaledClock::Now() const {
   const std::chrono::duration<double, std::micro> real = steady_now_() - steady_start_;
-  return start_ + std::chrono::microseconds(static_cast<int64_t>(std::floor(real.count() * speed_)));
+  return start_ +
+         std::chrono::microseconds(static_cast<int64_t>(std::floor(real.count() * speed_)));
 }
 
 std::chrono::microseconds ScaledClock::RealWaitFor(std::chrono::microseconds clock_span) const {

@@ -83,11 +83,13 @@ const std::string kMinimalCampaign = "\n[[campaigns]]\nkey = \"k\"\ntenant = \"t
 std::vector<BadFile> BadFiles() {
   return {
       {"TomlSyntax", "[[tenants]]\nid = \"t\"\nname = \n", "", "bad.toml:3"},
-      {"UnknownTenantKey", "[[tenants]]\nid = \"t\"\nname = \"T\"\ncolour = \"red\"\n" + kMinimalCampaign,
+      {"UnknownTenantKey",
+       "[[tenants]]\nid = \"t\"\nname = \"T\"\ncolour = \"red\"\n" + kMinimalCampaign,
        "tenants[0].colour", "line 4"},
       {"RuleOutOfRange",
        "[[tenants]]\nid = \"t\"\nname = \"T\"\n[tenants.rules]\ntimezone = \"UTC\"\n"
-       "retry_delay_seconds = 60\n" + kMinimalCampaign,
+       "retry_delay_seconds = 60\n" +
+           kMinimalCampaign,
        "tenants[0].rules.retry_delay_seconds", "line 6"},
       {"RuleUnknownZone",
        "[[tenants]]\nid = \"t\"\nname = \"T\"\n[tenants.rules]\ntimezone = \"Mars/Base\"\n" +
@@ -99,8 +101,8 @@ std::vector<BadFile> BadFiles() {
        "tenants[0].rules.allowed_days", "line 6"},
       {"MissingTenantName", "[[tenants]]\nid = \"t\"\n" + kMinimalCampaign, "tenants[0].name",
        "line 1"},
-      {"BadHoliday", "[[tenants]]\nid = \"t\"\nname = \"T\"\nholidays = [\"2026-13-01\"]\n" +
-                         kMinimalCampaign,
+      {"BadHoliday",
+       "[[tenants]]\nid = \"t\"\nname = \"T\"\nholidays = [\"2026-13-01\"]\n" + kMinimalCampaign,
        "tenants[0].holidays[0]", "line 4"},
       {"CampaignOfUnknownTenant",
        "[[tenants]]\nid = \"t\"\nname = \"T\"\n\n[[campaigns]]\nkey = \"k\"\ntenant = \"x\"\n"
@@ -121,8 +123,8 @@ std::vector<BadFile> BadFiles() {
            "max_concurrent_calls = \"ten\"\n",
        "campaigns[0].max_concurrent_calls", "line 9"},
       {"NoCampaigns", "[[tenants]]\nid = \"t\"\nname = \"T\"\n", "campaigns", "line 1"},
-      {"UnknownTopLevelKey", "speed = 3\n[[tenants]]\nid = \"t\"\nname = \"T\"\n" + kMinimalCampaign,
-       "speed", "line 1"},
+      {"UnknownTopLevelKey",
+       "speed = 3\n[[tenants]]\nid = \"t\"\nname = \"T\"\n" + kMinimalCampaign, "speed", "line 1"},
   };
 }
 

@@ -1,20 +1,19 @@
 // `talky run` as a user runs it: a real process on a small campaign file and leads CSV in a
 // scratch folder, played at high speed to its end; the report is checked against the test numbers
 // and against the store it wrote.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "app/open_store.h"
+#include "domain/job_status.h"
 #include "harness/test_servers.h"
 #include "run_cli.h"
-#include "domain/job_status.h"
 
 namespace talky {
 namespace {
@@ -143,12 +142,12 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   WriteFile(folder / "leads.csv", csv);
   const std::string db = (folder / "talky.db").string();
 
-  const ProcessResult run = RunProcess(
-      {"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
-       (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed", "20000",
-       "--start-at", "2026-11-23T10:00:00Z", "--ring-time-ms", "1000", "--talk-time-ms", "2000",
-       "--workers", "2", "--progress", "lines"},
-      seconds(60));
+  const ProcessResult run =
+      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
+                  "20000", "--start-at", "2026-11-23T10:00:00Z", "--ring-time-ms", "1000",
+                  "--talk-time-ms", "2000", "--workers", "2", "--progress", "lines"},
+                 seconds(60));
   ASSERT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.output;
   EXPECT_NE(run.output.find("simulated clock at 20000-times speed"), std::string::npos)
       << run.output;
@@ -182,8 +181,7 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   EXPECT_EQ(tally->calls_in_progress, 0);
   const std::map<std::string, int64_t> attempts = ReportSection(run.output, "Leads by attempts");
   // 200, 204, 404, 603, 410: one call; 481: two; the other six: three.
-  EXPECT_EQ(attempts, (std::map<std::string, int64_t>{{"1", 5}, {"2", 1}, {"3", 6}}))
-      << run.output;
+  EXPECT_EQ(attempts, (std::map<std::string, int64_t>{{"1", 5}, {"2", 1}, {"3", 6}})) << run.output;
   EXPECT_EQ(tally->leads_by_attempts, (std::map<int, int64_t>{{1, 5}, {2, 1}, {3, 6}}));
   int64_t open_jobs = 0;
   for (const auto& [status, count] : tally->jobs_by_status) {
@@ -197,11 +195,11 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   EXPECT_EQ(campaigns->items[0].goals_achieved, expected_calls["goal_achieved"]);
 
   // Running again on the same database reuses the tenant and adds a second campaign.
-  const ProcessResult again = RunProcess(
-      {"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
-       (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed", "20000",
-       "--ring-time-ms", "0", "--talk-time-ms", "0", "--progress", "none"},
-      seconds(60));
+  const ProcessResult again =
+      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
+                  "20000", "--ring-time-ms", "0", "--talk-time-ms", "0", "--progress", "none"},
+                 seconds(60));
   ASSERT_TRUE(WIFEXITED(again.status) && WEXITSTATUS(again.status) == 0) << again.output;
   EXPECT_NE(again.output.find("tenant acme: exists"), std::string::npos) << again.output;
   campaigns = (*store)->ListCampaigns(TenantId{"acme"}, {});
@@ -231,9 +229,9 @@ TEST(RunCommand, ABadCampaignFileChangesNothingAndNamesTheKey) {
   WriteFile(folder / "campaign.toml", bad);
   WriteFile(folder / "leads.csv", "phone_number\n+442079460200\n");
   const std::string db = (folder / "talky.db").string();
-  const CliResult result = RunTalky({"run", "--campaign", (folder / "campaign.toml").string(),
-                                     "--leads", (folder / "leads.csv").string(), "--database-url",
-                                     "sqlite:" + db});
+  const CliResult result =
+      RunTalky({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                (folder / "leads.csv").string(), "--database-url", "sqlite:" + db});
   EXPECT_EQ(result.code, 2);
   EXPECT_NE(result.err.find("tenants[0].rules.retry_delay_seconds: line 11"), std::string::npos)
       << result.err;
@@ -247,10 +245,9 @@ TEST(RunCommand, ALeadOfAnUnknownCampaignIsNamedWithItsLine) {
   WriteFile(folder / "campaign.toml", kCampaignFile);
   WriteFile(folder / "leads.csv",
             "campaign,phone_number\nrenewals,+442079460200\nwinter,+442079460204\n");
-  const CliResult result =
-      RunTalky({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
-                (folder / "leads.csv").string(), "--database-url",
-                "sqlite:" + (folder / "talky.db").string()});
+  const CliResult result = RunTalky({"run", "--campaign", (folder / "campaign.toml").string(),
+                                     "--leads", (folder / "leads.csv").string(), "--database-url",
+                                     "sqlite:" + (folder / "talky.db").string()});
   EXPECT_EQ(result.code, 2);
   EXPECT_NE(result.err.find("leads[1].campaign"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("line 3: campaign 'winter' is not a key"), std::string::npos)

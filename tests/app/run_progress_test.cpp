@@ -20,16 +20,16 @@ CampaignStats Stats(CampaignStatus status, int leads, int goals, StoreTally tall
 std::vector<CampaignStats> FixedStats() {
   return {
       Stats(CampaignStatus::kCompleted, 4, 2,
-            {.jobs_by_status = {{"goal_achieved", 2}, {"failed", 1}, {"non_retryable", 1},
-                                {"pending", 0}},
+            {.jobs_by_status =
+                 {{"goal_achieved", 2}, {"failed", 1}, {"non_retryable", 1}, {"pending", 0}},
              .calls_by_outcome = {{"goal_achieved", 2}, {"busy", 3}, {"invalid", 1}},
              .leads_by_attempts = {{1, 2}, {2, 1}, {3, 1}},
              .skips_by_reason = {{"outside_calling_window", 5}, {"cooldown", 1}},
              .calls_total = 6,
              .calls_in_progress = 0}),
       Stats(CampaignStatus::kRunning, 4, 1,
-            {.jobs_by_status = {{"goal_achieved", 1}, {"retry_scheduled", 1}, {"processing", 1},
-                                {"pending", 1}},
+            {.jobs_by_status =
+                 {{"goal_achieved", 1}, {"retry_scheduled", 1}, {"processing", 1}, {"pending", 1}},
              .calls_by_outcome = {{"goal_achieved", 1}, {"no_answer", 1}},
              .leads_by_attempts = {{0, 1}, {1, 3}},
              .skips_by_reason = {{"outside_legal_hours", 2}, {"holiday", 1}},
@@ -76,9 +76,9 @@ TEST(RunProgress, LineBeforeAnyJobIsFinalHasNoEta) {
 
 TEST(RunProgress, LineWithSpeedShowsTheSimulatedClock) {
   const Instant start = sys_days{2026y / 11 / 23} + 9h;
-  const std::string line =
-      RenderProgressLine(RunTotals{.jobs = 3},
-                         {.elapsed = 2s, .speed = 3600, .clock_now = start + 2h, .clock_start = start});
+  const std::string line = RenderProgressLine(
+      RunTotals{.jobs = 3},
+      {.elapsed = 2s, .speed = 3600, .clock_now = start + 2h, .clock_start = start});
   EXPECT_TRUE(line.ends_with(" | clock 2026-11-23T11:00Z")) << line;
 }
 

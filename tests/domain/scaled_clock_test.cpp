@@ -32,12 +32,8 @@ TEST(ScaledClock, RunsSpeedTimesFasterThanTheSteadySource) {
     microseconds expected;
   };
   const Case cases[] = {
-      {1, 1s, 1s},
-      {2000, 1s, 2000s},
-      {3600, 1s, 1h},
-      {3600, 500ms, 30min},
-      {0.5, 10s, 5s},
-      {60, 250us, 15ms},
+      {1, 1s, 1s},          {2000, 1s, 2000s}, {3600, 1s, 1h},
+      {3600, 500ms, 30min}, {0.5, 10s, 5s},    {60, 250us, 15ms},
   };
   for (const Case& c : cases) {
     steady.now = {};

@@ -14,9 +14,9 @@
 // A lead whose call was cut by the kill was called: its job comes back through its lease and is
 // deferred by the cooldown (min_hours_between_calls, at least an hour) as the law asks, so with a
 // real clock it is still waiting when the test ends. Every other lead reaches a final state.
-#include <gtest/gtest.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -55,7 +55,8 @@ Rows Query(const std::string& url, const std::string& sql) {
   Rows rows;
   for (int r = 0; r < PQntuples(result.get()); ++r) {
     std::vector<std::string> row;
-    for (int c = 0; c < PQnfields(result.get()); ++c) row.emplace_back(PQgetvalue(result.get(), r, c));
+    for (int c = 0; c < PQnfields(result.get()); ++c)
+      row.emplace_back(PQgetvalue(result.get(), r, c));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -198,8 +199,8 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
   EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM leads"), total_leads);
   EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM dialer_jobs"), total_leads);
   EXPECT_EQ(Count(*database_url, "SELECT count(DISTINCT lead_id) FROM dialer_jobs"), total_leads);
-  const int64_t deferred = Count(*database_url,
-                                 "SELECT count(*) FROM dialer_jobs WHERE status = 'skipped'");
+  const int64_t deferred =
+      Count(*database_url, "SELECT count(*) FROM dialer_jobs WHERE status = 'skipped'");
   EXPECT_EQ(final_jobs() + deferred, total_leads);
   Expected<QueueStats> queued = (*queue)->Stats();
   ASSERT_TRUE(queued) << queued.error().Describe();
@@ -210,8 +211,8 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
   EXPECT_GT(queued->total_recovered, 0) << "the killed worker's jobs came back through leases";
 
   // Calls cut by the kill: no end, started before it. Each such lead is the deferred one.
-  const Rows cut = Query(*database_url,
-                         "SELECT lead_id, created_at FROM calls WHERE ended_at IS NULL");
+  const Rows cut =
+      Query(*database_url, "SELECT lead_id, created_at FROM calls WHERE ended_at IS NULL");
   for (const auto& row : cut) {
     EXPECT_LT(std::stoll(row[1]), killed_at_micros) << "an unfinished call not cut by the kill";
   }
@@ -260,8 +261,8 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
     int64_t by_outcome = 0;
     for (const auto& [outcome, count] : stats->tally.calls_by_outcome) {
       by_outcome += count;
-      EXPECT_EQ(count, Count(*database_url, "SELECT count(*)" + where + " AND outcome = '" +
-                                                outcome + "'"));
+      EXPECT_EQ(count, Count(*database_url,
+                             "SELECT count(*)" + where + " AND outcome = '" + outcome + "'"));
     }
     EXPECT_EQ(by_outcome,
               Count(*database_url, "SELECT count(*)" + where + " AND outcome IS NOT NULL"));

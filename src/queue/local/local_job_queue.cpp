@@ -336,8 +336,8 @@ Expected<void> LocalJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
       const auto until_next = *next - clock_.Now();
       if (until_next <= until_next.zero()) return {};
       // A faster clock (talky run --speed) reaches the instant sooner in real time.
-      deadline = std::min(deadline,
-                          std::chrono::steady_clock::now() + clock_.RealWaitFor(until_next));
+      deadline =
+          std::min(deadline, std::chrono::steady_clock::now() + clock_.RealWaitFor(until_next));
     }
     if (work_.wait_until(lock, deadline) == std::cv_status::timeout &&
         std::chrono::steady_clock::now() >= deadline) {
