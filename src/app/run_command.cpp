@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -174,6 +175,16 @@ class WorkerPool {
   std::vector<std::jthread> loops_;
   bool stopped_ = false;
 };
+
+// A redrawn line must not wrap: cut to the terminal's width.
+std::string FitToTerminal(std::string line) {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 &&
+      line.size() >= size.ws_col) {
+    line.resize(size.ws_col - 1u);
+  }
+  return line;
+}
 
 // Waits up to `timeout` for SIGINT or SIGTERM; returns the signal, or 0 when none came.
 int WaitForStopSignal(const sigset_t& signals, milliseconds timeout) {
@@ -426,10 +437,11 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
       if (show && (done || steady_clock::now() - last_print >= print_every)) {
         last_print = steady_clock::now();
         const std::string line = RenderProgressLine(totals, view());
-        if (tty)
-          out << "\r" << line << "\x1b[K";
-        else
+        if (tty) {
+          out << "\r" << FitToTerminal(line) << "\x1b[K";
+        } else {
           out << line << "\n";
+        }
         out.flush();
       }
       if (done) break;

@@ -90,16 +90,12 @@ RunTotals SumStats(const std::vector<CampaignStats>& stats) {
 }
 
 std::string RenderProgressLine(const RunTotals& totals, const RunClockView& clock) {
-  std::string line = fmt::format("[{}] calls {} done, {} in flight", FormatSpan(clock.elapsed),
-                                 totals.calls_done(), totals.calls_in_progress);
-  std::vector<std::string> outcomes;
-  for (const auto& [outcome, count] : ByCount(totals.calls_by_outcome)) {
-    outcomes.push_back(fmt::format("{} {}", outcome, count));
-  }
-  if (!outcomes.empty()) line += fmt::format(" ({})", fmt::join(outcomes, ", "));
-  line += fmt::format(" | retries waiting {} | skipped for calling hours {} | leads {}/{} final",
-                      totals.retries_waiting, totals.skips_for_calling_hours(), totals.jobs_final,
-                      totals.jobs);
+  // Most important first: a terminal narrower than the line cuts its end.
+  std::string line =
+      fmt::format("[{}] leads {}/{} final | calls {} done, {} in flight", FormatSpan(clock.elapsed),
+                  totals.jobs_final, totals.jobs, totals.calls_done(), totals.calls_in_progress);
+  line += fmt::format(" | retries waiting {} | skipped for calling hours {}",
+                      totals.retries_waiting, totals.skips_for_calling_hours());
   if (totals.jobs_final > 0 && totals.jobs_final < totals.jobs) {
     const double left = static_cast<double>(totals.jobs - totals.jobs_final) /
                         static_cast<double>(totals.jobs_final);
@@ -111,6 +107,11 @@ std::string RenderProgressLine(const RunTotals& totals, const RunClockView& cloc
   if (clock.speed && clock.clock_now) {
     line += fmt::format(" | clock {}", FormatIso8601(*clock.clock_now).substr(0, 16) + "Z");
   }
+  std::vector<std::string> outcomes;
+  for (const auto& [outcome, count] : ByCount(totals.calls_by_outcome)) {
+    outcomes.push_back(fmt::format("{} {}", outcome, count));
+  }
+  if (!outcomes.empty()) line += fmt::format(" | {}", fmt::join(outcomes, ", "));
   return line;
 }
 

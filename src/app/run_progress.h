@@ -50,9 +50,10 @@ struct RunClockView {
   std::optional<Instant> clock_start;
 };
 
-// One line, no newline: "[12.3s] calls 812 done, 40 in flight | goal_achieved 301 ... | retries
-// waiting 120 | skipped for calling hours 87 | leads 640/1000 final | ETA 9s". The ETA is a linear
-// projection of the share of final jobs; unknown ("ETA --") until the first job is final.
+// One line, no newline, the most important figures first: "[12.3s] leads 640/1000 final | calls
+// 812 done, 40 in flight | retries waiting 120 | skipped for calling hours 87 | ETA 9s | busy 200,
+// ...". The ETA is a linear projection of the share of final jobs; "ETA --" until the first job is
+// final. With --speed, the simulated clock's time comes before the outcomes.
 std::string RenderProgressLine(const RunTotals& totals, const RunClockView& clock);
 
 // The final report, several lines ending with a newline: one row per campaign, calls by outcome

@@ -63,15 +63,15 @@ TEST(RunProgress, SumsTheCampaigns) {
 TEST(RunProgress, LineShowsWhatIsGoingOnAndAnEta) {
   const std::string line = RenderProgressLine(SumStats(FixedStats()), {.elapsed = 10s});
   EXPECT_EQ(line,
-            "[10.0s] calls 8 done, 1 in flight (busy 3, goal_achieved 3, invalid 1, no_answer 1) "
-            "| retries waiting 1 | skipped for calling hours 8 | leads 5/8 final | ETA 6.0s");
+            "[10.0s] leads 5/8 final | calls 8 done, 1 in flight | retries waiting 1 | skipped for "
+            "calling hours 8 | ETA 6.0s | busy 3, goal_achieved 3, invalid 1, no_answer 1");
 }
 
 TEST(RunProgress, LineBeforeAnyJobIsFinalHasNoEta) {
   const std::string line = RenderProgressLine(RunTotals{.jobs = 3}, {.elapsed = 850ms});
   EXPECT_EQ(line,
-            "[850ms] calls 0 done, 0 in flight | retries waiting 0 | skipped for calling hours 0 "
-            "| leads 0/3 final | ETA --");
+            "[850ms] leads 0/3 final | calls 0 done, 0 in flight | retries waiting 0 | skipped for "
+            "calling hours 0 | ETA --");
 }
 
 TEST(RunProgress, LineWithSpeedShowsTheSimulatedClock) {
@@ -79,7 +79,7 @@ TEST(RunProgress, LineWithSpeedShowsTheSimulatedClock) {
   const std::string line = RenderProgressLine(
       RunTotals{.jobs = 3},
       {.elapsed = 2s, .speed = 3600, .clock_now = start + 2h, .clock_start = start});
-  EXPECT_TRUE(line.ends_with(" | clock 2026-11-23T11:00Z")) << line;
+  EXPECT_TRUE(line.ends_with(" | ETA -- | clock 2026-11-23T11:00Z")) << line;
 }
 
 TEST(RunProgress, FinalReportTable) {
