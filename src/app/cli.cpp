@@ -4,10 +4,12 @@
 
 #include "app/bench_command.h"
 #include "app/bench_dialer_command.h"
+#include "app/bench_http_command.h"
 #include "app/bench_store_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
 #include "app/run_command.h"
+#include "app/serve_command.h"
 #include "app/worker_command.h"
 
 namespace talky {
@@ -33,6 +35,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   WorkerCommand worker(app);
   BenchDialerCommand bench_dialer(app);
   BenchStoreCommand bench_store(app);
+  ServeCommand serve(app);
+  BenchHttpCommand bench_http(app);
 
   // CLI11 wants argv order reversed when given a vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -63,6 +67,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (worker.Selected()) return worker.Run(out, err);
   if (bench_store.Selected()) return bench_store.Run(out, err);
   if (bench_dialer.Selected()) return bench_dialer.Run(out, err);
+  if (serve.Selected()) return serve.Run(out, err);
+  if (bench_http.Selected()) return bench_http.Run(out, err);
   return kExitOk;
 }
 

@@ -22,6 +22,8 @@
 #include "app/open_queue.h"
 #include "app/open_store.h"
 #include "app/run_progress.h"
+#include "app/serve_command.h"
+#include "app/talky_server.h"
 #include "campaigns/campaign_service.h"
 #include "campaigns/lead_csv.h"
 #include "dialer/dialer_worker.h"
@@ -241,6 +243,17 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
            "other processes through Redis. Leave out --redis-url, or --speed.\n";
     return kExitUsage;
   }
+  Expected<ListenAddress> listen = ParseListenAddress(listen_);
+  if (!listen) {
+    err << "talky run: " << listen.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  std::string admin_key = admin_key_;
+  if (admin_key.empty()) {
+    if (const char* from_environment = std::getenv("TALKY_ADMIN_KEY")) admin_key = from_environment;
+  }
+  const bool generated_key = admin_key.empty();
+  if (generated_key) admin_key = "talky_admin_" + NewSecret() + NewSecret();
   std::optional<Instant> start_at;
   if (!start_at_.empty()) {
     Expected<Instant> parsed = ParseIso8601(start_at_);
@@ -381,6 +394,26 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
       speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "");
   out.flush();
 
+  // The API beside the workers. With a campaign the run goes on without it if it cannot listen
+  // (the port is taken): the report does not need it.
+  TalkyServer server(**store, **queue, clock,
+                     TalkyServerOptions{.http = {.address = listen->host, .port = listen->port},
+                                        .admin_key = admin_key});
+  Expected<int> port = server.Start();
+  if (!port) {
+    err << "talky run: the API is not served: " << port.error().Describe() << "\n";
+    if (!with_campaign) {
+      return port.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+  } else {
+    const bool ipv6 = listen->host.find(':') != std::string::npos;
+    out << "talky run: API on http://" << (ipv6 ? "[" + listen->host + "]" : listen->host) << ":"
+        << *port << "; admin key "
+        << (generated_key ? admin_key + " (generated; pass --admin-key or TALKY_ADMIN_KEY)"
+                          : std::string("from --admin-key / TALKY_ADMIN_KEY"))
+        << std::endl;
+  }
+
   if (!with_campaign) {
     out << "talky run: running until SIGTERM or Ctrl-C" << std::endl;
     int signal_number = 0;
@@ -388,6 +421,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     }
     out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
         << ": draining calls in flight" << std::endl;
+    server.Stop();
     pool.Stop();
     return kExitOk;
   }
@@ -453,6 +487,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
         << ": stopping before the campaigns completed; draining calls in flight" << std::endl;
   }
+  server.Stop();
   pool.Stop();
   (void)gather(stats);
   std::vector<CampaignReportRow> rows;

@@ -8,7 +8,8 @@
 //   and exits 0. Without --database-url the records go to a fresh SQLite file in a new temporary
 //   folder (printed, and kept), so every run reports on itself alone.
 // - Without --campaign: serves the API and runs the workers on ./talky.db (or --database-url)
-//   until SIGTERM or SIGINT, printing where the API listens and the admin key.
+//   until SIGTERM or SIGINT, printing where the API listens and the admin key (--admin-key, else
+//   $TALKY_ADMIN_KEY, else a new one). With --campaign the API is served too, while the run lasts.
 // - --speed X: a ScaledClock X times faster than real time, so retry delays and calling windows
 //   play out in seconds. Embedded queue only: refused with --redis-url (exit 2). --start-at
 //   INSTANT starts that clock at another instant than now (to see a run at another hour).

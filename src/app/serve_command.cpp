@@ -1,0 +1,149 @@
+#include "app/serve_command.h"
+
+#include <signal.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <random>
+
+#include "app/cli.h"
+#include "app/open_queue.h"
+#include "app/open_store.h"
+#include "app/talky_server.h"
+
+namespace talky {
+namespace {
+
+// 32 random bytes from the operating system, in hex.
+std::string GenerateAdminKey() {
+  std::random_device device;
+  std::string key = "talky_admin_";
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) {
+    const unsigned byte = device() & 0xffu;
+    key += kHex[byte >> 4];
+    key += kHex[byte & 0xfu];
+  }
+  return key;
+}
+
+}  // namespace
+
+Expected<ListenAddress> ParseListenAddress(const std::string& text) {
+  auto invalid = [&](const std::string& why) {
+    return std::unexpected(
+        Error::InvalidArgument("--listen '" + text + "': " + why, {{"listen", why}}));
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return invalid("expected HOST:PORT, e.g. 127.0.0.1:8080");
+  ListenAddress address{.host = text.substr(0, colon)};
+  if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
+  }
+  if (address.host.empty()) return invalid("the host is missing");
+  boost::system::error_code not_ip;
+  boost::asio::ip::make_address(address.host, not_ip);
+  if (not_ip) return invalid("the host must be an IP address, e.g. 127.0.0.1 or 0.0.0.0");
+  const std::string port = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), address.port);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || address.port < 0 ||
+      address.port > 65535) {
+    return invalid("the port must be a number from 0 to 65535");
+  }
+  return address;
+}
+
+ServeCommand::ServeCommand(CLI::App& app) {
+  serve_ = app.add_subcommand("serve", "Serve the REST API, webhooks, /health and /metrics");
+  serve_->add_option("--listen", listen_, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve_->add_option("--database-url", database_url_,
+                     "sqlite:PATH or postgresql://... (default: SQLite file ./talky.db)");
+  serve_->add_option("--redis-url", redis_url_,
+                     "Redis queue shared with the workers (default: the embedded queue)");
+  serve_->add_option("--threads", threads_, "Server threads (default: max(2, cores))")
+      ->check(CLI::Range(0, 1024));
+  serve_->add_option("--body-limit", body_limit_, "Largest request body in bytes")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+      ->capture_default_str();
+  serve_->add_option("--admin-key", admin_key_,
+                     "Key that creates tenants (default: TALKY_ADMIN_KEY, else a generated one)");
+}
+
+bool ServeCommand::Selected() const { return serve_->parsed(); }
+
+int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
+  Expected<ListenAddress> listen = ParseListenAddress(listen_);
+  if (!listen) {
+    err << "talky serve: " << listen.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
+  if (!target) {
+    err << "talky serve: " << target.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  std::string admin_key = admin_key_;
+  bool generated_key = false;
+  if (admin_key.empty()) {
+    if (const char* from_environment = std::getenv("TALKY_ADMIN_KEY")) {
+      admin_key = from_environment;
+    }
+  }
+  if (admin_key.empty()) {
+    admin_key = GenerateAdminKey();
+    generated_key = true;
+  }
+
+  // Signals are taken by one thread with sigwait; every thread started below inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  SystemClock clock;
+  RandomIdGenerator ids(std::random_device{}());
+  HttpServerOptions http{.address = listen->host,
+                         .port = listen->port,
+                         .threads = threads_,
+                         .body_limit = body_limit_};
+  const int threads = http.threads > 0
+                          ? http.threads
+                          : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, threads + 2);
+  if (!store) {
+    err << "talky serve: " << store.error().Describe() << "\n";
+    return kExitFailure;
+  }
+  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
+  if (!queue) {
+    err << "talky serve: " << queue.error().Describe() << "\n";
+    return kExitFailure;
+  }
+  TalkyServer server(**store, **queue, clock,
+                     TalkyServerOptions{.http = http, .admin_key = admin_key});
+  Expected<int> port = server.Start();
+  if (!port) {
+    err << "talky serve: " << port.error().Describe() << "\n";
+    return port.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (generated_key) {
+    out << "talky serve: admin key (generated; pass --admin-key or TALKY_ADMIN_KEY to keep one): "
+        << admin_key << "\n";
+  }
+  const bool ipv6 = listen->host.find(':') != std::string::npos;
+  out << "talky serve: listening on http://" << (ipv6 ? "[" + listen->host + "]" : listen->host)
+      << ":" << *port << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  out << "talky serve: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+      << ": finishing requests in progress" << std::endl;
+  server.Stop();
+  out << "talky serve: stopped" << std::endl;
+  return kExitOk;
+}
+
+}  // namespace talky

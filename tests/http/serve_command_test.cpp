@@ -1,0 +1,119 @@
+// `talky serve` as an operator runs it: a real process on a SQLite file, asked for any free port,
+// answering /health, stopped with SIGTERM.
+#include "app/serve_command.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "app/cli.h"
+#include "harness/test_servers.h"
+#include "net/http_client.h"
+
+namespace talky {
+namespace {
+
+using namespace std::chrono;
+
+// Reads the child's output until `pattern` matches it or `bound` passes.
+std::string ReadUntil(int fd, const std::regex& pattern, milliseconds bound) {
+  std::string output;
+  const auto deadline = steady_clock::now() + bound;
+  char buffer[512];
+  while (!std::regex_search(output, pattern) && steady_clock::now() < deadline) {
+    pollfd ready{.fd = fd, .events = POLLIN};
+    const auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+    if (poll(&ready, 1, static_cast<int>(std::max<long>(left.count(), 0))) <= 0) break;
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    output.append(buffer, static_cast<size_t>(n));
+  }
+  return output;
+}
+
+TEST(ServeCommand, ServesHealthOnAFreePortAndStopsCleanlyOnSigterm) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("serve");
+  ASSERT_TRUE(dir);
+  const std::string url = "sqlite:" + ((*dir)->path() / "talky.db").string();
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    execl(TALKY_BINARY, TALKY_BINARY, "serve", "--listen", "127.0.0.1:0", "--database-url",
+          url.c_str(), "--threads", "2", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  (*dir)->Watch(child);
+
+  const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
+  std::string output = ReadUntil(out[0], listening, 30s);
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(output, match, listening)) << output;
+  const int port = std::stoi(match[1]);
+  EXPECT_GT(port, 0);
+  EXPECT_NE(output.find("admin key (generated"), std::string::npos) << output;
+
+  HttpClient client;
+  Expected<HttpClientResponse> health =
+      client.Send({.url = "http://127.0.0.1:" + std::to_string(port) + "/health"});
+  ASSERT_TRUE(health) << health.error().Describe();
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(health->body)["status"], "ok");
+
+  ASSERT_EQ(kill(child, SIGTERM), 0);
+  int status = 0;
+  pid_t waited = 0;
+  for (auto deadline = steady_clock::now() + 20s;
+       (waited = waitpid(child, &status, WNOHANG)) == 0 && steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(waited, child) << "talky serve did not stop within 20 s of SIGTERM";
+  (*dir)->Forget(child);
+  output += ReadUntil(out[0], std::regex("stopped"), 5s);
+  close(out[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_NE(output.find("SIGTERM: finishing requests in progress"), std::string::npos) << output;
+}
+
+TEST(ServeCommand, BadFlagsExitWithUsageAndAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"serve", "--listen", "8080"}, "expected HOST:PORT"},
+      {{"serve", "--listen", "127.0.0.1:99999"}, "from 0 to 65535"},
+      {{"serve", "--listen", ":80"}, "the host is missing"},
+      {{"serve", "--listen", "localhost:8080"}, "must be an IP address"},
+      {{"serve", "--threads", "-1"}, "--threads"},
+      {{"serve", "--body-limit", "0"}, "--body-limit"},
+      {{"serve", "--database-url", "mysql://x"}, "database-url"},
+  };
+  for (const Case& row : cases) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli(row.args, out, err), kExitUsage) << row.args[2] << " " << err.str();
+    EXPECT_NE(err.str().find(row.message), std::string::npos) << err.str();
+  }
+}
+
+TEST(ServeCommand, ListenAddressParsing) {
+  EXPECT_EQ(ParseListenAddress("127.0.0.1:8080")->host, "127.0.0.1");
+  EXPECT_EQ(ParseListenAddress("127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(ParseListenAddress("[::1]:0")->host, "::1");
+  EXPECT_EQ(ParseListenAddress("0.0.0.0:0")->port, 0);
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1:"));
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1:8x"));
+}
+
+}  // namespace
+}  // namespace talky
