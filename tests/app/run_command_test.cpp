@@ -13,6 +13,7 @@
 #include "app/open_store.h"
 #include "domain/job_status.h"
 #include "harness/test_servers.h"
+#include "net/http_client.h"
 #include "run_cli.h"
 
 namespace talky {
@@ -152,6 +153,8 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   EXPECT_NE(run.output.find("simulated clock at 20000-times speed"), std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find("leads 12/12 final"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("talky run: API on http://127.0.0.1:"), std::string::npos)
+      << run.output;
 
   std::map<std::string, int64_t> expected_calls;
   int64_t expected_total = 0;
@@ -205,6 +208,63 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   campaigns = (*store)->ListCampaigns(TenantId{"acme"}, {});
   ASSERT_TRUE(campaigns);
   EXPECT_EQ(campaigns->items.size(), 2u);
+}
+
+TEST(RunCommand, WithoutACampaignServesTheApiUntilSigterm) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run-serve");
+  ASSERT_TRUE(dir);
+  const std::string url = "sqlite:" + ((*dir)->path() / "talky.db").string();
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    close(pipe_fds[0]);
+    execl(TALKY_BINARY, TALKY_BINARY, "run", "--database-url", url.c_str(), "--listen",
+          "127.0.0.1:0", "--admin-key", "test-admin-key", nullptr);
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  (*dir)->Watch(child);
+  // Read until the line that names the port (bounded).
+  std::string output;
+  const std::string marker = "API on http://127.0.0.1:";
+  const auto deadline = steady_clock::now() + 20s;
+  while (output.find("running until SIGTERM") == std::string::npos &&
+         steady_clock::now() < deadline) {
+    char buffer[512];
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    output.append(buffer, n);
+  }
+  const size_t at = output.find(marker);
+  ASSERT_NE(at, std::string::npos) << output;
+  const int port = std::stoi(output.substr(at + marker.size()));
+  EXPECT_NE(output.find("admin key from --admin-key"), std::string::npos) << output;
+
+  HttpClient client;
+  Expected<HttpClientResponse> health =
+      client.Send({.url = fmt::format("http://127.0.0.1:{}/health", port)});
+  ASSERT_TRUE(health) << health.error().Describe();
+  EXPECT_EQ(health->status, 200) << health->body;
+
+  ASSERT_EQ(kill(child, SIGTERM), 0);
+  int status = -1;
+  const auto stop_deadline = steady_clock::now() + 20s;
+  pid_t waited = 0;
+  while ((waited = waitpid(child, &status, WNOHANG)) == 0 && steady_clock::now() < stop_deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(waited, child) << "talky run did not stop within 20 s of SIGTERM";
+  (*dir)->Forget(child);
+  char buffer_for_rest[512];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer_for_rest, sizeof buffer_for_rest)) > 0;) {
+    output.append(buffer_for_rest, n);
+  }
+  close(pipe_fds[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_NE(output.find("SIGTERM: draining calls in flight"), std::string::npos) << output;
 }
 
 TEST(RunCommand, SpeedIsRefusedWithRedis) {
