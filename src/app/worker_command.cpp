@@ -5,6 +5,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "app/cli.h"
@@ -12,8 +15,22 @@
 #include "app/open_store.h"
 #include "dialer/dialer_worker.h"
 #include "telephony/simulated/simulated_telephony.h"
+#include "telephony/vonage/vonage_telephony.h"
 
 namespace talky {
+namespace {
+
+// The command-line option behind each VonageOptions field, so an error names what to fix.
+const std::map<std::string, std::string, std::less<>> kVonageOptionNames{
+    {"api_base_url", "--vonage-api-url"},
+    {"application_id", "--vonage-application-id (or TALKY_VONAGE_APPLICATION_ID)"},
+    {"private_key_pem", "--vonage-private-key (or TALKY_VONAGE_PRIVATE_KEY_FILE)"},
+    {"event_url", "--vonage-event-url"},
+    {"media_websocket_uri", "--media-websocket-uri or --vonage-answer-url"},
+    {"answer_url", "--vonage-answer-url"},
+};
+
+}  // namespace
 
 WorkerCommand::WorkerCommand(CLI::App& app) {
   worker_ = app.add_subcommand("worker", "Run dialer workers until SIGTERM, then drain and exit");
@@ -36,11 +53,67 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
       ->add_option("--drain-timeout-ms", drain_timeout_ms_,
                    "On stop, how long calls in flight may go on before they are hung up")
       ->check(CLI::Range(0, 3'600'000));
+  worker_->add_option("--provider", provider_, "Telephony provider: simulated or vonage")
+      ->check(CLI::IsMember({"simulated", "vonage"}));
+  worker_->add_option("--vonage-api-url", vonage_api_url_, "Vonage: API base URL")
+      ->envname("TALKY_VONAGE_API_URL");
+  worker_->add_option("--vonage-application-id", vonage_application_id_, "Vonage: application id")
+      ->envname("TALKY_VONAGE_APPLICATION_ID");
+  worker_
+      ->add_option("--vonage-private-key", vonage_private_key_file_,
+                   "Vonage: the application's private key (PEM file)")
+      ->envname("TALKY_VONAGE_PRIVATE_KEY_FILE");
+  worker_
+      ->add_option("--vonage-event-url", vonage_event_url_,
+                   "Vonage: our event webhook, https://HOST/webhooks/vonage/event at talky serve")
+      ->envname("TALKY_VONAGE_EVENT_URL");
+  worker_
+      ->add_option("--vonage-answer-url", vonage_answer_url_,
+                   "Vonage: where Vonage fetches the NCCO (https://HOST/webhooks/vonage/answer)")
+      ->envname("TALKY_VONAGE_ANSWER_URL");
+  worker_
+      ->add_option("--media-websocket-uri", media_websocket_uri_,
+                   "Vonage: the media WebSocket (wss://HOST/media) named in an inline NCCO")
+      ->envname("TALKY_MEDIA_WEBSOCKET_URI");
+  worker_
+      ->add_option("--vonage-signature-secret", vonage_signature_secret_,
+                   "Vonage: signature secret of signed webhooks")
+      ->envname("TALKY_VONAGE_SIGNATURE_SECRET");
 }
 
 bool WorkerCommand::Selected() const { return worker_->parsed(); }
 
 int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
+  std::optional<VonageOptions> vonage;
+  if (provider_ == "vonage") {
+    vonage = VonageOptions{.api_base_url = vonage_api_url_,
+                           .application_id = vonage_application_id_,
+                           .event_url = vonage_event_url_,
+                           .media_websocket_uri = media_websocket_uri_,
+                           .answer_url = vonage_answer_url_,
+                           .signature_secret = vonage_signature_secret_};
+    if (!vonage_private_key_file_.empty()) {
+      std::ifstream key_file(vonage_private_key_file_);
+      if (!key_file) {
+        err << "talky worker: --vonage-private-key: cannot read '" << vonage_private_key_file_
+            << "'\n";
+        return kExitUsage;
+      }
+      std::ostringstream key;
+      key << key_file.rdbuf();
+      vonage->private_key_pem = key.str();
+    }
+    if (Expected<void> valid = ValidateVonageOptions(*vonage); !valid) {
+      err << "talky worker: --provider vonage needs:\n";
+      for (const FieldError& field : valid.error().fields) {
+        auto name = kVonageOptionNames.find(field.field);
+        err << "  " << (name != kVonageOptionNames.end() ? name->second : field.field) << ": "
+            << field.message << "\n";
+      }
+      return kExitUsage;
+    }
+  }
+
   // Signals are taken by one thread with sigwait; every thread started below inherits the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -69,7 +142,8 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
   std::vector<std::unique_ptr<DialerWorker>> workers;
-  std::vector<std::unique_ptr<SimulatedTelephony>> providers;
+  std::vector<std::unique_ptr<TelephonyProvider>> providers;
+  HttpClient http;
   const SimulatedTelephonyOptions simulation{
       .timing = {.ring_time = std::chrono::milliseconds(ring_time_ms_),
                  .talk_time = std::chrono::milliseconds(talk_time_ms_)},
@@ -80,8 +154,13 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
         **queue, **store, clock, ids,
         DialerWorkerOptions{.max_calls_in_flight = max_calls_,
                             .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_)}));
-    providers.push_back(
-        std::make_unique<SimulatedTelephony>(io, clock, *workers.back(), simulation));
+    if (vonage) {
+      providers.push_back(std::make_unique<VonageTelephony>(*vonage, http, clock, *workers.back(),
+                                                            std::random_device{}()));
+    } else {
+      providers.push_back(
+          std::make_unique<SimulatedTelephony>(io, clock, *workers.back(), simulation));
+    }
     workers.back()->SetProvider(*providers.back());
   }
   std::thread io_thread([&io] { io.run(); });
@@ -89,8 +168,8 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   for (auto& worker : workers) {
     loops.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
   }
-  out << "talky worker: " << workers_ << " worker(s) running; stop with SIGTERM or Ctrl-C"
-      << std::endl;
+  out << "talky worker: " << workers_ << " worker(s) running with the " << provider_
+      << " provider; stop with SIGTERM or Ctrl-C" << std::endl;
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -104,7 +183,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   int64_t started = 0, completed = 0;
   for (const auto& worker : workers) {
     started += worker->Stats().calls_started;
-    completed += worker->Stats().calls_completed;
+    completed += worker->Stats().calls_completed + worker->Stats().calls_closed_elsewhere;
   }
   out << "talky worker: stopped; " << started << " calls started, " << completed << " completed"
       << std::endl;

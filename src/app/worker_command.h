@@ -1,7 +1,10 @@
 // `talky worker`: runs dialer workers against the store and the queue until SIGTERM or SIGINT,
 // then drains (lets calls end, up to --drain-timeout-ms, hangs up the rest) and exits 0.
 // Embedded (no --redis-url): the queue is rebuilt from the store's open jobs. Calls go to the
-// simulated provider (the Vonage provider is wired in with the HTTP server's webhooks).
+// simulated provider (--provider simulated, the default), or to Vonage (--provider vonage): its
+// event webhooks then reach `talky serve` (POST /webhooks/vonage/event), which completes each
+// attempt with the lease the call record carries; the worker frees the call's slot at its next
+// lease extension. Secrets may come from the environment (TALKY_VONAGE_PRIVATE_KEY_FILE, ...).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -28,6 +31,15 @@ class WorkerCommand {
   double speed_ = 1.0;
   uint64_t seed_ = 1;
   int drain_timeout_ms_ = 30000;
+
+  std::string provider_ = "simulated";
+  std::string vonage_api_url_ = "https://api.nexmo.com";
+  std::string vonage_application_id_;
+  std::string vonage_private_key_file_;
+  std::string vonage_event_url_;
+  std::string vonage_answer_url_;
+  std::string media_websocket_uri_;
+  std::string vonage_signature_secret_;
 };
 
 }  // namespace talky

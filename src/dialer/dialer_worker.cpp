@@ -4,8 +4,6 @@
 
 #include <thread>
 
-#include "dialer/attempt_completion.h"
-
 namespace talky {
 namespace {
 
@@ -58,7 +56,12 @@ struct DialerWorker::Call {
 
 DialerWorker::DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
                            DialerWorkerOptions options)
-    : queue_(queue), store_(store), clock_(clock), ids_(ids), options_(std::move(options)) {}
+    : queue_(queue),
+      store_(store),
+      clock_(clock),
+      ids_(ids),
+      options_(std::move(options)),
+      completion_(queue, store, clock) {}
 
 DialerWorker::~DialerWorker() = default;
 
@@ -139,6 +142,11 @@ void DialerWorker::Process(TakenJob taken) {
   DialerJob job = *stored;
   job.status = JobStatus::kProcessing;
   job.processed_at = clock_.Now();
+  // The attempt's call id is written with the processing mark: a webhook in another process then
+  // completes the job only while it is on this very call (a late event of an earlier attempt
+  // cannot close a later one). A deferral or refusal puts the previous id back (kept in `taken`).
+  taken.job.call_id = stored->call_id;
+  job.call_id = CallId{ids_.Next()};
   if (Expected<void> marked = store_.UpdateJob(job.tenant_id, stored->status, job); !marked) {
     // Another worker holds it (the lease expired while this one was slow): leave it to them.
     spdlog::warn("dialer: job {} not taken: {}", job.job_id.value, marked.error().message);
@@ -186,6 +194,7 @@ void DialerWorker::Process(TakenJob taken) {
 void DialerWorker::Defer(const TakenJob& taken, DialerJob job, Instant until,
                          const std::string& reason) {
   job.status = JobStatus::kSkipped;
+  job.call_id = taken.job.call_id;
   job.scheduled_at = until;
   job.last_error = reason;
   if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
@@ -201,6 +210,7 @@ void DialerWorker::Defer(const TakenJob& taken, DialerJob job, Instant until,
 
 void DialerWorker::Refuse(const TakenJob& taken, DialerJob job, const std::string& reason) {
   job.status = JobStatus::kNonRetryable;
+  job.call_id = taken.job.call_id;
   job.completed_at = clock_.Now();
   job.last_error = reason;
   if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
@@ -212,7 +222,7 @@ void DialerWorker::Refuse(const TakenJob& taken, DialerJob job, const std::strin
     std::lock_guard lock(mutex_);
     ++stats_.jobs_refused;
   }
-  CloseCampaignIfDone(job.tenant_id, job.campaign_id);
+  completion_.CloseCampaignIfDone(job.tenant_id, job.campaign_id);
 }
 
 void DialerWorker::StartCall(TakenJob taken, DialerJob job,
@@ -221,15 +231,15 @@ void DialerWorker::StartCall(TakenJob taken, DialerJob job,
   call->job = job;
   call->lease = taken.lease;
   call->context = context;
-  call->record = CallRecord{.id = CallId{ids_.Next()},
+  call->record = CallRecord{.id = *job.call_id,
                             .tenant_id = job.tenant_id,
                             .campaign_id = job.campaign_id,
                             .lead_id = job.lead_id,
                             .job_id = job.job_id,
                             .to_number = job.phone_number,
                             .caller_id = context->caller_id,
-                            .created_at = clock_.Now()};
-  call->job.call_id = call->record.id;
+                            .created_at = clock_.Now(),
+                            .lease_token = taken.lease.token};
   {
     std::lock_guard lock(mutex_);
     calls_[call->record.id] = call;
@@ -291,41 +301,40 @@ void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
   Complete(call, event);
 }
 
-// With the call's lock held: the attempt's single transaction, then the queue.
+// With the call's lock held.
 void DialerWorker::Complete(Call& call, const CallEvent& event) {
   call.done = true;
-  const PlannedCompletion planned = PlanAttemptCompletion(
-      call.job, event, call.context->tenant.rules.retry_policy(), clock_.Now());
-  Expected<CompletionResult> written = store_.CompleteAttempt(call.job.tenant_id, planned.write);
-  if (!written) {
+  Expected<CallCompletionResult> completed =
+      completion_.Complete(call.job, call.lease, event, call.context->tenant.rules.retry_policy());
+  if (!completed) {
     // Nothing was written: the job stays processing in the store and comes back through its
-    // lease, which is then no longer extended.
+    // lease, which is then no longer extended (or another process completed it: kConflict).
     spdlog::warn("dialer: completing call {} failed: {}", call.record.id.value,
-                 written.error().message);
-  } else if (!written->duplicate_event) {
-    if (planned.decision.status == JobStatus::kRetryScheduled) {
-      (void)queue_.ScheduleRetry(call.lease, planned.write.job, *planned.decision.retry_at);
-    } else {
-      (void)queue_.Finish(call.lease, planned.decision.status == JobStatus::kFailed
-                                          ? FinishOutcome::kFailed
-                                          : FinishOutcome::kCompleted);
-    }
+                 completed.error().message);
   }
   Forget(call.record.id);
-  {
-    std::lock_guard lock(mutex_);
-    ++stats_.calls_completed;
-  }
-  if (written && IsFinal(planned.decision.status)) {
-    CloseCampaignIfDone(call.job.tenant_id, call.job.campaign_id);
-  }
+  std::lock_guard lock(mutex_);
+  ++stats_.calls_completed;
 }
 
-void DialerWorker::CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign) {
-  Expected<int> open = store_.CountOpenJobs(tenant, campaign);
-  if (!open || *open > 0) return;
-  // Two workers may close the last jobs at once; the second move is a harmless Conflict.
-  (void)store_.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now());
+// With the call's lock held: the lease keeper found the job's lease gone.
+void DialerWorker::LetGo(Call& call, const Error& extend_error) {
+  call.done = true;
+  Expected<DialerJob> job = store_.GetJob(call.job.tenant_id, call.job.job_id);
+  const bool closed_elsewhere =
+      job && (job->status != JobStatus::kProcessing || job->call_id != call.record.id);
+  if (closed_elsewhere) {
+    spdlog::info("dialer: job {} was closed elsewhere ({}): call {} forgotten",
+                 call.job.job_id.value, ToString(job->status), call.record.id.value);
+  } else {
+    spdlog::warn(
+        "dialer: lease of job {} lost ({}): call {} forgotten, the job comes back from "
+        "the queue",
+        call.job.job_id.value, extend_error.message, call.record.id.value);
+  }
+  Forget(call.record.id);
+  std::lock_guard lock(mutex_);
+  ++(closed_elsewhere ? stats_.calls_closed_elsewhere : stats_.leases_lost);
 }
 
 void DialerWorker::Forget(const CallId& call_id) {
@@ -356,8 +365,10 @@ void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
       Expected<Lease> extended = queue_.ExtendLease(call->lease, options_.lease);
       if (extended) {
         call->lease = *extended;
+      } else if (extended.error().code == ErrorCode::kConflict) {
+        LetGo(*call, extended.error());
       } else {
-        spdlog::warn("dialer: lease of job {} lost: {}", call->job.job_id.value,
+        spdlog::warn("dialer: extending the lease of job {} failed: {}", call->job.job_id.value,
                      extended.error().message);
       }
     }

@@ -4,9 +4,14 @@
 //
 // - Not now: the job is deferred once, to the exact next allowed instant, and recorded as skipped
 //   with the reason. Never: the job is closed as non_retryable with the reason.
-// - The worker is the provider's CallEventSink: events of its calls arrive on the provider's
-//   thread and are applied under the call's own lock; the call's final event runs the completion
-//   (one store transaction, then the queue), and a repeated event changes nothing.
+// - The worker is the provider's CallEventSink: a provider that reports in-process (simulated)
+//   delivers events of its calls on the provider's thread; they are applied under the call's own
+//   lock, the final one runs CallCompletion (one store transaction, then the queue), and a
+//   repeated event changes nothing.
+// - A provider whose events arrive as webhooks elsewhere (Vonage, at `talky serve`): the call
+//   record carries the job's lease token, and the webhook's CallEventIntake completes the
+//   attempt. The lease keeper's next ExtendLease then answers Conflict, and the worker forgets the
+//   call and frees its slot.
 // - Idle, it blocks in the queue's WaitForWork (until work arrives or a retry falls due).
 // - Run() returns when asked to stop: it takes no more jobs, lets calls in flight end for up to
 //   the drain timeout, then hangs up the rest. A crash loses nothing: leases bring jobs back.
@@ -23,6 +28,7 @@
 #include <stop_token>
 #include <string>
 
+#include "dialer/call_completion.h"
 #include "domain/clock.h"
 #include "queue/job_queue.h"
 #include "scheduling/call_permission.h"
@@ -50,6 +56,10 @@ struct DialerWorkerStats {
   int64_t calls_completed = 0;
   int64_t jobs_deferred = 0;  // not now: deferred to the next allowed instant
   int64_t jobs_refused = 0;   // never: closed as non_retryable
+  // Calls let go because the lease keeper found the job's lease gone: closed by another process
+  // (the webhook path), or lost (expired and recovered by the queue).
+  int64_t calls_closed_elsewhere = 0;
+  int64_t leases_lost = 0;
 };
 
 class DialerWorker final : public CallEventSink {
@@ -81,7 +91,7 @@ class DialerWorker final : public CallEventSink {
   void StartCall(TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context);
   void ApplyEvent(Call& call, const CallEvent& event);
   void Complete(Call& call, const CallEvent& event);
-  void CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign);
+  void LetGo(Call& call, const Error& extend_error);
   void Forget(const CallId& call_id);
   void KeepLeasesAlive(std::stop_token stop);
   void Drain();
@@ -92,6 +102,7 @@ class DialerWorker final : public CallEventSink {
   IdGenerator& ids_;
   TelephonyProvider* provider_ = nullptr;
   DialerWorkerOptions options_;
+  CallCompletion completion_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;

@@ -29,6 +29,10 @@ struct CallRecord {
   std::optional<Instant> answered_at;
   std::optional<Instant> ended_at;
   std::optional<int> duration_seconds;
+  // The queue lease the originating worker holds on the job (Lease::token, which stays the same
+  // across extensions): whoever receives the call's final event (a webhook in another process)
+  // finishes or reschedules the job with it. Empty for calls recorded before migration 2.
+  std::string lease_token;
 
   bool operator==(const CallRecord&) const = default;
 };

@@ -622,6 +622,42 @@ TYPED_TEST_P(StoreConformance, CallsToANumberInTheLastDayAreCounted) {
   EXPECT_TRUE(HasField(bad.error(), "phone_number"));
 }
 
+TYPED_TEST_P(StoreConformance, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(2);
+  ASSERT_EQ(jobs.size(), 2u);
+  CallRecord with_lease = this->MakeCall(jobs[0], "vonage-lease-1");
+  with_lease.lease_token = "0123456789abcdef";
+  ASSERT_TRUE(this->store_->RecordCall(with_lease));
+  CallRecord without_lease = this->MakeCall(jobs[1], "vonage-lease-2");
+  ASSERT_TRUE(this->store_->RecordCall(without_lease));
+
+  // A webhook names only the provider's id: the token comes back with the call, in any process.
+  Expected<CallRecord> found = this->store_->FindCallByProviderCallId("vonage-lease-1");
+  ASSERT_TRUE(found) << found.error().Describe();
+  EXPECT_EQ(found->lease_token, "0123456789abcdef");
+  EXPECT_EQ(found->job_id, jobs[0].job_id);
+  EXPECT_EQ(this->store_->GetCall(TenantId{"t1"}, with_lease.id)->lease_token, "0123456789abcdef");
+  EXPECT_EQ(this->store_->FindCallByProviderCallId("vonage-lease-2")->lease_token, "");
+  EXPECT_EQ(this->store_->FindCallByProviderCallId("vonage-unknown").error().code,
+            ErrorCode::kNotFound);
+
+  // Events move the call forward and leave the token as it was.
+  ASSERT_TRUE(
+      this->store_->RecordCallEvent(TenantId{"t1"}, CallEvent{.provider_call_id = "vonage-lease-1",
+                                                              .status = CallStatus::kAnswered,
+                                                              .occurred_at = this->clock_.Now()}));
+  Expected<Page<CallRecord>> listed =
+      this->store_->ListCalls(TenantId{"t1"}, CampaignId{"c1"}, {.limit = 10});
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->items.size(), 2u);
+  for (const CallRecord& call : listed->items) {
+    EXPECT_EQ(call.lease_token, call.id == with_lease.id ? "0123456789abcdef" : "");
+    if (call.id == with_lease.id) {
+      EXPECT_EQ(call.status, CallStatus::kAnswered);
+    }
+  }
+}
+
 TYPED_TEST_P(StoreConformance, CompletionWritesEverythingOrNothing) {
   std::vector<DialerJob> jobs = this->StartCampaignWithLeads(1);
   ASSERT_EQ(jobs.size(), 1u);
@@ -940,10 +976,11 @@ REGISTER_TYPED_TEST_SUITE_P(
     CampaignStartCreatesOneJobPerPendingLeadOnce, JobCompareAndSetNeverReopensAFinishedJob,
     OpenJobsAreListedForTheQueueToRebuild, LeadBookkeepingCountsAttempts,
     CallEventsAreIdempotentAndOnlyMoveForward, CallsToANumberInTheLastDayAreCounted,
-    CompletionWritesEverythingOrNothing, DoNotCallListIsPerTenantAndNormalised,
-    ConversationTurnsKeepTheirOrderAndLatencies, ReopeningKeepsDataAndMigratesOnce,
-    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses,
-    WaitingJobsCloseForDoNotCallOrAll, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign);
+    CompletionWritesEverythingOrNothing, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt,
+    DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
+    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
+    ConcurrentWritersFromTwoProcesses, WaitingJobsCloseForDoNotCallOrAll,
+    TallyCountsJobsCallsAttemptsAndSkipsPerCampaign);
 
 }  // namespace
 }  // namespace talky

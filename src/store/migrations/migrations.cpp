@@ -151,6 +151,13 @@ ALTER TABLE calls SET (fillfactor = 85);
 ALTER TABLE campaigns SET (fillfactor = 50);
 )sql";
 
+// Version 2: a call carries the lease its worker holds on the job, so that the process receiving
+// the call's final event (a webhook at `talky serve`) can finish the job. Nullable: calls recorded
+// before have none.
+constexpr std::string_view kCallLeaseToken = R"sql(
+ALTER TABLE calls ADD COLUMN lease_token TEXT;
+)sql";
+
 // Every deferral of a job by the calling rules, for a campaign's skips by reason. The job row keeps
 // only its latest reason.
 constexpr std::string_view kJobSkips = R"sql(
@@ -165,8 +172,9 @@ CREATE INDEX job_skips_by_campaign ON job_skips (tenant_id, campaign_id);
 CREATE INDEX calls_by_campaign ON calls (tenant_id, campaign_id);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
+    {2, "call lease token", kCallLeaseToken},
     {3, "job skips", kJobSkips, ""},
 }};
 

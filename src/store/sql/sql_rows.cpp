@@ -23,7 +23,7 @@ const std::string_view kJobColumns =
     "scheduled_at, created_at, processed_at, completed_at, last_outcome, last_error, call_id";
 const std::string_view kCallColumns =
     "id, tenant_id, campaign_id, lead_id, job_id, provider_call_id, to_number, caller_id, status, "
-    "outcome, created_at, answered_at, ended_at, duration_seconds";
+    "outcome, created_at, answered_at, ended_at, duration_seconds, lease_token";
 const std::string_view kCallEventColumns =
     "provider_call_id, status, tenant_id, call_id, outcome, occurred_at, payload";
 const std::string_view kTurnColumns =
@@ -400,7 +400,8 @@ std::vector<SqlValue> CallRow(const CallRecord& call) {
           OptionalMicros(call.answered_at),
           OptionalMicros(call.ended_at),
           call.duration_seconds ? SqlValue(int64_t{*call.duration_seconds})
-                                : SqlValue(std::monostate{})};
+                                : SqlValue(std::monostate{}),
+          call.lease_token.empty() ? SqlValue(std::monostate{}) : SqlValue(call.lease_token)};
 }
 
 Expected<CallRecord> ReadCall(const Row& row) {
@@ -422,6 +423,7 @@ Expected<CallRecord> ReadCall(const Row& row) {
   if (std::optional<int64_t> duration = reader.OptionalInt()) {
     call.duration_seconds = static_cast<int>(*duration);
   }
+  call.lease_token = reader.OptionalText().value_or("");
   return reader.Finish(std::move(call), "call");
 }
 

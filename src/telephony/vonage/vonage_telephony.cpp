@@ -176,14 +176,7 @@ Expected<std::string> VonageTelephony::Originate(const OriginateRequest& request
                {"event_url", json::array({*event_url})},
                {"event_method", "POST"}};
   if (!options_.media_websocket_uri.empty()) {
-    // Vonage sends `headers` as the first (text) WebSocket message: that is how the media server
-    // learns which of our calls the audio belongs to.
-    body["ncco"] = json::array(
-        {{{"action", "connect"},
-          {"endpoint", json::array({{{"type", "websocket"},
-                                     {"uri", options_.media_websocket_uri},
-                                     {"content-type", "audio/l16;rate=16000"},
-                                     {"headers", {{"call_id", request.call_id.value}}}}})}}});
+    body["ncco"] = VonageMediaNcco(options_.media_websocket_uri, request.call_id);
   } else {
     Expected<std::string> answer_url = VonageEventUrl(options_.answer_url, request.call_id);
     if (!answer_url) return std::unexpected(answer_url.error());
@@ -224,13 +217,7 @@ Expected<void> VonageTelephony::Hangup(std::string_view provider_call_id) {
 }
 
 Expected<void> VonageTelephony::HandleEventWebhook(const VonageWebhookRequest& request) {
-  if (!options_.signature_secret.empty()) {
-    Expected<nlohmann::json> claims = VerifyVonageWebhookSignature(
-        request.authorization, request.body, options_.signature_secret, clock_.Now());
-    if (!claims) return std::unexpected(claims.error());
-  }
-  const CallId call_id = CallIdFromVonageEventTarget(request.target).value_or(CallId{});
-  Expected<VonageEvent> event = ParseVonageEvent(request.body, call_id, clock_);
+  Expected<VonageEvent> event = ReadVonageEventWebhook(request, options_.signature_secret, clock_);
   if (!event) return std::unexpected(event.error());
   if (event->call_event) sink_.OnCallEvent(*event->call_event);
   return {};

@@ -1,8 +1,9 @@
 // The Vonage Voice API as a TelephonyProvider: Originate is POST /v1/calls, Hangup is
 // PUT /v1/calls/{uuid} {"action":"hangup"}, each authorised by a fresh RS256 JWT for the
-// application. Call events come back as webhooks to `event_url`; the HTTP server hands each one to
-// HandleEventWebhook, which verifies it (when a signature secret is set), parses it and passes the
-// CallEvent to the sink.
+// application. Call events come back as webhooks to `event_url`, usually at `talky serve` in
+// another process (src/http/webhooks/vonage_webhooks.h hands them to a CallEventIntake); a server
+// in the provider's own process may instead hand each one to HandleEventWebhook, which verifies
+// it (when a signature secret is set), parses it and passes the CallEvent to the sink.
 //
 // On answer, the call's audio goes to our media WebSocket (an NCCO `connect` action with a
 // `websocket` endpoint, 16 kHz linear PCM, whose headers carry our call id), or Vonage fetches the
@@ -22,6 +23,7 @@
 #include "domain/clock.h"
 #include "net/http_client.h"
 #include "telephony/telephony_provider.h"
+#include "telephony/vonage/vonage_webhook.h"
 
 namespace talky {
 
@@ -44,13 +46,6 @@ struct VonageOptions {
 
 // Every problem with the options, each naming its field.
 Expected<void> ValidateVonageOptions(const VonageOptions& options);
-
-// An event webhook request as the HTTP server received it.
-struct VonageWebhookRequest {
-  std::string_view target;         // path and query: carries our call id
-  std::string_view authorization;  // the Authorization header, empty when absent
-  std::string_view body;
-};
 
 class VonageTelephony final : public TelephonyProvider {
  public:

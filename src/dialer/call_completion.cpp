@@ -1,0 +1,71 @@
+#include "dialer/call_completion.h"
+
+#include <spdlog/spdlog.h>
+
+#include "dialer/attempt_completion.h"
+
+namespace talky {
+
+CallCompletion::CallCompletion(JobQueue& queue, Store& store, const Clock& clock,
+                               CallCompletionOptions options)
+    : queue_(queue), store_(store), clock_(clock), options_(options) {}
+
+Expected<RetryPolicy> CallCompletion::PolicyOf(const TenantId& tenant) {
+  const Instant now = clock_.Now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = policies_.find(tenant);
+    if (it != policies_.end() && now - it->second.loaded_at < options_.tenant_ttl) {
+      return it->second.policy;
+    }
+  }
+  Expected<Tenant> loaded = store_.GetTenant(tenant);
+  if (!loaded) return std::unexpected(loaded.error());
+  RetryPolicy policy = loaded->rules.retry_policy();
+  std::lock_guard lock(mutex_);
+  policies_[tenant] = CachedPolicy{.policy = policy, .loaded_at = now};
+  return policy;
+}
+
+Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,
+                                                        const CallEvent& final_event) {
+  Expected<RetryPolicy> policy = PolicyOf(job.tenant_id);
+  if (!policy) return std::unexpected(policy.error());
+  return Complete(job, lease, final_event, *policy);
+}
+
+Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,
+                                                        const CallEvent& final_event,
+                                                        const RetryPolicy& policy) {
+  const PlannedCompletion planned = PlanAttemptCompletion(job, final_event, policy, clock_.Now());
+  Expected<CompletionResult> written = store_.CompleteAttempt(job.tenant_id, planned.write);
+  if (!written) return std::unexpected(written.error());
+  CallCompletionResult result{.job_status = planned.decision.status,
+                              .duplicate_event = written->duplicate_event};
+  if (result.duplicate_event) return result;
+
+  Expected<void> released =
+      planned.decision.status == JobStatus::kRetryScheduled
+          ? queue_.ScheduleRetry(lease, planned.write.job, *planned.decision.retry_at)
+          : queue_.Finish(lease, planned.decision.status == JobStatus::kFailed
+                                     ? FinishOutcome::kFailed
+                                     : FinishOutcome::kCompleted);
+  result.queue_released = released.has_value();
+  if (!released) {
+    spdlog::warn("completion: job {} is {} in the store, but the queue refused its lease: {}",
+                 job.job_id.value, ToString(planned.decision.status), released.error().message);
+  }
+  if (IsFinal(planned.decision.status)) {
+    result.campaign_completed = CloseCampaignIfDone(job.tenant_id, job.campaign_id);
+  }
+  return result;
+}
+
+bool CallCompletion::CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign) {
+  Expected<int> open = store_.CountOpenJobs(tenant, campaign);
+  if (!open || *open > 0) return false;
+  return store_.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now())
+      .has_value();
+}
+
+}  // namespace talky

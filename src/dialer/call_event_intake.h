@@ -1,0 +1,93 @@
+// Takes provider call events from anywhere (a webhook at `talky serve`, usually in another process
+// than the worker that originated the call) and applies them: finds our call (by the provider's
+// call id; our call id, when the event names it, must agree), records a progress event, and runs
+// the attempt's completion (CallCompletion) on the final one with the lease the call record
+// carries. The worker that holds the lease notices at its next extension that the job was closed
+// and frees its slot.
+//
+// Idempotent: the store deduplicates events by (provider call id, status) and moves a call only
+// forward, and the completion writes only while the job is processing this very call, so a
+// repeated or late event changes nothing.
+//
+// Store, queue and clock must outlive it. Thread-safe: events of many calls (and repeats of one)
+// may arrive on many threads at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "dialer/call_completion.h"
+#include "telephony/telephony_provider.h"
+
+namespace talky {
+
+enum class CallEventEffect {
+  kRecorded,         // a progress event, stored (it moved the call if it was ahead)
+  kDuplicate,        // seen before: nothing changed
+  kCompleted,        // the final event: the attempt was closed (job, lead, campaign, queue)
+  kAlreadyComplete,  // a final event after the attempt was closed: kept for audit, nothing moved
+};
+
+struct CallEventIntakeResult {
+  CallRecord call;  // the call as found
+  CallEventEffect effect = CallEventEffect::kRecorded;
+  std::optional<JobStatus> job_status;  // on kCompleted: what the job became
+};
+
+struct CallEventIntakeStats {
+  int64_t recorded = 0;
+  int64_t duplicates = 0;
+  int64_t completed = 0;
+  int64_t already_complete = 0;
+  int64_t unknown_calls = 0;      // no such call: answered anyway (a provider retrying cannot help)
+  int64_t waited_for_record = 0;  // events that waited for their call to be recorded
+  int64_t failed = 0;             // the store or the queue could not be reached
+};
+
+struct CallEventIntakeOptions {
+  CallCompletionOptions completion;
+  // Vonage may report a call before the worker that placed it has recorded it (the worker writes
+  // the record when Vonage's create-call answer comes back). An event that names our call id but
+  // finds no record is looked up again for this long (real time, in short steps) before it is
+  // reported as unknown: a final event dropped here would leave the job processing forever.
+  std::chrono::milliseconds unrecorded_call_grace{1000};
+  std::chrono::milliseconds unrecorded_call_step{20};
+};
+
+class CallEventIntake final : public CallEventSink {
+ public:
+  CallEventIntake(JobQueue& queue, Store& store, const Clock& clock,
+                  CallEventIntakeOptions options = {});
+
+  // Errors: kNotFound (no call with this provider call id, or it is not the call the event names),
+  // kInvalidArgument (no provider call id), the store's own (kUnavailable; nothing was written).
+  Expected<CallEventIntakeResult> Accept(const CallEvent& event);
+
+  // Accept, with errors logged at warning (Accept and OnCallEvent both count in Stats).
+  void OnCallEvent(const CallEvent& event) override;
+
+  CallEventIntakeStats Stats() const;
+
+ private:
+  Expected<CallEventIntakeResult> Apply(const CallEvent& event);
+  Expected<CallRecord> FindCall(const CallEvent& event);
+  Expected<CallEventIntakeResult> AcceptFinal(const CallRecord& call, const CallEvent& event);
+  Expected<CallEventIntakeResult> RecordOnly(const CallRecord& call, const CallEvent& event,
+                                             CallEventEffect effect_if_new);
+  void Count(const Expected<CallEventIntakeResult>& result);
+
+  Store& store_;
+  CallEventIntakeOptions options_;
+  CallCompletion completion_;
+
+  std::atomic<int64_t> recorded_{0};
+  std::atomic<int64_t> duplicates_{0};
+  std::atomic<int64_t> completed_{0};
+  std::atomic<int64_t> already_complete_{0};
+  std::atomic<int64_t> unknown_calls_{0};
+  std::atomic<int64_t> waited_for_record_{0};
+  std::atomic<int64_t> failed_{0};
+};
+
+}  // namespace talky
