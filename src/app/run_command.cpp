@@ -459,18 +459,32 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     return {};
   };
 
+  // Whether every campaign is done is one cheap read per campaign; the full stats (a tally of
+  // every job and call) are read only when a progress line is due.
+  auto all_done = [&]() -> Expected<bool> {
+    for (const RunCampaign& run : campaigns) {
+      Expected<Campaign> campaign = (*store)->GetCampaign(run.campaign.tenant_id, run.campaign.id);
+      if (!campaign) return std::unexpected(campaign.error());
+      if (campaign->status != CampaignStatus::kCompleted &&
+          campaign->status != CampaignStatus::kCancelled) {
+        return false;
+      }
+    }
+    return true;
+  };
   std::vector<CampaignStats> stats;
   steady_clock::time_point last_print{};
   int signal_number = 0;
   while (true) {
-    if (Expected<void> gathered = gather(stats); !gathered) {
-      spdlog::warn("talky run: reading campaign stats failed: {}", gathered.error().message);
-    } else {
-      const RunTotals totals = SumStats(stats);
-      const bool done = totals.campaigns_done == totals.campaigns;
-      if (show && (done || steady_clock::now() - last_print >= print_every)) {
-        last_print = steady_clock::now();
-        const std::string line = RenderProgressLine(totals, view());
+    Expected<bool> done = all_done();
+    if (!done) {
+      spdlog::warn("talky run: reading the campaigns failed: {}", done.error().message);
+    } else if (show && (*done || steady_clock::now() - last_print >= print_every)) {
+      last_print = steady_clock::now();
+      if (Expected<void> gathered = gather(stats); !gathered) {
+        spdlog::warn("talky run: reading campaign stats failed: {}", gathered.error().message);
+      } else {
+        const std::string line = RenderProgressLine(SumStats(stats), view());
         if (tty) {
           out << "\r" << FitToTerminal(line) << "\x1b[K";
         } else {
@@ -478,8 +492,8 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
         }
         out.flush();
       }
-      if (done) break;
     }
+    if (done && *done) break;
     if ((signal_number = WaitForStopSignal(stop_signals, poll)) != 0) break;
   }
   if (tty && show) out << "\n";
