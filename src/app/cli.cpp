@@ -8,6 +8,7 @@
 #include "app/bench_store_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
+#include "app/run_command.h"
 #include "app/serve_command.h"
 #include "app/worker_command.h"
 
@@ -27,6 +28,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   app.set_version_flag("--version", std::string("talky ") + TALKY_VERSION);
   app.require_subcommand(0, 1);
 
+  RunCommand run(app);
   RulesCommand rules(app);
   BenchCommand bench(app);
   MigrateCommand migrate(app);
@@ -58,6 +60,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     out << app.help();
     return kExitOk;
   }
+  if (run.Selected()) return run.Run(out, err);
   if (rules.Selected()) return rules.Run(out, err);
   if (bench.Selected()) return bench.Run(out, err);
   if (migrate.Selected()) return migrate.Run(out, err);

@@ -360,7 +360,11 @@ void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
   std::condition_variable_any sleeper;
   while (true) {
     std::unique_lock sleep_lock(sleep_mutex);
-    if (sleeper.wait_for(sleep_lock, stop, options_.lease / 3, [] { return false; })) break;
+    // The lease runs on the clock, which may run faster than real time (talky run --speed).
+    if (sleeper.wait_for(sleep_lock, stop, clock_.RealWaitFor(options_.lease / 3),
+                         [] { return false; })) {
+      break;
+    }
     if (stop.stop_requested()) break;
     std::vector<std::shared_ptr<Call>> calls;
     {

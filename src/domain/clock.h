@@ -2,6 +2,7 @@
 // use a ManualClock and `talky run --speed` a faster one. Implementations are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 
 #include "domain/instant.h"
@@ -12,6 +13,12 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual Instant Now() const = 0;
+  // The real time to wait for `clock_span` of this clock to pass: the span itself for a clock that
+  // follows real time; less for a faster one (ScaledClock). Whoever sleeps until a clock instant
+  // sleeps for RealWaitFor(instant - Now()).
+  virtual std::chrono::microseconds RealWaitFor(std::chrono::microseconds clock_span) const {
+    return clock_span;
+  }
 };
 
 // The real UTC wall clock.

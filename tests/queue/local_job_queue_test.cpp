@@ -85,3 +85,34 @@ TEST(LocalJobQueueRebuild, AJobItCannotHoldRejectsTheList) {
 
 }  // namespace
 }  // namespace talky::testing
+
+namespace talky::testing {
+namespace {
+
+// A clock standing still whose spans pass a million times faster in real time.
+class FastWaitClock final : public Clock {
+ public:
+  Instant Now() const override { return kStart; }
+  std::chrono::microseconds RealWaitFor(std::chrono::microseconds span) const override {
+    return span / 1'000'000;
+  }
+};
+
+TEST(LocalJobQueueWait, WaitsForADueRetryInTheClocksRealTime) {
+  FastWaitClock clock;
+  LocalJobQueue queue(clock, LocalQueueOptions{.seed = 7});
+  ASSERT_TRUE(queue.Enqueue(MakeJob("j", "t")));
+  Expected<std::optional<TakenJob>> taken = queue.Take();
+  ASSERT_TRUE(taken && *taken);
+  ASSERT_TRUE(queue.Take());  // empty: no wake left over
+  ASSERT_TRUE(queue.ScheduleRetry((*taken)->lease, (*taken)->job, kStart + std::chrono::hours(1)));
+  ASSERT_TRUE(queue.WaitForWork(std::chrono::milliseconds(10)));  // the retry's wake-up
+  // The retry is due in an hour of the clock, 3.6 ms of real time: the wait ends long before its
+  // one-minute bound (a queue that waited the clock's span in real time would take the minute).
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(queue.WaitForWork(std::chrono::minutes(1)));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30));
+}
+
+}  // namespace
+}  // namespace talky::testing

@@ -335,7 +335,9 @@ Expected<void> LocalJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
     if (next) {
       const auto until_next = *next - clock_.Now();
       if (until_next <= until_next.zero()) return {};
-      deadline = std::min(deadline, std::chrono::steady_clock::now() + until_next);
+      // A faster clock (talky run --speed) reaches the instant sooner in real time.
+      deadline =
+          std::min(deadline, std::chrono::steady_clock::now() + clock_.RealWaitFor(until_next));
     }
     if (work_.wait_until(lock, deadline) == std::cv_status::timeout &&
         std::chrono::steady_clock::now() >= deadline) {

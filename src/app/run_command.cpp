@@ -1,0 +1,520 @@
+#include "app/run_command.h"
+
+#include <fmt/format.h>
+#include <openssl/sha.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "app/campaign_file.h"
+#include "app/cli.h"
+#include "app/open_queue.h"
+#include "app/open_store.h"
+#include "app/run_progress.h"
+#include "app/serve_command.h"
+#include "app/talky_server.h"
+#include "campaigns/campaign_service.h"
+#include "campaigns/lead_csv.h"
+#include "dialer/dialer_worker.h"
+#include "domain/scaled_clock.h"
+#include "telephony/simulated/simulated_telephony.h"
+
+namespace talky {
+namespace {
+
+using namespace std::chrono;
+
+// One campaign of this run: its store ids and the leads it gets from the CSV.
+struct RunCampaign {
+  std::string key;
+  Campaign campaign;
+  std::vector<Lead> leads;
+  std::vector<int> lines;  // each lead's line in the CSV, for error messages
+};
+
+Expected<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::unexpected(Error::NotFound(fmt::format("cannot read the {} '{}'", what, path)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string ValueOf(const nlohmann::json& fields, const char* key) {
+  auto it = fields.find(key);
+  return it != fields.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Which campaign each lead belongs to: its `campaign` column (a campaign's key), else its
+// `tenant` column when that tenant has one campaign in the file, else the file's only campaign.
+// Both columns are taken out of the lead's custom fields.
+Expected<void> AssignLeads(CsvLeads csv, const std::string& leads_path,
+                           std::vector<RunCampaign>& campaigns) {
+  std::map<std::string, RunCampaign*> by_key;
+  std::map<std::string, std::vector<RunCampaign*>> by_tenant;
+  for (RunCampaign& campaign : campaigns) {
+    by_key[campaign.key] = &campaign;
+    by_tenant[campaign.campaign.tenant_id.value].push_back(&campaign);
+  }
+  std::vector<FieldError> errors;
+  for (size_t i = 0; i < csv.leads.size(); ++i) {
+    Lead& lead = csv.leads[i];
+    const std::string key = ValueOf(lead.custom_fields, "campaign");
+    const std::string tenant = ValueOf(lead.custom_fields, "tenant");
+    lead.custom_fields.erase("campaign");
+    lead.custom_fields.erase("tenant");
+    RunCampaign* target = nullptr;
+    std::string problem;
+    if (!key.empty()) {
+      auto it = by_key.find(key);
+      if (it != by_key.end())
+        target = it->second;
+      else
+        problem = fmt::format("campaign '{}' is not a key in the campaign file", key);
+    } else if (!tenant.empty()) {
+      auto it = by_tenant.find(tenant);
+      if (it != by_tenant.end() && it->second.size() == 1)
+        target = it->second.front();
+      else
+        problem = fmt::format("tenant '{}' does not have exactly one campaign in the file", tenant);
+    } else if (campaigns.size() == 1) {
+      target = &campaigns.front();
+    } else {
+      problem = "has no campaign column (needed with several campaigns in the file)";
+    }
+    if (!target) {
+      errors.push_back({fmt::format("leads[{}].campaign", i),
+                        fmt::format("{} line {}: {}", leads_path, csv.lines[i], problem)});
+      continue;
+    }
+    target->leads.push_back(std::move(lead));
+    target->lines.push_back(csv.lines[i]);
+  }
+  if (!errors.empty()) {
+    return std::unexpected(Error::InvalidArgument(
+        fmt::format("{}: leads that belong to no campaign", leads_path), std::move(errors)));
+  }
+  return {};
+}
+
+// The store names a bad lead "leads[j].field" within one import; point it at the CSV line.
+Error WithCsvLines(Error error, const RunCampaign& campaign, const std::string& leads_path) {
+  for (FieldError& field : error.fields) {
+    size_t index = 0;
+    if (std::sscanf(field.field.c_str(), "leads[%zu]", &index) == 1 &&
+        index < campaign.lines.size()) {
+      field.message =
+          fmt::format("{} line {}: {}", leads_path, campaign.lines[index], field.message);
+    }
+  }
+  return error;
+}
+
+// Until the API's key helpers are on this branch: the same SHA-256 hex digest they store.
+std::string HashApiKeyForRun(std::string_view key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  std::string hex;
+  for (unsigned char byte : digest) hex += fmt::format("{:02x}", byte);
+  return hex;
+}
+
+std::string NewSecret() {
+  std::random_device device;
+  return fmt::format("{:016x}{:016x}", (uint64_t{device()} << 32) | device(),
+                     (uint64_t{device()} << 32) | device());
+}
+
+// The workers and their simulated providers, on one io_context thread.
+class WorkerPool {
+ public:
+  WorkerPool(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids, int count,
+             DialerWorkerOptions worker_options, SimulatedTelephonyOptions simulation)
+      : work_(boost::asio::make_work_guard(io_)) {
+    for (int i = 0; i < count; ++i) {
+      workers_.push_back(std::make_unique<DialerWorker>(queue, store, clock, ids, worker_options));
+      providers_.push_back(
+          std::make_unique<SimulatedTelephony>(io_, clock, *workers_.back(), simulation));
+      workers_.back()->SetProvider(*providers_.back());
+    }
+    io_thread_ = std::thread([this] { io_.run(); });
+    for (auto& worker : workers_) {
+      loops_.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
+    }
+  }
+  ~WorkerPool() { Stop(); }
+
+  // Takes no more jobs, lets calls in flight end (up to the drain timeout), then stops.
+  void Stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    for (std::jthread& loop : loops_) loop.request_stop();
+    loops_.clear();
+    work_.reset();
+    io_.stop();
+    io_thread_.join();
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::vector<std::unique_ptr<DialerWorker>> workers_;
+  std::vector<std::unique_ptr<SimulatedTelephony>> providers_;
+  std::thread io_thread_;
+  std::vector<std::jthread> loops_;
+  bool stopped_ = false;
+};
+
+// A redrawn line must not wrap: cut to the terminal's width.
+std::string FitToTerminal(std::string line) {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 &&
+      line.size() >= size.ws_col) {
+    line.resize(size.ws_col - 1u);
+  }
+  return line;
+}
+
+// Waits up to `timeout` for SIGINT or SIGTERM; returns the signal, or 0 when none came.
+int WaitForStopSignal(const sigset_t& signals, milliseconds timeout) {
+  const timespec wait{.tv_sec = static_cast<time_t>(timeout.count() / 1000),
+                      .tv_nsec = static_cast<long>((timeout.count() % 1000) * 1'000'000)};
+  const int signal_number = sigtimedwait(&signals, nullptr, &wait);
+  return signal_number > 0 ? signal_number : 0;
+}
+
+}  // namespace
+
+RunCommand::RunCommand(CLI::App& app) {
+  run_ = app.add_subcommand(
+      "run",
+      "Everything in one process: API, workers, SQLite and the embedded queue; with --campaign, "
+      "play a campaign to its end and print a report");
+  run_->add_option("--campaign", campaign_path_,
+                   "Campaign file (TOML): tenants and campaigns to create and start");
+  run_->add_option("--leads", leads_path_,
+                   "Leads (CSV with a header row); a `campaign` column names the campaign's key");
+  run_->add_option("--database-url", database_url_,
+                   "sqlite:PATH or postgresql://... (default: ./talky.db; with --campaign a fresh "
+                   "SQLite file in a new temporary folder)");
+  run_->add_option("--redis-url", redis_url_,
+                   "Redis queue shared with other processes (default: the embedded queue)");
+  run_->add_option("--listen", listen_, "Where the HTTP API listens, HOST:PORT");
+  run_->add_option("--admin-key", admin_key_,
+                   "The key that creates tenants over the API (default: $TALKY_ADMIN_KEY, else a "
+                   "new random key, printed)");
+  run_->add_option("--workers", workers_, "Dialer worker loops")->check(CLI::Range(1, 256));
+  run_->add_option("--max-calls", max_calls_, "Calls in flight per worker loop")
+      ->check(CLI::Range(1, 100'000));
+  run_->add_option("--ring-time-ms", ring_time_ms_, "Simulated provider: ring time")
+      ->check(CLI::Range(0, 600'000));
+  run_->add_option("--talk-time-ms", talk_time_ms_, "Simulated provider: talk time")
+      ->check(CLI::Range(0, 3'600'000));
+  run_->add_option("--speed", speed_,
+                   "Run a simulated clock this many times faster than real time (embedded only)")
+      ->check(CLI::Range(0.001, 1'000'000.0));
+  run_->add_option("--start-at", start_at_,
+                   "With --speed: the simulated clock starts at this ISO-8601 instant, not now");
+  run_->add_option("--seed", seed_, "Simulated provider: seed of the outcome mix");
+  run_->add_option("--progress", progress_,
+                   "auto (redrawn line on a terminal, periodic lines otherwise), lines or none")
+      ->check(CLI::IsMember({"auto", "lines", "none"}));
+}
+
+bool RunCommand::Selected() const { return run_->parsed(); }
+
+int RunCommand::Run(std::ostream& out, std::ostream& err) const {
+  const bool with_campaign = !campaign_path_.empty();
+  if (speed_ > 0 && !redis_url_.empty()) {
+    err << "talky run: --speed needs the embedded queue: a simulated clock cannot be shared with "
+           "other processes through Redis. Leave out --redis-url, or --speed.\n";
+    return kExitUsage;
+  }
+  Expected<ListenAddress> listen = ParseListenAddress(listen_);
+  if (!listen) {
+    err << "talky run: " << listen.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  std::string admin_key = admin_key_;
+  if (admin_key.empty()) {
+    if (const char* from_environment = std::getenv("TALKY_ADMIN_KEY")) admin_key = from_environment;
+  }
+  const bool generated_key = admin_key.empty();
+  if (generated_key) admin_key = "talky_admin_" + NewSecret() + NewSecret();
+  std::optional<Instant> start_at;
+  if (!start_at_.empty()) {
+    Expected<Instant> parsed = ParseIso8601(start_at_);
+    if (!parsed || speed_ <= 0) {
+      err << "talky run: --start-at needs --speed and an ISO-8601 instant such as "
+             "2026-11-23T02:00:00Z\n";
+      return kExitUsage;
+    }
+    start_at = *parsed;
+  }
+  if (with_campaign != !leads_path_.empty()) {
+    err << "talky run: --campaign and --leads go together (the campaigns, and the leads to call)\n";
+    return kExitUsage;
+  }
+
+  // Bad files are found before anything is created.
+  Expected<CampaignFile> file = CampaignFile{};
+  std::vector<RunCampaign> campaigns;
+  if (with_campaign) {
+    file = LoadCampaignFile(campaign_path_);
+    if (!file) {
+      err << "talky run: " << file.error().Describe() << "\n";
+      return kExitUsage;
+    }
+    Expected<std::string> text = ReadFile(leads_path_, "leads file");
+    if (!text) {
+      err << "talky run: " << text.error().Describe() << "\n";
+      return kExitUsage;
+    }
+    Expected<CsvLeads> csv = ParseLeadsCsvWithLines(*text);
+    if (!csv) {
+      err << "talky run: " << leads_path_ << ": " << csv.error().Describe() << "\n";
+      return kExitUsage;
+    }
+    for (const CampaignFileEntry& entry : file->campaigns) {
+      campaigns.push_back({.key = entry.key, .campaign = entry.campaign});
+    }
+    if (Expected<void> assigned = AssignLeads(std::move(*csv), leads_path_, campaigns); !assigned) {
+      err << "talky run: " << assigned.error().Describe() << "\n";
+      return kExitUsage;
+    }
+  }
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  SystemClock system_clock;
+  const Instant start = start_at.value_or(system_clock.Now());
+  const steady_clock::time_point real_start = steady_clock::now();
+  std::optional<ScaledClock> scaled;
+  if (speed_ > 0) scaled.emplace(start, speed_);
+  Clock& clock = scaled ? static_cast<Clock&>(*scaled) : system_clock;
+
+  std::string database_url = database_url_;
+  if (database_url.empty() && with_campaign) {
+    std::string folder = (std::filesystem::temp_directory_path() / "talky-run-XXXXXX").string();
+    if (mkdtemp(folder.data()) == nullptr) {
+      err << "talky run: cannot create a temporary folder for the database\n";
+      return kExitFailure;
+    }
+    database_url = "sqlite:" + folder + "/talky.db";
+  }
+  Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url);
+  if (!target) {
+    err << "talky run: " << target.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  RandomIdGenerator ids(std::random_device{}());
+  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, workers_ + 4);
+  if (!store) {
+    err << "talky run: " << store.error().Describe() << "\n";
+    return kExitFailure;
+  }
+  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
+  if (!queue) {
+    err << "talky run: " << queue.error().Describe() << "\n";
+    return kExitFailure;
+  }
+  CampaignService service(**store, **queue, clock);
+
+  // Tenants and campaigns from the file; a tenant that exists keeps its id and API key.
+  for (Tenant& tenant : file->tenants) {
+    Expected<Tenant> existing = (*store)->GetTenant(tenant.id);
+    Expected<void> written;
+    if (existing) {
+      tenant.api_key_hash = existing->api_key_hash;
+      written = (*store)->UpdateTenant(tenant);
+      out << fmt::format("tenant {}: exists; rules updated from {}\n", tenant.id.value,
+                         campaign_path_);
+    } else {
+      const std::string key = NewSecret();
+      tenant.api_key_hash = HashApiKeyForRun(key);
+      written = (*store)->CreateTenant(tenant);
+      if (written) out << fmt::format("tenant {}: created; API key {}\n", tenant.id.value, key);
+    }
+    if (!written) {
+      err << "talky run: tenant '" << tenant.id.value << "': " << written.error().Describe()
+          << "\n";
+      return kExitFailure;
+    }
+  }
+  for (RunCampaign& run : campaigns) {
+    run.campaign.id = CampaignId{ids.Next()};
+    run.campaign.created_at = clock.Now();
+    if (Expected<void> created = (*store)->CreateCampaign(run.campaign); !created) {
+      err << "talky run: campaign '" << run.key << "': " << created.error().Describe() << "\n";
+      return kExitFailure;
+    }
+    Expected<ImportResult> imported =
+        (*store)->ImportLeads(run.campaign.tenant_id, run.campaign.id, run.leads);
+    if (!imported) {
+      err << "talky run: campaign '" << run.key
+          << "': " << WithCsvLines(imported.error(), run, leads_path_).Describe() << "\n";
+      return kExitUsage;
+    }
+    out << fmt::format("campaign {} ({}): {} leads\n", run.key, run.campaign.id.value,
+                       imported->imported);
+  }
+
+  // Idle workers notice a stop within half a second (they wake at once for work anyway).
+  DialerWorkerOptions worker_options{.max_calls_in_flight = max_calls_, .idle_wait = 500ms};
+  if (speed_ > 1) {
+    // Leases last as long in real time as without --speed: the keeper renews them every third of
+    // the lease, and in one process no worker dies alone (a restart rebuilds the queue anyway).
+    worker_options.lease = duration_cast<milliseconds>(kDefaultLease * speed_);
+  }
+  WorkerPool pool(**queue, **store, clock, ids, workers_, worker_options,
+                  SimulatedTelephonyOptions{.timing = {.ring_time = milliseconds(ring_time_ms_),
+                                                       .talk_time = milliseconds(talk_time_ms_)},
+                                            .seed = seed_,
+                                            .speed = speed_ > 0 ? speed_ : 1.0});
+  out << fmt::format(
+      "talky run: {} worker(s), database {}{}\n", workers_,
+      database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
+      speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "");
+  out.flush();
+
+  // The API beside the workers. With a campaign the run goes on without it if it cannot listen
+  // (the port is taken): the report does not need it.
+  TalkyServer server(**store, **queue, clock,
+                     TalkyServerOptions{.http = {.address = listen->host, .port = listen->port},
+                                        .admin_key = admin_key});
+  Expected<int> port = server.Start();
+  if (!port) {
+    err << "talky run: the API is not served: " << port.error().Describe() << "\n";
+    if (!with_campaign) {
+      return port.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+  } else {
+    const bool ipv6 = listen->host.find(':') != std::string::npos;
+    out << "talky run: API on http://" << (ipv6 ? "[" + listen->host + "]" : listen->host) << ":"
+        << *port << "; admin key "
+        << (generated_key ? admin_key + " (generated; pass --admin-key or TALKY_ADMIN_KEY)"
+                          : std::string("from --admin-key / TALKY_ADMIN_KEY"))
+        << std::endl;
+  }
+
+  if (!with_campaign) {
+    out << "talky run: running until SIGTERM or Ctrl-C" << std::endl;
+    int signal_number = 0;
+    while ((signal_number = WaitForStopSignal(stop_signals, 1s)) == 0) {
+    }
+    out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+        << ": draining calls in flight" << std::endl;
+    server.Stop();
+    pool.Stop();
+    return kExitOk;
+  }
+
+  for (RunCampaign& run : campaigns) {
+    Expected<Campaign> started = service.Start(run.campaign.tenant_id, run.campaign.id);
+    if (!started) {
+      err << "talky run: starting campaign '" << run.key << "': " << started.error().Describe()
+          << "\n";
+      return kExitFailure;
+    }
+  }
+
+  const bool tty = progress_ == "auto" && &out == &std::cout && isatty(STDOUT_FILENO) == 1;
+  const bool show = progress_ != "none";
+  const milliseconds poll = tty ? 250ms : 500ms;
+  const milliseconds print_every = tty ? 250ms : 2s;
+  auto view = [&] {
+    RunClockView clock_view{.elapsed =
+                                duration_cast<milliseconds>(steady_clock::now() - real_start)};
+    if (scaled) {
+      clock_view.speed = speed_;
+      clock_view.clock_now = scaled->Now();
+      clock_view.clock_start = start;
+    }
+    return clock_view;
+  };
+  auto gather = [&](std::vector<CampaignStats>& stats) -> Expected<void> {
+    stats.clear();
+    for (const RunCampaign& run : campaigns) {
+      Expected<CampaignStats> one = service.Stats(run.campaign.tenant_id, run.campaign.id);
+      if (!one) return std::unexpected(one.error());
+      stats.push_back(std::move(*one));
+    }
+    return {};
+  };
+
+  // Whether every campaign is done is one cheap read per campaign; the full stats (a tally of
+  // every job and call) are read only when a progress line is due.
+  auto all_done = [&]() -> Expected<bool> {
+    for (const RunCampaign& run : campaigns) {
+      Expected<Campaign> campaign = (*store)->GetCampaign(run.campaign.tenant_id, run.campaign.id);
+      if (!campaign) return std::unexpected(campaign.error());
+      if (campaign->status != CampaignStatus::kCompleted &&
+          campaign->status != CampaignStatus::kCancelled) {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<CampaignStats> stats;
+  steady_clock::time_point last_print{};
+  int signal_number = 0;
+  while (true) {
+    Expected<bool> done = all_done();
+    if (!done) {
+      spdlog::warn("talky run: reading the campaigns failed: {}", done.error().message);
+    } else if (show && (*done || steady_clock::now() - last_print >= print_every)) {
+      last_print = steady_clock::now();
+      if (Expected<void> gathered = gather(stats); !gathered) {
+        spdlog::warn("talky run: reading campaign stats failed: {}", gathered.error().message);
+      } else {
+        const std::string line = RenderProgressLine(SumStats(stats), view());
+        if (tty) {
+          out << "\r" << FitToTerminal(line) << "\x1b[K";
+        } else {
+          out << line << "\n";
+        }
+        out.flush();
+      }
+    }
+    if (done && *done) break;
+    if ((signal_number = WaitForStopSignal(stop_signals, poll)) != 0) break;
+  }
+  if (tty && show) out << "\n";
+  if (signal_number != 0) {
+    out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+        << ": stopping before the campaigns completed; draining calls in flight" << std::endl;
+  }
+  server.Stop();
+  pool.Stop();
+  (void)gather(stats);
+  std::vector<CampaignReportRow> rows;
+  for (size_t i = 0; i < campaigns.size() && i < stats.size(); ++i) {
+    rows.push_back({.tenant = campaigns[i].campaign.tenant_id.value,
+                    .name = campaigns[i].key,
+                    .status = std::string(ToString(stats[i].campaign.status)),
+                    .stats = stats[i]});
+  }
+  out << "\n" << RenderFinalReport(rows, view());
+  out << "Records: " << database_url << "\n";
+  out.flush();
+  return signal_number == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace talky

@@ -1,0 +1,53 @@
+// `talky run`: everything in one process on the embedded default (a SQLite file and the embedded
+// queue), N dialer workers with the simulated provider, and the HTTP API.
+//
+// - With --campaign FILE.toml --leads FILE.csv: creates the file's tenants (an existing tenant id
+//   is reused, its rules updated from the file) and campaigns (always new ones, fresh ids), imports
+//   the leads (the CSV's `campaign` column names a campaign's key), starts them through the
+//   CampaignService, shows progress, and when every campaign is completed prints the final report
+//   and exits 0. Without --database-url the records go to a fresh SQLite file in a new temporary
+//   folder (printed, and kept), so every run reports on itself alone.
+// - Without --campaign: serves the API and runs the workers on ./talky.db (or --database-url)
+//   until SIGTERM or SIGINT, printing where the API listens and the admin key (--admin-key, else
+//   $TALKY_ADMIN_KEY, else a new one). With --campaign the API is served too, while the run lasts.
+// - --speed X: a ScaledClock X times faster than real time, so retry delays and calling windows
+//   play out in seconds. Embedded queue only: refused with --redis-url (exit 2). --start-at
+//   INSTANT starts that clock at another instant than now (to see a run at another hour).
+//
+// Run() blocks SIGINT and SIGTERM in the calling thread (every thread it starts inherits that)
+// and takes them with sigtimedwait. Call from the main thread only.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace talky {
+
+class RunCommand {
+ public:
+  explicit RunCommand(CLI::App& app);
+
+  bool Selected() const;
+  int Run(std::ostream& out, std::ostream& err) const;
+
+ private:
+  CLI::App* run_ = nullptr;
+  std::string campaign_path_;
+  std::string leads_path_;
+  std::string database_url_;
+  std::string redis_url_;
+  std::string listen_ = "127.0.0.1:8080";
+  std::string admin_key_;
+  int workers_ = 4;
+  int max_calls_ = 100;
+  int ring_time_ms_ = 3000;
+  int talk_time_ms_ = 20000;
+  double speed_ = 0;      // 0: not given, the real clock
+  std::string start_at_;  // with --speed: the simulated clock's first instant
+  uint64_t seed_ = 1;
+  std::string progress_ = "auto";
+};
+
+}  // namespace talky

@@ -1,0 +1,318 @@
+// `talky run` as a user runs it: a real process on a small campaign file and leads CSV in a
+// scratch folder, played at high speed to its end; the report is checked against the test numbers
+// and against the store it wrote.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/open_store.h"
+#include "domain/job_status.h"
+#include "harness/test_servers.h"
+#include "net/http_client.h"
+#include "run_cli.h"
+
+namespace talky {
+namespace {
+
+using namespace std::chrono;
+
+// UK numbers carry no US legal floor, and the window is the whole day in UTC: only the retry
+// delays and the cooldown hold calls back. The clock starts at a fixed instant (--start-at).
+constexpr char kCampaignFile[] = R"(
+[[tenants]]
+id = "acme"
+name = "Acme"
+default_region = "GB"
+  [tenants.rules]
+  timezone = "UTC"
+  time_window_start = "00:00"
+  time_window_end = "23:59"
+  allowed_days = [0, 1, 2, 3, 4, 5, 6]
+  retry_delay_seconds = 3600
+  max_retry_attempts = 3
+  min_hours_between_calls = 1
+
+[[campaigns]]
+key = "renewals"
+tenant = "acme"
+name = "Renewals"
+caller_id = "+442079460100"
+)";
+
+// A row per test number: the calls it makes with at most three attempts, by outcome.
+struct TestNumber {
+  std::string number;
+  std::map<std::string, int64_t> calls;
+};
+const std::vector<TestNumber> kTestNumbers = {
+    {"+442079460200", {{"goal_achieved", 1}}},
+    {"+442079460204", {{"goal_not_achieved", 1}}},
+    {"+442079460555", {{"voicemail", 3}}},
+    {"+442079460480", {{"no_answer", 3}}},
+    {"+442079460486", {{"busy", 3}}},
+    {"+442079460404", {{"invalid", 1}}},
+    {"+442079460603", {{"rejected", 1}}},
+    {"+442079460410", {{"disconnected", 1}}},
+    {"+442079460503", {{"failed", 3}}},
+    {"+442079460481", {{"busy", 1}, {"goal_achieved", 1}}},
+    {"+442079460482", {{"busy", 2}, {"goal_achieved", 1}}},
+    {"+442079460483", {{"busy", 3}}},  // would answer on the fourth attempt: there is none
+};
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+struct ProcessResult {
+  int status = -1;
+  std::string output;
+};
+
+// Runs `talky` with `args`, stdout and stderr together, bounded by `limit`.
+ProcessResult RunProcess(const std::vector<std::string>& args, seconds limit) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return {};
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    close(pipe_fds[0]);
+    std::vector<char*> argv{const_cast<char*>(TALKY_BINARY)};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(TALKY_BINARY, argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  ProcessResult result;
+  std::thread reader([&] {
+    char buffer[4096];
+    for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
+      result.output.append(buffer, n);
+    }
+  });
+  const auto deadline = steady_clock::now() + limit;
+  pid_t waited = 0;
+  while ((waited = waitpid(child, &result.status, WNOHANG)) == 0 &&
+         steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  if (waited != child) {
+    kill(child, SIGKILL);
+    waitpid(child, &result.status, 0);
+    result.output += "\n(killed: still running after the time limit)";
+  }
+  reader.join();
+  close(pipe_fds[0]);
+  return result;
+}
+
+// The rows of one report section ("Calls by outcome (...)") as name -> count.
+std::map<std::string, int64_t> ReportSection(const std::string& report, const std::string& title) {
+  std::map<std::string, int64_t> rows;
+  const size_t at = report.find("\n" + title);
+  if (at == std::string::npos) return rows;
+  std::istringstream lines(report.substr(report.find('\n', at + 1) + 1));
+  for (std::string line; std::getline(lines, line) && !line.empty();) {
+    // "  busy   9   40.9%", or "  3 attempts   6   50.0%": the name, words, then the count.
+    std::istringstream fields(line);
+    std::string name, word;
+    fields >> name;
+    while (fields >> word) {
+      if (!word.empty() && std::isdigit(static_cast<unsigned char>(word[0]))) {
+        rows[name] = std::stoll(word);
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run");
+  ASSERT_TRUE(dir);
+  const std::filesystem::path folder = (*dir)->path();
+  WriteFile(folder / "campaign.toml", kCampaignFile);
+  std::string csv = "phone_number,first_name,plan\n";
+  for (const TestNumber& test : kTestNumbers) csv += test.number + ",Sam,basic\n";
+  WriteFile(folder / "leads.csv", csv);
+  const std::string db = (folder / "talky.db").string();
+
+  const ProcessResult run =
+      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
+                  "20000", "--start-at", "2026-11-23T10:00:00Z", "--ring-time-ms", "1000",
+                  "--talk-time-ms", "2000", "--workers", "2", "--progress", "lines"},
+                 seconds(60));
+  ASSERT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.output;
+  EXPECT_NE(run.output.find("simulated clock at 20000-times speed"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("leads 12/12 final"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("talky run: API on http://127.0.0.1:"), std::string::npos)
+      << run.output;
+
+  std::map<std::string, int64_t> expected_calls;
+  int64_t expected_total = 0;
+  for (const TestNumber& test : kTestNumbers) {
+    for (const auto& [outcome, count] : test.calls) {
+      expected_calls[outcome] += count;
+      expected_total += count;
+    }
+  }
+  const std::map<std::string, int64_t> reported = ReportSection(run.output, "Calls by outcome");
+  EXPECT_EQ(reported, expected_calls) << run.output;
+  EXPECT_NE(run.output.find(fmt::format("Calls by outcome ({} calls)", expected_total)),
+            std::string::npos)
+      << run.output;
+  // The window is the whole day: nothing waits for calling hours.
+  EXPECT_EQ(run.output.find("outside_calling_window"), std::string::npos) << run.output;
+
+  // The store agrees with the report.
+  SystemClock clock;
+  RandomIdGenerator ids(3);
+  Expected<std::unique_ptr<Store>> store = OpenStore({SqlDialect::kSqlite, db}, clock, ids);
+  ASSERT_TRUE(store) << store.error().Describe();
+  Expected<StoreTally> tally = (*store)->Tally(TenantId{"acme"}, std::nullopt);
+  ASSERT_TRUE(tally) << tally.error().Describe();
+  EXPECT_EQ(tally->calls_by_outcome, reported);
+  EXPECT_EQ(tally->calls_total, expected_total);
+  EXPECT_EQ(tally->calls_in_progress, 0);
+  const std::map<std::string, int64_t> attempts = ReportSection(run.output, "Leads by attempts");
+  // 200, 204, 404, 603, 410: one call; 481: two; the other six: three.
+  EXPECT_EQ(attempts, (std::map<std::string, int64_t>{{"1", 5}, {"2", 1}, {"3", 6}})) << run.output;
+  EXPECT_EQ(tally->leads_by_attempts, (std::map<int, int64_t>{{1, 5}, {2, 1}, {3, 6}}));
+  int64_t open_jobs = 0;
+  for (const auto& [status, count] : tally->jobs_by_status) {
+    if (!IsFinal(*ParseJobStatus(status))) open_jobs += count;
+  }
+  EXPECT_EQ(open_jobs, 0);
+  Expected<Page<Campaign>> campaigns = (*store)->ListCampaigns(TenantId{"acme"}, {});
+  ASSERT_TRUE(campaigns);
+  ASSERT_EQ(campaigns->items.size(), 1u);
+  EXPECT_EQ(campaigns->items[0].status, CampaignStatus::kCompleted);
+  EXPECT_EQ(campaigns->items[0].goals_achieved, expected_calls["goal_achieved"]);
+
+  // Running again on the same database reuses the tenant and adds a second campaign.
+  const ProcessResult again =
+      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
+                  "20000", "--ring-time-ms", "0", "--talk-time-ms", "0", "--progress", "none"},
+                 seconds(60));
+  ASSERT_TRUE(WIFEXITED(again.status) && WEXITSTATUS(again.status) == 0) << again.output;
+  EXPECT_NE(again.output.find("tenant acme: exists"), std::string::npos) << again.output;
+  campaigns = (*store)->ListCampaigns(TenantId{"acme"}, {});
+  ASSERT_TRUE(campaigns);
+  EXPECT_EQ(campaigns->items.size(), 2u);
+}
+
+TEST(RunCommand, WithoutACampaignServesTheApiUntilSigterm) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run-serve");
+  ASSERT_TRUE(dir);
+  const std::string url = "sqlite:" + ((*dir)->path() / "talky.db").string();
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    close(pipe_fds[0]);
+    execl(TALKY_BINARY, TALKY_BINARY, "run", "--database-url", url.c_str(), "--listen",
+          "127.0.0.1:0", "--admin-key", "test-admin-key", nullptr);
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  (*dir)->Watch(child);
+  // Read until the line that names the port (bounded).
+  std::string output;
+  const std::string marker = "API on http://127.0.0.1:";
+  const auto deadline = steady_clock::now() + 20s;
+  while (output.find("running until SIGTERM") == std::string::npos &&
+         steady_clock::now() < deadline) {
+    char buffer[512];
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    output.append(buffer, n);
+  }
+  const size_t at = output.find(marker);
+  ASSERT_NE(at, std::string::npos) << output;
+  const int port = std::stoi(output.substr(at + marker.size()));
+  EXPECT_NE(output.find("admin key from --admin-key"), std::string::npos) << output;
+
+  HttpClient client;
+  Expected<HttpClientResponse> health =
+      client.Send({.url = fmt::format("http://127.0.0.1:{}/health", port)});
+  ASSERT_TRUE(health) << health.error().Describe();
+  EXPECT_EQ(health->status, 200) << health->body;
+
+  ASSERT_EQ(kill(child, SIGTERM), 0);
+  int status = -1;
+  const auto stop_deadline = steady_clock::now() + 20s;
+  pid_t waited = 0;
+  while ((waited = waitpid(child, &status, WNOHANG)) == 0 && steady_clock::now() < stop_deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(waited, child) << "talky run did not stop within 20 s of SIGTERM";
+  (*dir)->Forget(child);
+  char buffer_for_rest[512];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer_for_rest, sizeof buffer_for_rest)) > 0;) {
+    output.append(buffer_for_rest, n);
+  }
+  close(pipe_fds[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_NE(output.find("SIGTERM: draining calls in flight"), std::string::npos) << output;
+}
+
+TEST(RunCommand, SpeedIsRefusedWithRedis) {
+  const CliResult result =
+      RunTalky({"run", "--redis-url", "redis://127.0.0.1:1", "--speed", "100"});
+  EXPECT_EQ(result.code, 2);
+  EXPECT_NE(result.err.find("--speed needs the embedded queue"), std::string::npos) << result.err;
+}
+
+TEST(RunCommand, StartAtNeedsSpeed) {
+  const CliResult result = RunTalky({"run", "--start-at", "2026-11-23T10:00:00Z"});
+  EXPECT_EQ(result.code, 2);
+  EXPECT_NE(result.err.find("--start-at needs --speed"), std::string::npos) << result.err;
+}
+
+TEST(RunCommand, ABadCampaignFileChangesNothingAndNamesTheKey) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run-bad");
+  ASSERT_TRUE(dir);
+  const std::filesystem::path folder = (*dir)->path();
+  std::string bad = kCampaignFile;
+  bad.replace(bad.find("retry_delay_seconds = 3600"), 26, "retry_delay_seconds = 5");
+  WriteFile(folder / "campaign.toml", bad);
+  WriteFile(folder / "leads.csv", "phone_number\n+442079460200\n");
+  const std::string db = (folder / "talky.db").string();
+  const CliResult result =
+      RunTalky({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                (folder / "leads.csv").string(), "--database-url", "sqlite:" + db});
+  EXPECT_EQ(result.code, 2);
+  EXPECT_NE(result.err.find("tenants[0].rules.retry_delay_seconds: line 11"), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(std::filesystem::exists(db)) << "nothing was created";
+}
+
+TEST(RunCommand, ALeadOfAnUnknownCampaignIsNamedWithItsLine) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run-bad");
+  ASSERT_TRUE(dir);
+  const std::filesystem::path folder = (*dir)->path();
+  WriteFile(folder / "campaign.toml", kCampaignFile);
+  WriteFile(folder / "leads.csv",
+            "campaign,phone_number\nrenewals,+442079460200\nwinter,+442079460204\n");
+  const CliResult result = RunTalky({"run", "--campaign", (folder / "campaign.toml").string(),
+                                     "--leads", (folder / "leads.csv").string(), "--database-url",
+                                     "sqlite:" + (folder / "talky.db").string()});
+  EXPECT_EQ(result.code, 2);
+  EXPECT_NE(result.err.find("leads[1].campaign"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("line 3: campaign 'winter' is not a key"), std::string::npos)
+      << result.err;
+}
+
+}  // namespace
+}  // namespace talky
