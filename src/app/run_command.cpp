@@ -1,7 +1,6 @@
 #include "app/run_command.h"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/admin_key.h"
 #include "app/campaign_file.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
@@ -28,6 +28,7 @@
 #include "campaigns/lead_csv.h"
 #include "dialer/dialer_worker.h"
 #include "domain/scaled_clock.h"
+#include "http/api/api_auth.h"
 #include "telephony/simulated/simulated_telephony.h"
 
 namespace talky {
@@ -121,21 +122,6 @@ Error WithCsvLines(Error error, const RunCampaign& campaign, const std::string& 
     }
   }
   return error;
-}
-
-// Until the API's key helpers are on this branch: the same SHA-256 hex digest they store.
-std::string HashApiKeyForRun(std::string_view key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  std::string hex;
-  for (unsigned char byte : digest) hex += fmt::format("{:02x}", byte);
-  return hex;
-}
-
-std::string NewSecret() {
-  std::random_device device;
-  return fmt::format("{:016x}{:016x}", (uint64_t{device()} << 32) | device(),
-                     (uint64_t{device()} << 32) | device());
 }
 
 // The workers and their simulated providers, on one io_context thread.
@@ -248,12 +234,13 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     err << "talky run: " << listen.error().Describe() << "\n";
     return kExitUsage;
   }
-  std::string admin_key = admin_key_;
-  if (admin_key.empty()) {
-    if (const char* from_environment = std::getenv("TALKY_ADMIN_KEY")) admin_key = from_environment;
+  Expected<AdminKey> resolved_key = ResolveAdminKey(admin_key_);
+  if (!resolved_key) {
+    err << "talky run: " << resolved_key.error().Describe() << "\n";
+    return kExitFailure;
   }
-  const bool generated_key = admin_key.empty();
-  if (generated_key) admin_key = "talky_admin_" + NewSecret() + NewSecret();
+  const std::string admin_key = resolved_key->key;
+  const bool generated_key = resolved_key->generated;
   std::optional<Instant> start_at;
   if (!start_at_.empty()) {
     Expected<Instant> parsed = ParseIso8601(start_at_);
@@ -347,10 +334,14 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
       out << fmt::format("tenant {}: exists; rules updated from {}\n", tenant.id.value,
                          campaign_path_);
     } else {
-      const std::string key = NewSecret();
-      tenant.api_key_hash = HashApiKeyForRun(key);
+      Expected<std::string> key = NewApiKey();
+      if (!key) {
+        err << "talky run: " << key.error().Describe() << "\n";
+        return kExitFailure;
+      }
+      tenant.api_key_hash = HashApiKey(*key);
       written = (*store)->CreateTenant(tenant);
-      if (written) out << fmt::format("tenant {}: created; API key {}\n", tenant.id.value, key);
+      if (written) out << fmt::format("tenant {}: created; API key {}\n", tenant.id.value, *key);
     }
     if (!written) {
       err << "talky run: tenant '" << tenant.id.value << "': " << written.error().Describe()
@@ -396,7 +387,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
 
   // The API beside the workers. With a campaign the run goes on without it if it cannot listen
   // (the port is taken): the report does not need it.
-  TalkyServer server(**store, **queue, clock,
+  TalkyServer server(**store, **queue, clock, ids,
                      TalkyServerOptions{.http = {.address = listen->host, .port = listen->port},
                                         .admin_key = admin_key});
   Expected<int> port = server.Start();

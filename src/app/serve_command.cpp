@@ -7,28 +7,14 @@
 #include <cstdlib>
 #include <random>
 
+#include "app/admin_key.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
 #include "app/talky_server.h"
 
 namespace talky {
-namespace {
-
-// 32 random bytes from the operating system, in hex.
-std::string GenerateAdminKey() {
-  std::random_device device;
-  std::string key = "talky_admin_";
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) {
-    const unsigned byte = device() & 0xffu;
-    key += kHex[byte >> 4];
-    key += kHex[byte & 0xfu];
-  }
-  return key;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Expected<ListenAddress> ParseListenAddress(const std::string& text) {
   auto invalid = [&](const std::string& why) {
@@ -93,17 +79,13 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
     err << "talky serve: " << target.error().Describe() << "\n";
     return kExitUsage;
   }
-  std::string admin_key = admin_key_;
-  bool generated_key = false;
-  if (admin_key.empty()) {
-    if (const char* from_environment = std::getenv("TALKY_ADMIN_KEY")) {
-      admin_key = from_environment;
-    }
+  Expected<AdminKey> resolved_key = ResolveAdminKey(admin_key_);
+  if (!resolved_key) {
+    err << "talky serve: " << resolved_key.error().Describe() << "\n";
+    return kExitFailure;
   }
-  if (admin_key.empty()) {
-    admin_key = GenerateAdminKey();
-    generated_key = true;
-  }
+  const std::string admin_key = resolved_key->key;
+  const bool generated_key = resolved_key->generated;
 
   // Signals are taken by one thread with sigwait; every thread started below inherits the mask.
   sigset_t stop_signals;
