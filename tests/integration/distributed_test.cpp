@@ -1,16 +1,16 @@
-// The distributed mode under a crash: three `talky worker` processes share one Redis queue and one
-// PostgreSQL store (servers from the harness); a campaign of 5,000 leads across two tenants is
-// started; one worker is killed with SIGKILL in the middle; the others carry on.
+// The distributed mode under a crash, as an operator runs it: one `talky serve` process and three
+// `talky worker` processes share one Redis queue and one PostgreSQL store (servers from the
+// harness). The test drives the server only through its REST API with a real HTTP client: it
+// creates two tenants with their calling rules (admin key), a campaign each, uploads 2,500 leads
+// per campaign as CSV and starts both; while they run it polls the campaigns' stats, and in the
+// middle it kills one worker with SIGKILL; the others carry on.
 //
-// The campaigns are created and started in this test process through the Store and the
-// CampaignService, the same code the REST API's start endpoint runs.
-//
-// Checked afterwards, from the database itself (SQL through libpq) and the queue:
+// Checked afterwards, from the database itself (SQL through libpq), the queue and the API:
 // - no job was lost: one job per lead, and every job is final or (see below) waiting in the queue;
 // - no lead was in two calls at once: a lead's calls do not overlap in [created_at, ended_at];
 //   a call the killed worker had in flight (no end: its simulated provider died with it) ends at
 //   the kill, and the lead's next call starts after it;
-// - the campaign counters equal the rows of the calls table.
+// - the counters in GET /v1/campaigns/{id}/stats equal the rows of the calls table.
 // A lead whose call was cut by the kill was called: its job comes back through its lease and is
 // deferred by the cooldown (min_hours_between_calls, at least an hour) as the law asks, so with a
 // real clock it is still waiting when the test ends. Every other lead reaches a final state.
@@ -22,26 +22,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <thread>
 
-#include "app/open_store.h"
-#include "campaigns/campaign_service.h"
-#include "domain/job_status.h"
+#include "domain/clock.h"
 #include "harness/test_servers.h"
+#include "net/http_client.h"
 #include "queue/redis/redis_job_queue.h"
 
 namespace talky {
 namespace {
 
 using namespace std::chrono;
+using nlohmann::json;
 
+constexpr int kTenants = 2;
 constexpr int kLeadsPerTenant = 2500;
 constexpr int kWorkers = 3;
+constexpr const char* kAdminKey = "distributed-test-admin-key";
 // Ofcom's drama ranges (fictional UK numbers), 1,000 numbers each; UK numbers have no US legal
 // floor, and the tenants' window is the whole day in UTC.
 constexpr const char* kNumberRanges[] = {"+44113496", "+44114496", "+44116496",
                                          "+44117496", "+44118496", "+44121496"};
+// The job statuses that close a job for good.
+constexpr const char* kFinalStatuses[] = {"goal_achieved", "completed", "failed", "non_retryable"};
 
 using Rows = std::vector<std::vector<std::string>>;
 
@@ -67,19 +75,36 @@ int64_t Count(const std::string& url, const std::string& sql) {
   return rows.empty() ? -1 : std::stoll(rows[0][0]);
 }
 
-pid_t StartWorker(const std::string& database_url, const std::string& redis_url,
-                  const std::filesystem::path& log) {
+// Forks and runs `talky <args...>` with its output in `log`.
+pid_t StartTalky(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(TALKY_BINARY));
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
   const pid_t child = fork();
   if (child == 0) {
     const int fd = ::open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    execl(TALKY_BINARY, TALKY_BINARY, "worker", "--database-url", database_url.c_str(),
-          "--redis-url", redis_url.c_str(), "--workers", "2", "--ring-time-ms", "400",
-          "--talk-time-ms", "1600", "--speed", "2", "--drain-timeout-ms", "5000", nullptr);
+    execv(TALKY_BINARY, argv.data());
     _exit(127);
   }
   return child;
+}
+
+pid_t StartWorker(const std::string& database_url, const std::string& redis_url,
+                  const std::filesystem::path& log) {
+  return StartTalky({"worker", "--database-url", database_url, "--redis-url", redis_url,
+                     "--workers", "2", "--ring-time-ms", "400", "--talk-time-ms", "1600", "--speed",
+                     "2", "--drain-timeout-ms", "5000"},
+                    log);
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // Waits for `pid` up to `limit`; its wait status, or nullopt when it did not end.
@@ -93,7 +118,87 @@ std::optional<int> WaitFor(pid_t pid, milliseconds limit) {
   return std::nullopt;
 }
 
-TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) {
+// The port `talky serve` announces in its log ("listening on http://127.0.0.1:PORT"), or nullopt
+// when it does not within `limit` or exits first.
+std::optional<int> WaitForListeningPort(pid_t server, const std::filesystem::path& log,
+                                        milliseconds limit) {
+  const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
+  const auto deadline = steady_clock::now() + limit;
+  while (steady_clock::now() < deadline) {
+    const std::string output = ReadFile(log);
+    std::smatch match;
+    if (std::regex_search(output, match, listening)) return std::stoi(match[1]);
+    int status = 0;
+    if (waitpid(server, &status, WNOHANG) == server) return std::nullopt;
+    std::this_thread::sleep_for(20ms);
+  }
+  return std::nullopt;
+}
+
+// The REST API of one `talky serve`, through the real HTTP client.
+class Api {
+ public:
+  explicit Api(int port) : base_("http://127.0.0.1:" + std::to_string(port)) {}
+
+  // Sends the request; the answer's status and its body parsed as JSON (null when empty).
+  std::pair<int, json> Send(const std::string& method, const std::string& path,
+                            const std::string& key, const std::string& body = "",
+                            const std::string& content_type = "application/json") {
+    HttpClientRequest request{.method = method, .url = base_ + path};
+    request.headers.emplace_back("Authorization", "Bearer " + key);
+    if (!body.empty()) request.headers.emplace_back("Content-Type", content_type);
+    request.body = body;
+    Expected<HttpClientResponse> response = client_.Send(request);
+    if (!response) {
+      ADD_FAILURE() << method << " " << path << ": " << response.error().Describe();
+      return {0, json()};
+    }
+    json parsed = response->body.empty() ? json() : json::parse(response->body, nullptr, false);
+    return {response->status, std::move(parsed)};
+  }
+
+ private:
+  std::string base_;
+  HttpClient client_;
+};
+
+struct TenantCampaign {
+  std::string tenant_id;
+  std::string api_key;
+  std::string campaign_id;
+};
+
+// Stats of every campaign through the API; empty when one could not be read.
+std::vector<json> AllStats(Api& api, const std::vector<TenantCampaign>& campaigns) {
+  std::vector<json> all;
+  for (const TenantCampaign& one : campaigns) {
+    auto [status, stats] =
+        api.Send("GET", "/v1/campaigns/" + one.campaign_id + "/stats", one.api_key);
+    if (status != 200) {
+      ADD_FAILURE() << "stats of " << one.campaign_id << ": " << status << " " << stats.dump();
+      return {};
+    }
+    all.push_back(std::move(stats));
+  }
+  return all;
+}
+
+// Jobs with one of `statuses`, summed over the campaigns' stats.
+int64_t JobsIn(const std::vector<json>& stats, std::initializer_list<const char*> statuses) {
+  int64_t sum = 0;
+  for (const json& one : stats) {
+    for (const char* status : statuses) sum += one["jobs_by_status"].value(status, int64_t{0});
+  }
+  return sum;
+}
+
+int64_t FinalJobs(const std::vector<json>& stats) {
+  int64_t sum = 0;
+  for (const char* status : kFinalStatuses) sum += JobsIn(stats, {status});
+  return sum;
+}
+
+TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) {
   Expected<testing::RedisServer*> redis = testing::SharedRedis();
   ASSERT_TRUE(redis) << redis.error().Describe();
   Expected<testing::PostgresServer*> postgres = testing::SharedPostgres();
@@ -104,51 +209,57 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
   Expected<std::unique_ptr<testing::ScratchDir>> scratch = testing::ScratchDir::Create("dist");
   ASSERT_TRUE(scratch);
 
-  SystemClock clock;
-  RandomIdGenerator ids(5);
-  Expected<std::unique_ptr<Store>> store =
-      OpenStore({SqlDialect::kPostgres, *database_url}, clock, ids, 4);
-  ASSERT_TRUE(store) << store.error().Describe();
-  Expected<std::unique_ptr<RedisJobQueue>> queue =
-      RedisJobQueue::Connect(clock, RedisQueueOptions{.url = redis_url});
-  ASSERT_TRUE(queue) << queue.error().Describe();
+  // The server first: it migrates the database and answers the API.
+  const std::filesystem::path server_log = (*scratch)->path() / "serve.log";
+  const pid_t server =
+      StartTalky({"serve", "--listen", "127.0.0.1:0", "--database-url", *database_url,
+                  "--redis-url", redis_url, "--admin-key", kAdminKey, "--threads", "2"},
+                 server_log);
+  (*scratch)->Watch(server);
+  const std::optional<int> port = WaitForListeningPort(server, server_log, 30s);
+  ASSERT_TRUE(port) << "talky serve did not listen:\n" << ReadFile(server_log);
+  Api api(*port);
 
   // Two tenants, a campaign each; one attempt per lead (retry delays are at least half an hour,
   // longer than this test), a whole-day window, 100 calls at once per tenant.
-  CallingRules rules;
-  rules.timezone = "UTC";
-  rules.time_window_start = minutes(0);
-  rules.time_window_end = hours(23) + minutes(59);
-  rules.allowed_days = {0, 1, 2, 3, 4, 5, 6};
-  rules.max_retry_attempts = 1;
-  rules.max_concurrent_calls = 100;
-  std::vector<std::pair<TenantId, CampaignId>> campaigns;
+  const json rules = {{"timezone", "UTC"},          {"time_window_start", "00:00"},
+                      {"time_window_end", "23:59"}, {"allowed_days", {0, 1, 2, 3, 4, 5, 6}},
+                      {"max_retry_attempts", 1},    {"max_concurrent_calls", 100}};
+  std::vector<TenantCampaign> campaigns;
   int range = 0;
-  for (int t = 0; t < 2; ++t) {
-    const TenantId tenant{"tenant-" + std::to_string(t)};
-    const CampaignId campaign{"campaign-" + std::to_string(t)};
-    ASSERT_TRUE((*store)->CreateTenant(Tenant{.id = tenant,
-                                              .name = tenant.value,
-                                              .api_key_hash = "hash-" + tenant.value,
-                                              .rules = rules,
-                                              .default_region = "GB"}));
-    ASSERT_TRUE((*store)->CreateCampaign(Campaign{.id = campaign,
-                                                  .tenant_id = tenant,
-                                                  .name = campaign.value,
-                                                  .system_prompt = "p",
-                                                  .voice_id = "v",
-                                                  .max_concurrent_calls = 100,
-                                                  .created_at = clock.Now()}));
-    std::vector<Lead> leads;
+  for (int t = 0; t < kTenants; ++t) {
+    TenantCampaign one;
+    auto [tenant_status, tenant] = api.Send("POST", "/v1/tenants", kAdminKey,
+                                            json{{"name", fmt::format("tenant-{}", t)},
+                                                 {"default_region", "GB"},
+                                                 {"calling_rules", rules}}
+                                                .dump());
+    ASSERT_EQ(tenant_status, 201) << tenant.dump();
+    one.tenant_id = tenant["tenant"]["id"].get<std::string>();
+    one.api_key = tenant["api_key"].get<std::string>();
+    EXPECT_EQ(tenant["tenant"]["calling_rules"]["max_retry_attempts"], 1) << tenant.dump();
+
+    auto [campaign_status, campaign] = api.Send("POST", "/v1/campaigns", one.api_key,
+                                                json{{"name", fmt::format("campaign-{}", t)},
+                                                     {"system_prompt", "p"},
+                                                     {"voice_id", "v"},
+                                                     {"max_concurrent_calls", 100}}
+                                                    .dump());
+    ASSERT_EQ(campaign_status, 201) << campaign.dump();
+    one.campaign_id = campaign["id"].get<std::string>();
+    EXPECT_EQ(campaign["status"], "draft");
+
+    std::string csv = "phone_number,first_name\n";
     for (int i = 0; i < kLeadsPerTenant; ++i, ++range) {
-      leads.push_back(
-          {.phone_number = fmt::format("{}{:04}", kNumberRanges[range / 1000], range % 1000)});
+      csv += fmt::format("{}{:04},Lead {}\n", kNumberRanges[range / 1000], range % 1000, range);
     }
-    Expected<ImportResult> imported = (*store)->ImportLeads(tenant, campaign, leads);
-    ASSERT_TRUE(imported) << imported.error().Describe();
-    campaigns.emplace_back(tenant, campaign);
+    auto [leads_status, leads] = api.Send("POST", "/v1/campaigns/" + one.campaign_id + "/leads",
+                                          one.api_key, csv, "text/csv");
+    ASSERT_EQ(leads_status, 201) << leads.dump();
+    EXPECT_EQ(leads["imported"], kLeadsPerTenant);
+    campaigns.push_back(std::move(one));
   }
-  const int64_t total_leads = 2 * kLeadsPerTenant;
+  const int64_t total_leads = int64_t{kTenants} * kLeadsPerTenant;
 
   std::vector<pid_t> workers;
   for (int i = 0; i < kWorkers; ++i) {
@@ -156,37 +267,46 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
                                   (*scratch)->path() / fmt::format("worker-{}.log", i)));
     (*scratch)->Watch(workers.back());
   }
-  CampaignService service(**store, **queue, clock);
-  for (const auto& [tenant, campaign] : campaigns) {
-    Expected<Campaign> started = service.Start(tenant, campaign);
-    ASSERT_TRUE(started) << started.error().Describe();
+  for (const TenantCampaign& one : campaigns) {
+    auto [status, started] =
+        api.Send("POST", "/v1/campaigns/" + one.campaign_id + "/start", one.api_key);
+    ASSERT_EQ(status, 200) << started.dump();
+    EXPECT_EQ(started["status"], "running");
   }
 
-  const std::string final_statuses = "('goal_achieved','completed','failed','non_retryable')";
-  auto final_jobs = [&] {
-    return Count(*database_url,
-                 "SELECT count(*) FROM dialer_jobs WHERE status IN " + final_statuses);
-  };
-  // The middle: a third of the leads done, and the victim has calls in flight.
+  // The middle, as the stats show it: a third of the leads done, and the victim has calls in
+  // flight.
   const auto start = steady_clock::now();
-  while (final_jobs() < total_leads / 3 && steady_clock::now() - start < 60s) {
-    std::this_thread::sleep_for(50ms);
+  SystemClock clock;
+  int64_t done = 0;
+  int64_t most_in_progress = 0;
+  while (steady_clock::now() - start < 60s) {
+    const std::vector<json> stats = AllStats(api, campaigns);
+    ASSERT_EQ(stats.size(), campaigns.size());
+    done = FinalJobs(stats);
+    for (const json& one : stats) {
+      most_in_progress = std::max(most_in_progress, one["calls_in_progress"].get<int64_t>());
+    }
+    if (done >= total_leads / 3) break;
+    std::this_thread::sleep_for(100ms);
   }
-  ASSERT_GE(final_jobs(), total_leads / 3) << "the workers did not get going";
+  ASSERT_GE(done, total_leads / 3) << "the workers did not get going";
+  EXPECT_GT(most_in_progress, 0) << "the stats never showed a call in progress";
   ASSERT_EQ(kill(workers[1], SIGKILL), 0);
   const int64_t killed_at_micros = clock.Now().time_since_epoch().count();
   ASSERT_TRUE(WaitFor(workers[1], 10s));
   (*scratch)->Forget(workers[1]);
 
   // Until nothing is pending or processing: the victim's jobs come back when their leases expire.
-  auto unsettled = [&] {
-    return Count(*database_url,
-                 "SELECT count(*) FROM dialer_jobs WHERE status IN ('pending','processing')");
-  };
-  while (unsettled() > 0 && steady_clock::now() - start < 110s) {
-    std::this_thread::sleep_for(100ms);
+  int64_t unsettled = -1;
+  while (steady_clock::now() - start < 110s) {
+    const std::vector<json> stats = AllStats(api, campaigns);
+    ASSERT_EQ(stats.size(), campaigns.size());
+    unsettled = JobsIn(stats, {"pending", "processing"});
+    if (unsettled == 0) break;
+    std::this_thread::sleep_for(200ms);
   }
-  ASSERT_EQ(unsettled(), 0) << "jobs still pending or processing after 110 s";
+  ASSERT_EQ(unsettled, 0) << "jobs still pending or processing after 110 s";
   for (pid_t worker : {workers[0], workers[2]}) {
     ASSERT_EQ(kill(worker, SIGTERM), 0);
     std::optional<int> status = WaitFor(worker, 20s);
@@ -196,12 +316,18 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
   }
 
   // No job lost: one per lead, each final, or deferred and held by the queue.
+  const std::string final_statuses = "('goal_achieved','completed','failed','non_retryable')";
+  const int64_t final_jobs =
+      Count(*database_url, "SELECT count(*) FROM dialer_jobs WHERE status IN " + final_statuses);
   EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM leads"), total_leads);
   EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM dialer_jobs"), total_leads);
   EXPECT_EQ(Count(*database_url, "SELECT count(DISTINCT lead_id) FROM dialer_jobs"), total_leads);
   const int64_t deferred =
       Count(*database_url, "SELECT count(*) FROM dialer_jobs WHERE status = 'skipped'");
-  EXPECT_EQ(final_jobs() + deferred, total_leads);
+  EXPECT_EQ(final_jobs + deferred, total_leads);
+  Expected<std::unique_ptr<RedisJobQueue>> queue =
+      RedisJobQueue::Connect(clock, RedisQueueOptions{.url = redis_url});
+  ASSERT_TRUE(queue) << queue.error().Describe();
   Expected<QueueStats> queued = (*queue)->Stats();
   ASSERT_TRUE(queued) << queued.error().Describe();
   EXPECT_EQ(queued->scheduled_size, deferred) << "every deferred job is held by the queue";
@@ -243,32 +369,47 @@ TEST(Distributed, ThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwiceAtOnce) 
   EXPECT_EQ(overlaps, 0);
   EXPECT_GE(static_cast<int64_t>(calls.size()), total_leads - deferred);
 
-  // Campaign counters equal the rows of the calls table.
-  for (const auto& [tenant, campaign] : campaigns) {
-    Expected<CampaignStats> stats = service.Stats(tenant, campaign);
-    ASSERT_TRUE(stats) << stats.error().Describe();
-    const std::string where = " FROM calls WHERE campaign_id = '" + campaign.value + "'";
+  // The counters in the API's campaign stats equal the rows of the calls table.
+  const std::vector<json> stats = AllStats(api, campaigns);
+  ASSERT_EQ(stats.size(), campaigns.size());
+  for (size_t c = 0; c < campaigns.size(); ++c) {
+    const json& one = stats[c];
+    const std::string where = " FROM calls WHERE campaign_id = '" + campaigns[c].campaign_id + "'";
+    const int64_t ended =
+        Count(*database_url, "SELECT count(*)" + where + " AND ended_at IS NOT NULL");
     // The counters count attempts that were completed: calls that ended. (A voicemail call
     // knows its outcome at the answer, before it ends; one cut by the kill has an outcome and
     // no end, and is not counted.)
-    EXPECT_EQ(stats->campaign.calls_completed + stats->campaign.calls_failed,
-              Count(*database_url, "SELECT count(*)" + where + " AND ended_at IS NOT NULL"));
-    EXPECT_EQ(Count(*database_url, "SELECT count(*)" + where + " AND ended_at IS NOT NULL"),
-              Count(*database_url, "SELECT count(*)" + where + " AND status = 'completed'"));
-    EXPECT_EQ(stats->campaign.goals_achieved,
+    EXPECT_EQ(one["campaign"]["calls_completed"].get<int64_t>() +
+                  one["campaign"]["calls_failed"].get<int64_t>(),
+              ended)
+        << one.dump();
+    EXPECT_EQ(ended, Count(*database_url, "SELECT count(*)" + where + " AND status = 'completed'"));
+    EXPECT_EQ(one["goals_achieved"].get<int64_t>(),
               Count(*database_url, "SELECT count(*)" + where + " AND outcome = 'goal_achieved'"));
-    EXPECT_EQ(stats->tally.calls_total, Count(*database_url, "SELECT count(*)" + where));
+    EXPECT_EQ(one["campaign"]["goals_achieved"], one["goals_achieved"]);
+    EXPECT_EQ(one["calls_total"].get<int64_t>(), Count(*database_url, "SELECT count(*)" + where));
     int64_t by_outcome = 0;
-    for (const auto& [outcome, count] : stats->tally.calls_by_outcome) {
-      by_outcome += count;
-      EXPECT_EQ(count, Count(*database_url,
-                             "SELECT count(*)" + where + " AND outcome = '" + outcome + "'"));
+    for (const auto& [outcome, count] : one["calls_by_outcome"].items()) {
+      by_outcome += count.get<int64_t>();
+      EXPECT_EQ(count.get<int64_t>(), Count(*database_url, "SELECT count(*)" + where +
+                                                               " AND outcome = '" + outcome + "'"));
     }
     EXPECT_EQ(by_outcome,
               Count(*database_url, "SELECT count(*)" + where + " AND outcome IS NOT NULL"));
   }
-  std::cout << "distributed: " << total_leads << " leads, " << calls.size() << " calls, "
-            << cut.size() << " cut by the SIGKILL (their leads deferred by the cooldown), "
+
+  // The server stops cleanly on SIGTERM.
+  ASSERT_EQ(kill(server, SIGTERM), 0);
+  std::optional<int> server_status = WaitFor(server, 20s);
+  ASSERT_TRUE(server_status) << "talky serve did not stop on SIGTERM";
+  (*scratch)->Forget(server);
+  EXPECT_TRUE(WIFEXITED(*server_status) && WEXITSTATUS(*server_status) == 0)
+      << ReadFile(server_log);
+
+  std::cout << "distributed: 1 server, " << kWorkers << " workers, " << total_leads << " leads, "
+            << calls.size() << " calls, " << cut.size()
+            << " cut by the SIGKILL (their leads deferred by the cooldown), "
             << queued->total_recovered << " jobs recovered through leases, in "
             << duration_cast<milliseconds>(steady_clock::now() - start).count() << " ms\n";
 }
