@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev
   # servers that the test harness starts on loopback
   redis-server redis-tools postgresql
+  # the README's walkthrough of the REST API
+  curl jq
 )
 
 missing=()

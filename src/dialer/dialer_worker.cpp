@@ -142,6 +142,7 @@ void DialerWorker::Process(TakenJob taken) {
     (void)queue_.Finish(taken.lease, FinishOutcome::kCompleted);
     return;
   }
+  if (stored->status == JobStatus::kProcessing && CloseLostCall(taken, *stored)) return;
   DialerJob job = *stored;
   job.status = JobStatus::kProcessing;
   job.processed_at = clock_.Now();
@@ -192,6 +193,37 @@ void DialerWorker::Process(TakenJob taken) {
       StartCall(std::move(taken), std::move(job), *context);
       return;
   }
+}
+
+bool DialerWorker::CloseLostCall(const TakenJob& taken, const DialerJob& stored) {
+  if (!stored.call_id) return false;
+  // No record: the worker died before the call was placed (or recorded); dialing again is right.
+  Expected<CallRecord> call = store_.GetCall(stored.tenant_id, *stored.call_id);
+  if (!call || call->status == CallStatus::kCompleted) return false;
+  Expected<std::shared_ptr<const TenantContext>> context =
+      ContextFor(stored.tenant_id, stored.campaign_id);
+  if (!context) return false;
+  // The provider may still have the call up (a real one outlives our process): end it.
+  if (!call->provider_call_id.empty()) (void)provider_->Hangup(call->provider_call_id);
+  const CallEvent lost{.call_id = call->id,
+                       .provider_call_id = call->provider_call_id,
+                       .status = CallStatus::kCompleted,
+                       .outcome = CallOutcome::kFailed,
+                       .occurred_at = clock_.Now(),
+                       .payload = {{"status", "completed"}, {"reason", "worker_lost"}}};
+  Expected<CallCompletionResult> completed =
+      completion_.Complete(stored, taken.lease, lost, (*context)->tenant.rules.retry_policy());
+  if (!completed) {
+    // Nothing was written; the job comes back through its lease and this is tried again.
+    spdlog::warn("dialer: closing the lost call {} of job {} failed: {}", call->id.value,
+                 stored.job_id.value, completed.error().message);
+    return true;
+  }
+  spdlog::info("dialer: job {}: call {} of a lost worker ended as failed; the job is now {}",
+               stored.job_id.value, call->id.value, ToString(completed->job_status));
+  std::lock_guard lock(mutex_);
+  ++stats_.lost_calls_closed;
+  return true;
 }
 
 void DialerWorker::Defer(const TakenJob& taken, DialerJob job, Instant until,

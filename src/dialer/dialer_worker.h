@@ -16,7 +16,8 @@
 //   call and frees its slot.
 // - Idle, it blocks in the queue's WaitForWork (until work arrives or a retry falls due).
 // - Run() returns when asked to stop: it takes no more jobs, lets calls in flight end for up to
-//   the drain timeout, then hangs up the rest. A crash loses nothing: leases bring jobs back.
+//   the drain timeout, then hangs up the rest. A crash loses nothing: leases bring jobs back, and
+//   the call a dead worker left open is ended as failed before the job goes on.
 //
 // Queue, store, provider and clock must outlive the worker. Run() on one thread; OnCallEvent from
 // any thread.
@@ -56,8 +57,9 @@ struct DialerWorkerOptions {
 struct DialerWorkerStats {
   int64_t calls_started = 0;
   int64_t calls_completed = 0;
-  int64_t jobs_deferred = 0;  // not now: deferred to the next allowed instant
-  int64_t jobs_refused = 0;   // never: closed as non_retryable
+  int64_t jobs_deferred = 0;      // not now: deferred to the next allowed instant
+  int64_t jobs_refused = 0;       // never: closed as non_retryable
+  int64_t lost_calls_closed = 0;  // calls of a dead worker ended as failed (CloseLostCall)
   // Calls let go because the lease keeper found the job's lease gone: closed by another process
   // (the webhook path), or lost (expired and recovered by the queue).
   int64_t calls_closed_elsewhere = 0;
@@ -88,6 +90,11 @@ class DialerWorker final : public CallEventSink {
   void Process(TakenJob taken);
   Expected<std::shared_ptr<const TenantContext>> ContextFor(const TenantId& tenant,
                                                             const CampaignId& campaign);
+  // The job came back from a worker that died during its call (still processing, its call never
+  // ended): that call is ended as failed ("worker_lost") and the attempt completed by the usual
+  // rules, so the lead is not dialed again at once. False when there is no such call (the caller
+  // then dials).
+  bool CloseLostCall(const TakenJob& taken, const DialerJob& stored);
   void Defer(const TakenJob& taken, DialerJob job, Instant until, const std::string& reason);
   void Refuse(const TakenJob& taken, DialerJob job, const std::string& reason);
   void StartCall(TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context);

@@ -155,6 +155,41 @@ TEST_F(DialerWorkerTest, RunsACampaignToCompletionWithRetriesByPolicy) {
   EXPECT_EQ(queue_.Stats()->processing_size, 0);
 }
 
+TEST_F(DialerWorkerTest, CallLeftOpenByADeadWorkerEndsAsFailedAndTheJobIsRetriedLater) {
+  std::map<std::string, JobId> jobs = StartCampaign({"+12125550200"});
+  const JobId id = jobs["+12125550200"];
+  // A worker takes the job, places the call and dies before the call ends.
+  Expected<std::optional<TakenJob>> taken = queue_.Take(10s);
+  ASSERT_TRUE(taken && *taken);
+  DialerJob processing = Job(id);
+  processing.status = JobStatus::kProcessing;
+  processing.call_id = CallId{"lost-call"};
+  ASSERT_TRUE(store_->UpdateJob(kTenant, JobStatus::kPending, processing));
+  ASSERT_TRUE(store_->RecordCall(CallRecord{.id = CallId{"lost-call"},
+                                            .tenant_id = kTenant,
+                                            .job_id = id,
+                                            .provider_call_id = "sim-lost-call",
+                                            .to_number = "+12125550200",
+                                            .created_at = clock_.Now()}));
+  clock_.Advance(11s);  // its lease expires; the queue gives the job back
+
+  StartWorker({.ring_time = 0ms, .talk_time = 0ms});
+  ASSERT_TRUE(WaitUntil([&] { return worker_->Stats().lost_calls_closed == 1; }));
+  const CallRecord lost = store_->GetCall(kTenant, CallId{"lost-call"}).value();
+  EXPECT_EQ(lost.status, CallStatus::kCompleted);
+  EXPECT_EQ(lost.outcome, CallOutcome::kFailed);
+  const DialerJob retry = Job(id);
+  EXPECT_EQ(retry.status, JobStatus::kRetryScheduled);
+  EXPECT_EQ(retry.attempt_number, 2);
+  EXPECT_EQ(retry.scheduled_at, kTuesdayMorningInNewYork + 11s + 2h);
+  EXPECT_EQ(worker_->Stats().calls_started, 0);  // not dialed again at once
+
+  clock_.Advance(2h);
+  ASSERT_TRUE(WaitForCompletedCalls(1));
+  EXPECT_EQ(Job(id).status, JobStatus::kGoalAchieved);
+  EXPECT_EQ(store_->GetLead(kTenant, Job(id).lead_id)->call_attempts, 2);
+}
+
 TEST_F(DialerWorkerTest, RepeatedFinalEventChangesNothing) {
   std::map<std::string, JobId> jobs = StartCampaign({"+12125550486"});
   StartWorker({.ring_time = 0ms, .talk_time = 0ms});

@@ -1060,8 +1060,11 @@ Expected<StoreTally> SqlStore::Tally(const std::optional<TenantId>& tenant,
   auto jobs = count_by("SELECT status, COUNT(*) FROM dialer_jobs" + where + " GROUP BY status");
   if (!jobs) return std::unexpected(jobs.error());
   for (auto& [status, count] : *jobs) tally.jobs_by_status[status] = count;
-  auto calls =
-      count_by("SELECT COALESCE(outcome, ''), COUNT(*) FROM calls" + where + " GROUP BY outcome");
+  // An outcome can be known before the call ends (voicemail, at answer): counted once ended.
+  auto calls = count_by(
+      "SELECT CASE WHEN ended_at IS NULL THEN '' ELSE COALESCE(outcome, 'unknown') END, "
+      "COUNT(*) FROM calls" +
+      where + " GROUP BY 1");
   if (!calls) return std::unexpected(calls.error());
   for (auto& [outcome, count] : *calls) {
     tally.calls_total += count;
