@@ -6,14 +6,14 @@
 // middle it kills one worker with SIGKILL; the others carry on.
 //
 // Checked afterwards, from the database itself (SQL through libpq), the queue and the API:
-// - no job was lost: one job per lead, and every job is final or (see below) waiting in the queue;
-// - no lead was in two calls at once: a lead's calls do not overlap in [created_at, ended_at];
-//   a call the killed worker had in flight (no end: its simulated provider died with it) ends at
-//   the kill, and the lead's next call starts after it;
+// - every lead reaches a final state and each campaign completes; no job was lost: one job per
+//   lead, none left in the queue;
+// - no call stays without an end: a call the killed worker had in flight is ended by the worker
+//   that takes its job back (failed, reason worker_lost), and with one attempt allowed that job
+//   fails for good;
+// - no lead was ever in two calls at once (a lead's calls do not overlap in [created_at,
+//   ended_at]); each lead was called once;
 // - the counters in GET /v1/campaigns/{id}/stats equal the rows of the calls table.
-// A lead whose call was cut by the kill was called: its job comes back through its lease and is
-// deferred by the cooldown (min_hours_between_calls, at least an hour) as the law asks, so with a
-// real clock it is still waiting when the test ends. Every other lead reaches a final state.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -297,16 +297,17 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   ASSERT_TRUE(WaitFor(workers[1], 10s));
   (*scratch)->Forget(workers[1]);
 
-  // Until nothing is pending or processing: the victim's jobs come back when their leases expire.
-  int64_t unsettled = -1;
+  // Until every lead is final, as the stats show it: the victim's jobs come back when their
+  // leases expire, and a job whose call the kill cut is closed by the worker that takes it.
+  int64_t final_in_stats = 0;
   while (steady_clock::now() - start < 110s) {
     const std::vector<json> stats = AllStats(api, campaigns);
     ASSERT_EQ(stats.size(), campaigns.size());
-    unsettled = JobsIn(stats, {"pending", "processing"});
-    if (unsettled == 0) break;
+    final_in_stats = FinalJobs(stats);
+    if (final_in_stats == total_leads) break;
     std::this_thread::sleep_for(200ms);
   }
-  ASSERT_EQ(unsettled, 0) << "jobs still pending or processing after 110 s";
+  ASSERT_EQ(final_in_stats, total_leads) << "leads not final after 110 s";
   for (pid_t worker : {workers[0], workers[2]}) {
     ASSERT_EQ(kill(worker, SIGTERM), 0);
     std::optional<int> status = WaitFor(worker, 20s);
@@ -315,59 +316,71 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
     (*scratch)->Forget(worker);
   }
 
-  // No job lost: one per lead, each final, or deferred and held by the queue.
+  // Every lead reached a final state, and each campaign completed.
   const std::string final_statuses = "('goal_achieved','completed','failed','non_retryable')";
-  const int64_t final_jobs =
-      Count(*database_url, "SELECT count(*) FROM dialer_jobs WHERE status IN " + final_statuses);
   EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM leads"), total_leads);
+  EXPECT_EQ(
+      Count(*database_url, "SELECT count(*) FROM dialer_jobs WHERE status IN " + final_statuses),
+      total_leads);
+  for (const TenantCampaign& one : campaigns) {
+    auto [status, campaign] = api.Send("GET", "/v1/campaigns/" + one.campaign_id, one.api_key);
+    ASSERT_EQ(status, 200) << campaign.dump();
+    EXPECT_EQ(campaign["status"], "completed") << campaign.dump();
+    EXPECT_EQ(campaign["total_leads"], kLeadsPerTenant) << campaign.dump();
+  }
+
+  // No job lost: one per lead, none left in the queue.
   EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM dialer_jobs"), total_leads);
   EXPECT_EQ(Count(*database_url, "SELECT count(DISTINCT lead_id) FROM dialer_jobs"), total_leads);
-  const int64_t deferred =
-      Count(*database_url, "SELECT count(*) FROM dialer_jobs WHERE status = 'skipped'");
-  EXPECT_EQ(final_jobs + deferred, total_leads);
   Expected<std::unique_ptr<RedisJobQueue>> queue =
       RedisJobQueue::Connect(clock, RedisQueueOptions{.url = redis_url});
   ASSERT_TRUE(queue) << queue.error().Describe();
   Expected<QueueStats> queued = (*queue)->Stats();
   ASSERT_TRUE(queued) << queued.error().Describe();
-  EXPECT_EQ(queued->scheduled_size, deferred) << "every deferred job is held by the queue";
+  EXPECT_EQ(queued->scheduled_size, 0);
   EXPECT_EQ(queued->processing_size, 0);
   EXPECT_EQ(queued->priority_queue_size, 0);
   EXPECT_TRUE(queued->tenant_queue_sizes.empty());
   EXPECT_GT(queued->total_recovered, 0) << "the killed worker's jobs came back through leases";
 
-  // Calls cut by the kill: no end, started before it. Each such lead is the deferred one.
-  const Rows cut =
-      Query(*database_url, "SELECT lead_id, created_at FROM calls WHERE ended_at IS NULL");
-  for (const auto& row : cut) {
-    EXPECT_LT(std::stoll(row[1]), killed_at_micros) << "an unfinished call not cut by the kill";
+  // No call stays without an end. The calls the kill cut were ended by the worker that took their
+  // job: failed, reason worker_lost, started before the kill and ended after it; with one attempt
+  // allowed, their jobs failed for good.
+  EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM calls WHERE ended_at IS NULL"), 0);
+  EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM calls WHERE status <> 'completed'"), 0);
+  const Rows lost = Query(*database_url,
+                          "SELECT c.id, c.created_at, c.ended_at, c.outcome, j.status, "
+                          "j.attempt_number FROM calls c JOIN dialer_jobs j ON j.id = c.job_id "
+                          "WHERE EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id "
+                          "AND e.payload->>'reason' = 'worker_lost')");
+  for (const auto& row : lost) {
+    EXPECT_LT(std::stoll(row[1]), killed_at_micros)
+        << "call " << row[0] << " lost, not by the kill";
+    EXPECT_GE(std::stoll(row[2]), killed_at_micros) << "call " << row[0];
+    EXPECT_EQ(row[3], "failed") << "call " << row[0];
+    EXPECT_EQ(row[4], "failed") << "the job of lost call " << row[0];
   }
-  EXPECT_EQ(static_cast<int64_t>(cut.size()), deferred);
-  EXPECT_EQ(Count(*database_url,
-                  "SELECT count(*) FROM dialer_jobs j WHERE j.status = 'skipped' AND "
-                  "j.last_error = 'cooldown' AND EXISTS (SELECT 1 FROM calls c WHERE "
-                  "c.job_id = j.id AND c.ended_at IS NULL)"),
-            deferred)
-      << "each deferred job is a lead whose call the kill cut, waiting out its cooldown";
-  EXPECT_LE(deferred, 200) << "more calls cut than one worker can have in flight";
+  EXPECT_GT(lost.size(), 0u) << "the kill cut no call in flight: the test proved nothing about it";
+  EXPECT_LE(lost.size(), 200u) << "more calls cut than one worker can have in flight";
 
-  // No lead in two calls at once.
+  // No lead in two calls at once, and each lead called once (one attempt allowed).
   const Rows calls = Query(*database_url,
-                           "SELECT lead_id, created_at, COALESCE(ended_at, -1) FROM calls "
+                           "SELECT lead_id, created_at, ended_at FROM calls "
                            "ORDER BY lead_id, created_at");
   int64_t overlaps = 0;
   for (size_t i = 1; i < calls.size(); ++i) {
     if (calls[i][0] != calls[i - 1][0]) continue;
-    int64_t previous_end = std::stoll(calls[i - 1][2]);
-    if (previous_end < 0) previous_end = killed_at_micros;  // cut by the kill
-    if (std::stoll(calls[i][1]) < previous_end) {
+    if (std::stoll(calls[i][1]) < std::stoll(calls[i - 1][2])) {
       ++overlaps;
       ADD_FAILURE() << "lead " << calls[i][0] << ": a call at " << calls[i][1]
-                    << " while the previous one lasted until " << previous_end;
+                    << " while the previous one lasted until " << calls[i - 1][2];
     }
   }
   EXPECT_EQ(overlaps, 0);
-  EXPECT_GE(static_cast<int64_t>(calls.size()), total_leads - deferred);
+  EXPECT_EQ(Count(*database_url, "SELECT count(DISTINCT lead_id) FROM calls"), total_leads);
+  EXPECT_EQ(static_cast<int64_t>(calls.size()), total_leads);
+  EXPECT_EQ(Count(*database_url, "SELECT count(*) FROM leads WHERE call_attempts = 1"),
+            total_leads);
 
   // The counters in the API's campaign stats equal the rows of the calls table.
   const std::vector<json> stats = AllStats(api, campaigns);
@@ -375,28 +388,31 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   for (size_t c = 0; c < campaigns.size(); ++c) {
     const json& one = stats[c];
     const std::string where = " FROM calls WHERE campaign_id = '" + campaigns[c].campaign_id + "'";
-    const int64_t ended =
-        Count(*database_url, "SELECT count(*)" + where + " AND ended_at IS NOT NULL");
-    // The counters count attempts that were completed: calls that ended. (A voicemail call
-    // knows its outcome at the answer, before it ends; one cut by the kill has an outcome and
-    // no end, and is not counted.)
+    const int64_t rows = Count(*database_url, "SELECT count(*)" + where);
+    EXPECT_EQ(rows, kLeadsPerTenant);
     EXPECT_EQ(one["campaign"]["calls_completed"].get<int64_t>() +
                   one["campaign"]["calls_failed"].get<int64_t>(),
-              ended)
+              rows)
         << one.dump();
-    EXPECT_EQ(ended, Count(*database_url, "SELECT count(*)" + where + " AND status = 'completed'"));
+    // A call that did not connect counts as failed; lost calls are among them.
+    EXPECT_EQ(one["campaign"]["calls_failed"].get<int64_t>(),
+              Count(*database_url, "SELECT count(*)" + where +
+                                       " AND outcome NOT IN ('goal_achieved', "
+                                       "'goal_not_achieved', 'voicemail', 'answered')"))
+        << one.dump();
     EXPECT_EQ(one["goals_achieved"].get<int64_t>(),
               Count(*database_url, "SELECT count(*)" + where + " AND outcome = 'goal_achieved'"));
     EXPECT_EQ(one["campaign"]["goals_achieved"], one["goals_achieved"]);
-    EXPECT_EQ(one["calls_total"].get<int64_t>(), Count(*database_url, "SELECT count(*)" + where));
+    EXPECT_EQ(one["calls_total"].get<int64_t>(), rows);
+    EXPECT_EQ(one["calls_in_progress"].get<int64_t>(), 0);
     int64_t by_outcome = 0;
     for (const auto& [outcome, count] : one["calls_by_outcome"].items()) {
       by_outcome += count.get<int64_t>();
       EXPECT_EQ(count.get<int64_t>(), Count(*database_url, "SELECT count(*)" + where +
                                                                " AND outcome = '" + outcome + "'"));
     }
-    EXPECT_EQ(by_outcome,
-              Count(*database_url, "SELECT count(*)" + where + " AND outcome IS NOT NULL"));
+    EXPECT_EQ(by_outcome, rows);
+    EXPECT_EQ(one["leads_by_attempts"], json({{"1", kLeadsPerTenant}})) << one.dump();
   }
 
   // The server stops cleanly on SIGTERM.
@@ -408,9 +424,9 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
       << ReadFile(server_log);
 
   std::cout << "distributed: 1 server, " << kWorkers << " workers, " << total_leads << " leads, "
-            << calls.size() << " calls, " << cut.size()
-            << " cut by the SIGKILL (their leads deferred by the cooldown), "
-            << queued->total_recovered << " jobs recovered through leases, in "
+            << calls.size() << " calls, " << lost.size()
+            << " cut by the SIGKILL (ended as failed, worker_lost), " << queued->total_recovered
+            << " jobs recovered through leases, in "
             << duration_cast<milliseconds>(steady_clock::now() - start).count() << " ms\n";
 }
 
