@@ -119,7 +119,7 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
                     .tenant_id = tenant,
                     .campaign_id = campaign,
                     .lead_id = job.lead_id,
-                    .job_id = job.id,
+                    .job_id = job.job_id,
                     .provider_call_id = kProviderCallIdPrefix + n,
                     .to_number = job.phone_number,
                     .created_at = clock.Now(),
