@@ -6,6 +6,7 @@
 #include "app/bench_dialer_command.h"
 #include "app/bench_http_command.h"
 #include "app/bench_store_command.h"
+#include "app/bench_webhooks_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
 #include "app/run_command.h"
@@ -37,6 +38,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   BenchStoreCommand bench_store(app);
   ServeCommand serve(app);
   BenchHttpCommand bench_http(app);
+  BenchWebhooksCommand bench_webhooks(app);
 
   // CLI11 wants argv order reversed when given a vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -69,6 +71,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (bench_dialer.Selected()) return bench_dialer.Run(out, err);
   if (serve.Selected()) return serve.Run(out, err);
   if (bench_http.Selected()) return bench_http.Run(out, err);
+  if (bench_webhooks.Selected()) return bench_webhooks.Run(out, err);
   return kExitOk;
 }
 
