@@ -23,6 +23,7 @@
 #include "app/open_store.h"
 #include "app/run_progress.h"
 #include "app/serve_command.h"
+#include "app/stop_signals.h"
 #include "app/talky_server.h"
 #include "campaigns/campaign_service.h"
 #include "campaigns/lead_csv.h"
@@ -174,14 +175,6 @@ std::string FitToTerminal(std::string line) {
   return line;
 }
 
-// Waits up to `timeout` for SIGINT or SIGTERM; returns the signal, or 0 when none came.
-int WaitForStopSignal(const sigset_t& signals, milliseconds timeout) {
-  const timespec wait{.tv_sec = static_cast<time_t>(timeout.count() / 1000),
-                      .tv_nsec = static_cast<long>((timeout.count() % 1000) * 1'000'000)};
-  const int signal_number = sigtimedwait(&signals, nullptr, &wait);
-  return signal_number > 0 ? signal_number : 0;
-}
-
 }  // namespace
 
 RunCommand::RunCommand(CLI::App& app) {
@@ -284,11 +277,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     }
   }
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   SystemClock system_clock;
   const Instant start = start_at.value_or(system_clock.Now());

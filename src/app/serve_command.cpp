@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
+#include "app/stop_signals.h"
 #include "app/talky_server.h"
 
 namespace talky {
@@ -87,12 +88,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   const std::string admin_key = resolved_key->key;
   const bool generated_key = resolved_key->generated;
 
-  // Signals are taken by one thread with sigwait; every thread started below inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   SystemClock clock;
   RandomIdGenerator ids(std::random_device{}());
@@ -138,8 +134,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   out << "talky serve: listening on http://" << (ipv6 ? "[" + listen->host + "]" : listen->host)
       << ":" << *port << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = WaitForStopSignal(stop_signals);
   out << "talky serve: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": finishing requests in progress" << std::endl;
   server->Stop();

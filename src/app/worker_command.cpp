@@ -13,6 +13,7 @@
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
+#include "app/stop_signals.h"
 #include "dialer/dialer_worker.h"
 #include "telephony/simulated/simulated_telephony.h"
 #include "telephony/vonage/vonage_telephony.h"
@@ -114,12 +115,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     }
   }
 
-  // Signals are taken by one thread with sigwait; every thread started below inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   SystemClock clock;
   RandomIdGenerator ids(std::random_device{}());
@@ -171,8 +167,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   out << "talky worker: " << workers_ << " worker(s) running with the " << provider_
       << " provider; stop with SIGTERM or Ctrl-C" << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = WaitForStopSignal(stop_signals);
   out << "talky worker: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": draining calls in flight" << std::endl;
   for (std::jthread& loop : loops) loop.request_stop();

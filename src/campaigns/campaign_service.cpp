@@ -1,6 +1,5 @@
 #include "campaigns/campaign_service.h"
 
-
 namespace talky {
 namespace {
 
