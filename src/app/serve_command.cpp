@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <random>
+#include <thread>
 
 #include "app/admin_key.h"
 #include "app/cli.h"

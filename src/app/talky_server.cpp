@@ -2,6 +2,7 @@
 
 #include "http/api/api_routes.h"
 #include "http/operational_routes.h"
+#include "store/store_connection_health.h"
 
 namespace talky {
 
@@ -21,6 +22,25 @@ TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerato
   AddApiRoutes(router_, api_);
   webhook_counters_ = AddVonageWebhookRoutes(router_, options_.vonage, intake_, clock);
   AddWebhookMetrics();
+  AddStoreHealthMetrics();
+}
+
+// The store's connection trouble since start (a database restart shows here).
+void TalkyServer::AddStoreHealthMetrics() {
+  metrics_.AddCollector("store_connections", []() -> Expected<std::vector<CollectedGauge>> {
+    const StoreConnectionHealth& health = StoreConnectionHealthCounters();
+    auto sample = [](std::string label, int64_t value) {
+      return MetricSample{.labels = {{"event", std::move(label)}},
+                          .value = static_cast<double>(value)};
+    };
+    return std::vector<CollectedGauge>{
+        {.name = "talky_store_connection_events",
+         .help = "The store's connections lost, failed reconnection attempts and reconnections "
+                 "since start",
+         .samples = {sample("lost", health.connections_lost.load()),
+                     sample("reconnect_failed", health.reconnect_failures.load()),
+                     sample("reconnected", health.reconnects.load())}}};
+  });
 }
 
 // Counts since start, read at scrape time from the routes' and the intake's own counters.

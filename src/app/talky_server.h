@@ -49,6 +49,7 @@ class TalkyServer {
   const Router& router() const { return router_; }
 
  private:
+  void AddStoreHealthMetrics();
   void AddWebhookMetrics();
 
   TalkyServerOptions options_;

@@ -54,6 +54,11 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
       ->add_option("--drain-timeout-ms", drain_timeout_ms_,
                    "On stop, how long calls in flight may go on before they are hung up")
       ->check(CLI::Range(0, 3'600'000));
+  worker_
+      ->add_option("--retry-unavailable-ms", retry_unavailable_ms_,
+                   "A job whose provider or store could not be reached is tried again this "
+                   "much later (default 60000)")
+      ->check(CLI::Range(1, 86'400'000));
   worker_->add_option("--provider", provider_, "Telephony provider: simulated or vonage")
       ->check(CLI::IsMember({"simulated", "vonage"}));
   worker_->add_option("--vonage-api-url", vonage_api_url_, "Vonage: API base URL")
@@ -148,8 +153,10 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   for (int i = 0; i < workers_; ++i) {
     workers.push_back(std::make_unique<DialerWorker>(
         **queue, **store, clock, ids,
-        DialerWorkerOptions{.max_calls_in_flight = max_calls_,
-                            .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_)}));
+        DialerWorkerOptions{
+            .max_calls_in_flight = max_calls_,
+            .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_),
+            .provider_retry_delay = std::chrono::milliseconds(retry_unavailable_ms_)}));
     if (vonage) {
       providers.push_back(std::make_unique<VonageTelephony>(*vonage, http, clock, *workers.back(),
                                                             std::random_device{}()));

@@ -31,6 +31,7 @@ class WorkerCommand {
   double speed_ = 1.0;
   uint64_t seed_ = 1;
   int drain_timeout_ms_ = 30000;
+  int retry_unavailable_ms_ = 60000;
 
   std::string provider_ = "simulated";
   std::string vonage_api_url_ = "https://api.nexmo.com";

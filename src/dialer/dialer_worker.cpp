@@ -50,11 +50,17 @@ struct DialerWorker::Call {
   std::shared_ptr<const TenantContext> context;
   CallRecord record;
   bool recorded = false;
+  // The store could not take the call record when the call was placed: written before anything
+  // else of the call (its events and completion need it).
+  bool record_unsaved = false;
   bool done = false;
   std::vector<CallEvent> early_events;
   // Progress events not stored yet: written with the completion, or by the lease keeper when the
   // call lasts (a transaction per event would bound the whole process's call rate).
   std::vector<CallEvent> unsaved_events;
+  // The final event, while the store cannot take the completion: the lease keeper keeps the lease
+  // and tries again, so an outcome reached during a database outage is not lost.
+  std::optional<CallEvent> unsaved_final;
 };
 
 DialerWorker::DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
@@ -123,11 +129,18 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
                     .policy = PolicyOf(*tenant),
                     .caller_id = CallerIdOf(*campaign, *tenant, options_.default_caller_id),
                     .loaded_at = now});
-  // The queue's caps and priority lane follow the tenant's and the campaign's settings.
-  (void)queue_.SetTenantLimits(tenant_id,
-                               {.max_concurrent_calls = tenant->rules.max_concurrent_calls,
-                                .high_priority_threshold = tenant->rules.high_priority_threshold});
-  (void)queue_.SetCampaignLimit(campaign_id, campaign->max_concurrent_calls);
+  // The queue's caps and priority lane follow the tenant's and the campaign's settings; a cap
+  // that could not be set must not let more calls out than the tenant allows.
+  if (Expected<void> set = queue_.SetTenantLimits(
+          tenant_id, {.max_concurrent_calls = tenant->rules.max_concurrent_calls,
+                      .high_priority_threshold = tenant->rules.high_priority_threshold});
+      !set) {
+    return std::unexpected(set.error());
+  }
+  if (Expected<void> set = queue_.SetCampaignLimit(campaign_id, campaign->max_concurrent_calls);
+      !set) {
+    return std::unexpected(set.error());
+  }
   std::lock_guard lock(mutex_);
   contexts_[{tenant_id, campaign_id}] = context;
   return context;
@@ -135,14 +148,26 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
 
 void DialerWorker::Process(TakenJob taken) {
   const DialerJob& queued = taken.job;
-  // The store is the record: a job closed there (a cancelled campaign, a duplicate) is dropped.
+  // The store is the record: a job closed there (a cancelled campaign, a duplicate) or gone from
+  // it is dropped.
   Expected<DialerJob> stored = store_.GetJob(queued.tenant_id, queued.job_id);
-  if (!stored || IsFinal(stored->status)) {
-    if (!stored) spdlog::warn("dialer: job {}: {}", queued.job_id.value, stored.error().message);
-    (void)queue_.Finish(taken.lease, FinishOutcome::kCompleted);
+  if (!stored && stored.error().code != ErrorCode::kNotFound) {
+    PostponeInQueue(taken, stored.error());
     return;
   }
-  if (stored->status == JobStatus::kProcessing && CloseLostCall(taken, *stored)) return;
+  if (!stored || IsFinal(stored->status)) {
+    if (!stored) spdlog::warn("dialer: job {}: {}", queued.job_id.value, stored.error().message);
+    FinishInQueue(taken.lease, FinishOutcome::kCompleted);
+    return;
+  }
+  if (stored->status == JobStatus::kProcessing) {
+    Expected<bool> closed = CloseLostCall(taken, *stored);
+    if (!closed) {
+      PostponeInQueue(taken, closed.error());
+      return;
+    }
+    if (*closed) return;
+  }
   DialerJob job = *stored;
   job.status = JobStatus::kProcessing;
   job.processed_at = clock_.Now();
@@ -152,29 +177,29 @@ void DialerWorker::Process(TakenJob taken) {
   taken.job.call_id = stored->call_id;
   job.call_id = CallId{ids_.Next()};
   if (Expected<void> marked = store_.UpdateJob(job.tenant_id, stored->status, job); !marked) {
+    if (marked.error().code != ErrorCode::kConflict) {
+      PostponeInQueue(taken, marked.error());
+      return;
+    }
     // Another worker holds it (the lease expired while this one was slow): leave it to them.
     spdlog::warn("dialer: job {} not taken: {}", job.job_id.value, marked.error().message);
-    (void)queue_.Finish(taken.lease, FinishOutcome::kCompleted);
+    FinishInQueue(taken.lease, FinishOutcome::kCompleted);
     return;
   }
 
+  // Every check the rules name is made, or nothing is dialed (compliance fails closed).
   Expected<std::shared_ptr<const TenantContext>> context =
       ContextFor(job.tenant_id, job.campaign_id);
+  if (!context) return DeferForStore(taken, std::move(job), context.error());
   Expected<Lead> lead = store_.GetLead(job.tenant_id, job.lead_id);
-  if (!context || !lead) {
-    const Error& error = !context ? context.error() : lead.error();
-    Defer(taken, job, clock_.Now() + options_.provider_retry_delay, "store_unavailable");
-    spdlog::warn("dialer: job {} deferred: {}", job.job_id.value, error.message);
-    return;
-  }
-  const Instant now = clock_.Now();
-  CallHistory history;
+  if (!lead) return DeferForStore(taken, std::move(job), lead.error());
   Expected<bool> on_dnc = store_.IsDoNotCall(job.tenant_id, job.phone_number);
-  history.on_dnc_list = on_dnc.value_or(false);
-  if (Expected<NumberCallHistory> calls = store_.CallsToNumberSince(
-          job.tenant_id, job.phone_number, now - std::chrono::hours(24), job.campaign_id)) {
-    history.recent_calls = calls->call_times;
-  }
+  if (!on_dnc) return DeferForStore(taken, std::move(job), on_dnc.error());
+  const Instant now = clock_.Now();
+  Expected<NumberCallHistory> calls = store_.CallsToNumberSince(
+      job.tenant_id, job.phone_number, now - std::chrono::hours(24), job.campaign_id);
+  if (!calls) return DeferForStore(taken, std::move(job), calls.error());
+  const CallHistory history{.on_dnc_list = *on_dnc, .recent_calls = calls->call_times};
   Expected<CallDecision> decision = CanCall(job, *lead, (*context)->policy, history, now);
   if (!decision) {
     // The tenant's own rules are invalid: nothing can be decided until they are fixed.
@@ -195,14 +220,50 @@ void DialerWorker::Process(TakenJob taken) {
   }
 }
 
-bool DialerWorker::CloseLostCall(const TakenJob& taken, const DialerJob& stored) {
+void DialerWorker::PostponeInQueue(const TakenJob& taken, const Error& error) {
+  const Instant until = clock_.Now() + options_.provider_retry_delay;
+  DialerJob job = taken.job;
+  job.status = JobStatus::kSkipped;
+  job.scheduled_at = until;
+  job.last_error = std::string(kStoreUnavailable);
+  spdlog::warn("dialer: job {} waits {} ms, the store did not answer: {}", job.job_id.value,
+               options_.provider_retry_delay.count(), error.message);
+  if (Expected<void> scheduled = queue_.ScheduleRetry(taken.lease, job, until); !scheduled) {
+    // The lease then expires and the queue hands the job out again.
+    spdlog::warn("dialer: job {} not postponed: {}", job.job_id.value, scheduled.error().message);
+  }
+  std::lock_guard lock(mutex_);
+  ++stats_.jobs_deferred;
+  ++stats_.store_errors;
+}
+
+void DialerWorker::DeferForStore(const TakenJob& taken, DialerJob job, const Error& error) {
+  spdlog::warn("dialer: job {} deferred, a check could not be made: {}", job.job_id.value,
+               error.message);
+  Defer(taken, std::move(job), clock_.Now() + options_.provider_retry_delay,
+        std::string(kStoreUnavailable));
+  std::lock_guard lock(mutex_);
+  ++stats_.store_errors;
+}
+
+void DialerWorker::FinishInQueue(const Lease& lease, FinishOutcome outcome) {
+  if (Expected<void> finished = queue_.Finish(lease, outcome); !finished) {
+    // The lease then expires and the worker that takes the job again sees it closed.
+    spdlog::warn("dialer: job {} not finished in the queue: {}", lease.job_id.value,
+                 finished.error().message);
+  }
+}
+
+Expected<bool> DialerWorker::CloseLostCall(const TakenJob& taken, const DialerJob& stored) {
   if (!stored.call_id) return false;
   // No record: the worker died before the call was placed (or recorded); dialing again is right.
   Expected<CallRecord> call = store_.GetCall(stored.tenant_id, *stored.call_id);
-  if (!call || call->status == CallStatus::kCompleted) return false;
+  if (!call && call.error().code == ErrorCode::kNotFound) return false;
+  if (!call) return std::unexpected(call.error());
+  if (call->status == CallStatus::kCompleted) return false;
   Expected<std::shared_ptr<const TenantContext>> context =
       ContextFor(stored.tenant_id, stored.campaign_id);
-  if (!context) return false;
+  if (!context) return std::unexpected(context.error());
   // The provider may still have the call up (a real one outlives our process): end it.
   if (!call->provider_call_id.empty()) (void)provider_->Hangup(call->provider_call_id);
   const CallEvent lost{.call_id = call->id,
@@ -250,9 +311,12 @@ void DialerWorker::Refuse(const TakenJob& taken, DialerJob job, const std::strin
   job.last_error = reason;
   if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
       !updated) {
+    // The store still holds the job open: it must stay in the queue, to be refused again later.
+    if (updated.error().code != ErrorCode::kConflict)
+      return PostponeInQueue(taken, updated.error());
     spdlog::warn("dialer: job {}: {}", job.job_id.value, updated.error().message);
   }
-  (void)queue_.Finish(taken.lease, FinishOutcome::kFailed);
+  FinishInQueue(taken.lease, FinishOutcome::kFailed);
   {
     std::lock_guard lock(mutex_);
     ++stats_.jobs_refused;
@@ -294,10 +358,8 @@ void DialerWorker::StartCall(TakenJob taken, DialerJob job,
   }
   std::lock_guard call_lock(call->mutex);
   call->record.provider_call_id = *provider_id;
-  if (Expected<void> recorded = store_.RecordCall(call->record); !recorded) {
-    spdlog::warn("dialer: call {} not recorded: {}", call->record.id.value,
-                 recorded.error().message);
-  }
+  call->record_unsaved = true;
+  SaveRecord(*call);
   call->recorded = true;
   {
     std::lock_guard lock(mutex_);
@@ -334,11 +396,40 @@ void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
 }
 
 // With the call's lock held.
+bool DialerWorker::SaveRecord(Call& call) {
+  if (!call.record_unsaved) return true;
+  Expected<void> recorded = store_.RecordCall(call.record);
+  if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
+    spdlog::warn("dialer: call {} not recorded yet: {}", call.record.id.value,
+                 recorded.error().message);
+    return false;
+  }
+  if (!recorded) {
+    spdlog::warn("dialer: call {} not recorded: {}", call.record.id.value,
+                 recorded.error().message);
+  }
+  call.record_unsaved = false;
+  return true;
+}
+
+// With the call's lock held.
 void DialerWorker::Complete(Call& call, const CallEvent& event) {
-  call.done = true;
   Expected<CallCompletionResult> completed =
-      completion_.Complete(call.job, call.lease, event, call.context->tenant.rules.retry_policy(),
-                           std::move(call.unsaved_events));
+      SaveRecord(call)
+          ? completion_.Complete(call.job, call.lease, event,
+                                 call.context->tenant.rules.retry_policy(), call.unsaved_events)
+          : std::unexpected(Error::Unavailable("the call record is not stored yet"));
+  if (!completed && completed.error().code == ErrorCode::kUnavailable) {
+    if (!call.unsaved_final) {
+      spdlog::warn("dialer: call {} ended but the store cannot take it ({}); retrying",
+                   call.record.id.value, completed.error().message);
+    }
+    call.unsaved_final = event;
+    std::lock_guard lock(mutex_);
+    ++stats_.completions_retried;
+    return;
+  }
+  call.done = true;
   if (!completed) {
     // Nothing was written: the job stays processing in the store and comes back through its
     // lease, which is then no longer extended (or another process completed it: kConflict).
@@ -352,13 +443,14 @@ void DialerWorker::Complete(Call& call, const CallEvent& event) {
 
 // With the call's lock held: the lease keeper found the job's lease gone.
 void DialerWorker::SaveProgress(Call& call) {
-  for (const CallEvent& event : call.unsaved_events) {
-    if (Expected<CallEventResult> recorded = store_.RecordCallEvent(call.job.tenant_id, event);
-        !recorded) {
-      spdlog::warn("dialer: event of call {}: {}", call.record.id.value, recorded.error().message);
-    }
+  std::vector<CallEvent> kept;  // the store could not take them now: tried again later
+  for (CallEvent& event : call.unsaved_events) {
+    Expected<CallEventResult> recorded = store_.RecordCallEvent(call.job.tenant_id, event);
+    if (recorded) continue;
+    spdlog::warn("dialer: event of call {}: {}", call.record.id.value, recorded.error().message);
+    if (recorded.error().code == ErrorCode::kUnavailable) kept.push_back(std::move(event));
   }
-  call.unsaved_events.clear();
+  call.unsaved_events = std::move(kept);
 }
 
 void DialerWorker::LetGo(Call& call, const Error& extend_error) {
@@ -406,10 +498,11 @@ void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
     for (const std::shared_ptr<Call>& call : calls) {
       std::lock_guard call_lock(call->mutex);
       if (call->done) continue;
-      SaveProgress(*call);
+      if (SaveRecord(*call) && !call->unsaved_final) SaveProgress(*call);
       Expected<Lease> extended = queue_.ExtendLease(call->lease, options_.lease);
       if (extended) {
         call->lease = *extended;
+        if (call->unsaved_final) Complete(*call, *call->unsaved_final);
       } else if (extended.error().code == ErrorCode::kConflict) {
         LetGo(*call, extended.error());
       } else {

@@ -14,6 +14,11 @@
 //   record carries the job's lease token, and the webhook's CallEventIntake completes the
 //   attempt. The lease keeper's next ExtendLease then answers Conflict, and the worker forgets the
 //   call and frees its slot.
+// - Compliance fails closed: every check the rules name (Do-Not-Call, the number's recent calls,
+//   the tenant's and campaign's caps, the job, lead, tenant and campaign rows) is made, or the job
+//   is deferred (store_unavailable, the provider retry delay) and nothing is dialed.
+// - A call that ends while the store cannot be written keeps its lease and its outcome in memory;
+//   the lease keeper writes the completion once the store answers.
 // - Idle, it blocks in the queue's WaitForWork (until work arrives or a retry falls due).
 // - Run() returns when asked to stop: it takes no more jobs, lets calls in flight end for up to
 //   the drain timeout, then hangs up the rest. A crash loses nothing: leases bring jobs back, and
@@ -30,6 +35,7 @@
 #include <mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "dialer/call_completion.h"
 #include "domain/clock.h"
@@ -51,7 +57,7 @@ struct DialerWorkerOptions {
   // Used when neither the campaign (calling_config.caller_id) nor the tenant names one.
   std::string default_caller_id = "+12025550100";  // fictional (555-01XX), but valid
   // A provider that cannot be reached: the job is tried again this much later, attempt unchanged.
-  std::chrono::seconds provider_retry_delay{60};
+  std::chrono::milliseconds provider_retry_delay{60'000};
 };
 
 struct DialerWorkerStats {
@@ -64,7 +70,16 @@ struct DialerWorkerStats {
   // (the webhook path), or lost (expired and recovered by the queue).
   int64_t calls_closed_elsewhere = 0;
   int64_t leases_lost = 0;
+  // Jobs deferred because the store (or the queue's limits) could not answer a check the rules
+  // name: nothing was dialed (also counted in jobs_deferred).
+  int64_t store_errors = 0;
+  // Attempts to store a call's completion while the store was unavailable (tried again at each
+  // lease extension until it is written).
+  int64_t completions_retried = 0;
 };
+
+// The reason recorded on a job deferred because a check could not be made.
+inline constexpr std::string_view kStoreUnavailable = "store_unavailable";
 
 class DialerWorker final : public CallEventSink {
  public:
@@ -93,12 +108,21 @@ class DialerWorker final : public CallEventSink {
   // The job came back from a worker that died during its call (still processing, its call never
   // ended): that call is ended as failed ("worker_lost") and the attempt completed by the usual
   // rules, so the lead is not dialed again at once. False when there is no such call (the caller
-  // then dials).
-  bool CloseLostCall(const TakenJob& taken, const DialerJob& stored);
+  // then dials). An error when the store cannot tell.
+  Expected<bool> CloseLostCall(const TakenJob& taken, const DialerJob& stored);
+  // The store could not be read or written before the processing mark: the job waits in the queue
+  // for the provider retry delay, its store row untouched, and is taken again then.
+  void PostponeInQueue(const TakenJob& taken, const Error& error);
+  // A check the rules name could not be made after the processing mark: deferred, nothing dialed.
+  void DeferForStore(const TakenJob& taken, DialerJob job, const Error& error);
+  void FinishInQueue(const Lease& lease, FinishOutcome outcome);
   void Defer(const TakenJob& taken, DialerJob job, Instant until, const std::string& reason);
   void Refuse(const TakenJob& taken, DialerJob job, const std::string& reason);
   void StartCall(TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context);
   void ApplyEvent(Call& call, const CallEvent& event);
+  // Stores the call record if the store could not take it before. False while it still cannot.
+  // With the call's lock held.
+  bool SaveRecord(Call& call);
   // Stores the call's progress events that are still in memory. With the call's lock held.
   void SaveProgress(Call& call);
   void Complete(Call& call, const CallEvent& event);

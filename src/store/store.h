@@ -97,6 +97,36 @@ struct NumberCallHistory {
   std::vector<Instant> call_times;  // oldest first; what a state's daily cap needs
 };
 
+// A change to the embedded job queue made by one process. Without Redis every process keeps its
+// own queue; processes that share the database follow this log to see campaigns started, paused,
+// resumed or cancelled elsewhere (StoreFollowedQueue).
+enum class QueueEventKind { kEnqueued, kPaused, kResumed, kCancelled };
+std::string_view ToString(QueueEventKind kind);
+
+struct QueueEvent {
+  int64_t sequence = 0;  // assigned by the store when appended; increasing
+  QueueEventKind kind = QueueEventKind::kEnqueued;
+  TenantId tenant_id;
+  CampaignId campaign_id;
+  std::string origin;  // the process that wrote it (its queue already holds the change)
+  Instant at{};
+
+  bool operator==(const QueueEvent&) const = default;
+};
+
+// Jobs by where a queue would hold them, from the jobs' statuses: what every process sharing the
+// database can agree on.
+struct QueuedJobCounts {
+  struct Waiting {
+    TenantId tenant_id;
+    int priority = 0;
+    int64_t jobs = 0;
+  };
+  std::vector<Waiting> pending;  // by tenant and priority
+  int64_t scheduled = 0;         // retry_scheduled and skipped
+  int64_t processing = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -208,6 +238,13 @@ class Store {
                                                 const ConversationTurn& turn) = 0;
   virtual Expected<std::vector<ConversationTurn>> ListConversationTurns(const TenantId& tenant,
                                                                         const CallId& call) = 0;
+
+  // The embedded queues' shared log (QueueEvent); Append fills in the sequence. List answers the
+  // events after `after_sequence`, oldest first, at most `limit`.
+  virtual Expected<int64_t> AppendQueueEvent(const QueueEvent& event) = 0;
+  virtual Expected<std::vector<QueueEvent>> ListQueueEvents(int64_t after_sequence, int limit) = 0;
+  // Every tenant's open jobs counted as a queue holds them (for the embedded queue's stats).
+  virtual Expected<QueuedJobCounts> CountQueuedJobs() = 0;
 };
 
 }  // namespace talky

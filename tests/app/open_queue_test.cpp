@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "app/open_store.h"
+#include "dialer/store_followed_queue.h"
 #include "harness/test_servers.h"
 
 namespace talky {
@@ -70,13 +71,15 @@ TEST_F(OpenQueueTest, EmbeddedQueueIsRebuiltFromTheOpenJobsOfTheStore) {
   MoveJob(jobs[4], JobStatus::kProcessing, clock_.Now());           // worker died: waits again
 
   // A page size of 2 makes the rebuild read several pages.
-  Expected<std::unique_ptr<LocalJobQueue>> queue = RebuildEmbeddedQueue(*store_, clock_, 2);
+  Expected<std::unique_ptr<StoreFollowedQueue>> queue =
+      StoreFollowedQueue::Open(*store_, clock_, {.page_size = 2});
   ASSERT_TRUE(queue) << queue.error().Describe();
+  // Sizes come from the store: the dead worker's job is processing there until it is taken again.
   Expected<QueueStats> stats = (*queue)->Stats();
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->scheduled_size, 2);
-  EXPECT_EQ(stats->processing_size, 0);
-  EXPECT_EQ(stats->tenant_queue_sizes.at(kTenant) + stats->priority_queue_size, 3);
+  EXPECT_EQ(stats->processing_size, 1);
+  EXPECT_EQ(stats->tenant_queue_sizes.at(kTenant) + stats->priority_queue_size, 2);
 
   std::set<JobId> taken;
   while (true) {
@@ -102,7 +105,7 @@ TEST_F(OpenQueueTest, WithoutARedisUrlTheQueueIsTheEmbeddedOne) {
   StartCampaign(3);
   Expected<std::unique_ptr<JobQueue>> queue = OpenQueue("", *store_, clock_);
   ASSERT_TRUE(queue) << queue.error().Describe();
-  EXPECT_NE(dynamic_cast<LocalJobQueue*>(queue->get()), nullptr);
+  EXPECT_NE(dynamic_cast<StoreFollowedQueue*>(queue->get()), nullptr);
   EXPECT_EQ((*queue)->Stats()->tenant_queue_sizes.at(kTenant), 3);
 }
 

@@ -349,7 +349,6 @@ Expected<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
     return std::unexpected(Error::Internal("cannot hand " + dir.string() + " to user postgres"));
   }
   const fs::path data = dir / "data";
-  const fs::path log = dir / "postgres.log";
   Expected<void> initialised =
       RunToCompletion({.argv = {FindExecutable("initdb"), "-D", data.string(), "-U", "postgres",
                                 "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"},
@@ -361,25 +360,36 @@ Expected<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   Expected<void> started;
   for (int attempt = 0; attempt < 3; ++attempt) {
     server->port_ = FreeLoopbackPort();
-    Expected<pid_t> pid = SpawnProcess(
-        {.argv = {FindExecutable("postgres"), "-D", data.string(), "-p",
-                  std::to_string(server->port_), "-k", dir.string(), "-c",
-                  "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                  "-c", "full_page_writes=off", "-c", "max_connections=200"},
-         .log = log,
-         .run_as = run_as,
-         .death_signal = SIGQUIT});  // immediate shutdown, children included
-    if (!pid) return std::unexpected(pid.error());
-    server->pid_ = *pid;
-    server->scratch_->Watch(*pid);
-    const std::string conninfo =
-        "host=127.0.0.1 port=" + std::to_string(server->port_) + " user=postgres dbname=postgres";
-    started = WaitUntilReady(*pid, log, "postgres on port " + std::to_string(server->port_),
-                             [&] { return PQping(conninfo.c_str()) == PQPING_OK; });
+    started = server->Launch();
     if (started) return server;
     server->Stop();
   }
   return std::unexpected(started.error());
+}
+
+Expected<void> PostgresServer::Launch() {
+  const fs::path data = dir() / "data";
+  const fs::path log = dir() / "postgres.log";
+  Expected<pid_t> pid = SpawnProcess(
+      {.argv = {FindExecutable("postgres"), "-D", data.string(), "-p", std::to_string(port_), "-k",
+                dir().string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
+                "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+                "max_connections=200"},
+       .log = log,
+       .run_as = PostgresUser(),
+       .death_signal = SIGQUIT});  // immediate shutdown, children included
+  if (!pid) return std::unexpected(pid.error());
+  pid_ = *pid;
+  scratch_->Watch(*pid);
+  const std::string conninfo =
+      "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=postgres";
+  return WaitUntilReady(*pid, log, "postgres on port " + std::to_string(port_),
+                        [&] { return PQping(conninfo.c_str()) == PQPING_OK; });
+}
+
+Expected<void> PostgresServer::Restart() {
+  Stop();
+  return Launch();
 }
 
 void PostgresServer::Stop() {

@@ -78,10 +78,14 @@ class PostgresServer {
   // Creates an empty database, so each test can start from nothing.
   Expected<std::string> CreateDatabase(const std::string& name) const;
 
+  // Stops the server (pg_ctl stop -m fast: clients are disconnected) and starts it again on the
+  // same port and data.
   void Stop();
+  Expected<void> Restart();
 
  private:
   explicit PostgresServer(std::unique_ptr<ScratchDir> scratch);
+  Expected<void> Launch();
 
   std::unique_ptr<ScratchDir> scratch_;
   int port_ = 0;

@@ -14,31 +14,34 @@
 // - no lead was ever in two calls at once (a lead's calls do not overlap in [created_at,
 //   ended_at]); each lead was called once;
 // - the counters in GET /v1/campaigns/{id}/stats equal the rows of the calls table.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
-#include <sstream>
 #include <thread>
 
 #include "domain/clock.h"
 #include "harness/test_servers.h"
-#include "net/http_client.h"
 #include "queue/redis/redis_job_queue.h"
+#include "talky_processes.h"
 
 namespace talky {
 namespace {
 
 using namespace std::chrono;
 using nlohmann::json;
+using testing::Api;
+using testing::Count;
+using testing::Query;
+using testing::ReadFile;
+using testing::Rows;
+using testing::StartTalky;
+using testing::WaitFor;
+using testing::WaitForListeningPort;
 
 constexpr int kTenants = 2;
 constexpr int kLeadsPerTenant = 2500;
@@ -51,47 +54,6 @@ constexpr const char* kNumberRanges[] = {"+44113496", "+44114496", "+44116496",
 // The job statuses that close a job for good.
 constexpr const char* kFinalStatuses[] = {"goal_achieved", "completed", "failed", "non_retryable"};
 
-using Rows = std::vector<std::vector<std::string>>;
-
-// A query's rows as text; NULL is "".
-Rows Query(const std::string& url, const std::string& sql) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(url.c_str()), &PQfinish);
-  EXPECT_EQ(PQstatus(connection.get()), CONNECTION_OK) << PQerrorMessage(connection.get());
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection.get(), sql.c_str()),
-                                                       &PQclear);
-  EXPECT_EQ(PQresultStatus(result.get()), PGRES_TUPLES_OK) << PQerrorMessage(connection.get());
-  Rows rows;
-  for (int r = 0; r < PQntuples(result.get()); ++r) {
-    std::vector<std::string> row;
-    for (int c = 0; c < PQnfields(result.get()); ++c)
-      row.emplace_back(PQgetvalue(result.get(), r, c));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-int64_t Count(const std::string& url, const std::string& sql) {
-  Rows rows = Query(url, sql);
-  return rows.empty() ? -1 : std::stoll(rows[0][0]);
-}
-
-// Forks and runs `talky <args...>` with its output in `log`.
-pid_t StartTalky(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(TALKY_BINARY));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const pid_t child = fork();
-  if (child == 0) {
-    const int fd = ::open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execv(TALKY_BINARY, argv.data());
-    _exit(127);
-  }
-  return child;
-}
-
 pid_t StartWorker(const std::string& database_url, const std::string& redis_url,
                   const std::filesystem::path& log) {
   return StartTalky({"worker", "--database-url", database_url, "--redis-url", redis_url,
@@ -99,68 +61,6 @@ pid_t StartWorker(const std::string& database_url, const std::string& redis_url,
                      "2", "--drain-timeout-ms", "5000"},
                     log);
 }
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Waits for `pid` up to `limit`; its wait status, or nullopt when it did not end.
-std::optional<int> WaitFor(pid_t pid, milliseconds limit) {
-  const auto deadline = steady_clock::now() + limit;
-  int status = 0;
-  while (steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
-
-// The port `talky serve` announces in its log ("listening on http://127.0.0.1:PORT"), or nullopt
-// when it does not within `limit` or exits first.
-std::optional<int> WaitForListeningPort(pid_t server, const std::filesystem::path& log,
-                                        milliseconds limit) {
-  const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
-  const auto deadline = steady_clock::now() + limit;
-  while (steady_clock::now() < deadline) {
-    const std::string output = ReadFile(log);
-    std::smatch match;
-    if (std::regex_search(output, match, listening)) return std::stoi(match[1]);
-    int status = 0;
-    if (waitpid(server, &status, WNOHANG) == server) return std::nullopt;
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
-
-// The REST API of one `talky serve`, through the real HTTP client.
-class Api {
- public:
-  explicit Api(int port) : base_("http://127.0.0.1:" + std::to_string(port)) {}
-
-  // Sends the request; the answer's status and its body parsed as JSON (null when empty).
-  std::pair<int, json> Send(const std::string& method, const std::string& path,
-                            const std::string& key, const std::string& body = "",
-                            const std::string& content_type = "application/json") {
-    HttpClientRequest request{.method = method, .url = base_ + path};
-    request.headers.emplace_back("Authorization", "Bearer " + key);
-    if (!body.empty()) request.headers.emplace_back("Content-Type", content_type);
-    request.body = body;
-    Expected<HttpClientResponse> response = client_.Send(request);
-    if (!response) {
-      ADD_FAILURE() << method << " " << path << ": " << response.error().Describe();
-      return {0, json()};
-    }
-    json parsed = response->body.empty() ? json() : json::parse(response->body, nullptr, false);
-    return {response->status, std::move(parsed)};
-  }
-
- private:
-  std::string base_;
-  HttpClient client_;
-};
 
 struct TenantCampaign {
   std::string tenant_id;

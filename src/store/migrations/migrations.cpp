@@ -176,10 +176,24 @@ UPDATE campaigns SET open_jobs = (SELECT COUNT(*) FROM dialer_jobs j WHERE j.cam
   AND j.status NOT IN ('completed', 'failed', 'goal_achieved', 'non_retryable'));
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// The embedded queues' shared log: processes that share the database without Redis follow it
+// (Store::AppendQueueEvent).
+constexpr std::string_view kQueueEvents = R"sql(
+CREATE TABLE queue_events (
+  sequence {serial},
+  kind TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
     {2, "call lease token", kCallLeaseToken},
     {3, "job skips and open job counts", kJobSkips, ""},
+    {4, "queue events", kQueueEvents, ""},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
@@ -246,6 +260,8 @@ std::string RenderMigration(std::string_view sql, SqlDialect dialect) {
   ReplaceAll(text, "{json}", postgres ? "JSONB" : "TEXT");
   ReplaceAll(text, "{bool}", postgres ? "BOOLEAN" : "INTEGER");
   ReplaceAll(text, "{real}", postgres ? "DOUBLE PRECISION" : "REAL");
+  // An increasing key given by the database.
+  ReplaceAll(text, "{serial}", postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY");
   return text;
 }
 

@@ -18,7 +18,7 @@ namespace talky {
 struct Migration {
   int version;
   std::string_view name;
-  std::string_view sql;                 // with {json}, {bool} and {real} placeholders
+  std::string_view sql;                 // with {json}, {bool}, {real}, {serial}
   std::string_view postgres_only = {};  // storage settings that only PostgreSQL has
 };
 

@@ -1228,4 +1228,91 @@ Expected<std::vector<ConversationTurn>> SqlStore::ListConversationTurns(const Te
       sql_rows::ReadTurn);
 }
 
+// --- The embedded queues' shared log ---
+
+std::string_view ToString(QueueEventKind kind) {
+  switch (kind) {
+    case QueueEventKind::kEnqueued:
+      return "enqueued";
+    case QueueEventKind::kPaused:
+      return "paused";
+    case QueueEventKind::kResumed:
+      return "resumed";
+    case QueueEventKind::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+namespace {
+
+Expected<QueueEvent> ReadQueueEvent(const Row& row) {
+  static constexpr std::array kKinds{QueueEventKind::kEnqueued, QueueEventKind::kPaused,
+                                     QueueEventKind::kResumed, QueueEventKind::kCancelled};
+  QueueEvent event{.sequence = std::stoll(row.at(0).value_or("0")),
+                   .tenant_id = TenantId{row.at(2).value_or("")},
+                   .campaign_id = CampaignId{row.at(3).value_or("")},
+                   .origin = row.at(4).value_or(""),
+                   .at = Instant{std::chrono::microseconds{std::stoll(row.at(5).value_or("0"))}}};
+  const std::string kind = row.at(1).value_or("");
+  auto found = std::ranges::find_if(kKinds, [&](QueueEventKind k) { return ToString(k) == kind; });
+  if (found == kKinds.end()) {
+    return std::unexpected(Error::Internal("queue event of unknown kind '" + kind + "'"));
+  }
+  event.kind = *found;
+  return event;
+}
+
+}  // namespace
+
+Expected<int64_t> SqlStore::AppendQueueEvent(const QueueEvent& event) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  Expected<SqlResult> inserted = (*lease)->Execute(
+      "INSERT INTO queue_events (kind, tenant_id, campaign_id, origin, at)"
+      " VALUES ($1, $2, $3, $4, $5) RETURNING sequence",
+      std::vector<SqlValue>{std::string(ToString(event.kind)), event.tenant_id.value,
+                            event.campaign_id.value, event.origin,
+                            int64_t{event.at.time_since_epoch().count()}});
+  if (!inserted) return std::unexpected(inserted.error());
+  if (inserted->rows.empty()) return std::unexpected(Error::Internal("no queue event sequence"));
+  return std::stoll(inserted->rows.front().at(0).value_or("0"));
+}
+
+Expected<std::vector<QueueEvent>> SqlStore::ListQueueEvents(int64_t after_sequence, int limit) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  return All((*lease)->Execute("SELECT sequence, kind, tenant_id, campaign_id, origin, at"
+                               " FROM queue_events WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+                               std::vector<SqlValue>{after_sequence, int64_t{limit}}),
+             ReadQueueEvent);
+}
+
+Expected<QueuedJobCounts> SqlStore::CountQueuedJobs() {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  QueuedJobCounts counts;
+  Expected<SqlResult> pending = connection.Execute(
+      "SELECT tenant_id, priority, COUNT(*) FROM dialer_jobs WHERE status = 'pending'"
+      " GROUP BY tenant_id, priority ORDER BY tenant_id, priority",
+      {});
+  if (!pending) return std::unexpected(pending.error());
+  for (const Row& row : pending->rows) {
+    counts.pending.push_back({.tenant_id = TenantId{row.at(0).value_or("")},
+                              .priority = std::stoi(row.at(1).value_or("0")),
+                              .jobs = std::stoll(row.at(2).value_or("0"))});
+  }
+  Expected<SqlResult> others = connection.Execute(
+      "SELECT status, COUNT(*) FROM dialer_jobs"
+      " WHERE status IN ('processing', 'retry_scheduled', 'skipped') GROUP BY status",
+      {});
+  if (!others) return std::unexpected(others.error());
+  for (const Row& row : others->rows) {
+    const int64_t jobs = std::stoll(row.at(1).value_or("0"));
+    (row.at(0) == "processing" ? counts.processing : counts.scheduled) += jobs;
+  }
+  return counts;
+}
+
 }  // namespace talky

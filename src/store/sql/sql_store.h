@@ -87,6 +87,10 @@ class SqlStore final : public Store {
   Expected<std::vector<ConversationTurn>> ListConversationTurns(const TenantId& tenant,
                                                                 const CallId& call) override;
 
+  Expected<int64_t> AppendQueueEvent(const QueueEvent& event) override;
+  Expected<std::vector<QueueEvent>> ListQueueEvents(int64_t after_sequence, int limit) override;
+  Expected<QueuedJobCounts> CountQueuedJobs() override;
+
  private:
   std::unique_ptr<ConnectionPool> pool_;
   Clock& clock_;

@@ -1,13 +1,21 @@
 #include "store/postgres/detail/postgres_connection.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <charconv>
 #include <string>
 
 #include "store/postgres/postgres_connection_factory.h"
+#include "store/store_connection_health.h"
 
 namespace talky {
 namespace postgres_detail {
 namespace {
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
 std::string ToText(const SqlValue& value) {
   if (const int64_t* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
@@ -65,7 +73,8 @@ Error ToError(PGconn* connection, const PGresult* result, std::string_view doing
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state != nullptr ? state : "";
   if (sqlstate.empty() || (connection != nullptr && PQstatus(connection) != CONNECTION_OK)) {
-    return Error::Unavailable(message);
+    // Named, so that an API client's 503 says which backend is down.
+    return Error::Unavailable("PostgreSQL is unavailable: " + message);
   }
   const char* key_detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
   const char* column = PQresultErrorField(result, PG_DIAG_COLUMN_NAME);
@@ -86,18 +95,36 @@ Error ToError(PGconn* connection, const PGresult* result, std::string_view doing
   // Connection trouble, shutdown, serialization failure and deadlock: retrying may help.
   if (sqlstate.starts_with("08") || sqlstate.starts_with("57") || sqlstate.starts_with("53") ||
       sqlstate == "40001" || sqlstate == "40P01") {
-    return Error::Unavailable(message);
+    return Error::Unavailable("PostgreSQL: " + message);
   }
   return Error::Internal(message);
 }
 
 Expected<void> PostgresConnection::EnsureConnected() {
   if (PQstatus(connection_.get()) == CONNECTION_OK) return {};
+  StoreConnectionHealth& health = StoreConnectionHealthCounters();
+  const auto now = std::chrono::steady_clock::now();
+  if (backoff_.count() == 0) {
+    ++health.connections_lost;
+    spdlog::warn("store: the connection to PostgreSQL was lost; reconnecting");
+  } else if (now < next_attempt_) {
+    return std::unexpected(Error::Unavailable(fmt::format(
+        "PostgreSQL is unreachable ({}); next reconnect attempt in {} ms", last_error_,
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - now).count())));
+  }
   statement_names_.clear();
   PQreset(connection_.get());
   if (PQstatus(connection_.get()) != CONNECTION_OK) {
-    return std::unexpected(ToError(connection_.get(), nullptr, "reconnecting to PostgreSQL"));
+    ++health.reconnect_failures;
+    backoff_ = std::clamp(backoff_ * 2, kFirstBackoff, kMaxBackoff);
+    next_attempt_ = std::chrono::steady_clock::now() + backoff_;
+    Error error = ToError(connection_.get(), nullptr, "reconnecting to PostgreSQL");
+    last_error_ = error.message;
+    return std::unexpected(std::move(error));
   }
+  ++health.reconnects;
+  spdlog::info("store: reconnected to PostgreSQL");
+  backoff_ = std::chrono::milliseconds{0};
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -39,12 +40,18 @@ class PostgresConnection final : public SqlConnection {
 
  private:
   // A connection lost (server restarted) is reset before its next use; its prepared statements
-  // went with it.
+  // went with it. While the server stays unreachable, attempts back off (doubling, up to a few
+  // seconds) and each use in between fails at once with kUnavailable, so callers never wait on
+  // a dead server; the loss and the recovery are logged once each and counted.
   Expected<void> EnsureConnected();
   Expected<std::string> Prepare(std::string_view sql, int parameter_count);
 
   ConnectionHandle connection_;
   std::unordered_map<std::string, std::string> statement_names_;
+  // Reconnection backoff on the steady clock: operational pacing, not logic that tests control.
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::string last_error_;
 };
 
 }  // namespace talky::postgres_detail
