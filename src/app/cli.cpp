@@ -2,11 +2,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "app/bench_command.h"
-#include "app/bench_dialer_command.h"
-#include "app/bench_http_command.h"
-#include "app/bench_store_command.h"
-#include "app/bench_webhooks_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
 #include "app/run_command.h"
@@ -24,21 +19,19 @@ CLI::App* BenchGroup(CLI::App& app) {
   return bench;
 }
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+           const AddCommands& add_more) {
   CLI::App app{"Talky: outbound calling engine for AI voice agents", "talky"};
   app.set_version_flag("--version", std::string("talky ") + TALKY_VERSION);
   app.require_subcommand(0, 1);
 
-  RunCommand run(app);
-  RulesCommand rules(app);
-  BenchCommand bench(app);
-  MigrateCommand migrate(app);
-  WorkerCommand worker(app);
-  BenchDialerCommand bench_dialer(app);
-  BenchStoreCommand bench_store(app);
-  ServeCommand serve(app);
-  BenchHttpCommand bench_http(app);
-  BenchWebhooksCommand bench_webhooks(app);
+  std::vector<std::unique_ptr<Command>> commands;
+  commands.push_back(std::make_unique<CommandOf<RunCommand>>(app));
+  commands.push_back(std::make_unique<CommandOf<RulesCommand>>(app));
+  commands.push_back(std::make_unique<CommandOf<MigrateCommand>>(app));
+  commands.push_back(std::make_unique<CommandOf<WorkerCommand>>(app));
+  commands.push_back(std::make_unique<CommandOf<ServeCommand>>(app));
+  if (add_more) add_more(app, commands);
 
   // CLI11 wants argv order reversed when given a vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -62,16 +55,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     out << app.help();
     return kExitOk;
   }
-  if (run.Selected()) return run.Run(out, err);
-  if (rules.Selected()) return rules.Run(out, err);
-  if (bench.Selected()) return bench.Run(out, err);
-  if (migrate.Selected()) return migrate.Run(out, err);
-  if (worker.Selected()) return worker.Run(out, err);
-  if (bench_store.Selected()) return bench_store.Run(out, err);
-  if (bench_dialer.Selected()) return bench_dialer.Run(out, err);
-  if (serve.Selected()) return serve.Run(out, err);
-  if (bench_http.Selected()) return bench_http.Run(out, err);
-  if (bench_webhooks.Selected()) return bench_webhooks.Run(out, err);
+  for (const std::unique_ptr<Command>& command : commands) {
+    if (command->Selected()) return command->Run(out, err);
+  }
   return kExitOk;
 }
 

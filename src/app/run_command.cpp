@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "app/admin_key.h"
-#include "app/campaign_file.h"
+#include "campaigns/campaign_file.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"

@@ -15,9 +15,10 @@ struct CliResult {
   std::string err;
 };
 
-inline CliResult RunTalky(const std::vector<std::string>& args) {
+// `add_more`: more subcommands, as the binary adds the benchmarks (bench/bench_commands.h).
+inline CliResult RunTalky(const std::vector<std::string>& args, const AddCommands& add_more = {}) {
   std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
+  const int code = RunCli(args, out, err, add_more);
   return {code, out.str(), err.str()};
 }
 

@@ -1,4 +1,4 @@
-#include "app/bench_webhooks_command.h"
+#include "bench/bench_webhooks_command.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "app/bench_database.h"
+#include "bench/bench_database.h"
 #include "app/cli.h"
-#include "app/http_load.h"
+#include "bench/http_load.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
 #include "app/talky_server.h"

@@ -1,6 +1,6 @@
 // `talky bench queue` end to end on small numbers: every job finished exactly once, every figure
 // measured. No figure is compared with a bar: timings are never asserted.
-#include "app/queue_bench.h"
+#include "bench/queue_bench.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "app/bench_http_command.h"
+#include "bench/bench_http_command.h"
 
 #include "app/cli.h"
 

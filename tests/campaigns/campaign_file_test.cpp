@@ -1,4 +1,4 @@
-#include "app/campaign_file.h"
+#include "campaigns/campaign_file.h"
 
 #include <gtest/gtest.h>
 

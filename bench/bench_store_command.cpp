@@ -1,11 +1,11 @@
-#include "app/bench_store_command.h"
+#include "bench/bench_store_command.h"
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
-#include "app/bench_database.h"
+#include "bench/bench_database.h"
 #include "app/cli.h"
 #include "app/open_store.h"
 #include "domain/clock.h"

@@ -1,4 +1,4 @@
-#include "app/bench_command.h"
+#include "bench/bench_command.h"
 
 #include "app/cli.h"
 

@@ -5,7 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli.h"
-#include "run_cli.h"
+#include "app/run_cli.h"
+#include "bench/bench_commands.h"
 
 namespace talky {
 namespace {
@@ -34,7 +35,7 @@ TEST(BenchWebhooksCommand, RecordsOneEventPerRequestAndPrintsTheFigures) {
 
 TEST(BenchWebhooksCommand, UnknownDatabaseSchemeIsAUsageError) {
   CliResult result =
-      RunTalky({"bench", "webhooks", "--calls", "10", "--database-url", "mysql://db/talky"});
+      RunTalky({"bench", "webhooks", "--calls", "10", "--database-url", "mysql://db/talky"}, AddBenchCommands);
   EXPECT_EQ(result.code, kExitUsage);
   EXPECT_NE(result.err.find("database-url"), std::string::npos) << result.err;
 }

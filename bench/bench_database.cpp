@@ -1,4 +1,4 @@
-#include "app/bench_database.h"
+#include "bench/bench_database.h"
 
 #include <unistd.h>
 

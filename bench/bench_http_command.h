@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "app/http_load.h"
+#include "bench/http_load.h"
 
 namespace talky {
 

@@ -1,6 +1,6 @@
 // The load tool against a real server: every answer counted by status, and "{n}" makes each
 // request's body distinct.
-#include "app/http_load.h"
+#include "bench/http_load.h"
 
 #include <gtest/gtest.h>
 

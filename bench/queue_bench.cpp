@@ -1,4 +1,4 @@
-#include "app/queue_bench.h"
+#include "bench/queue_bench.h"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <ostream>
 
-#include "app/queue_bench.h"
+#include "bench/queue_bench.h"
 
 namespace talky {
 

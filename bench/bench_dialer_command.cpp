@@ -1,4 +1,4 @@
-#include "app/bench_dialer_command.h"
+#include "bench/bench_dialer_command.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "app/bench_database.h"
+#include "bench/bench_database.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"

@@ -1,4 +1,4 @@
-#include "app/http_load.h"
+#include "bench/http_load.h"
 
 #include <fmt/format.h>
 
