@@ -14,22 +14,19 @@
 // - no lead was ever in two calls at once (a lead's calls do not overlap in [created_at,
 //   ended_at]); each lead was called once;
 // - the counters in GET /v1/campaigns/{id}/stats equal the rows of the calls table.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "domain/clock.h"
+#include "harness/child_process.h"
 #include "harness/test_servers.h"
 #include "net/http_client.h"
 #include "queue/redis/redis_job_queue.h"
@@ -75,64 +72,34 @@ int64_t Count(const std::string& url, const std::string& sql) {
   return rows.empty() ? -1 : std::stoll(rows[0][0]);
 }
 
-// Forks and runs `talky <args...>` with its output in `log`.
-pid_t StartTalky(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(TALKY_BINARY));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const pid_t child = fork();
-  if (child == 0) {
-    const int fd = ::open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execv(TALKY_BINARY, argv.data());
-    _exit(127);
-  }
-  return child;
+using testing::ChildProcess;
+
+// `talky <args...>`, watched by `scratch`'s reaper; the test fails if it cannot start.
+std::unique_ptr<ChildProcess> StartTalky(const std::vector<std::string>& args,
+                                         testing::ScratchDir& scratch) {
+  Expected<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(TALKY_BINARY, args, &scratch);
+  EXPECT_TRUE(child) << child.error().Describe();
+  return child ? std::move(*child) : nullptr;
 }
 
-pid_t StartWorker(const std::string& database_url, const std::string& redis_url,
-                  const std::filesystem::path& log) {
+std::unique_ptr<ChildProcess> StartWorker(const std::string& database_url,
+                                          const std::string& redis_url,
+                                          testing::ScratchDir& scratch) {
   return StartTalky({"worker", "--database-url", database_url, "--redis-url", redis_url,
                      "--workers", "2", "--ring-time-ms", "400", "--talk-time-ms", "1600", "--speed",
                      "2", "--drain-timeout-ms", "5000"},
-                    log);
+                    scratch);
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Waits for `pid` up to `limit`; its wait status, or nullopt when it did not end.
-std::optional<int> WaitFor(pid_t pid, milliseconds limit) {
-  const auto deadline = steady_clock::now() + limit;
-  int status = 0;
-  while (steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
-
-// The port `talky serve` announces in its log ("listening on http://127.0.0.1:PORT"), or nullopt
-// when it does not within `limit` or exits first.
-std::optional<int> WaitForListeningPort(pid_t server, const std::filesystem::path& log,
-                                        milliseconds limit) {
+// The port `talky serve` announces ("listening on http://127.0.0.1:PORT"), or nullopt when it
+// does not within `limit` or exits first.
+std::optional<int> WaitForListeningPort(ChildProcess& server, milliseconds limit) {
+  const std::optional<std::string> line =
+      server.WaitForLine("listening on http://127.0.0.1:", limit);
   const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
-  const auto deadline = steady_clock::now() + limit;
-  while (steady_clock::now() < deadline) {
-    const std::string output = ReadFile(log);
-    std::smatch match;
-    if (std::regex_search(output, match, listening)) return std::stoi(match[1]);
-    int status = 0;
-    if (waitpid(server, &status, WNOHANG) == server) return std::nullopt;
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
+  std::smatch match;
+  if (!line || !std::regex_search(*line, match, listening)) return std::nullopt;
+  return std::stoi(match[1]);
 }
 
 // The REST API of one `talky serve`, through the real HTTP client.
@@ -210,14 +177,13 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   ASSERT_TRUE(scratch);
 
   // The server first: it migrates the database and answers the API.
-  const std::filesystem::path server_log = (*scratch)->path() / "serve.log";
-  const pid_t server =
+  std::unique_ptr<ChildProcess> server =
       StartTalky({"serve", "--listen", "127.0.0.1:0", "--database-url", *database_url,
                   "--redis-url", redis_url, "--admin-key", kAdminKey, "--threads", "2"},
-                 server_log);
-  (*scratch)->Watch(server);
-  const std::optional<int> port = WaitForListeningPort(server, server_log, 30s);
-  ASSERT_TRUE(port) << "talky serve did not listen:\n" << ReadFile(server_log);
+                 **scratch);
+  ASSERT_TRUE(server);
+  const std::optional<int> port = WaitForListeningPort(*server, 30s);
+  ASSERT_TRUE(port) << "talky serve did not listen:\n" << server->output();
   Api api(*port);
 
   // Two tenants, a campaign each; one attempt per lead (retry delays are at least half an hour,
@@ -261,11 +227,10 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   }
   const int64_t total_leads = int64_t{kTenants} * kLeadsPerTenant;
 
-  std::vector<pid_t> workers;
+  std::vector<std::unique_ptr<ChildProcess>> workers;
   for (int i = 0; i < kWorkers; ++i) {
-    workers.push_back(StartWorker(*database_url, redis_url,
-                                  (*scratch)->path() / fmt::format("worker-{}.log", i)));
-    (*scratch)->Watch(workers.back());
+    workers.push_back(StartWorker(*database_url, redis_url, **scratch));
+    ASSERT_TRUE(workers.back());
   }
   for (const TenantCampaign& one : campaigns) {
     auto [status, started] =
@@ -292,10 +257,9 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   }
   ASSERT_GE(done, total_leads / 3) << "the workers did not get going";
   EXPECT_GT(most_in_progress, 0) << "the stats never showed a call in progress";
-  ASSERT_EQ(kill(workers[1], SIGKILL), 0);
+  ASSERT_TRUE(workers[1]->Signal(SIGKILL));
   const int64_t killed_at_micros = clock.Now().time_since_epoch().count();
-  ASSERT_TRUE(WaitFor(workers[1], 10s));
-  (*scratch)->Forget(workers[1]);
+  ASSERT_TRUE(workers[1]->WaitForExit(10s));
 
   // Until every lead is final, as the stats show it: the victim's jobs come back when their
   // leases expire, and a job whose call the kill cut is closed by the worker that takes it.
@@ -308,12 +272,11 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
     std::this_thread::sleep_for(200ms);
   }
   ASSERT_EQ(final_in_stats, total_leads) << "leads not final after 110 s";
-  for (pid_t worker : {workers[0], workers[2]}) {
-    ASSERT_EQ(kill(worker, SIGTERM), 0);
-    std::optional<int> status = WaitFor(worker, 20s);
+  for (ChildProcess* worker : {workers[0].get(), workers[2].get()}) {
+    ASSERT_TRUE(worker->Signal(SIGTERM));
+    std::optional<int> status = worker->WaitForExit(20s);
     ASSERT_TRUE(status) << "a worker did not stop on SIGTERM";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    (*scratch)->Forget(worker);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << worker->output();
   }
 
   // Every lead reached a final state, and each campaign completed.
@@ -416,12 +379,10 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   }
 
   // The server stops cleanly on SIGTERM.
-  ASSERT_EQ(kill(server, SIGTERM), 0);
-  std::optional<int> server_status = WaitFor(server, 20s);
+  ASSERT_TRUE(server->Signal(SIGTERM));
+  std::optional<int> server_status = server->WaitForExit(20s);
   ASSERT_TRUE(server_status) << "talky serve did not stop on SIGTERM";
-  (*scratch)->Forget(server);
-  EXPECT_TRUE(WIFEXITED(*server_status) && WEXITSTATUS(*server_status) == 0)
-      << ReadFile(server_log);
+  EXPECT_TRUE(WIFEXITED(*server_status) && WEXITSTATUS(*server_status) == 0) << server->output();
 
   std::cout << "distributed: 1 server, " << kWorkers << " workers, " << total_leads << " leads, "
             << calls.size() << " calls, " << lost.size()
