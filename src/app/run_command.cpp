@@ -130,7 +130,7 @@ class WorkerPool {
  public:
   WorkerPool(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids, int count,
              DialerWorkerOptions worker_options, SimulatedTelephonyOptions simulation)
-      : work_(boost::asio::make_work_guard(io_)) {
+      : queue_(queue), work_(boost::asio::make_work_guard(io_)) {
     for (int i = 0; i < count; ++i) {
       workers_.push_back(std::make_unique<DialerWorker>(queue, store, clock, ids, worker_options));
       providers_.push_back(
@@ -149,6 +149,7 @@ class WorkerPool {
     if (stopped_) return;
     stopped_ = true;
     for (std::jthread& loop : loops_) loop.request_stop();
+    queue_.StopWaiting();  // idle loops see their stop now, not at the end of their wait
     loops_.clear();
     work_.reset();
     io_.stop();
@@ -156,6 +157,7 @@ class WorkerPool {
   }
 
  private:
+  JobQueue& queue_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::unique_ptr<DialerWorker>> workers_;
@@ -182,6 +184,7 @@ RunCommand::RunCommand(CLI::App& app) {
       "run",
       "Everything in one process: API, workers, SQLite and the embedded queue; with --campaign, "
       "play a campaign to its end and print a report");
+  run_->option_defaults()->always_capture_default();  // --help shows each default
   run_->add_option("--campaign", campaign_path_,
                    "Campaign file (TOML): tenants and campaigns to create and start");
   run_->add_option("--leads", leads_path_,
@@ -203,8 +206,10 @@ RunCommand::RunCommand(CLI::App& app) {
   run_->add_option("--talk-time-ms", talk_time_ms_, "Simulated provider: talk time")
       ->check(CLI::Range(0, 3'600'000));
   run_->add_option("--speed", speed_,
-                   "Run a simulated clock this many times faster than real time (embedded only)")
-      ->check(CLI::Range(0.001, 1'000'000.0));
+                   "Run a simulated clock this many times faster than real time (embedded only; "
+                   "default: the real clock)")
+      ->check(CLI::Range(0.001, 1'000'000.0))
+      ->default_str("");  // 0 stands for "not given"; the description says what that means
   run_->add_option("--start-at", start_at_,
                    "With --speed: the simulated clock starts at this ISO-8601 instant, not now");
   run_->add_option("--seed", seed_, "Simulated provider: seed of the outcome mix");

@@ -15,6 +15,8 @@
 #include "app/open_store.h"
 #include "app/stop_signals.h"
 #include "dialer/dialer_worker.h"
+#include "domain/instant.h"
+#include "domain/scaled_clock.h"
 #include "telephony/simulated/simulated_telephony.h"
 #include "telephony/vonage/vonage_telephony.h"
 
@@ -35,6 +37,7 @@ const std::map<std::string, std::string, std::less<>> kVonageOptionNames{
 
 WorkerCommand::WorkerCommand(CLI::App& app) {
   worker_ = app.add_subcommand("worker", "Run dialer workers until SIGTERM, then drain and exit");
+  worker_->option_defaults()->always_capture_default();  // --help shows each default
   worker_->add_option("--database-url", database_url_,
                       "sqlite:PATH or postgresql://... (default: SQLite file ./talky.db)");
   worker_->add_option("--redis-url", redis_url_,
@@ -50,6 +53,9 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
   worker_->add_option("--speed", speed_, "Simulated provider: play calls this many times faster")
       ->check(CLI::Range(0.001, 1'000'000.0));
   worker_->add_option("--seed", seed_, "Simulated provider: seed of the outcome mix");
+  worker_->add_option("--start-at", start_at_,
+                      "The worker's clock starts at this ISO-8601 instant, not now, and runs at "
+                      "real speed (embedded queue only; default: the system clock)");
   worker_
       ->add_option("--drain-timeout-ms", drain_timeout_ms_,
                    "On stop, how long calls in flight may go on before they are hung up")
@@ -120,9 +126,27 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     }
   }
 
+  std::optional<Instant> start_at;
+  if (!start_at_.empty()) {
+    Expected<Instant> parsed = ParseIso8601(start_at_);
+    if (!parsed) {
+      err << "talky worker: --start-at needs an ISO-8601 instant such as 2026-11-23T15:00:00Z\n";
+      return kExitUsage;
+    }
+    if (!redis_url_.empty()) {
+      err << "talky worker: --start-at needs the embedded queue: a clock of its own cannot be "
+             "shared with other processes through Redis. Leave out --redis-url, or --start-at.\n";
+      return kExitUsage;
+    }
+    start_at = *parsed;
+  }
+
   const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
-  SystemClock clock;
+  SystemClock system_clock;
+  std::optional<ScaledClock> shifted_clock;
+  if (start_at) shifted_clock.emplace(*start_at, 1.0);
+  Clock& clock = shifted_clock ? static_cast<Clock&>(*shifted_clock) : system_clock;
   RandomIdGenerator ids(std::random_device{}());
   Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
   if (!target) {
@@ -171,14 +195,16 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   for (auto& worker : workers) {
     loops.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
   }
-  out << "talky worker: " << workers_ << " worker(s) running with the " << provider_
-      << " provider; stop with SIGTERM or Ctrl-C" << std::endl;
+  out << "talky worker: " << workers_ << " worker(s) running with the " << provider_ << " provider"
+      << (start_at ? "; clock started at " + FormatIso8601(*start_at) : std::string())
+      << "; stop with SIGTERM or Ctrl-C" << std::endl;
 
   const int signal_number = WaitForStopSignal(stop_signals);
   out << "talky worker: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": draining calls in flight" << std::endl;
   for (std::jthread& loop : loops) loop.request_stop();
-  loops.clear();  // joins: each loop drains its calls
+  (*queue)->StopWaiting();  // an idle loop sees its stop now, not at the end of its wait
+  loops.clear();            // joins: each loop drains its calls
   work.reset();
   io.stop();
   io_thread.join();

@@ -5,6 +5,9 @@
 // event webhooks then reach `talky serve` (POST /webhooks/vonage/event), which completes each
 // attempt with the lease the call record carries; the worker frees the call's slot at its next
 // lease extension. Secrets may come from the environment (TALKY_VONAGE_PRIVATE_KEY_FILE, ...).
+// --start-at INSTANT runs the worker's clock from that instant at real speed (embedded queue only,
+// refused with --redis-url, exit 2): calling windows and due times as at another hour, for tests
+// and for trying a campaign's rules.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -29,6 +32,7 @@ class WorkerCommand {
   int ring_time_ms_ = 3000;
   int talk_time_ms_ = 20000;
   double speed_ = 1.0;
+  std::string start_at_;  // the clock's first instant; empty: the system clock
   uint64_t seed_ = 1;
   int drain_timeout_ms_ = 30000;
   int retry_unavailable_ms_ = 60000;

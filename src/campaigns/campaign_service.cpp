@@ -1,12 +1,13 @@
 #include "campaigns/campaign_service.h"
 
+#include "scheduling/call_permission.h"
+
 namespace talky {
 namespace {
 
 // Jobs are read from the store and enqueued this many at a time.
 constexpr int kEnqueuePage = 1000;
 
-constexpr std::string_view kDoNotCallReason = "do_not_call";
 constexpr std::string_view kCancelledReason = "campaign_cancelled";
 
 }  // namespace
@@ -35,7 +36,7 @@ Expected<Campaign> CampaignService::Start(const TenantId& tenant_id,
   // The law: a number on the tenant's Do-Not-Call list is never dialed (the worker checks again
   // before each dial, for numbers added later).
   if (Expected<int> closed =
-          store_.CloseWaitingJobs(tenant_id, campaign_id, true, std::string(kDoNotCallReason), now);
+          store_.CloseWaitingJobs(tenant_id, campaign_id, true, std::string(kReasonDoNotCall), now);
       !closed) {
     return std::unexpected(closed.error());
   }

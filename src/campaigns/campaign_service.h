@@ -28,10 +28,11 @@ class CampaignService {
   CampaignService(Store& store, JobQueue& queue, const Clock& clock);
 
   // draft, scheduled or paused -> running: creates one job per lead that has none (priority from
-  // the lead), closes at once as non_retryable ("dnc") the jobs whose number is on the tenant's
-  // Do-Not-Call list, sets the queue's tenant and campaign caps from the rules, and enqueues the
-  // rest. Starting a running campaign enqueues its open jobs again (the queue ignores ids it
-  // holds). A campaign with no lead to call completes at once. Conflict from completed/cancelled.
+  // the lead), closes at once as non_retryable ("do_not_call", the dialer's reason too) the jobs
+  // whose number is on the tenant's Do-Not-Call list, sets the queue's tenant and campaign caps
+  // from the rules, and enqueues the rest. Starting a running campaign enqueues its open jobs again
+  // (the queue ignores ids it holds). A campaign with no lead to call completes at once. Conflict
+  // from completed/cancelled.
   Expected<Campaign> Start(const TenantId& tenant, const CampaignId& campaign);
 
   // running -> paused: the queue hands out none of its jobs from the next take; calls in flight

@@ -266,6 +266,7 @@ Expected<std::size_t> StoreFollowedQueue::RecoverExpired() { return local_->Reco
 Expected<void> StoreFollowedQueue::WaitForWork(std::chrono::milliseconds max_wait) {
   return local_->WaitForWork(max_wait);
 }
+void StoreFollowedQueue::StopWaiting() { local_->StopWaiting(); }
 Expected<void> StoreFollowedQueue::PauseTenant(const TenantId& tenant) {
   return local_->PauseTenant(tenant);
 }

@@ -65,6 +65,7 @@ class StoreFollowedQueue final : public JobQueue {
   Expected<std::size_t> PromoteDue() override;
   Expected<std::size_t> RecoverExpired() override;
   Expected<void> WaitForWork(std::chrono::milliseconds max_wait) override;
+  void StopWaiting() override;
   Expected<std::size_t> CancelCampaign(const TenantId& tenant, const CampaignId& campaign) override;
   // Tenants are paused by no command today: these act on this process's queue only.
   Expected<void> PauseTenant(const TenantId& tenant) override;

@@ -15,8 +15,7 @@ JobCompletion DecideJobCompletion(const RetryPolicy& policy, CallOutcome outcome
     completion.status = JobStatus::kGoalAchieved;
   } else if (decision.reason.starts_with("non_retryable_")) {
     completion.status = JobStatus::kNonRetryable;
-  } else if (outcome == CallOutcome::kGoalNotAchieved &&
-             decision.reason.starts_with("unknown_outcome_")) {
+  } else if (decision.reason == "goal_not_achieved") {
     completion.status = JobStatus::kCompleted;
   } else {
     completion.status = JobStatus::kFailed;

@@ -62,6 +62,9 @@ RetryDecision ShouldRetry(const RetryPolicy& policy, std::optional<CallOutcome> 
   if (last_outcome && sets.retryable.contains(*last_outcome)) {
     return {true, "retrying_" + outcome_name};
   }
+  // The person was reached and the conversation ended without the goal: a normal end, not an
+  // outcome the policy does not know.
+  if (last_outcome == CallOutcome::kGoalNotAchieved) return {false, "goal_not_achieved"};
   return {false, "unknown_outcome_" + outcome_name};
 }
 

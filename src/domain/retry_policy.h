@@ -40,7 +40,8 @@ struct RetryPolicy {
 struct RetryDecision {
   bool retry = false;
   // The spec's reason strings: goal_achieved, non_retryable_<outcome>, max_attempts_reached,
-  // retrying_<outcome>, unknown_outcome_<outcome> (unknown_outcome_none without an outcome).
+  // retrying_<outcome>, unknown_outcome_<outcome> (unknown_outcome_none without an outcome); and
+  // goal_not_achieved for an answered call that ended without the goal, outside the tenant's sets.
   std::string reason;
 
   bool operator==(const RetryDecision&) const = default;

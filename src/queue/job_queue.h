@@ -123,6 +123,11 @@ class JobQueue {
   // scheduled job is due, the next lease expires, or `max_wait` passed. No polling in between.
   virtual Expected<void> WaitForWork(std::chrono::milliseconds max_wait) = 0;
 
+  // For a process that is stopping: ends every WaitForWork on this object now, and makes later
+  // ones return at once, so idle workers see their stop request without sleeping out max_wait.
+  // Jobs, and other processes on the same queue, are not affected. Cannot be undone.
+  virtual void StopWaiting() = 0;
+
   // Removes the campaign's waiting and scheduled jobs; jobs being processed finish normally.
   // Returns how many were removed.
   virtual Expected<std::size_t> CancelCampaign(const TenantId& tenant,

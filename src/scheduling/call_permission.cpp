@@ -176,7 +176,8 @@ Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
 
   const std::string& phone = job.phone_number.empty() ? lead.phone_number : job.phone_number;
   if (history.on_dnc_list) {
-    CallDecision decision = Never(kReasonDnc, "the number is on the tenant's Do-Not-Call list");
+    CallDecision decision =
+        Never(kReasonDoNotCall, "the number is on the tenant's Do-Not-Call list");
     decision.phone_number = phone;
     return decision;
   }

@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "app/open_store.h"
 #include "dialer/store_followed_queue.h"
-#include "harness/test_servers.h"
+#include "harness/scratch_store.h"
 
 namespace talky {
 namespace {
@@ -16,13 +15,11 @@ using namespace std::chrono;
 class OpenQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("queue");
-    ASSERT_TRUE(dir);
-    dir_ = std::move(*dir);
-    Expected<std::unique_ptr<Store>> store =
-        OpenStore({SqlDialect::kSqlite, (dir_->path() / "talky.db").string()}, clock_, ids_);
+    Expected<std::unique_ptr<testing::ScratchStore>> store =
+        testing::ScratchStore::Create("queue", clock_, ids_);
     ASSERT_TRUE(store) << store.error().Describe();
-    store_ = std::move(*store);
+    scratch_ = std::move(*store);
+    store_ = &scratch_->store();
   }
 
   // A campaign of `count` leads, started: one pending job each.
@@ -57,8 +54,8 @@ class OpenQueueTest : public ::testing::Test {
   const CampaignId kCampaign{"c1"};
   ManualClock clock_{sys_days{2026y / 11 / 21} + 15h};
   RandomIdGenerator ids_{42};
-  std::unique_ptr<testing::ScratchDir> dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<testing::ScratchStore> scratch_;
+  Store* store_ = nullptr;
 };
 
 TEST_F(OpenQueueTest, EmbeddedQueueIsRebuiltFromTheOpenJobsOfTheStore) {

@@ -59,7 +59,7 @@ TEST(RulesExplain, RulesFileCooldownAndFloridaCap) {
 TEST(RulesExplain, DncHolidayZoneAndAttemptFlags) {
   EXPECT_EQ(
       Json(Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--dnc"}))["reason"],
-      "dnc");
+      "do_not_call");
   EXPECT_EQ(Json(Explain({"--phone", "+12125550123", "--at", "2026-11-16T14:00:00Z", "--attempt",
                           "4"}))["reason"],
             "max_attempts_reached");

@@ -12,6 +12,7 @@
 
 #include "app/open_store.h"
 #include "domain/job_status.h"
+#include "harness/child_process.h"
 #include "harness/test_servers.h"
 #include "net/http_client.h"
 #include "run_cli.h"
@@ -68,48 +69,9 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-struct ProcessResult {
-  int status = -1;
-  std::string output;
-};
-
 // Runs `talky` with `args`, stdout and stderr together, bounded by `limit`.
-ProcessResult RunProcess(const std::vector<std::string>& args, seconds limit) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return {};
-  const pid_t child = fork();
-  if (child == 0) {
-    dup2(pipe_fds[1], 1);
-    dup2(pipe_fds[1], 2);
-    close(pipe_fds[0]);
-    std::vector<char*> argv{const_cast<char*>(TALKY_BINARY)};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(TALKY_BINARY, argv.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  ProcessResult result;
-  std::thread reader([&] {
-    char buffer[4096];
-    for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
-      result.output.append(buffer, n);
-    }
-  });
-  const auto deadline = steady_clock::now() + limit;
-  pid_t waited = 0;
-  while ((waited = waitpid(child, &result.status, WNOHANG)) == 0 &&
-         steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  if (waited != child) {
-    kill(child, SIGKILL);
-    waitpid(child, &result.status, 0);
-    result.output += "\n(killed: still running after the time limit)";
-  }
-  reader.join();
-  close(pipe_fds[0]);
-  return result;
+testing::ProcessResult RunProcess(const std::vector<std::string>& args, seconds limit) {
+  return testing::RunProcess(TALKY_BINARY, args, limit);
 }
 
 // The rows of one report section ("Calls by outcome (...)") as name -> count.
@@ -143,7 +105,7 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   WriteFile(folder / "leads.csv", csv);
   const std::string db = (folder / "talky.db").string();
 
-  const ProcessResult run =
+  const testing::ProcessResult run =
       RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
                   (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
                   "20000", "--start-at", "2026-11-23T10:00:00Z", "--ring-time-ms", "1000",
@@ -198,7 +160,7 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   EXPECT_EQ(campaigns->items[0].goals_achieved, expected_calls["goal_achieved"]);
 
   // Running again on the same database reuses the tenant and adds a second campaign.
-  const ProcessResult again =
+  const testing::ProcessResult again =
       RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
                   (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
                   "20000", "--ring-time-ms", "0", "--talk-time-ms", "0", "--progress", "none"},
@@ -214,34 +176,19 @@ TEST(RunCommand, WithoutACampaignServesTheApiUntilSigterm) {
   Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run-serve");
   ASSERT_TRUE(dir);
   const std::string url = "sqlite:" + ((*dir)->path() / "talky.db").string();
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
-  const pid_t child = fork();
-  if (child == 0) {
-    dup2(pipe_fds[1], 1);
-    dup2(pipe_fds[1], 2);
-    close(pipe_fds[0]);
-    execl(TALKY_BINARY, TALKY_BINARY, "run", "--database-url", url.c_str(), "--listen",
-          "127.0.0.1:0", "--admin-key", "test-admin-key", nullptr);
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  (*dir)->Watch(child);
-  // Read until the line that names the port (bounded).
-  std::string output;
+  Expected<std::unique_ptr<testing::ChildProcess>> child = testing::ChildProcess::Start(
+      TALKY_BINARY,
+      {"run", "--database-url", url, "--listen", "127.0.0.1:0", "--admin-key", "test-admin-key"},
+      dir->get());
+  ASSERT_TRUE(child) << child.error().Describe();
+  // The line that names the port (bounded).
   const std::string marker = "API on http://127.0.0.1:";
-  const auto deadline = steady_clock::now() + 20s;
-  while (output.find("running until SIGTERM") == std::string::npos &&
-         steady_clock::now() < deadline) {
-    char buffer[512];
-    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
-    if (n <= 0) break;
-    output.append(buffer, n);
-  }
-  const size_t at = output.find(marker);
-  ASSERT_NE(at, std::string::npos) << output;
-  const int port = std::stoi(output.substr(at + marker.size()));
-  EXPECT_NE(output.find("admin key from --admin-key"), std::string::npos) << output;
+  std::optional<std::string> api_line = (*child)->WaitForLine(marker, 20s);
+  ASSERT_TRUE(api_line) << (*child)->output();
+  ASSERT_TRUE((*child)->WaitForLine("running until SIGTERM", 20s)) << (*child)->output();
+  const int port = std::stoi(api_line->substr(api_line->find(marker) + marker.size()));
+  EXPECT_NE((*child)->output().find("admin key from --admin-key"), std::string::npos)
+      << (*child)->output();
 
   HttpClient client;
   Expected<HttpClientResponse> health =
@@ -249,21 +196,11 @@ TEST(RunCommand, WithoutACampaignServesTheApiUntilSigterm) {
   ASSERT_TRUE(health) << health.error().Describe();
   EXPECT_EQ(health->status, 200) << health->body;
 
-  ASSERT_EQ(kill(child, SIGTERM), 0);
-  int status = -1;
-  const auto stop_deadline = steady_clock::now() + 20s;
-  pid_t waited = 0;
-  while ((waited = waitpid(child, &status, WNOHANG)) == 0 && steady_clock::now() < stop_deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_EQ(waited, child) << "talky run did not stop within 20 s of SIGTERM";
-  (*dir)->Forget(child);
-  char buffer_for_rest[512];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer_for_rest, sizeof buffer_for_rest)) > 0;) {
-    output.append(buffer_for_rest, n);
-  }
-  close(pipe_fds[0]);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  ASSERT_TRUE((*child)->Signal(SIGTERM));
+  const std::optional<int> status = (*child)->WaitForExit(20s);
+  ASSERT_TRUE(status) << "talky run did not stop within 20 s of SIGTERM";
+  const std::string output = (*child)->output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << output;
   EXPECT_NE(output.find("SIGTERM: draining calls in flight"), std::string::npos) << output;
 }
 
@@ -272,6 +209,15 @@ TEST(RunCommand, SpeedIsRefusedWithRedis) {
       RunTalky({"run", "--redis-url", "redis://127.0.0.1:1", "--speed", "100"});
   EXPECT_EQ(result.code, 2);
   EXPECT_NE(result.err.find("--speed needs the embedded queue"), std::string::npos) << result.err;
+}
+
+TEST(RunCommand, HelpShowsTheDefaults) {
+  const CliResult help = RunTalky({"run", "--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* shown : {"=127.0.0.1:8080", "=auto", "=3000"}) {
+    EXPECT_NE(help.out.find(shown), std::string::npos) << shown << " in\n" << help.out;
+  }
+  EXPECT_EQ(help.out.find("1e+06]=0"), std::string::npos) << "--speed shows no 0 for a default";
 }
 
 TEST(RunCommand, StartAtNeedsSpeed) {

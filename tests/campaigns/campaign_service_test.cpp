@@ -4,8 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/open_store.h"
-#include "harness/test_servers.h"
+#include "harness/scratch_store.h"
 #include "queue/local/local_job_queue.h"
 
 namespace talky {
@@ -19,13 +18,11 @@ const CampaignId kCampaign{"renewals"};
 class CampaignServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("campaigns");
-    ASSERT_TRUE(dir);
-    dir_ = std::move(*dir);
-    Expected<std::unique_ptr<Store>> store =
-        OpenStore({SqlDialect::kSqlite, (dir_->path() / "talky.db").string()}, clock_, ids_);
+    Expected<std::unique_ptr<testing::ScratchStore>> store =
+        testing::ScratchStore::Create("campaigns", clock_, ids_);
     ASSERT_TRUE(store) << store.error().Describe();
-    store_ = std::move(*store);
+    scratch_ = std::move(*store);
+    store_ = &scratch_->store();
     service_ = std::make_unique<CampaignService>(*store_, queue_, clock_);
     Tenant tenant{.id = kTenant, .name = "Acme", .api_key_hash = "h"};
     tenant.rules.max_concurrent_calls = 2;
@@ -50,8 +47,8 @@ class CampaignServiceTest : public ::testing::Test {
 
   ManualClock clock_{sys_days{2026y / 11 / 17} + 15h};
   RandomIdGenerator ids_{7};
-  std::unique_ptr<testing::ScratchDir> dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<testing::ScratchStore> scratch_;
+  Store* store_ = nullptr;
   LocalJobQueue queue_{clock_};
   std::unique_ptr<CampaignService> service_;
 };

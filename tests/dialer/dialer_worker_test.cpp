@@ -120,7 +120,7 @@ TEST_F(DialerWorkerTest, RunsACampaignToCompletionWithRetriesByPolicy) {
   ASSERT_TRUE(WaitForCompletedCalls(6));
   ASSERT_TRUE(WaitUntil([&] { return worker_->Stats().jobs_refused == 1; }));
   EXPECT_EQ(Job(jobs["+12125550777"]).status, JobStatus::kNonRetryable);
-  EXPECT_EQ(Job(jobs["+12125550777"]).last_error, "dnc");
+  EXPECT_EQ(Job(jobs["+12125550777"]).last_error, "do_not_call");
   EXPECT_EQ(Job(jobs["+12125550200"]).status, JobStatus::kGoalAchieved);
   EXPECT_EQ(Job(jobs["+12125550204"]).status, JobStatus::kCompleted);
   EXPECT_EQ(Job(jobs["+12125550404"]).status, JobStatus::kNonRetryable);

@@ -210,6 +210,7 @@ class FailingJobQueue final : public JobQueue {
   Expected<void> WaitForWork(std::chrono::milliseconds max_wait) override {
     TALKY_FORWARD_OR_FAIL(WaitForWork, max_wait);
   }
+  void StopWaiting() override { inner_.StopWaiting(); }
   Expected<std::size_t> CancelCampaign(const TenantId& t, const CampaignId& c) override {
     TALKY_FORWARD_OR_FAIL(CancelCampaign, t, c);
   }

@@ -35,7 +35,8 @@ const CompletionCase kCases[] = {
     {O::kUnavailable, 2, S::kNonRetryable, "non_retryable_unavailable"},
     {O::kDisconnected, 1, S::kNonRetryable, "non_retryable_disconnected"},
     {O::kRejected, 3, S::kNonRetryable, "non_retryable_rejected"},
-    {O::kGoalNotAchieved, 1, S::kCompleted, "unknown_outcome_goal_not_achieved"},
+    {O::kGoalNotAchieved, 1, S::kCompleted, "goal_not_achieved"},
+    {O::kGoalNotAchieved, 2, S::kCompleted, "goal_not_achieved"},
     {O::kGoalNotAchieved, 3, S::kFailed, "max_attempts_reached"},
 };
 

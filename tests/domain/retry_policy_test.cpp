@@ -40,8 +40,8 @@ const RetryCase kDefaultPolicyCases[] = {
     {"goal_before_max_attempts", kGoalAchieved, 5, false, false, "goal_achieved"},
     {"max_attempts_past_the_limit", kNoAnswer, 4, false, false, "max_attempts_reached"},
     {"second_attempt_still_retries", kNoAnswer, 2, false, true, "retrying_no_answer"},
-    {"goal_not_achieved_is_unknown", kGoalNotAchieved, 1, false, false,
-     "unknown_outcome_goal_not_achieved"},
+    {"goal_not_achieved_is_a_normal_end", kGoalNotAchieved, 1, false, false, "goal_not_achieved"},
+    {"goal_not_achieved_second_attempt", kGoalNotAchieved, 2, false, false, "goal_not_achieved"},
     {"no_outcome_is_unknown", std::nullopt, 1, false, false, "unknown_outcome_none"},
     {"max_attempts_before_unknown", kGoalNotAchieved, 3, false, false, "max_attempts_reached"},
 };
@@ -76,6 +76,17 @@ TEST(RetryPolicy, TenantCanMakeVoicemailFinalAsDocument002Does) {
             (RetryDecision{false, "unknown_outcome_voicemail"}));
   policy.outcomes.non_retryable.insert(kVoicemail);
   EXPECT_EQ(ShouldRetry(policy, kVoicemail, 1), (RetryDecision{false, "non_retryable_voicemail"}));
+}
+
+TEST(RetryPolicy, TenantSetsDecideForGoalNotAchieved) {
+  RetryPolicy policy;
+  policy.outcomes.retryable.insert(kGoalNotAchieved);
+  EXPECT_EQ(ShouldRetry(policy, kGoalNotAchieved, 1),
+            (RetryDecision{true, "retrying_goal_not_achieved"}));
+  policy.outcomes.retryable.erase(kGoalNotAchieved);
+  policy.outcomes.non_retryable.insert(kGoalNotAchieved);
+  EXPECT_EQ(ShouldRetry(policy, kGoalNotAchieved, 1),
+            (RetryDecision{false, "non_retryable_goal_not_achieved"}));
 }
 
 TEST(RetryPolicy, MaxAttemptsComesFromTheTenantsRules) {

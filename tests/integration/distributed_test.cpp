@@ -18,13 +18,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "domain/clock.h"
+#include "harness/child_process.h"
 #include "harness/test_servers.h"
 #include "queue/redis/redis_job_queue.h"
 #include "talky_processes.h"
@@ -34,14 +34,6 @@ namespace {
 
 using namespace std::chrono;
 using nlohmann::json;
-using testing::Api;
-using testing::Count;
-using testing::Query;
-using testing::ReadFile;
-using testing::Rows;
-using testing::StartTalky;
-using testing::WaitFor;
-using testing::WaitForListeningPort;
 
 constexpr int kTenants = 2;
 constexpr int kLeadsPerTenant = 2500;
@@ -54,12 +46,21 @@ constexpr const char* kNumberRanges[] = {"+44113496", "+44114496", "+44116496",
 // The job statuses that close a job for good.
 constexpr const char* kFinalStatuses[] = {"goal_achieved", "completed", "failed", "non_retryable"};
 
-pid_t StartWorker(const std::string& database_url, const std::string& redis_url,
-                  const std::filesystem::path& log) {
+using testing::Api;
+using testing::ChildProcess;
+using testing::Count;
+using testing::Query;
+using testing::Rows;
+using testing::StartTalky;
+using testing::WaitForListeningPort;
+
+std::unique_ptr<ChildProcess> StartWorker(const std::string& database_url,
+                                          const std::string& redis_url,
+                                          testing::ScratchDir& scratch) {
   return StartTalky({"worker", "--database-url", database_url, "--redis-url", redis_url,
                      "--workers", "2", "--ring-time-ms", "400", "--talk-time-ms", "1600", "--speed",
                      "2", "--drain-timeout-ms", "5000"},
-                    log);
+                    scratch);
 }
 
 struct TenantCampaign {
@@ -110,14 +111,13 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   ASSERT_TRUE(scratch);
 
   // The server first: it migrates the database and answers the API.
-  const std::filesystem::path server_log = (*scratch)->path() / "serve.log";
-  const pid_t server =
+  std::unique_ptr<ChildProcess> server =
       StartTalky({"serve", "--listen", "127.0.0.1:0", "--database-url", *database_url,
                   "--redis-url", redis_url, "--admin-key", kAdminKey, "--threads", "2"},
-                 server_log);
-  (*scratch)->Watch(server);
-  const std::optional<int> port = WaitForListeningPort(server, server_log, 30s);
-  ASSERT_TRUE(port) << "talky serve did not listen:\n" << ReadFile(server_log);
+                 **scratch);
+  ASSERT_TRUE(server);
+  const std::optional<int> port = WaitForListeningPort(*server, 30s);
+  ASSERT_TRUE(port) << "talky serve did not listen:\n" << server->output();
   Api api(*port);
 
   // Two tenants, a campaign each; one attempt per lead (retry delays are at least half an hour,
@@ -161,11 +161,10 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   }
   const int64_t total_leads = int64_t{kTenants} * kLeadsPerTenant;
 
-  std::vector<pid_t> workers;
+  std::vector<std::unique_ptr<ChildProcess>> workers;
   for (int i = 0; i < kWorkers; ++i) {
-    workers.push_back(StartWorker(*database_url, redis_url,
-                                  (*scratch)->path() / fmt::format("worker-{}.log", i)));
-    (*scratch)->Watch(workers.back());
+    workers.push_back(StartWorker(*database_url, redis_url, **scratch));
+    ASSERT_TRUE(workers.back());
   }
   for (const TenantCampaign& one : campaigns) {
     auto [status, started] =
@@ -192,10 +191,9 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   }
   ASSERT_GE(done, total_leads / 3) << "the workers did not get going";
   EXPECT_GT(most_in_progress, 0) << "the stats never showed a call in progress";
-  ASSERT_EQ(kill(workers[1], SIGKILL), 0);
+  ASSERT_TRUE(workers[1]->Signal(SIGKILL));
   const int64_t killed_at_micros = clock.Now().time_since_epoch().count();
-  ASSERT_TRUE(WaitFor(workers[1], 10s));
-  (*scratch)->Forget(workers[1]);
+  ASSERT_TRUE(workers[1]->WaitForExit(10s));
 
   // Until every lead is final, as the stats show it: the victim's jobs come back when their
   // leases expire, and a job whose call the kill cut is closed by the worker that takes it.
@@ -208,12 +206,11 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
     std::this_thread::sleep_for(200ms);
   }
   ASSERT_EQ(final_in_stats, total_leads) << "leads not final after 110 s";
-  for (pid_t worker : {workers[0], workers[2]}) {
-    ASSERT_EQ(kill(worker, SIGTERM), 0);
-    std::optional<int> status = WaitFor(worker, 20s);
+  for (ChildProcess* worker : {workers[0].get(), workers[2].get()}) {
+    ASSERT_TRUE(worker->Signal(SIGTERM));
+    std::optional<int> status = worker->WaitForExit(20s);
     ASSERT_TRUE(status) << "a worker did not stop on SIGTERM";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    (*scratch)->Forget(worker);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << worker->output();
   }
 
   // Every lead reached a final state, and each campaign completed.
@@ -316,12 +313,10 @@ TEST(Distributed, OneServerThreeWorkersOneKilledLoseNothingAndNeverCallALeadTwic
   }
 
   // The server stops cleanly on SIGTERM.
-  ASSERT_EQ(kill(server, SIGTERM), 0);
-  std::optional<int> server_status = WaitFor(server, 20s);
+  ASSERT_TRUE(server->Signal(SIGTERM));
+  std::optional<int> server_status = server->WaitForExit(20s);
   ASSERT_TRUE(server_status) << "talky serve did not stop on SIGTERM";
-  (*scratch)->Forget(server);
-  EXPECT_TRUE(WIFEXITED(*server_status) && WEXITSTATUS(*server_status) == 0)
-      << ReadFile(server_log);
+  EXPECT_TRUE(WIFEXITED(*server_status) && WEXITSTATUS(*server_status) == 0) << server->output();
 
   std::cout << "distributed: 1 server, " << kWorkers << " workers, " << total_leads << " leads, "
             << calls.size() << " calls, " << lost.size()

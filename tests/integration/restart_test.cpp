@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -29,9 +28,8 @@ using namespace std::chrono;
 using nlohmann::json;
 using testing::Api;
 using testing::Count;
-using testing::ReadFile;
+using testing::ChildProcess;
 using testing::StartTalky;
-using testing::WaitFor;
 using testing::WaitForListeningPort;
 
 constexpr int kLeads = 400;
@@ -68,13 +66,12 @@ class Restart : public ::testing::Test {
     ASSERT_TRUE(scratch);
     scratch_ = std::move(*scratch);
 
-    server_log_ = scratch_->path() / "serve.log";
     server_ = StartTalky({"serve", "--listen", "127.0.0.1:0", "--database-url", database_url_,
                           "--redis-url", redis_->url(), "--admin-key", kAdminKey, "--threads", "2"},
-                         server_log_);
-    scratch_->Watch(server_);
-    const std::optional<int> port = WaitForListeningPort(server_, server_log_, 30s);
-    ASSERT_TRUE(port) << "talky serve did not listen:\n" << ReadFile(server_log_);
+                         *scratch_);
+    ASSERT_TRUE(server_);
+    const std::optional<int> port = WaitForListeningPort(*server_, 30s);
+    ASSERT_TRUE(port) << "talky serve did not listen:\n" << server_->output();
     api_ = std::make_unique<Api>(*port);
 
     // A whole-day window, one attempt per lead, 50 calls at once.
@@ -102,14 +99,12 @@ class Restart : public ::testing::Test {
     ASSERT_EQ(leads_status, 201) << leads.dump();
 
     for (int i = 0; i < 2; ++i) {
-      const std::filesystem::path log = scratch_->path() / fmt::format("worker-{}.log", i);
-      worker_logs_.push_back(log);
       workers_.push_back(StartTalky(
           {"worker", "--database-url", database_url_, "--redis-url", redis_->url(), "--workers",
            "2", "--ring-time-ms", "400", "--talk-time-ms", "1600", "--speed", "2",
            "--retry-unavailable-ms", "1000", "--drain-timeout-ms", "5000"},
-          log));
-      scratch_->Watch(workers_.back());
+          *scratch_));
+      ASSERT_TRUE(workers_.back());
     }
     auto [start_status, started] =
         api_->Send("POST", "/v1/campaigns/" + campaign_ + "/start", key_);
@@ -117,16 +112,14 @@ class Restart : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (pid_t pid : workers_) kill(pid, SIGTERM);
-    if (server_ > 0) kill(server_, SIGTERM);
-    for (pid_t pid : workers_) {
-      WaitFor(pid, 20s);
-      scratch_->Forget(pid);
+    for (const std::unique_ptr<ChildProcess>& worker : workers_) {
+      if (worker) worker->Signal(SIGTERM);
     }
-    if (server_ > 0) {
-      WaitFor(server_, 20s);
-      scratch_->Forget(server_);
+    if (server_) server_->Signal(SIGTERM);
+    for (const std::unique_ptr<ChildProcess>& worker : workers_) {
+      if (worker) worker->WaitForExit(20s);
     }
+    if (server_) server_->WaitForExit(20s);
   }
 
   // Waits until at least `count` jobs are final (as the API shows them) or `limit` passes.
@@ -177,10 +170,8 @@ class Restart : public ::testing::Test {
   std::unique_ptr<testing::RedisServer> redis_;
   std::unique_ptr<testing::ScratchDir> scratch_;
   std::string database_url_;
-  std::filesystem::path server_log_;
-  pid_t server_ = -1;
-  std::vector<pid_t> workers_;
-  std::vector<std::filesystem::path> worker_logs_;
+  std::unique_ptr<ChildProcess> server_;
+  std::vector<std::unique_ptr<ChildProcess>> workers_;
   std::unique_ptr<Api> api_;
   std::string key_;
   std::string campaign_;
@@ -207,8 +198,9 @@ TEST_F(Restart, PostgresStoppedAndStartedMidCampaignLosesNothingAndDialsNothingT
                                              down_at + 1'000'000, up_at)),
             0);
   // Each process reconnected by itself, logged and counted.
-  for (const std::filesystem::path& log : worker_logs_) {
-    EXPECT_NE(ReadFile(log).find("reconnected to PostgreSQL"), std::string::npos) << ReadFile(log);
+  for (const std::unique_ptr<ChildProcess>& worker : workers_) {
+    EXPECT_NE(worker->output().find("reconnected to PostgreSQL"), std::string::npos)
+        << worker->output();
   }
   const std::string metrics = api_->Text("/metrics");
   const std::smatch reconnected = [&] {
@@ -220,8 +212,8 @@ TEST_F(Restart, PostgresStoppedAndStartedMidCampaignLosesNothingAndDialsNothingT
   }();
   ASSERT_FALSE(reconnected.empty()) << metrics;
   EXPECT_GE(std::stoi(reconnected[1]), 1) << metrics;
-  EXPECT_NE(ReadFile(server_log_).find("reconnected to PostgreSQL"), std::string::npos)
-      << ReadFile(server_log_);
+  EXPECT_NE(server_->output().find("reconnected to PostgreSQL"), std::string::npos)
+      << server_->output();
 }
 
 TEST_F(Restart, RedisStoppedAndStartedMidCampaignLosesNothingAndDialsNothingTwice) {
@@ -237,8 +229,9 @@ TEST_F(Restart, RedisStoppedAndStartedMidCampaignLosesNothingAndDialsNothingTwic
 
   ASSERT_TRUE(WaitForFinalJobs(kLeads, 90s)) << "the campaign did not finish after the restart";
   ExpectNothingLostNothingTwice();
-  for (const std::filesystem::path& log : worker_logs_) {
-    EXPECT_NE(ReadFile(log).find("reconnected to redis"), std::string::npos) << ReadFile(log);
+  for (const std::unique_ptr<ChildProcess>& worker : workers_) {
+    EXPECT_NE(worker->output().find("reconnected to redis"), std::string::npos)
+        << worker->output();
   }
 }
 

@@ -1,18 +1,11 @@
 #include "talky_processes.h"
 
-#include <fcntl.h>
 #include <libpq-fe.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <regex>
-#include <sstream>
-#include <thread>
 
 namespace talky::testing {
 
-using namespace std::chrono;
 using nlohmann::json;
 
 Rows Query(const std::string& url, const std::string& sql) {
@@ -24,8 +17,9 @@ Rows Query(const std::string& url, const std::string& sql) {
   Rows rows;
   for (int r = 0; r < PQntuples(result.get()); ++r) {
     std::vector<std::string> row;
-    for (int c = 0; c < PQnfields(result.get()); ++c)
+    for (int c = 0; c < PQnfields(result.get()); ++c) {
       row.emplace_back(PQgetvalue(result.get(), r, c));
+    }
     rows.push_back(std::move(row));
   }
   return rows;
@@ -36,52 +30,20 @@ int64_t Count(const std::string& url, const std::string& sql) {
   return rows.empty() ? -1 : std::stoll(rows[0][0]);
 }
 
-pid_t StartTalky(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(TALKY_BINARY));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const pid_t child = fork();
-  if (child == 0) {
-    const int fd = ::open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execv(TALKY_BINARY, argv.data());
-    _exit(127);
-  }
-  return child;
+std::unique_ptr<ChildProcess> StartTalky(const std::vector<std::string>& args,
+                                         ScratchDir& scratch) {
+  Expected<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(TALKY_BINARY, args, &scratch);
+  EXPECT_TRUE(child) << child.error().Describe();
+  return child ? std::move(*child) : nullptr;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::optional<int> WaitFor(pid_t pid, milliseconds limit) {
-  const auto deadline = steady_clock::now() + limit;
-  int status = 0;
-  while (steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
-
-std::optional<int> WaitForListeningPort(pid_t server, const std::filesystem::path& log,
-                                        milliseconds limit) {
+std::optional<int> WaitForListeningPort(ChildProcess& server, std::chrono::milliseconds limit) {
+  const std::optional<std::string> line =
+      server.WaitForLine("listening on http://127.0.0.1:", limit);
   const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
-  const auto deadline = steady_clock::now() + limit;
-  while (steady_clock::now() < deadline) {
-    const std::string output = ReadFile(log);
-    std::smatch match;
-    if (std::regex_search(output, match, listening)) return std::stoi(match[1]);
-    int status = 0;
-    if (waitpid(server, &status, WNOHANG) == server) return std::nullopt;
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
+  std::smatch match;
+  if (!line || !std::regex_search(*line, match, listening)) return std::nullopt;
+  return std::stoi(match[1]);
 }
 
 std::pair<int, json> Api::Send(const std::string& method, const std::string& path,

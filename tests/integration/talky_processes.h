@@ -1,18 +1,20 @@
-// Helpers for the multi-process tests: `talky` processes started with fork/exec and their logs,
-// the REST API of a `talky serve` through the real HTTP client, and SQL straight to PostgreSQL.
+// Helpers for the multi-process tests: `talky` processes (harness/child_process.h) and the port a
+// `talky serve` announces, its REST API through the real HTTP client, and SQL straight to
+// PostgreSQL.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/types.h>
 
 #include <chrono>
-#include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "harness/child_process.h"
+#include "harness/test_servers.h"
 #include "net/http_client.h"
 
 namespace talky::testing {
@@ -23,15 +25,13 @@ using Rows = std::vector<std::vector<std::string>>;
 Rows Query(const std::string& url, const std::string& sql);
 int64_t Count(const std::string& url, const std::string& sql);
 
-// Forks and runs `talky <args...>` (TALKY_BINARY) with its output in `log`.
-pid_t StartTalky(const std::vector<std::string>& args, const std::filesystem::path& log);
-std::string ReadFile(const std::filesystem::path& path);
-// Waits for `pid` up to `limit`; its wait status, or nullopt when it did not end.
-std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds limit);
-// The port `talky serve` announces in its log ("listening on http://127.0.0.1:PORT"), or nullopt
-// when it does not within `limit` or exits first.
-std::optional<int> WaitForListeningPort(pid_t server, const std::filesystem::path& log,
-                                        std::chrono::milliseconds limit);
+// `talky <args...>` (TALKY_BINARY), watched by `scratch`'s reaper; the test fails if it cannot
+// start.
+std::unique_ptr<ChildProcess> StartTalky(const std::vector<std::string>& args,
+                                         ScratchDir& scratch);
+// The port `talky serve` announces ("listening on http://127.0.0.1:PORT"), or nullopt when it
+// does not within `limit` or exits first.
+std::optional<int> WaitForListeningPort(ChildProcess& server, std::chrono::milliseconds limit);
 
 // The REST API of one `talky serve`, through the real HTTP client.
 class Api {
@@ -42,7 +42,6 @@ class Api {
   std::pair<int, nlohmann::json> Send(const std::string& method, const std::string& path,
                                       const std::string& key, const std::string& body = "",
                                       const std::string& content_type = "application/json");
-
   // GET `path` without credentials (/metrics, /health); the body as text, "" on failure.
   std::string Text(const std::string& path);
 

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -591,19 +592,42 @@ TYPED_TEST_P(JobQueueConformance, WaitingWorkerWakesForTheNextDueRetry) {
   EXPECT_LE(waits, 3) << "woke for the due instant, not by polling";
 }
 
+// A waiter with nothing to wait for must still be waiting a while later (a WaitForWork that does
+// not block has long returned), and must return once a job arrives, well before its max_wait.
+// Neither check can fail for a queue that behaves: nothing else can end the wait.
 TYPED_TEST_P(JobQueueConformance, WaitingWorkerWakesWhenJobsArrive) {
   SystemClock real;
   std::shared_ptr<JobQueue> waiter = this->Open(real);
   std::shared_ptr<JobQueue> producer = this->Open(real);
   ASSERT_TRUE(waiter->Take(kDefaultLease).value_or(std::nullopt) == std::nullopt);
-  const auto started = std::chrono::steady_clock::now();
-  std::thread enqueue([&] {
-    std::this_thread::sleep_for(100ms);  // let the waiter block first
-    ASSERT_TRUE(producer->Enqueue(MakeJob("job", "t")));
-  });
-  ASSERT_TRUE(waiter->WaitForWork(30s));
-  enqueue.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << "woke by the enqueue";
+  std::future<Expected<void>> waiting =
+      std::async(std::launch::async, [&] { return waiter->WaitForWork(60s); });
+  EXPECT_EQ(waiting.wait_for(300ms), std::future_status::timeout)
+      << "WaitForWork returned with nothing to wait for";
+  ASSERT_TRUE(producer->Enqueue(MakeJob("job", "t")));
+  ASSERT_EQ(waiting.wait_for(20s), std::future_status::ready) << "the enqueue did not wake it";
+  EXPECT_TRUE(waiting.get());
+  EXPECT_TRUE(waiter->Take(kDefaultLease).value_or(std::nullopt).has_value());
+}
+
+// A stopping process ends its workers' waits at once, and later waits do not block; the queue
+// itself goes on working.
+TYPED_TEST_P(JobQueueConformance, StopWaitingEndsTheWaitsOfThisHandle) {
+  SystemClock real;
+  std::shared_ptr<JobQueue> waiter = this->Open(real);
+  ASSERT_TRUE(waiter->Take(kDefaultLease).value_or(std::nullopt) == std::nullopt);
+  std::future<Expected<void>> waiting =
+      std::async(std::launch::async, [&] { return waiter->WaitForWork(60s); });
+  EXPECT_EQ(waiting.wait_for(300ms), std::future_status::timeout)
+      << "WaitForWork returned with nothing to wait for";
+  waiter->StopWaiting();
+  ASSERT_EQ(waiting.wait_for(20s), std::future_status::ready) << "StopWaiting left it waiting";
+  EXPECT_TRUE(waiting.get());
+  std::future<Expected<void>> later =
+      std::async(std::launch::async, [&] { return waiter->WaitForWork(60s); });
+  ASSERT_EQ(later.wait_for(20s), std::future_status::ready) << "a later wait blocked";
+  EXPECT_TRUE(later.get());
+  ASSERT_TRUE(waiter->Enqueue(MakeJob("job", "t")));
   EXPECT_TRUE(waiter->Take(kDefaultLease).value_or(std::nullopt).has_value());
 }
 
@@ -698,7 +722,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ExtendedLeaseIsNotRecovered, WaitingWorkerRecoversAnExpiredLeaseOnTime,
     TakeMovesDueRetriesAndExpiredLeasesFirst, ScheduledJobsAreKeptByIdNotByBody,
     EightPromotersMoveEveryDueJobExactlyOnce, WaitingWorkerWakesForTheNextDueRetry,
-    WaitingWorkerWakesWhenJobsArrive, PausedTenantsAndCampaignsAreNotHandedOut,
-    CancelRemovesWaitingAndScheduledJobs, BadInputIsRejectedAndChangesNothing);
+    WaitingWorkerWakesWhenJobsArrive, StopWaitingEndsTheWaitsOfThisHandle,
+    PausedTenantsAndCampaignsAreNotHandedOut, CancelRemovesWaitingAndScheduledJobs,
+    BadInputIsRejectedAndChangesNothing);
 
 }  // namespace talky::testing

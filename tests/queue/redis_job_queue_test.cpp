@@ -35,9 +35,16 @@ std::vector<std::string> Keys(const std::string& url, const std::string& pattern
   auto address = redis_detail::ParseRedisUrl(url);
   auto connection = redis_detail::Connection::Open(*address, 1000ms, 1000ms);
   EXPECT_TRUE(connection) << connection.error().Describe();
+  if (!connection) return {};
   auto reply = (*connection)->Run({"KEYS", pattern});
+  EXPECT_TRUE(reply) << reply.error().Describe();
+  if (!reply) return {};
+  const redis_detail::ReplyView view(*reply, "KEYS");
   std::vector<std::string> keys;
-  for (std::size_t i = 0; i < (*reply)->elements; ++i) keys.emplace_back((*reply)->element[i]->str);
+  for (std::size_t i = 0; i < view.Size().value_or(0); ++i) {
+    Expected<std::string_view> key = view.At(i)->Text();
+    keys.emplace_back(key.value_or("(not a string)"));
+  }
   std::sort(keys.begin(), keys.end());
   return keys;
 }

@@ -266,7 +266,7 @@ const std::vector<Case> kCases = {
      .next = "2026-11-16T16:00:00Z"},
     // Do-Not-Call and attempts.
     {.name = "dnc_is_never", .phone = kNewYork, .now = "2026-11-16T14:00:00Z", .dnc = true,
-     .verdict = kNever, .reason = "dnc"},
+     .verdict = kNever, .reason = "do_not_call"},
     {.name = "fourth_attempt_of_three", .phone = kNewYork, .now = "2026-11-16T14:00:00Z",
      .attempt = 4, .verdict = kNever, .reason = "max_attempts_reached"},
     {.name = "third_attempt_of_three", .phone = kNewYork, .now = "2026-11-16T14:00:00Z",
@@ -418,7 +418,7 @@ TEST(CallPermission, DncWinsOverEverythingElse) {
       CanCall(DialerJob{.phone_number = "garbage", .attempt_number = 9}, Lead{}, policy,
               {.on_dnc_list = true}, At("2026-11-21T03:00:00Z"));
   ASSERT_TRUE(decision);
-  EXPECT_EQ(decision->reason, "dnc");
+  EXPECT_EQ(decision->reason, "do_not_call");
   EXPECT_EQ(decision->verdict, CallVerdict::kNever);
 }
 

@@ -323,6 +323,7 @@ Expected<void> LocalJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
   std::unique_lock lock(mutex_);
   const auto give_up = std::chrono::steady_clock::now() + max_wait;
   while (true) {
+    if (stop_waiting_) return {};
     if (wake_tokens_ > 0) {
       --wake_tokens_;
       return {};
@@ -344,6 +345,12 @@ Expected<void> LocalJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
       return {};
     }
   }
+}
+
+void LocalJobQueue::StopWaiting() {
+  std::lock_guard lock(mutex_);
+  stop_waiting_ = true;
+  work_.notify_all();
 }
 
 void LocalJobQueue::Wake(int tokens) {

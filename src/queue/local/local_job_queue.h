@@ -53,6 +53,7 @@ class LocalJobQueue final : public JobQueue {
   Expected<std::size_t> PromoteDue() override;
   Expected<std::size_t> RecoverExpired() override;
   Expected<void> WaitForWork(std::chrono::milliseconds max_wait) override;
+  void StopWaiting() override;
   Expected<std::size_t> CancelCampaign(const TenantId& tenant, const CampaignId& campaign) override;
   Expected<void> PauseTenant(const TenantId& tenant) override;
   Expected<void> ResumeTenant(const TenantId& tenant) override;
@@ -100,6 +101,7 @@ class LocalJobQueue final : public JobQueue {
   mutable std::mutex mutex_;
   std::condition_variable work_;
   int wake_tokens_ = 0;
+  bool stop_waiting_ = false;
   std::mt19937_64 rng_;
   std::int64_t next_sequence_ = 1;
 

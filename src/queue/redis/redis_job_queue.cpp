@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <nlohmann/json.hpp>
-#include <thread>
+#include <set>
 #include <unordered_set>
 
 #include "queue/queue_rules.h"
 #include "queue/redis/detail/redis_connection.h"
+#include "queue/redis/detail/script_replies.h"
 #include "queue/redis/lua_scripts.h"
 
 namespace talky {
@@ -17,42 +19,15 @@ namespace talky {
 using redis_detail::Command;
 using redis_detail::ConnectionPool;
 using redis_detail::Reply;
+using redis_detail::ReplyView;
+using redis_lua::FixedKey;
+using redis_lua::Script;
 using namespace std::chrono_literals;
 
 namespace {
 
-enum ScriptId {
-  kTakeScript,
-  kEnqueueScript,
-  kExtendScript,
-  kFinishScript,
-  kScheduleRetryScript,
-  kDueCandidatesScript,
-  kPromoteScript,
-  kRecoverScript,
-  kCancelScript,
-  kPauseScript,
-  kSetLimitsScript,
-  kScriptCount,
-};
-
-const std::string& ScriptText(int script) {
-  static const std::array<const std::string*, kScriptCount> kTexts = {
-      &redis_lua::kTake,    &redis_lua::kEnqueue,       &redis_lua::kExtend,
-      &redis_lua::kFinish,  &redis_lua::kScheduleRetry, &redis_lua::kDueCandidates,
-      &redis_lua::kPromote, &redis_lua::kRecover,       &redis_lua::kCancel,
-      &redis_lua::kPause,   &redis_lua::kSetLimits,
-  };
-  return *kTexts[static_cast<std::size_t>(script)];
-}
-
-constexpr std::string_view kScriptName[kScriptCount] = {
-    "take",    "enqueue", "extend lease", "finish", "schedule retry", "due candidates",
-    "promote", "recover", "cancel",       "pause",  "set limits",
-};
-
 // How many due jobs one promote or recover script handles; the caller loops for more.
-constexpr int kDueBatch = 256;
+constexpr std::size_t kDueBatch = 256;
 // A take that meets a tenant it was not told about, or due work to move first, asks again; that
 // would have to happen this many times in a row to give up.
 constexpr int kMaxStaleTakes = 16;
@@ -63,8 +38,6 @@ constexpr std::chrono::milliseconds kClientSideWait{150};
 
 std::string Micros(Instant instant) { return std::to_string(instant.time_since_epoch().count()); }
 
-std::string_view ReplyText(const redisReply& reply) { return {reply.str, reply.len}; }
-
 Error StaleLease(const Lease& lease) {
   return Error::Conflict(fmt::format(
       "lease on job '{}' is no longer held (it expired and the job was recovered, or the job "
@@ -72,20 +45,27 @@ Error StaleLease(const Lease& lease) {
       lease.job_id.value));
 }
 
-Expected<Instant> MicrosToInstant(std::string_view text) {
-  long long value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc()) {
-    return std::unexpected(
-        Error::Internal("redis returned a bad instant '" + std::string(text) + "'"));
-  }
-  return Instant(std::chrono::microseconds(value));
-}
-
 std::uint64_t SeedOrRandom(std::uint64_t seed) {
   if (seed != 0) return seed;
   std::random_device device;
   return (std::uint64_t{device()} << 32) | device();
+}
+
+// "the take script", for messages; a view that lives as long as the process.
+std::string_view ScriptWhat(Script script) {
+  static const std::array<std::string, redis_lua::kScriptCount> kWhat = [] {
+    std::array<std::string, redis_lua::kScriptCount> what;
+    for (std::size_t i = 0; i < what.size(); ++i) {
+      what[i] = fmt::format("the {} script", redis_lua::ScriptName(static_cast<Script>(i)));
+    }
+    return what;
+  }();
+  return kWhat[static_cast<std::size_t>(script)];
+}
+
+// A script's reply that must be an integer (a count, or a status code).
+Expected<std::int64_t> IntegerReply(const Reply& reply, Script script) {
+  return ReplyView(reply, ScriptWhat(script)).Integer();
 }
 
 }  // namespace
@@ -100,12 +80,12 @@ class RedisJobQueue::Impl {
                                    .first_backoff = options_.first_reconnect_backoff,
                                    .max_backoff = options_.max_reconnect_backoff}),
         rng_(SeedOrRandom(options_.seed)) {
-    for (std::string_view suffix : redis_lua::kFixedKeys) {
-      fixed_keys_.push_back(options_.key_prefix + std::string(suffix));
+    for (const redis_lua::FixedKeyName& key : redis_lua::kFixedKeys) {
+      fixed_keys_.push_back(options_.key_prefix + std::string(key.suffix));
     }
   }
 
-  const std::string& Key(int index) const { return fixed_keys_[static_cast<std::size_t>(index)]; }
+  const std::string& Key(FixedKey key) const { return fixed_keys_[static_cast<std::size_t>(key)]; }
   std::string TenantQueueKey(std::string_view tenant) const {
     return options_.key_prefix + "tenant:" + std::string(tenant) + ":queue";
   }
@@ -118,29 +98,31 @@ class RedisJobQueue::Impl {
 
   Expected<void> LoadScripts(ConnectionPool::Borrowed& connection) {
     std::vector<Command> loads;
-    for (int i = 0; i < kScriptCount; ++i) loads.push_back({"SCRIPT", "LOAD", ScriptText(i)});
+    for (std::size_t i = 0; i < redis_lua::kScriptCount; ++i) {
+      loads.push_back({"SCRIPT", "LOAD", redis_lua::ScriptText(static_cast<Script>(i))});
+    }
     Expected<std::vector<Reply>> replies = connection->Pipeline(loads);
     if (!replies) return std::unexpected(replies.error());
     std::lock_guard lock(mutex_);
     for (std::size_t i = 0; i < replies->size(); ++i) {
-      const redisReply& reply = *(*replies)[i];
-      if (reply.type != REDIS_REPLY_STRING) {
-        return std::unexpected(redis_detail::ReplyToError(
-            reply, fmt::format("loading the {} script", kScriptName[i])));
-      }
-      shas_[i] = std::string(ReplyText(reply));
+      const std::string what = fmt::format("loading {}", ScriptWhat(static_cast<Script>(i)));
+      const ReplyView reply((*replies)[i], what);
+      if (reply.IsError()) return std::unexpected(reply.ToError(what));
+      Expected<std::string_view> sha = reply.Text();
+      if (!sha) return std::unexpected(sha.error());
+      shas_[i] = std::string(*sha);
     }
     return {};
   }
 
-  Command EvalCommand(ScriptId script, const std::vector<std::string>& extra_keys,
+  Command EvalCommand(Script script, const std::vector<std::string>& extra_keys,
                       std::vector<std::string> args) const {
     Command command;
     command.reserve(3 + fixed_keys_.size() + extra_keys.size() + redis_lua::kCommonArgCount +
                     args.size());
     {
       std::lock_guard lock(mutex_);
-      command.insert(command.end(), {"EVALSHA", shas_[script]});
+      command.insert(command.end(), {"EVALSHA", shas_[static_cast<std::size_t>(script)]});
     }
     command.push_back(std::to_string(fixed_keys_.size() + extra_keys.size()));
     command.insert(command.end(), fixed_keys_.begin(), fixed_keys_.end());
@@ -155,7 +137,7 @@ class RedisJobQueue::Impl {
 
   // Runs script calls in one round trip; a call that met NOSCRIPT (Redis restarted and lost its
   // script cache) is sent again after reloading, which is safe because it did not run.
-  Expected<std::vector<Reply>> EvalAll(std::vector<ScriptId> scripts,
+  Expected<std::vector<Reply>> EvalAll(const std::vector<Script>& scripts,
                                        const std::vector<Command>& commands) {
     Expected<ConnectionPool::Borrowed> connection = pool_.Acquire();
     if (!connection) return std::unexpected(connection.error());
@@ -163,7 +145,7 @@ class RedisJobQueue::Impl {
     if (!replies) return std::unexpected(replies.error());
     std::vector<std::size_t> missing;
     for (std::size_t i = 0; i < replies->size(); ++i) {
-      if (redis_detail::IsNoScript(*(*replies)[i])) missing.push_back(i);
+      if (ReplyView((*replies)[i], "a script call").IsNoScript()) missing.push_back(i);
     }
     if (!missing.empty()) {
       if (Expected<void> loaded = LoadScripts(*connection); !loaded) {
@@ -178,16 +160,14 @@ class RedisJobQueue::Impl {
       }
     }
     for (std::size_t i = 0; i < replies->size(); ++i) {
-      const redisReply& reply = *(*replies)[i];
-      if (reply.type == REDIS_REPLY_ERROR) {
-        return std::unexpected(redis_detail::ReplyToError(
-            reply, fmt::format("the {} script", kScriptName[scripts[i]])));
-      }
+      const std::string_view what = ScriptWhat(scripts[i]);
+      const ReplyView reply((*replies)[i], what);
+      if (reply.IsError()) return std::unexpected(reply.ToError(what));
     }
     return replies;
   }
 
-  Expected<Reply> Eval(ScriptId script, const std::vector<std::string>& extra_keys,
+  Expected<Reply> Eval(Script script, const std::vector<std::string>& extra_keys,
                        std::vector<std::string> args) {
     Expected<std::vector<Reply>> replies =
         EvalAll({script}, {EvalCommand(script, extra_keys, std::move(args))});
@@ -201,9 +181,8 @@ class RedisJobQueue::Impl {
     Expected<std::vector<Reply>> replies = (*connection)->Pipeline(commands);
     if (!replies) return std::unexpected(replies.error());
     for (const Reply& reply : *replies) {
-      if (reply->type == REDIS_REPLY_ERROR) {
-        return std::unexpected(redis_detail::ReplyToError(*reply, "a queue command"));
-      }
+      const ReplyView view(reply, "a queue command");
+      if (view.IsError()) return std::unexpected(view.ToError("a queue command"));
     }
     return replies;
   }
@@ -224,35 +203,62 @@ class RedisJobQueue::Impl {
 
   // Promote or recover: read the due ids and their tenants, then move them in one script that
   // declares those tenants' queues and checks again that each job is still due.
-  Expected<std::size_t> MoveDue(std::string_view which, ScriptId mover) {
+  Expected<std::size_t> MoveDue(std::string_view which, Script mover) {
     std::size_t total = 0;
     while (true) {
-      Expected<Reply> candidates =
-          Eval(kDueCandidatesScript, {}, {std::string(which), std::to_string(kDueBatch)});
+      Expected<Reply> reply =
+          Eval(Script::kDueCandidates, {}, {std::string(which), std::to_string(kDueBatch)});
+      if (!reply) return std::unexpected(reply.error());
+      Expected<std::vector<redis_detail::DueCandidate>> candidates =
+          redis_detail::DecodeDueCandidates(ReplyView(*reply, ScriptWhat(Script::kDueCandidates)));
       if (!candidates) return std::unexpected(candidates.error());
-      const redisReply& list = **candidates;
-      if (list.elements == 0) return total;
+      if (candidates->empty()) return total;
       std::vector<std::string> keys;
       std::unordered_set<std::string> seen;
-      std::vector<std::string> args{std::to_string(list.elements / 2)};
-      for (std::size_t i = 0; i + 1 < list.elements; i += 2) {
-        nlohmann::json meta = nlohmann::json::parse(ReplyText(*list.element[i + 1]), nullptr,
-                                                    /*allow_exceptions=*/false);
-        if (!meta.is_array() || meta.empty() || !meta[0].is_string()) {
-          return std::unexpected(Error::Internal("job without metadata in redis: " +
-                                                 std::string(ReplyText(*list.element[i]))));
-        }
-        const std::string tenant = meta[0].get<std::string>();
-        if (seen.insert(tenant).second) keys.push_back(TenantQueueKey(tenant));
-        args.push_back(std::string(ReplyText(*list.element[i])));
-        args.push_back(tenant);
+      std::vector<std::string> args{std::to_string(candidates->size())};
+      for (redis_detail::DueCandidate& candidate : *candidates) {
+        if (seen.insert(candidate.tenant).second) keys.push_back(TenantQueueKey(candidate.tenant));
+        args.push_back(std::move(candidate.job_id));
+        args.push_back(std::move(candidate.tenant));
       }
-      Expected<Reply> moved = Eval(mover, keys, std::move(args));
+      Expected<Reply> reply_moved = Eval(mover, keys, std::move(args));
+      if (!reply_moved) return std::unexpected(reply_moved.error());
+      Expected<std::int64_t> moved = IntegerReply(*reply_moved, mover);
       if (!moved) return std::unexpected(moved.error());
-      total += static_cast<std::size_t>((*moved)->integer);
+      total += static_cast<std::size_t>(*moved);
       // Fewer than a full batch, or another worker moved them first: done for now.
-      if (list.elements / 2 < kDueBatch || (*moved)->integer == 0) return total;
+      if (candidates->size() < kDueBatch || *moved == 0) return total;
     }
+  }
+
+  // StopWaiting: the connections blocked in BLPOP now, to interrupt; the client-side sleep.
+  bool StopRequested() {
+    std::lock_guard lock(wait_mutex_);
+    return stop_waiting_;
+  }
+  // Registers a connection about to block; false when the queue is stopping (do not block).
+  bool BeginBlocking(redis_detail::Connection* connection) {
+    std::lock_guard lock(wait_mutex_);
+    if (stop_waiting_) return false;
+    blocked_.insert(connection);
+    return true;
+  }
+  void EndBlocking(redis_detail::Connection* connection) {
+    std::lock_guard lock(wait_mutex_);
+    blocked_.erase(connection);
+  }
+  // Sleeps for `span` unless the queue is told to stop waiting first.
+  void SleepUnlessStopped(std::chrono::microseconds span) {
+    std::unique_lock lock(wait_mutex_);
+    stopped_.wait_for(lock, span, [&] { return stop_waiting_; });
+  }
+  void StopWaiting() {
+    {
+      std::lock_guard lock(wait_mutex_);
+      stop_waiting_ = true;
+      for (redis_detail::Connection* connection : blocked_) connection->Interrupt();
+    }
+    stopped_.notify_all();
   }
 
   const Clock& clock_;
@@ -261,9 +267,14 @@ class RedisJobQueue::Impl {
   std::vector<std::string> fixed_keys_;
 
   mutable std::mutex mutex_;  // guards shas_, rng_, ring_view_
-  std::array<std::string, kScriptCount> shas_;
+  std::array<std::string, redis_lua::kScriptCount> shas_;
   std::mt19937_64 rng_;
   std::vector<std::string> ring_view_;  // tenants at the head of the rotation, as last seen
+
+  std::mutex wait_mutex_;  // guards stop_waiting_, blocked_
+  std::condition_variable stopped_;
+  bool stop_waiting_ = false;
+  std::set<redis_detail::Connection*> blocked_;
 };
 
 RedisJobQueue::RedisJobQueue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -329,29 +340,36 @@ Expected<std::size_t> RedisJobQueue::Enqueue(const std::vector<DialerJob>& jobs)
       args.push_back(std::to_string(job.priority));
       args.push_back(ToJson(job).dump());
     }
-    commands.push_back(impl_->EvalCommand(kEnqueueScript, keys, std::move(args)));
+    commands.push_back(impl_->EvalCommand(Script::kEnqueue, keys, std::move(args)));
     if (Expected<void> sent = (*connection)->Send(commands.back()); !sent) {
       return std::unexpected(sent.error());
     }
   }
+  const std::string_view what = ScriptWhat(Script::kEnqueue);
   std::size_t added = 0;
   std::vector<Command> unloaded;  // NOSCRIPT: Redis restarted; they did not run
   for (std::size_t i = 0; i < commands.size(); ++i) {
     Expected<Reply> reply = (*connection)->Receive();
     if (!reply) return std::unexpected(reply.error());
-    if (redis_detail::IsNoScript(**reply)) {
+    const ReplyView view(*reply, what);
+    if (view.IsNoScript()) {
       unloaded.push_back(std::move(commands[i]));
-    } else if ((*reply)->type == REDIS_REPLY_ERROR) {
-      return std::unexpected(redis_detail::ReplyToError(**reply, "the enqueue script"));
-    } else {
-      added += static_cast<std::size_t>((*reply)->integer);
+      continue;
     }
+    if (view.IsError()) return std::unexpected(view.ToError(what));
+    Expected<std::int64_t> count = view.Integer();
+    if (!count) return std::unexpected(count.error());
+    added += static_cast<std::size_t>(*count);
   }
   if (unloaded.empty()) return added;
   Expected<std::vector<Reply>> retried =
-      impl_->EvalAll(std::vector<ScriptId>(unloaded.size(), kEnqueueScript), unloaded);
+      impl_->EvalAll(std::vector<Script>(unloaded.size(), Script::kEnqueue), unloaded);
   if (!retried) return std::unexpected(retried.error());
-  for (const Reply& reply : *retried) added += static_cast<std::size_t>(reply->integer);
+  for (const Reply& reply : *retried) {
+    Expected<std::int64_t> count = IntegerReply(reply, Script::kEnqueue);
+    if (!count) return std::unexpected(count.error());
+    added += static_cast<std::size_t>(*count);
+  }
   return added;
 }
 
@@ -372,39 +390,27 @@ Expected<std::vector<TakenJob>> RedisJobQueue::TakeBatch(std::size_t max_jobs,
       keys.push_back(impl_->TenantQueueKey(tenant));
       args.push_back(tenant);
     }
-    Expected<Reply> reply = impl_->Eval(kTakeScript, keys, std::move(args));
+    Expected<Reply> reply = impl_->Eval(Script::kTake, keys, std::move(args));
     if (!reply) return std::unexpected(reply.error());
-    const redisReply& result = **reply;
-    const std::string_view status = ReplyText(*result.element[0]);
-    const auto count = static_cast<std::size_t>(result.element[1]->integer);
-    for (std::size_t i = 0; i < count; ++i) {
-      const redisReply& id = *result.element[2 + i * 3];
-      Expected<DialerJob> job = ParseDialerJob(ReplyText(*result.element[3 + i * 3]));
-      if (!job) {
-        return std::unexpected(
-            Error::Internal("job '" + std::string(ReplyText(id)) +
-                            "' in redis is unreadable: " + job.error().Describe()));
-      }
-      Expected<Instant> expires = MicrosToInstant(ReplyText(*result.element[4 + i * 3]));
-      if (!expires) return std::unexpected(expires.error());
-      job->status = JobStatus::kProcessing;
-      taken.push_back(
-          TakenJob{std::move(*job), Lease{JobId{std::string(ReplyText(id))}, token, *expires}});
+    Expected<redis_detail::TakeReply> result =
+        redis_detail::DecodeTakeReply(ReplyView(*reply, ScriptWhat(Script::kTake)), token);
+    if (!result) return std::unexpected(result.error());
+    std::move(result->taken.begin(), result->taken.end(), std::back_inserter(taken));
+    switch (result->status) {
+      case redis_detail::TakeReply::Status::kOk:
+        return taken;
+      case redis_detail::TakeReply::Status::kMaintain:
+        if (Expected<std::size_t> recovered = RecoverExpired(); !recovered) {
+          return std::unexpected(recovered.error());
+        }
+        if (Expected<std::size_t> promoted = PromoteDue(); !promoted) {
+          return std::unexpected(promoted.error());
+        }
+        break;
+      case redis_detail::TakeReply::Status::kStale:
+        impl_->SetRingView(std::move(result->ring_head));
+        break;
     }
-    if (status == "ok") return taken;
-    if (status == "maintain") {
-      if (Expected<std::size_t> recovered = RecoverExpired(); !recovered) {
-        return std::unexpected(recovered.error());
-      }
-      if (Expected<std::size_t> promoted = PromoteDue(); !promoted) {
-        return std::unexpected(promoted.error());
-      }
-      continue;
-    }
-    const redisReply& head = *result.element[result.elements - 1];
-    std::vector<std::string> fresh;
-    for (std::size_t i = 0; i < head.elements; ++i) fresh.emplace_back(ReplyText(*head.element[i]));
-    impl_->SetRingView(std::move(fresh));
   }
   if (!taken.empty()) return taken;
   return std::unexpected(
@@ -416,21 +422,24 @@ Expected<Lease> RedisJobQueue::ExtendLease(const Lease& lease, std::chrono::mill
     return std::unexpected(valid.error());
   }
   Expected<Reply> reply = impl_->Eval(
-      kExtendScript, {}, {lease.job_id.value, lease.token, std::to_string(duration.count())});
+      Script::kExtend, {}, {lease.job_id.value, lease.token, std::to_string(duration.count())});
   if (!reply) return std::unexpected(reply.error());
-  if ((*reply)->type == REDIS_REPLY_INTEGER) return std::unexpected(StaleLease(lease));
-  Expected<Instant> expires = MicrosToInstant(ReplyText(**reply));
-  if (!expires) return std::unexpected(expires.error());
-  return Lease{lease.job_id, lease.token, *expires};
+  const ReplyView view(*reply, ScriptWhat(Script::kExtend));
+  if (view.IsInteger()) return std::unexpected(StaleLease(lease));  // 0: not the current lease
+  Expected<std::int64_t> expires_us = view.IntegerText();
+  if (!expires_us) return std::unexpected(expires_us.error());
+  return Lease{lease.job_id, lease.token, Instant(std::chrono::microseconds(*expires_us))};
 }
 
 Expected<void> RedisJobQueue::Finish(const Lease& lease, FinishOutcome outcome) {
   Expected<Reply> reply =
-      impl_->Eval(kFinishScript, {},
+      impl_->Eval(Script::kFinish, {},
                   {lease.job_id.value, lease.token,
                    outcome == FinishOutcome::kCompleted ? "completed" : "failed"});
   if (!reply) return std::unexpected(reply.error());
-  if ((*reply)->integer != 1) return std::unexpected(StaleLease(lease));
+  Expected<std::int64_t> finished = IntegerReply(*reply, Script::kFinish);
+  if (!finished) return std::unexpected(finished.error());
+  if (*finished != 1) return std::unexpected(StaleLease(lease));
   return {};
 }
 
@@ -440,16 +449,18 @@ Expected<std::vector<JobId>> RedisJobQueue::FinishBatch(const std::vector<Lease>
   std::vector<Command> commands;
   for (const Lease& lease : leases) {
     commands.push_back(
-        impl_->EvalCommand(kFinishScript, {},
+        impl_->EvalCommand(Script::kFinish, {},
                            {lease.job_id.value, lease.token,
                             outcome == FinishOutcome::kCompleted ? "completed" : "failed"}));
   }
   Expected<std::vector<Reply>> replies =
-      impl_->EvalAll(std::vector<ScriptId>(leases.size(), kFinishScript), commands);
+      impl_->EvalAll(std::vector<Script>(leases.size(), Script::kFinish), commands);
   if (!replies) return std::unexpected(replies.error());
   std::vector<JobId> refused;
   for (std::size_t i = 0; i < leases.size(); ++i) {
-    if ((*replies)[i]->integer != 1) refused.push_back(leases[i].job_id);
+    Expected<std::int64_t> finished = IntegerReply((*replies)[i], Script::kFinish);
+    if (!finished) return std::unexpected(finished.error());
+    if (*finished != 1) refused.push_back(leases[i].job_id);
   }
   return refused;
 }
@@ -462,12 +473,14 @@ Expected<void> RedisJobQueue::ScheduleRetry(const Lease& lease, const DialerJob&
     return std::unexpected(Error::InvalidArgument("invalid retry; nothing changed", errors));
   }
   Expected<Reply> reply =
-      impl_->Eval(kScheduleRetryScript, {},
+      impl_->Eval(Script::kScheduleRetry, {},
                   {lease.job_id.value, lease.token, Micros(due_at), ToJson(job).dump(),
                    job.tenant_id.value, job.campaign_id.value});
   if (!reply) return std::unexpected(reply.error());
-  if ((*reply)->integer == 0) return std::unexpected(StaleLease(lease));
-  if ((*reply)->integer == -1) {
+  Expected<std::int64_t> scheduled = IntegerReply(*reply, Script::kScheduleRetry);
+  if (!scheduled) return std::unexpected(scheduled.error());
+  if (*scheduled == 0) return std::unexpected(StaleLease(lease));
+  if (*scheduled == -1) {
     return std::unexpected(
         Error::InvalidArgument("invalid retry; nothing changed",
                                {{"tenant_id", "a retry keeps the job's tenant and campaign"}}));
@@ -476,29 +489,38 @@ Expected<void> RedisJobQueue::ScheduleRetry(const Lease& lease, const DialerJob&
 }
 
 Expected<std::size_t> RedisJobQueue::PromoteDue() {
-  return impl_->MoveDue("scheduled", kPromoteScript);
+  return impl_->MoveDue("scheduled", Script::kPromote);
 }
 
 Expected<std::size_t> RedisJobQueue::RecoverExpired() {
-  return impl_->MoveDue("processing", kRecoverScript);
+  return impl_->MoveDue("processing", Script::kRecover);
 }
 
 Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
   using std::chrono::steady_clock;
   const auto give_up = steady_clock::now() + max_wait;
   while (true) {
+    if (impl_->StopRequested()) return {};
     Expected<ConnectionPool::Borrowed> connection = impl_->pool_.Acquire();
     if (!connection) return std::unexpected(connection.error());
     Expected<std::vector<Reply>> heads =
         (*connection)
-            ->Pipeline({{"ZRANGE", impl_->Key(2), "0", "0", "WITHSCORES"},
-                        {"ZRANGE", impl_->Key(3), "0", "0", "WITHSCORES"}});
+            ->Pipeline({{"ZRANGE", impl_->Key(FixedKey::kScheduled), "0", "0", "WITHSCORES"},
+                        {"ZRANGE", impl_->Key(FixedKey::kProcessing), "0", "0", "WITHSCORES"}});
     if (!heads) return std::unexpected(heads.error());
     std::optional<Instant> next;
     for (const Reply& head : *heads) {
-      if (head->type != REDIS_REPLY_ARRAY || head->elements < 2) continue;
-      Expected<Instant> at = MicrosToInstant(ReplyText(*head->element[1]));
-      if (at) next = std::min(next.value_or(Instant::max()), *at);
+      // {member, score} of the earliest due job or lease expiry, or empty.
+      const ReplyView view(head, "the head of the scheduled and processing sets");
+      if (view.IsError()) return std::unexpected(view.ToError("waiting for work"));
+      Expected<std::size_t> size = view.Size();
+      if (!size) return std::unexpected(size.error());
+      if (*size < 2) continue;
+      Expected<ReplyView> score = view.At(1);
+      if (!score) return std::unexpected(score.error());
+      Expected<std::int64_t> at_us = score->IntegerText();
+      if (!at_us) return std::unexpected(at_us.error());
+      next = std::min(next.value_or(Instant::max()), Instant(std::chrono::microseconds(*at_us)));
     }
     const auto until_give_up =
         std::chrono::duration_cast<std::chrono::microseconds>(give_up - steady_clock::now());
@@ -508,7 +530,7 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
     auto blocking = until_give_up;
     if (until_due <= until_give_up) {
       if (until_due <= kClientSideWait) {
-        std::this_thread::sleep_for(until_due);
+        impl_->SleepUnlessStopped(until_due);
         return {};
       }
       blocking = until_due - kClientSideWait;
@@ -521,25 +543,32 @@ Expected<void> RedisJobQueue::WaitForWork(std::chrono::milliseconds max_wait) {
         !set) {
       return std::unexpected(set.error());
     }
-    Expected<Reply> popped = (*connection)->Run({"BLPOP", impl_->Key(12), seconds});
+    // StopWaiting cuts the connection of a blocked BLPOP: the read fails and the wait ends.
+    if (!impl_->BeginBlocking(connection->get())) return {};
+    Expected<Reply> popped = (*connection)->Run({"BLPOP", impl_->Key(FixedKey::kWake), seconds});
+    impl_->EndBlocking(connection->get());
+    if ((*connection)->interrupted()) return {};
     if (!popped) return std::unexpected(popped.error());
     if (Expected<void> reset = (*connection)->SetTimeout((*connection)->command_timeout());
         !reset) {
       return std::unexpected(reset.error());
     }
-    if ((*popped)->type == REDIS_REPLY_ERROR) {
-      return std::unexpected(redis_detail::ReplyToError(**popped, "waiting for work"));
-    }
-    if ((*popped)->type == REDIS_REPLY_ARRAY) return {};
+    const ReplyView view(*popped, "waiting for work");
+    if (view.IsError()) return std::unexpected(view.ToError("waiting for work"));
+    if (view.IsArray()) return {};  // a wake-up token
   }
 }
 
+void RedisJobQueue::StopWaiting() { impl_->StopWaiting(); }
+
 Expected<std::size_t> RedisJobQueue::CancelCampaign(const TenantId& tenant,
                                                     const CampaignId& campaign) {
-  Expected<Reply> reply = impl_->Eval(kCancelScript, {impl_->TenantQueueKey(tenant.value)},
+  Expected<Reply> reply = impl_->Eval(Script::kCancel, {impl_->TenantQueueKey(tenant.value)},
                                       {tenant.value, campaign.value});
   if (!reply) return std::unexpected(reply.error());
-  return static_cast<std::size_t>((*reply)->integer);
+  Expected<std::int64_t> removed = IntegerReply(*reply, Script::kCancel);
+  if (!removed) return std::unexpected(removed.error());
+  return static_cast<std::size_t>(*removed);
 }
 
 namespace {
@@ -550,22 +579,22 @@ Expected<void> Done(const Expected<Reply>& reply) {
 }  // namespace
 
 Expected<void> RedisJobQueue::PauseTenant(const TenantId& tenant) {
-  return Done(impl_->Eval(kPauseScript, {}, {"t:" + tenant.value, "1"}));
+  return Done(impl_->Eval(Script::kPause, {}, {"t:" + tenant.value, "1"}));
 }
 Expected<void> RedisJobQueue::ResumeTenant(const TenantId& tenant) {
-  return Done(impl_->Eval(kPauseScript, {}, {"t:" + tenant.value, "0"}));
+  return Done(impl_->Eval(Script::kPause, {}, {"t:" + tenant.value, "0"}));
 }
 Expected<void> RedisJobQueue::PauseCampaign(const CampaignId& campaign) {
-  return Done(impl_->Eval(kPauseScript, {}, {"c:" + campaign.value, "1"}));
+  return Done(impl_->Eval(Script::kPause, {}, {"c:" + campaign.value, "1"}));
 }
 Expected<void> RedisJobQueue::ResumeCampaign(const CampaignId& campaign) {
-  return Done(impl_->Eval(kPauseScript, {}, {"c:" + campaign.value, "0"}));
+  return Done(impl_->Eval(Script::kPause, {}, {"c:" + campaign.value, "0"}));
 }
 
 Expected<void> RedisJobQueue::SetTenantLimits(const TenantId& tenant, const TenantLimits& limits) {
   if (Expected<void> valid = ValidateTenantLimits(limits); !valid) return valid;
   return Done(impl_->Eval(
-      kSetLimitsScript, {},
+      Script::kSetLimits, {},
       {"t:" + tenant.value + ":max", std::to_string(limits.max_concurrent_calls),
        "t:" + tenant.value + ":threshold", std::to_string(limits.high_priority_threshold)}));
 }
@@ -573,46 +602,65 @@ Expected<void> RedisJobQueue::SetTenantLimits(const TenantId& tenant, const Tena
 Expected<void> RedisJobQueue::SetCampaignLimit(const CampaignId& campaign,
                                                int max_concurrent_calls) {
   if (Expected<void> valid = ValidateCampaignLimit(max_concurrent_calls); !valid) return valid;
-  return Done(impl_->Eval(kSetLimitsScript, {},
+  return Done(impl_->Eval(Script::kSetLimits, {},
                           {"c:" + campaign.value + ":max", std::to_string(max_concurrent_calls)}));
 }
 
 Expected<QueueStats> RedisJobQueue::Stats() {
   Expected<std::vector<Reply>> replies = impl_->Plain({
-      {"HGETALL", impl_->Key(4)},
-      {"ZCARD", impl_->Key(0)},
-      {"ZCARD", impl_->Key(2)},
-      {"ZCARD", impl_->Key(3)},
-      {"LRANGE", impl_->Key(1), "0", "-1"},
+      {"HGETALL", impl_->Key(FixedKey::kStats)},
+      {"ZCARD", impl_->Key(FixedKey::kLane)},
+      {"ZCARD", impl_->Key(FixedKey::kScheduled)},
+      {"ZCARD", impl_->Key(FixedKey::kProcessing)},
+      {"LRANGE", impl_->Key(FixedKey::kRing), "0", "-1"},
   });
   if (!replies) return std::unexpected(replies.error());
   QueueStats stats;
-  const redisReply& totals = *(*replies)[0];
-  for (std::size_t i = 0; i + 1 < totals.elements; i += 2) {
-    const std::string_view field = ReplyText(*totals.element[i]);
-    const std::int64_t value = std::stoll(std::string(ReplyText(*totals.element[i + 1])));
-    if (field == "total_enqueued") stats.total_enqueued = value;
-    if (field == "total_completed") stats.total_completed = value;
-    if (field == "total_failed") stats.total_failed = value;
-    if (field == "total_retried") stats.total_retried = value;
-    if (field == "total_recovered") stats.total_recovered = value;
+  const ReplyView totals((*replies)[0], "the stats hash");
+  Expected<std::size_t> fields = totals.Size();
+  if (!fields) return std::unexpected(fields.error());
+  for (std::size_t i = 0; i + 1 < *fields; i += 2) {
+    Expected<ReplyView> name = totals.At(i);
+    if (!name) return std::unexpected(name.error());
+    Expected<std::string_view> field = name->Text();
+    if (!field) return std::unexpected(field.error());
+    Expected<ReplyView> number = totals.At(i + 1);
+    if (!number) return std::unexpected(number.error());
+    Expected<std::int64_t> value = number->IntegerText();
+    if (!value) return std::unexpected(value.error());
+    if (*field == "total_enqueued") stats.total_enqueued = *value;
+    if (*field == "total_completed") stats.total_completed = *value;
+    if (*field == "total_failed") stats.total_failed = *value;
+    if (*field == "total_retried") stats.total_retried = *value;
+    if (*field == "total_recovered") stats.total_recovered = *value;
   }
-  stats.priority_queue_size = (*replies)[1]->integer;
-  stats.scheduled_size = (*replies)[2]->integer;
-  stats.processing_size = (*replies)[3]->integer;
-  const redisReply& ring = *(*replies)[4];
-  if (ring.elements == 0) return stats;
+  for (auto [index, size] :
+       {std::pair{1, &stats.priority_queue_size}, std::pair{2, &stats.scheduled_size},
+        std::pair{3, &stats.processing_size}}) {
+    Expected<std::int64_t> count = ReplyView((*replies)[index], "a queue size").Integer();
+    if (!count) return std::unexpected(count.error());
+    *size = *count;
+  }
+  const ReplyView ring((*replies)[4], "the tenant rotation");
+  Expected<std::size_t> ring_size = ring.Size();
+  if (!ring_size) return std::unexpected(ring_size.error());
+  if (*ring_size == 0) return stats;
+  std::vector<std::string> tenants;
   std::vector<Command> sizes;
-  for (std::size_t i = 0; i < ring.elements; ++i) {
-    sizes.push_back({"ZCARD", impl_->TenantQueueKey(ReplyText(*ring.element[i]))});
+  for (std::size_t i = 0; i < *ring_size; ++i) {
+    Expected<ReplyView> element = ring.At(i);
+    if (!element) return std::unexpected(element.error());
+    Expected<std::string_view> tenant = element->Text();
+    if (!tenant) return std::unexpected(tenant.error());
+    tenants.emplace_back(*tenant);
+    sizes.push_back({"ZCARD", impl_->TenantQueueKey(*tenant)});
   }
   Expected<std::vector<Reply>> counted = impl_->Plain(sizes);
   if (!counted) return std::unexpected(counted.error());
-  for (std::size_t i = 0; i < ring.elements; ++i) {
-    if ((*counted)[i]->integer > 0) {
-      stats.tenant_queue_sizes[TenantId{std::string(ReplyText(*ring.element[i]))}] =
-          (*counted)[i]->integer;
-    }
+  for (std::size_t i = 0; i < tenants.size(); ++i) {
+    Expected<std::int64_t> count = ReplyView((*counted)[i], "a tenant queue's size").Integer();
+    if (!count) return std::unexpected(count.error());
+    if (*count > 0) stats.tenant_queue_sizes[TenantId{tenants[i]}] = *count;
   }
   return stats;
 }

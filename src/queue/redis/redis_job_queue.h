@@ -54,6 +54,7 @@ class RedisJobQueue final : public JobQueue {
   Expected<std::size_t> PromoteDue() override;
   Expected<std::size_t> RecoverExpired() override;
   Expected<void> WaitForWork(std::chrono::milliseconds max_wait) override;
+  void StopWaiting() override;
   Expected<std::size_t> CancelCampaign(const TenantId& tenant, const CampaignId& campaign) override;
   Expected<void> PauseTenant(const TenantId& tenant) override;
   Expected<void> ResumeTenant(const TenantId& tenant) override;

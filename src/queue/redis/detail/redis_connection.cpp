@@ -1,7 +1,9 @@
 #include "queue/redis/detail/redis_connection.h"
 
 #include <fmt/format.h>
+#include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -69,20 +71,7 @@ Expected<RedisAddress> ParseRedisUrl(std::string_view url) {
   return address;
 }
 
-Error ReplyToError(const redisReply& reply, std::string_view what) {
-  std::string_view text(reply.str, reply.len);
-  const std::string message = fmt::format("redis refused {}: {}", what, text);
-  for (std::string_view transient :
-       {"LOADING", "BUSY", "READONLY", "OOM", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
-    if (text.starts_with(transient)) return Error::Unavailable(message);
-  }
-  return Error::Internal(message);
-}
-
-bool IsNoScript(const redisReply& reply) {
-  return reply.type == REDIS_REPLY_ERROR &&
-         std::string_view(reply.str, reply.len).starts_with("NOSCRIPT");
-}
+void Connection::ContextDeleter::operator()(redisContext* context) const { redisFree(context); }
 
 Connection::Connection(std::unique_ptr<redisContext, ContextDeleter> context, std::string address,
                        std::chrono::milliseconds command_timeout)
@@ -115,9 +104,9 @@ Expected<std::unique_ptr<Connection>> Connection::Open(const RedisAddress& addre
     Expected<std::vector<Reply>> replies = connection->Pipeline(setup);
     if (!replies) return std::unexpected(replies.error());
     for (const Reply& reply : *replies) {
-      if (reply->type == REDIS_REPLY_ERROR) {
-        return std::unexpected(ReplyToError(*reply, "the connection set-up (AUTH/SELECT)"));
-      }
+      const ReplyView view(reply, "the connection set-up");
+      if (view.IsError())
+        return std::unexpected(view.ToError("the connection set-up (AUTH/SELECT)"));
     }
   }
   return connection;
@@ -196,6 +185,12 @@ Expected<Reply> Connection::Receive() {
   return Reply(static_cast<redisReply*>(raw));
 }
 
+void Connection::Interrupt() {
+  interrupted_ = true;
+  // shutdown, not close: the descriptor stays ours until the owner frees the context.
+  ::shutdown(context_->fd, SHUT_RDWR);
+}
+
 Expected<void> Connection::SetTimeout(std::chrono::milliseconds timeout) {
   if (redisSetTimeout(context_.get(), ToTimeval(timeout)) != REDIS_OK) {
     return std::unexpected(TransportError());
@@ -212,6 +207,8 @@ ConnectionPool::Borrowed::~Borrowed() {
 
 void ConnectionPool::GiveBack(std::unique_ptr<Connection> connection) {
   std::lock_guard lock(mutex_);
+  // An interrupted connection was cut on purpose (a stopping waiter), not by the server.
+  if (connection->interrupted()) return;
   if (!connection->broken()) {
     idle_.push_back(std::move(connection));
     return;

@@ -1,14 +1,14 @@
-// hiredis, wrapped: a connection (one redisContext), replies owned by unique_ptr, and a pool that
-// hands one connection to one caller at a time and reconnects with backoff when Redis is down.
-// The only place that includes hiredis and turns its errors into ours (MapTransportError,
-// ReplyToError). Internal to the Redis queue backend.
+// hiredis, wrapped: a connection (one redisContext), replies owned by unique_ptr and read through
+// ReplyView (redis_reply.h), and a pool that hands one connection to one caller at a time and
+// reconnects with backoff when Redis is down. With redis_reply.cpp, the only place that includes
+// hiredis and turns its errors into ours. Internal to the Redis queue backend.
 //
-// A Connection is used by one thread at a time (hiredis contexts are not thread-safe); the pool is
-// thread-safe. A connection that saw a transport error is dropped, never reused.
+// A Connection is used by one thread at a time (hiredis contexts are not thread-safe), except
+// Interrupt(), which any thread may call; the pool is thread-safe. A connection that saw a
+// transport error is dropped, never reused.
 #pragma once
 
-#include <hiredis/hiredis.h>
-
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "domain/error.h"
+#include "queue/redis/detail/redis_reply.h"
+
+struct redisContext;  // hiredis; complete only in redis_connection.cpp
 
 namespace talky::redis_detail {
 
@@ -32,17 +35,7 @@ struct RedisAddress {
 // redis://[:password@]host[:port][/database]
 Expected<RedisAddress> ParseRedisUrl(std::string_view url);
 
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
 using Command = std::vector<std::string>;
-
-// A Redis error reply ("-ERR ...") as our error; LOADING/BUSY/READONLY/OOM/MASTERDOWN mean the
-// server cannot serve now (kUnavailable), anything else is our bug (kInternal).
-Error ReplyToError(const redisReply& reply, std::string_view what);
-bool IsNoScript(const redisReply& reply);
 
 class Connection {
  public:
@@ -66,9 +59,14 @@ class Connection {
 
   bool broken() const { return broken_; }
 
+  // From any thread: shuts the socket down, so a blocked read (BLPOP) on it fails at once as a
+  // transport error. The connection is then dropped by the pool, alone.
+  void Interrupt();
+  bool interrupted() const { return interrupted_; }
+
  private:
   struct ContextDeleter {
-    void operator()(redisContext* context) const { redisFree(context); }
+    void operator()(redisContext* context) const;
   };
   Connection(std::unique_ptr<redisContext, ContextDeleter> context, std::string address,
              std::chrono::milliseconds command_timeout);
@@ -78,6 +76,7 @@ class Connection {
   std::string address_;
   std::chrono::milliseconds command_timeout_;
   bool broken_ = false;
+  std::atomic<bool> interrupted_ = false;
 };
 
 class ConnectionPool {
@@ -100,6 +99,7 @@ class ConnectionPool {
     Borrowed& operator=(Borrowed&&) = default;
     ~Borrowed();
     Connection* operator->() const { return connection_.get(); }
+    Connection* get() const { return connection_.get(); }
 
    private:
     ConnectionPool* pool_;

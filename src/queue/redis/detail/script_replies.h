@@ -1,0 +1,36 @@
+// What the Redis queue's scripts answer (lua_scripts.h documents each reply), decoded in one
+// checked function per reply shape. A reply of another shape (a script and its decoder out of
+// step, or something else writing our keys) is a kInternal error that says what was wrong, never
+// a read out of bounds. Pure functions; any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "domain/error.h"
+#include "queue/job_queue.h"
+#include "queue/redis/detail/redis_reply.h"
+
+namespace talky::redis_detail {
+
+struct TakeReply {
+  enum class Status { kOk, kStale, kMaintain };
+  Status status = Status::kOk;
+  // Each job handed out, status processing, under a lease with `token` and the script's expiry.
+  std::vector<TakenJob> taken;
+  // kStale: the head of the tenant rotation, to declare on the next take.
+  std::vector<std::string> ring_head;
+};
+
+// The take script's reply: {status, count, (id, body, expires_us) * count [, ring head]}.
+Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& token);
+
+struct DueCandidate {
+  std::string job_id;
+  std::string tenant;
+};
+
+// The due-candidates script's reply: {id, meta JSON, id, meta JSON, ...}.
+Expected<std::vector<DueCandidate>> DecodeDueCandidates(const ReplyView& reply);
+
+}  // namespace talky::redis_detail
