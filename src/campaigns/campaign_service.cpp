@@ -96,6 +96,18 @@ Expected<Campaign> CampaignService::Pause(const TenantId& tenant, const Campaign
 }
 
 Expected<Campaign> CampaignService::Resume(const TenantId& tenant, const CampaignId& campaign) {
+  // Only a paused campaign resumes: a draft resumed would run without jobs (Start creates them)
+  // and never complete. The store's compare-and-set below still guards a move made meanwhile.
+  Expected<Campaign> current = store_.GetCampaign(tenant, campaign);
+  if (!current) return current;
+  if (current->status != CampaignStatus::kPaused) {
+    return std::unexpected(Error::Conflict(
+        "campaign '" + campaign.value + "' is " + std::string(ToString(current->status)) +
+        "; only a paused campaign can resume" +
+        (current->status == CampaignStatus::kDraft || current->status == CampaignStatus::kScheduled
+             ? " (start it instead)"
+             : "")));
+  }
   Expected<Campaign> resumed =
       store_.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kRunning, clock_.Now());
   if (!resumed) return resumed;

@@ -37,7 +37,8 @@ class CampaignService {
   // running -> paused: the queue hands out none of its jobs from the next take; calls in flight
   // end normally.
   Expected<Campaign> Pause(const TenantId& tenant, const CampaignId& campaign);
-  // paused -> running.
+  // paused -> running; Conflict naming the status from any other (a draft is started, not
+  // resumed).
   Expected<Campaign> Resume(const TenantId& tenant, const CampaignId& campaign);
   // -> cancelled: waiting and scheduled jobs leave the queue and are closed in the store as
   // non_retryable with the reason "campaign_cancelled"; calls in flight end normally.

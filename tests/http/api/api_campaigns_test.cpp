@@ -168,8 +168,14 @@ TEST_F(ApiTest, CampaignActionsRefuseBodiesAndWrongMoves) {
     EXPECT_EQ(answer.status, kStatuses[i]) << kBad[i].body << ": " << answer.response.body;
   }
   EXPECT_EQ(Get(base, acme.key).json["status"], "draft");
-  EXPECT_EQ(Post(base + "/pause", acme.key).status, 409);   // draft cannot pause
-  EXPECT_EQ(Post(base + "/resume", acme.key).status, 200);  // draft -> running is allowed
+  EXPECT_EQ(Post(base + "/pause", acme.key).status, 409);  // draft cannot pause
+  // A draft is started, not resumed: resumed it would run with no jobs and never complete.
+  ApiAnswer resumed = Post(base + "/resume", acme.key);
+  EXPECT_EQ(resumed.status, 409) << resumed.response.body;
+  EXPECT_EQ(resumed.json["error"]["code"], "conflict");
+  EXPECT_NE(resumed.json["error"]["message"].get<std::string>().find("draft"), std::string::npos)
+      << resumed.response.body;
+  EXPECT_EQ(Get(base, acme.key).json["status"], "draft");
   EXPECT_EQ(Send({"GET", base + "/start", "", "", acme.key}).status, 405);
   EXPECT_EQ(Get("/v1/campaigns/x/unknown", acme.key).status, 404);
 }
