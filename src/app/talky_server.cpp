@@ -46,7 +46,7 @@ void TalkyServer::AddWebhookMetrics() {
                      sample("completed", intake.completed),
                      sample("already_complete", intake.already_complete),
                      sample("unknown_call", intake.unknown_calls),
-                     sample("failed", intake.failed)}}};
+                     sample("parked", intake.waited_for_record), sample("failed", intake.failed)}}};
   });
 }
 
