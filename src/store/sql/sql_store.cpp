@@ -1,7 +1,5 @@
 #include "store/sql/sql_store.h"
 
-#include <date/tz.h>
-
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -126,15 +124,6 @@ std::string PagedSuffix(int first_parameter) {
   std::string c = "$" + std::to_string(first_parameter + 2);
   return " AND (created_at > " + a + " OR (created_at = " + a + " AND id > " + b +
          ")) ORDER BY created_at, id LIMIT " + c;
-}
-
-bool IsKnownTimeZone(const std::string& name) {
-  try {
-    (void)date::locate_zone(name);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 bool IsRegionCode(std::string_view region) {
@@ -346,22 +335,13 @@ Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const Tenant
 std::optional<std::string> ValidateImportedLead(const Lead& lead, size_t index,
                                                 const std::string& region,
                                                 std::vector<FieldError>& errors) {
-  size_t before = errors.size();
-  auto add = [&](std::string_view field, std::string message) {
+  Expected<std::string> number = ValidateLead(lead, region);
+  if (number) return std::move(*number);
+  for (FieldError& error : number.error().fields) {
     errors.push_back(
-        {"leads[" + std::to_string(index) + "]." + std::string(field), std::move(message)});
-  };
-  Expected<PhoneNumber> number = ParsePhoneNumber(lead.phone_number, region);
-  if (!number) add("phone_number", number.error().message);
-  if (lead.priority < kMinPriority || lead.priority > kMaxPriority)
-    add("priority", "must be 1 to 10");
-  if (!lead.custom_fields.is_object()) add("custom_fields", "must be a JSON object");
-  if (lead.call_attempts < 0) add("call_attempts", "must not be negative");
-  if (lead.time_zone && !IsKnownTimeZone(*lead.time_zone)) {
-    add("time_zone", "'" + *lead.time_zone + "' is not an IANA time zone");
+        {"leads[" + std::to_string(index) + "]." + error.field, std::move(error.message)});
   }
-  if (errors.size() != before) return std::nullopt;
-  return std::move(number->e164);
+  return std::nullopt;
 }
 
 size_t RowOfField(const std::string& field) {
