@@ -167,6 +167,25 @@ TYPED_TEST_P(StoreConformance, BadTenantIsRefusedNamingEachField) {
   EXPECT_EQ(this->store_->GetTenant(TenantId{"t1"}).error().code, ErrorCode::kNotFound);
 }
 
+// Two capital letters are not enough: libphonenumber must know the region, or no national number
+// of the tenant could ever be read.
+TYPED_TEST_P(StoreConformance, UnknownDefaultRegionIsRefusedOnCreateAndUpdate) {
+  Tenant tenant = this->MakeTenant("t1");
+  tenant.default_region = "ZZ";
+  Expected<void> created = this->store_->CreateTenant(tenant);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(HasField(created.error(), "default_region")) << created.error().Describe();
+
+  tenant.default_region = "GB";
+  ASSERT_TRUE(this->store_->CreateTenant(tenant));
+  tenant.default_region = "ZZ";
+  Expected<void> updated = this->store_->UpdateTenant(tenant);
+  ASSERT_FALSE(updated);
+  EXPECT_TRUE(HasField(updated.error(), "default_region")) << updated.error().Describe();
+  EXPECT_EQ(this->store_->GetTenant(TenantId{"t1"})->default_region, "GB");
+}
+
 TYPED_TEST_P(StoreConformance, CampaignsRoundTripAndPageInCreationOrder) {
   this->CreateTwoTenants();
   Expected<Campaign> c1 = this->store_->GetCampaign(TenantId{"t1"}, CampaignId{"c1"});
@@ -969,6 +988,7 @@ TYPED_TEST_P(StoreConformance, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign) 
 
 REGISTER_TYPED_TEST_SUITE_P(
     StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, BadTenantIsRefusedNamingEachField,
+    UnknownDefaultRegionIsRefusedOnCreateAndUpdate,
     CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
     CampaignStatusMovesOnlyAlongAllowedTransitions, ImportStoresLeadsInE164AndCountsThem,
     LeadsPageInPhoneNumberOrder, FailedImportWritesNothingAndListsEveryBadRow,

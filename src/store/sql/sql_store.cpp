@@ -126,11 +126,6 @@ std::string PagedSuffix(int first_parameter) {
          ")) ORDER BY created_at, id LIMIT " + c;
 }
 
-bool IsRegionCode(std::string_view region) {
-  return region.size() == 2 && std::isupper(static_cast<unsigned char>(region[0])) &&
-         std::isupper(static_cast<unsigned char>(region[1]));
-}
-
 Expected<std::string> TenantRegion(SqlConnection& connection, const TenantId& tenant) {
   Expected<SqlResult> result = connection.Execute(
       "SELECT default_region FROM tenants WHERE id = $1", std::vector<SqlValue>{tenant.value});
@@ -156,8 +151,9 @@ std::vector<FieldError> ValidateTenant(const Tenant& tenant) {
   if (tenant.id.empty()) errors.push_back({"id", "must not be empty"});
   if (tenant.name.empty()) errors.push_back({"name", "must not be empty"});
   if (tenant.api_key_hash.empty()) errors.push_back({"api_key_hash", "must not be empty"});
-  if (!IsRegionCode(tenant.default_region)) {
-    errors.push_back({"default_region", "must be a two-letter ISO 3166 region code, e.g. US"});
+  if (!IsSupportedRegion(tenant.default_region)) {
+    errors.push_back({"default_region", "'" + tenant.default_region +
+                                            "' is not a supported ISO 3166 region code, e.g. US"});
   }
   for (FieldError& error : ValidateCallingRules(tenant.rules)) {
     errors.push_back({"calling_rules." + error.field, std::move(error.message)});
