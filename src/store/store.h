@@ -194,6 +194,7 @@ class Store {
                                                      const AttemptCompletion& completion) = 0;
 
   // Do-Not-Call list per tenant. Add returns the number as stored (E.164); adding twice is fine.
+  // Remove is NotFound for a number that is not on the list.
   virtual Expected<std::string> AddDoNotCall(const TenantId& tenant,
                                              const std::string& phone_number, Instant at) = 0;
   virtual Expected<void> RemoveDoNotCall(const TenantId& tenant,

@@ -749,6 +749,10 @@ TYPED_TEST_P(StoreConformance, DoNotCallListIsPerTenantAndNormalised) {
   EXPECT_TRUE(HasField(bad.error(), "phone_number"));
   ASSERT_TRUE(this->store_->RemoveDoNotCall(t1, "212-555-0123"));
   EXPECT_FALSE(*this->store_->IsDoNotCall(t1, "+12125550123"));
+  // Removing a number that is not (or no longer) on the list says so.
+  Expected<void> again = this->store_->RemoveDoNotCall(t1, "212-555-0123");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
 }
 
 TYPED_TEST_P(StoreConformance, ConversationTurnsKeepTheirOrderAndLatencies) {

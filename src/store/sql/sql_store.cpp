@@ -1112,9 +1112,14 @@ Expected<void> SqlStore::RemoveDoNotCall(const TenantId& tenant, const std::stri
   SqlConnection& connection = **lease;
   Expected<std::string> number = NormalizeNumber(connection, tenant, phone_number, "phone_number");
   if (!number) return std::unexpected(number.error());
-  return Void(
+  Expected<SqlResult> removed =
       connection.Execute("DELETE FROM do_not_call WHERE tenant_id = $1 AND phone_number = $2",
-                         std::vector<SqlValue>{tenant.value, *number}));
+                         std::vector<SqlValue>{tenant.value, *number});
+  if (!removed) return std::unexpected(removed.error());
+  if (removed->affected == 0) {
+    return std::unexpected(Error::NotFound(*number + " is not on the Do-Not-Call list"));
+  }
+  return {};
 }
 
 Expected<bool> SqlStore::IsDoNotCall(const TenantId& tenant, const std::string& phone_number) {
