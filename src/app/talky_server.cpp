@@ -38,6 +38,7 @@ void TalkyServer::AddWebhookMetrics() {
          .samples = {sample("event", routes.events.load()),
                      sample("ignored", routes.events_ignored.load()),
                      sample("unauthorized", routes.unauthorized.load()),
+                     sample("replay", routes.replays.load()),
                      sample("bad_request", routes.bad_requests.load()),
                      sample("answer", routes.answers.load())}},
         {.name = "talky_call_events",
