@@ -46,6 +46,14 @@ class CampaignService {
 
   Expected<CampaignStats> Stats(const TenantId& tenant, const CampaignId& campaign);
 
+  // Erasure. EraseLead is Store::EraseLead (the lead's personal data goes, its waiting jobs close,
+  // its calls stay without the number, Do-Not-Call entries stay), and completes a running campaign
+  // whose last open job that closed. A closed job still in the queue is dropped by the worker that
+  // takes it (the store is the record). DeleteCampaign is Store::DeleteCampaign (Conflict while
+  // running) and then drops the campaign's jobs from the queue.
+  Expected<LeadErasure> EraseLead(const TenantId& tenant, const LeadId& lead);
+  Expected<CampaignDeletion> DeleteCampaign(const TenantId& tenant, const CampaignId& campaign);
+
  private:
   Store& store_;
   JobQueue& queue_;

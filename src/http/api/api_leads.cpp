@@ -2,6 +2,8 @@
 // CSV file with a header row (text/csv); one bad row rejects the whole upload and the answer lists
 // every bad field of every row ("leads[i].<field>", with the CSV line): the first
 // kMaxListedLeadErrors of them and, in fields_total, how many in all. GET pages through them.
+// DELETE /v1/leads/{id} erases one lead's personal data (its calls stay, without the number, for
+// the statistics; the tenant's Do-Not-Call entries stay: they are a legal record).
 #include <algorithm>
 #include <charconv>
 
@@ -112,6 +114,20 @@ HttpResponse ListLeads(ApiContext& context, const HttpRequest& request, const Te
   return JsonResponse(200, PageJson(*leads, LeadJson));
 }
 
+// Erasure of one lead's personal data (CampaignService::EraseLead).
+HttpResponse EraseLead(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  if (Answer<void> empty = ExpectNoBody(request); !empty) return empty.error();
+  const LeadId lead{request.path_params.at("id")};
+  Expected<LeadErasure> erased = context.campaigns.EraseLead(tenant.id, lead);
+  if (!erased) return ErrorResponse(erased.error());
+  return JsonResponse(200, {{"id", lead.value},
+                            {"campaign_id", erased->campaign_id.value},
+                            {"erased", true},
+                            {"jobs_closed", erased->jobs_closed},
+                            {"calls_kept", erased->calls_kept}});
+}
+
 }  // namespace
 
 void AddLeadRoutes(Router& router, ApiContext& context) {
@@ -122,6 +138,10 @@ void AddLeadRoutes(Router& router, ApiContext& context) {
   router.Add("GET", "/v1/campaigns/{id}/leads",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
                return ListLeads(context, request, tenant);
+             }));
+  router.Add("DELETE", "/v1/leads/{id}",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return EraseLead(context, request, tenant);
              }));
 }
 
