@@ -123,7 +123,7 @@ TEST(ServeCommand, TheDefaultMediaUriFollowsListen) {
   }
   close(out[1]);
   (*dir)->Watch(child);
-  std::string output = ReadUntil(out[0], std::regex("listening on"), 30s);
+  std::string output = ReadUntil(out[0], std::regex("listening on http://[0-9.:]+\n"), 30s);
   ASSERT_NE(output.find("listening on http://" + listen), std::string::npos) << output;
 
   HttpClient client;
