@@ -42,6 +42,15 @@ Expected<ListenAddress> ParseListenAddress(const std::string& text) {
   return address;
 }
 
+std::string DefaultMediaWebSocketUri(const ListenAddress& listen) {
+  std::string host = listen.host;
+  boost::system::error_code not_ip;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(host, not_ip);
+  if (!not_ip && address.is_unspecified()) host = address.is_v6() ? "::1" : "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "ws://" + host + ":" + std::to_string(listen.port) + "/media";
+}
+
 ServeCommand::ServeCommand(CLI::App& app) {
   serve_ = app.add_subcommand("serve", "Serve the REST API, webhooks, /health and /metrics");
   serve_->add_option("--listen", listen_, "HOST:PORT to listen on (port 0: any free port)")
@@ -63,9 +72,10 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->envname("TALKY_VONAGE_SIGNATURE_SECRET");
   serve_
       ->add_option("--media-websocket-uri", media_websocket_uri_,
-                   "Vonage: where answered calls' audio goes (the NCCO of /webhooks/vonage/answer)")
-      ->envname("TALKY_MEDIA_WEBSOCKET_URI")
-      ->capture_default_str();
+                   "Vonage: where answered calls' audio goes (the NCCO of "
+                   "/webhooks/vonage/answer; default: ws://<--listen>/media, a wildcard host as "
+                   "loopback)")
+      ->envname("TALKY_MEDIA_WEBSOCKET_URI");
 }
 
 bool ServeCommand::Selected() const { return serve_->parsed(); }
@@ -110,6 +120,15 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
     err << "talky serve: " << queue.error().Describe() << "\n";
     return kExitFailure;
   }
+  std::string media_websocket_uri = media_websocket_uri_;
+  if (media_websocket_uri.empty()) {
+    media_websocket_uri = DefaultMediaWebSocketUri(*listen);
+    if (listen->port == 0) {
+      err << "talky serve: warning: --listen with port 0: the default media WebSocket URI ("
+          << media_websocket_uri
+          << ") cannot name the port chosen at start; pass --media-websocket-uri\n";
+    }
+  }
   std::unique_ptr<TalkyServer> server;
   try {
     server = std::make_unique<TalkyServer>(
@@ -117,7 +136,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
         TalkyServerOptions{.http = http,
                            .admin_key = admin_key,
                            .vonage = {.signature_secret = vonage_signature_secret_,
-                                      .media_websocket_uri = media_websocket_uri_}});
+                                      .media_websocket_uri = media_websocket_uri}});
   } catch (const std::invalid_argument& error) {
     err << "talky serve: " << error.what() << "\n";
     return kExitUsage;

@@ -24,6 +24,11 @@ struct ListenAddress {
 // "127.0.0.1:8080", "[::1]:0". kInvalidArgument naming "listen" otherwise.
 Expected<ListenAddress> ParseListenAddress(const std::string& text);
 
+// The media WebSocket on the server listening at `listen`: ws://HOST:PORT/media, with a wildcard
+// host (0.0.0.0, ::) replaced by loopback, which is where a server on all interfaces is surely
+// reachable. The default of --media-websocket-uri; a public deployment sets its own.
+std::string DefaultMediaWebSocketUri(const ListenAddress& listen);
+
 class ServeCommand {
  public:
   explicit ServeCommand(CLI::App& app);
@@ -40,7 +45,7 @@ class ServeCommand {
   std::size_t body_limit_ = 1024 * 1024;
   std::string admin_key_;
   std::string vonage_signature_secret_;
-  std::string media_websocket_uri_ = "ws://127.0.0.1:8080/media";
+  std::string media_websocket_uri_;  // empty: DefaultMediaWebSocketUri(--listen)
 };
 
 }  // namespace talky

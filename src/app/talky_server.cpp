@@ -58,6 +58,7 @@ void TalkyServer::AddWebhookMetrics() {
          .samples = {sample("event", routes.events.load()),
                      sample("ignored", routes.events_ignored.load()),
                      sample("unauthorized", routes.unauthorized.load()),
+                     sample("replay", routes.replays.load()),
                      sample("bad_request", routes.bad_requests.load()),
                      sample("answer", routes.answers.load())}},
         {.name = "talky_call_events",
@@ -66,7 +67,7 @@ void TalkyServer::AddWebhookMetrics() {
                      sample("completed", intake.completed),
                      sample("already_complete", intake.already_complete),
                      sample("unknown_call", intake.unknown_calls),
-                     sample("failed", intake.failed)}}};
+                     sample("parked", intake.waited_for_record), sample("failed", intake.failed)}}};
   });
 }
 

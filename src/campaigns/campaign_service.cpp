@@ -97,6 +97,18 @@ Expected<Campaign> CampaignService::Pause(const TenantId& tenant, const Campaign
 }
 
 Expected<Campaign> CampaignService::Resume(const TenantId& tenant, const CampaignId& campaign) {
+  // Only a paused campaign resumes: a draft resumed would run without jobs (Start creates them)
+  // and never complete. The store's compare-and-set below still guards a move made meanwhile.
+  Expected<Campaign> current = store_.GetCampaign(tenant, campaign);
+  if (!current) return current;
+  if (current->status != CampaignStatus::kPaused) {
+    return std::unexpected(Error::Conflict(
+        "campaign '" + campaign.value + "' is " + std::string(ToString(current->status)) +
+        "; only a paused campaign can resume" +
+        (current->status == CampaignStatus::kDraft || current->status == CampaignStatus::kScheduled
+             ? " (start it instead)"
+             : "")));
+  }
   Expected<Campaign> resumed =
       store_.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kRunning, clock_.Now());
   if (!resumed) return resumed;
@@ -121,6 +133,38 @@ Expected<Campaign> CampaignService::Cancel(const TenantId& tenant, const Campaig
     return std::unexpected(removed.error());
   }
   return cancelled;
+}
+
+Expected<LeadErasure> CampaignService::EraseLead(const TenantId& tenant, const LeadId& lead) {
+  const Instant now = clock_.Now();
+  Expected<LeadErasure> erased = store_.EraseLead(tenant, lead, now);
+  if (!erased || erased->jobs_closed == 0) return erased;
+  // As a completion does when it closes a campaign's last job.
+  Expected<Campaign> campaign = store_.GetCampaign(tenant, erased->campaign_id);
+  if (!campaign) return std::unexpected(campaign.error());
+  if (campaign->status != CampaignStatus::kRunning) return erased;
+  Expected<int> open = store_.CountOpenJobs(tenant, erased->campaign_id);
+  if (!open) return std::unexpected(open.error());
+  if (*open == 0) {
+    Expected<Campaign> completed =
+        store_.UpdateCampaignStatus(tenant, erased->campaign_id, CampaignStatus::kCompleted, now);
+    // Conflict: another process completed (or cancelled) it first.
+    if (!completed && completed.error().code != ErrorCode::kConflict) {
+      return std::unexpected(completed.error());
+    }
+  }
+  return erased;
+}
+
+Expected<CampaignDeletion> CampaignService::DeleteCampaign(const TenantId& tenant,
+                                                           const CampaignId& campaign) {
+  Expected<CampaignDeletion> deleted = store_.DeleteCampaign(tenant, campaign);
+  if (!deleted) return deleted;
+  // The store first: a worker that takes one of these jobs meanwhile finds it gone and drops it.
+  if (Expected<std::size_t> removed = queue_.CancelCampaign(tenant, campaign); !removed) {
+    return std::unexpected(removed.error());
+  }
+  return deleted;
 }
 
 Expected<CampaignStats> CampaignService::Stats(const TenantId& tenant,

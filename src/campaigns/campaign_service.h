@@ -38,13 +38,22 @@ class CampaignService {
   // running -> paused: the queue hands out none of its jobs from the next take; calls in flight
   // end normally.
   Expected<Campaign> Pause(const TenantId& tenant, const CampaignId& campaign);
-  // paused -> running.
+  // paused -> running; Conflict naming the status from any other (a draft is started, not
+  // resumed).
   Expected<Campaign> Resume(const TenantId& tenant, const CampaignId& campaign);
   // -> cancelled: waiting and scheduled jobs leave the queue and are closed in the store as
   // non_retryable with the reason "campaign_cancelled"; calls in flight end normally.
   Expected<Campaign> Cancel(const TenantId& tenant, const CampaignId& campaign);
 
   Expected<CampaignStats> Stats(const TenantId& tenant, const CampaignId& campaign);
+
+  // Erasure. EraseLead is Store::EraseLead (the lead's personal data goes, its waiting jobs close,
+  // its calls stay without the number, Do-Not-Call entries stay), and completes a running campaign
+  // whose last open job that closed. A closed job still in the queue is dropped by the worker that
+  // takes it (the store is the record). DeleteCampaign is Store::DeleteCampaign (Conflict while
+  // running) and then drops the campaign's jobs from the queue.
+  Expected<LeadErasure> EraseLead(const TenantId& tenant, const LeadId& lead);
+  Expected<CampaignDeletion> DeleteCampaign(const TenantId& tenant, const CampaignId& campaign);
 
  private:
   Store& store_;

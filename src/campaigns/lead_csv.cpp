@@ -211,7 +211,7 @@ std::string Quoted(std::string_view value) {
 
 }  // namespace
 
-Expected<CsvLeads> ParseLeadsCsvWithLines(std::string_view text) {
+Expected<LeadUpload> ReadLeadsCsv(std::string_view text) {
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
   CsvReader reader(text);
@@ -263,8 +263,8 @@ Expected<CsvLeads> ParseLeadsCsvWithLines(std::string_view text) {
     return std::unexpected(Error::InvalidArgument(std::move(message), std::move(header_errors)));
   }
 
-  CsvLeads result;
-  std::vector<FieldError> errors;
+  LeadUpload result;
+  std::vector<FieldError>& errors = result.errors;
   size_t index = 0;
   while (true) {
     Expected<std::optional<CsvRecord>> next = reader.Next();
@@ -275,17 +275,16 @@ Expected<CsvLeads> ParseLeadsCsvWithLines(std::string_view text) {
     const std::string row = "leads[" + std::to_string(index) + "]";
     const std::string at = "line " + std::to_string(record.line) + ": ";
     ++index;
+    result.lines.push_back(record.line);
+    Lead& lead = result.leads.emplace_back();
     if (record.fields.size() != columns.size()) {
       errors.push_back({row, at + std::to_string(record.fields.size()) +
                                  " fields, but the header names " +
                                  std::to_string(columns.size())});
       continue;
     }
-    Lead lead;
-    bool row_ok = true;
     auto bad = [&](const std::string& column, std::string message) {
       errors.push_back({row + "." + column, at + message});
-      row_ok = false;
     };
     for (size_t c = 0; c < columns.size(); ++c) {
       const std::string& cell = record.fields[c];
@@ -344,17 +343,19 @@ Expected<CsvLeads> ParseLeadsCsvWithLines(std::string_view text) {
           break;
       }
     }
-    if (row_ok) {
-      result.leads.push_back(std::move(lead));
-      result.lines.push_back(record.line);
-    }
-  }
-  if (!errors.empty()) {
-    return std::unexpected(Error::InvalidArgument(
-        "invalid leads CSV: " + std::to_string(errors.size()) + " problem(s) in the rows",
-        std::move(errors)));
   }
   return result;
+}
+
+Expected<CsvLeads> ParseLeadsCsvWithLines(std::string_view text) {
+  Expected<LeadUpload> upload = ReadLeadsCsv(text);
+  if (!upload) return std::unexpected(upload.error());
+  if (!upload->errors.empty()) {
+    std::string message =
+        "invalid leads CSV: " + std::to_string(upload->errors.size()) + " problem(s) in the rows";
+    return std::unexpected(Error::InvalidArgument(std::move(message), std::move(upload->errors)));
+  }
+  return CsvLeads{.leads = std::move(upload->leads), .lines = std::move(upload->lines)};
 }
 
 Expected<std::vector<Lead>> ParseLeadsCsv(std::string_view text) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "campaigns/lead_upload.h"
 #include "domain/error.h"
 #include "domain/lead.h"
 
@@ -28,6 +29,10 @@ struct CsvLeads {
   std::vector<int> lines;
 };
 
+// Every data row, with the problems of the bad ones (LeadUpload); an error only for a broken
+// file.
+Expected<LeadUpload> ReadLeadsCsv(std::string_view text);
+// The leads, or every problem of the rows in one error.
 Expected<CsvLeads> ParseLeadsCsvWithLines(std::string_view text);
 Expected<std::vector<Lead>> ParseLeadsCsv(std::string_view text);
 

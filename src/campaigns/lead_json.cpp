@@ -8,8 +8,9 @@
 namespace talky {
 namespace {
 
-std::optional<Lead> ParseLead(const nlohmann::json& object, const std::string& name,
-                              std::vector<FieldError>& errors) {
+// The lead with its bad fields left at their defaults; the problems go to `errors`.
+Lead ParseLead(const nlohmann::json& object, const std::string& name,
+               std::vector<FieldError>& errors) {
   JsonFields fields(object, name);
   Lead lead;
   if (std::optional<std::string> number = fields.RequiredNonEmptyString("phone_number")) {
@@ -49,28 +50,29 @@ std::optional<Lead> ParseLead(const nlohmann::json& object, const std::string& n
     }
   }
   fields.RejectUnknownKeys();
-  if (!fields.errors().empty()) {
-    errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
-    return std::nullopt;
-  }
+  errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
   return lead;
 }
 
 }  // namespace
 
-Expected<std::vector<Lead>> ParseLeadsJson(const nlohmann::json& json) {
+Expected<LeadUpload> ReadLeadsJson(const nlohmann::json& json) {
   if (!json.is_array()) {
     return std::unexpected(
         Error::InvalidArgument("invalid leads", {{"body", "must be a JSON array of leads"}}));
   }
-  std::vector<Lead> leads;
-  leads.reserve(json.size());
-  std::vector<FieldError> errors;
+  LeadUpload upload;
+  upload.leads.reserve(json.size());
   for (size_t i = 0; i < json.size(); ++i) {
-    std::optional<Lead> lead = ParseLead(json[i], "leads[" + std::to_string(i) + "]", errors);
-    if (lead && errors.empty()) leads.push_back(std::move(*lead));
+    upload.leads.push_back(ParseLead(json[i], "leads[" + std::to_string(i) + "]", upload.errors));
   }
-  return ValueOrFieldErrors(std::move(leads), std::move(errors), "leads");
+  return upload;
+}
+
+Expected<std::vector<Lead>> ParseLeadsJson(const nlohmann::json& json) {
+  Expected<LeadUpload> upload = ReadLeadsJson(json);
+  if (!upload) return std::unexpected(upload.error());
+  return ValueOrFieldErrors(std::move(upload->leads), std::move(upload->errors), "leads");
 }
 
 nlohmann::json LeadUploadJson(const Lead& lead) {

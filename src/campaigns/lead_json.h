@@ -11,11 +11,16 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "campaigns/lead_upload.h"
 #include "domain/error.h"
 #include "domain/lead.h"
 
 namespace talky {
 
+// Every row, with the problems of the bad ones (LeadUpload); an error only for a body that is not
+// an array.
+Expected<LeadUpload> ReadLeadsJson(const nlohmann::json& json);
+// The leads, or every problem of the rows in one error.
 Expected<std::vector<Lead>> ParseLeadsJson(const nlohmann::json& json);
 
 // One lead's upload fields, in the form ParseLeadsJson reads back to the same lead.

@@ -2,40 +2,47 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 namespace talky {
 
 CallEventIntake::CallEventIntake(JobQueue& queue, Store& store, const Clock& clock,
                                  CallEventIntakeOptions options)
-    : store_(store), options_(options), completion_(queue, store, clock, options.completion) {}
+    : store_(store), options_(options), completion_(queue, store, clock, options.completion) {
+  parked_thread_ = std::jthread([this](std::stop_token stop) { RetryParked(stop); });
+}
 
-Expected<CallRecord> CallEventIntake::FindCall(const CallEvent& event) {
-  const auto give_up = std::chrono::steady_clock::now() + options_.unrecorded_call_grace;
-  for (bool waited = false;; waited = true) {
-    Expected<CallRecord> call = store_.FindCallByProviderCallId(event.provider_call_id);
-    if (call || call.error().code != ErrorCode::kNotFound || event.call_id.empty() ||
-        std::chrono::steady_clock::now() >= give_up) {
-      return call;
-    }
-    if (!waited) waited_for_record_.fetch_add(1, std::memory_order_relaxed);
-    std::this_thread::sleep_for(options_.unrecorded_call_step);
+CallEventIntake::~CallEventIntake() {
+  parked_thread_.request_stop();
+  parked_thread_.join();
+  std::lock_guard lock(parked_mutex_);
+  if (!parked_.empty()) {
+    spdlog::warn("call events: {} event(s) waiting for their call to be recorded were dropped",
+                 parked_.size());
   }
 }
 
 Expected<CallEventIntakeResult> CallEventIntake::Accept(const CallEvent& event) {
-  Expected<CallEventIntakeResult> result = Apply(event);
+  Expected<CallEventIntakeResult> result = Apply(event, false);
   Count(result);
   return result;
 }
 
-Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received) {
+Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received,
+                                                       bool parked_retry) {
   if (received.provider_call_id.empty()) {
     return std::unexpected(Error::InvalidArgument("a call event must name the provider's call id",
                                                   {{"provider_call_id", "is required"}}));
   }
-  Expected<CallRecord> call = FindCall(received);
-  if (!call) return std::unexpected(call.error());
+  Expected<CallRecord> call = store_.FindCallByProviderCallId(received.provider_call_id);
+  if (!call) {
+    // Our id in the event says we placed this call: its record may be on its way.
+    if (call.error().code == ErrorCode::kNotFound && !received.call_id.empty() && !parked_retry &&
+        Park(received)) {
+      return CallEventIntakeResult{
+          .call = CallRecord{.id = received.call_id, .provider_call_id = received.provider_call_id},
+          .effect = CallEventEffect::kParked};
+    }
+    return std::unexpected(call.error());
+  }
   if (!received.call_id.empty() && received.call_id != call->id) {
     // Our id travels in the event URL: a mismatch is a forged or misrouted event.
     return std::unexpected(Error::NotFound("call '" + received.call_id.value +
@@ -48,6 +55,60 @@ Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received
     return RecordOnly(*call, event, CallEventEffect::kRecorded);
   }
   return AcceptFinal(*call, event);
+}
+
+bool CallEventIntake::Park(const CallEvent& event) {
+  {
+    std::lock_guard lock(parked_mutex_);
+    if (parked_.size() >= options_.max_parked) {
+      spdlog::warn(
+          "call events: {} events already wait for their calls; event of call {} is "
+          "not parked",
+          parked_.size(), event.call_id.value);
+      return false;
+    }
+    parked_.push_back(
+        {.event = event,
+         .give_up = std::chrono::steady_clock::now() + options_.unrecorded_call_grace});
+    waited_for_record_.fetch_add(1, std::memory_order_relaxed);
+    awaiting_record_.fetch_add(1, std::memory_order_relaxed);
+  }
+  parked_changed_.notify_one();
+  return true;
+}
+
+void CallEventIntake::RetryParked(std::stop_token stop) {
+  std::unique_lock lock(parked_mutex_);
+  while (!stop.stop_requested()) {
+    if (!parked_changed_.wait(lock, stop, [this] { return !parked_.empty(); })) return;
+    // A call is recorded within moments of its first event, so the parked look again in steps.
+    parked_changed_.wait_for(lock, stop, options_.unrecorded_call_step, [] { return false; });
+    if (stop.stop_requested()) return;
+    std::deque<Parked> batch;
+    batch.swap(parked_);
+    lock.unlock();
+    std::deque<Parked> still_waiting;
+    for (Parked& parked : batch) {
+      Expected<CallRecord> call = store_.FindCallByProviderCallId(parked.event.provider_call_id);
+      if (!call && std::chrono::steady_clock::now() < parked.give_up) {
+        still_waiting.push_back(std::move(parked));
+        continue;
+      }
+      Expected<CallEventIntakeResult> result =
+          call ? Apply(parked.event, true) : std::unexpected(call.error());
+      Count(result);
+      awaiting_record_.fetch_sub(1, std::memory_order_relaxed);
+      if (!result) {
+        spdlog::warn(
+            "call events: event {} of call {} (provider call {}) dropped after waiting "
+            "for its record: {}",
+            ToString(parked.event.status), parked.event.call_id.value,
+            parked.event.provider_call_id, result.error().message);
+      }
+    }
+    lock.lock();
+    for (Parked& parked : still_waiting) parked_.push_back(std::move(parked));
+  }
 }
 
 Expected<CallEventIntakeResult> CallEventIntake::AcceptFinal(const CallRecord& call,
@@ -118,6 +179,8 @@ void CallEventIntake::Count(const Expected<CallEventIntakeResult>& result) {
     case CallEventEffect::kAlreadyComplete:
       already_complete_.fetch_add(1, std::memory_order_relaxed);
       return;
+    case CallEventEffect::kParked:
+      return;  // counted when its call is found or given up on
   }
 }
 
@@ -128,6 +191,7 @@ CallEventIntakeStats CallEventIntake::Stats() const {
           .already_complete = already_complete_.load(),
           .unknown_calls = unknown_calls_.load(),
           .waited_for_record = waited_for_record_.load(),
+          .awaiting_record = awaiting_record_.load(),
           .failed = failed_.load()};
 }
 

@@ -20,14 +20,6 @@ void CheckRange(std::vector<FieldError>& errors, const char* field, long long va
   }
 }
 
-bool IsKnownTimeZone(const std::string& name) {
-  try {
-    return date::locate_zone(name) != nullptr;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 bool LooksLikeE164(const std::string& number) {
   return number.size() >= 8 && number.size() <= 16 && number[0] == '+' && number[1] != '0' &&
          std::all_of(number.begin() + 1, number.end(),
@@ -55,6 +47,14 @@ void ReadTimeOfDay(JsonFields& fields, const std::string& key, std::chrono::minu
 }
 
 }  // namespace
+
+bool IsKnownTimeZone(const std::string& name) {
+  try {
+    return date::locate_zone(name) != nullptr;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 RetryPolicy CallingRules::retry_policy() const {
   return RetryPolicy{retry_outcomes, std::chrono::seconds(retry_delay_seconds), max_retry_attempts};

@@ -41,6 +41,9 @@ struct CallingRules {
   bool operator==(const CallingRules&) const = default;
 };
 
+// Whether the tz database knows `name` ("America/New_York").
+bool IsKnownTimeZone(const std::string& name);
+
 // Every violated field, named as in JSON; empty when the rules are valid.
 std::vector<FieldError> ValidateCallingRules(const CallingRules& rules);
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "domain/calling_rules.h"
 #include "domain/dialer_job.h"
 #include "domain/enum_names.h"
+#include "domain/phone_number.h"
 
 namespace talky {
 namespace {
@@ -33,6 +35,22 @@ int ComputeLeadPriority(int base_priority, bool is_high_value,
 
 int ComputeLeadPriority(const Lead& lead) {
   return ComputeLeadPriority(lead.priority, lead.is_high_value, lead.tags);
+}
+
+Expected<std::string> ValidateLead(const Lead& lead, std::string_view default_region) {
+  std::vector<FieldError> errors;
+  Expected<PhoneNumber> number = ParsePhoneNumber(lead.phone_number, default_region);
+  if (!number) errors.push_back({"phone_number", number.error().message});
+  if (lead.priority < kMinPriority || lead.priority > kMaxPriority) {
+    errors.push_back({"priority", "must be 1 to 10"});
+  }
+  if (!lead.custom_fields.is_object()) errors.push_back({"custom_fields", "must be a JSON object"});
+  if (lead.call_attempts < 0) errors.push_back({"call_attempts", "must not be negative"});
+  if (lead.time_zone && !IsKnownTimeZone(*lead.time_zone)) {
+    errors.push_back({"time_zone", "'" + *lead.time_zone + "' is not an IANA time zone"});
+  }
+  if (!errors.empty()) return std::unexpected(Error::InvalidArgument("invalid lead", errors));
+  return std::move(number->e164);
 }
 
 }  // namespace talky

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/error.h"
 #include "domain/ids.h"
 #include "domain/instant.h"
 
@@ -46,5 +47,11 @@ struct Lead {
 int ComputeLeadPriority(int base_priority, bool is_high_value,
                         const std::vector<std::string>& tags);
 int ComputeLeadPriority(const Lead& lead);
+
+// What a lead must be to be stored: a valid phone number (a national one read in
+// `default_region`), priority 1-10, custom_fields an object, call_attempts not negative, and a
+// time_zone of the tz database if any. Returns the number in E.164, or InvalidArgument naming
+// every bad field (phone_number, priority, custom_fields, call_attempts, time_zone).
+Expected<std::string> ValidateLead(const Lead& lead, std::string_view default_region);
 
 }  // namespace talky

@@ -146,4 +146,9 @@ Expected<PhoneNumber> ParsePhoneNumber(std::string_view text, std::string_view d
   return parsed;
 }
 
+bool IsSupportedRegion(std::string_view region) {
+  return region.size() == 2 &&
+         PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(std::string(region)) != 0;
+}
+
 }  // namespace talky

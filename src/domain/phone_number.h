@@ -22,4 +22,8 @@ struct PhoneNumber {
 Expected<PhoneNumber> ParsePhoneNumber(std::string_view text,
                                        std::string_view default_region = "US");
 
+// Whether libphonenumber supports `region` ("US", "GB") as the region of national numbers: what a
+// tenant's default_region must be. "ZZ" (unknown) and "001" (non-geographic) are not.
+bool IsSupportedRegion(std::string_view region);
+
 }  // namespace talky

@@ -173,11 +173,39 @@ class Session : public std::enable_shared_from_this<Session> {
     request_start_ = SteadyClock::now();
     parser_.emplace();
     parser_->body_limit(state_->options.body_limit);
-    parser_->header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
+    header_bytes_ = 0;
     ArmTimer(state_->options.request_timeout);
-    http::async_read_header(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+    ParseHeader();
+  }
+
+  // Beast's header_limit bounds only the bytes a single put() has not parsed yet: a request line
+  // parsed in the same put, or fields parsed from earlier reads, do not count, so a header could
+  // grow past it (22 KB through a 16 KB limit). The header is fed to the parser here, never more
+  // bytes than the limit leaves after what is already parsed, so the whole header (request line,
+  // fields and the empty line) is at most header_limit bytes.
+  void ParseHeader() {
+    while (buffer_.size() > 0) {
+      const std::size_t allowance = state_->options.header_limit - header_bytes_;
+      const std::size_t offered = std::min(buffer_.size(), allowance);
+      beast::error_code ec;
+      std::size_t parsed = 0;
+      if (offered > 0) {
+        parser_->header_limit(static_cast<std::uint32_t>(allowance));
+        parsed = parser_->put(asio::buffer(buffer_.data().data(), offered), ec);
+        buffer_.consume(parsed);
+        header_bytes_ += parsed;
+        if (parser_->is_header_done()) return OnHeader({});
+      }
+      if (ec && ec != http::error::need_more) return OnReadError(ec);
+      if (offered == allowance && parsed == 0) return OnReadError(http::error::header_limit);
+      if (parsed == 0) break;  // the rest of the header is still on its way
+    }
+    socket_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                              self->buffer_.commit(bytes);
+                              if (ec) return self->OnReadError(ec);
+                              self->ParseHeader();
+                            });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -367,6 +395,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool registered_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t header_bytes_ = 0;  // of the request being read, parsed so far
   http::response<http::string_body> response_;
   std::array<char, 4096> drain_{};
   Phase phase_ = Phase::kIdle;

@@ -72,6 +72,20 @@ struct CompletionResult {
   bool duplicate_event = false;  // nothing was written
 };
 
+// What erasing a lead changed (Store::EraseLead).
+struct LeadErasure {
+  CampaignId campaign_id;  // the lead's campaign
+  int jobs_closed = 0;     // waiting jobs closed as non_retryable ("lead_erased")
+  int calls_kept = 0;      // calls kept for the statistics, without the number
+};
+
+// What deleting a campaign removed (Store::DeleteCampaign).
+struct CampaignDeletion {
+  int leads_erased = 0;
+  int jobs_deleted = 0;
+  int calls_kept = 0;  // calls kept for the tenant's statistics, without the numbers
+};
+
 // Counts over a tenant's campaign (or a tenant, or everything): what campaign stats and the
 // metrics show. Every JobStatus name is present in jobs_by_status, 0 included.
 struct StoreTally {
@@ -148,6 +162,12 @@ class Store {
                                                   Instant at) = 0;
   virtual Expected<void> AddToCampaignCounters(const TenantId& tenant, const CampaignId& campaign,
                                                const CampaignCounterDelta& delta) = 0;
+  // Deletes a campaign that is not running, in one transaction: the campaign, its jobs and their
+  // deferrals go, its leads are erased as by EraseLead, and its calls stay for the tenant's
+  // statistics without the numbers (as by EraseLead). Conflict while it is running or one of its
+  // jobs is processing; NotFound for another tenant's campaign.
+  virtual Expected<CampaignDeletion> DeleteCampaign(const TenantId& tenant,
+                                                    const CampaignId& campaign) = 0;
 
   // Leads. The import is one transaction: it writes every lead or, when any row is bad, none, and
   // the error lists each bad row as "leads[i].<field>". The store fills in each lead's id (when
@@ -160,6 +180,15 @@ class Store {
   // call_attempts + 1, last_called_at, last_call_result and status, atomically.
   virtual Expected<void> RecordLeadAttempt(const TenantId& tenant, const LeadId& lead,
                                            const LeadAttempt& attempt) = 0;
+  // Erases a lead's personal data, in one transaction: the lead goes (number, names, email, custom
+  // fields, tags; the campaign's total_leads goes down by one); its waiting jobs are closed as
+  // non_retryable ("lead_erased", at `at`) so nothing dials it, and every job of it loses the
+  // number; its calls keep status, outcome and times for the statistics but lose the number, their
+  // provider events their payloads and their conversation turns their text. The tenant's
+  // Do-Not-Call entries stay (a legal record). NotFound for another tenant's lead; Conflict while
+  // one of its jobs is processing (a call in flight: erase it once the call ended).
+  virtual Expected<LeadErasure> EraseLead(const TenantId& tenant, const LeadId& lead,
+                                          Instant at) = 0;
 
   // Dialer jobs. Campaign start: one pending job per pending lead of the campaign that has no job
   // yet (so a repeated start creates nothing twice), priority from ComputeLeadPriority. Returns
@@ -224,6 +253,7 @@ class Store {
                                                      const AttemptCompletion& completion) = 0;
 
   // Do-Not-Call list per tenant. Add returns the number as stored (E.164); adding twice is fine.
+  // Remove is NotFound for a number that is not on the list.
   virtual Expected<std::string> AddDoNotCall(const TenantId& tenant,
                                              const std::string& phone_number, Instant at) = 0;
   virtual Expected<void> RemoveDoNotCall(const TenantId& tenant,

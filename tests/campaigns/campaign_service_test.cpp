@@ -109,6 +109,22 @@ TEST_F(CampaignServiceTest, PauseHoldsTheJobsAndResumeReleasesThem) {
   EXPECT_TRUE(*queue_.Take());
 }
 
+TEST_F(CampaignServiceTest, OnlyAPausedCampaignResumes) {
+  ImportLeads(1);
+  // A draft resumed would run with no jobs and never complete: it must be started.
+  Expected<Campaign> draft = service_->Resume(kTenant, kCampaign);
+  ASSERT_FALSE(draft);
+  EXPECT_EQ(draft.error().code, ErrorCode::kConflict);
+  EXPECT_NE(draft.error().message.find("draft"), std::string::npos) << draft.error().message;
+  EXPECT_EQ(store_->GetCampaign(kTenant, kCampaign)->status, CampaignStatus::kDraft);
+
+  ASSERT_TRUE(service_->Start(kTenant, kCampaign));
+  Expected<Campaign> running = service_->Resume(kTenant, kCampaign);
+  ASSERT_FALSE(running);
+  EXPECT_EQ(running.error().code, ErrorCode::kConflict);
+  EXPECT_NE(running.error().message.find("running"), std::string::npos);
+}
+
 TEST_F(CampaignServiceTest, CancelClosesWaitingJobsButLeavesCallsInFlight) {
   ImportLeads(3);
   ASSERT_TRUE(service_->Start(kTenant, kCampaign));

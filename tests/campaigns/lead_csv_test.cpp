@@ -141,6 +141,38 @@ TEST(LeadCsv, ListsEveryBadRowWithItsIndexAndLine) {
   EXPECT_EQ(errors, expected);
 }
 
+TEST(LeadCsv, TheMessageCountsTheProblemsItLists) {
+  Expected<std::vector<Lead>> leads = ParseLeadsCsv("phone_number,priority\n,99\n+14155550101,x\n");
+  ASSERT_FALSE(leads);
+  EXPECT_EQ(leads.error().fields.size(), 3u);
+  EXPECT_EQ(leads.error().message, "invalid leads CSV: 3 problem(s) in the rows");
+}
+
+// Every data row comes back, a bad one with its readable fields, so its number can be checked too.
+TEST(LeadCsv, ReadKeepsEveryRowBesideItsProblems) {
+  Expected<LeadUpload> upload = ReadLeadsCsv(
+      "phone_number,priority,first_name\n"
+      "12,99,Ada\n"
+      "+14155550101,3\n"
+      "+14155550102,4,Grace\n");
+  ASSERT_TRUE(upload) << upload.error().Describe();
+  ASSERT_EQ(upload->leads.size(), 3u);
+  EXPECT_EQ(upload->lines, (std::vector<int>{2, 3, 4}));
+  EXPECT_EQ(upload->leads[0].phone_number, "12");
+  EXPECT_EQ(upload->leads[0].first_name, "Ada");
+  EXPECT_EQ(upload->leads[2].priority, 4);
+  const std::vector<FieldError> expected = {
+      {"leads[0].priority", "line 2: must be a whole number from 1 to 10"},
+      {"leads[1]", "line 3: 2 fields, but the header names 3"},
+  };
+  EXPECT_EQ(upload->errors, expected);
+  // What the store would say of the number is added; the unreadable row is left out.
+  const std::vector<FieldError> more = CheckLeadUpload(*upload, "US");
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].field, "leads[0].phone_number");
+  EXPECT_TRUE(more[0].message.starts_with("line 2: ")) << more[0].message;
+}
+
 struct BrokenCase {
   const char* name;
   std::string text;

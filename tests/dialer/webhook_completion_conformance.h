@@ -333,7 +333,8 @@ TYPED_TEST_P(WebhookCompletion, EventOfAnUnknownCallIsAnsweredAndCounted) {
 }
 
 // Vonage can report a quick failure before the worker has recorded the call it just placed: the
-// event names our call id, so the intake waits for the record instead of dropping the event.
+// event names our call id, so the intake parks it (answering at once) instead of dropping it, and
+// applies it once the record is there.
 TYPED_TEST_P(WebhookCompletion, FinalEventBeforeTheCallIsRecordedStillCompletesTheJob) {
   std::map<std::string, JobId> jobs = this->StartCampaign({"+12125550101"});
   Store& store = this->backend_->worker_store();
@@ -351,9 +352,11 @@ TYPED_TEST_P(WebhookCompletion, FinalEventBeforeTheCallIsRecordedStillCompletesT
                   {"event_url", json::array({"https://talky.example.com/webhooks/vonage/"
                                              "event?call_id=call-early"})}}};
 
-  HttpResponse response;
-  std::thread webhook([&] { response = this->Deliver(early, "busy"); });
-  ASSERT_TRUE(this->WaitUntil([&] { return this->intake_->Stats().waited_for_record == 1; }));
+  // Answered on this thread while the call is still unrecorded (the grace is 20 s).
+  EXPECT_EQ(this->Deliver(early, "busy").status, 200);
+  EXPECT_EQ(this->intake_->Stats().awaiting_record, 1);
+  EXPECT_EQ(this->intake_->Stats().waited_for_record, 1);
+  EXPECT_EQ(this->intake_->Stats().completed, 0);
   ASSERT_TRUE(store.RecordCall(CallRecord{.id = CallId{"call-early"},
                                           .tenant_id = this->kTenant,
                                           .job_id = job.job_id,
@@ -361,17 +364,55 @@ TYPED_TEST_P(WebhookCompletion, FinalEventBeforeTheCallIsRecordedStillCompletesT
                                           .to_number = job.phone_number,
                                           .created_at = this->clock_.Now(),
                                           .lease_token = (*taken)->lease.token}));
-  webhook.join();
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(this->intake_->Stats().completed, 1);
+  ASSERT_TRUE(this->WaitUntil([&] { return this->intake_->Stats().completed == 1; }));
+  EXPECT_EQ(this->intake_->Stats().awaiting_record, 0);
   EXPECT_EQ(this->Job(job.job_id).status, JobStatus::kRetryScheduled);
   EXPECT_EQ(this->backend_->worker_queue().Stats()->processing_size, 0);
   EXPECT_EQ(this->backend_->worker_queue().Stats()->scheduled_size, 1);
 }
 
+// No handler waits on a server thread: events naming calls of ours that are not recorded (yet, or
+// ever) are all answered while every one of them still waits for its record.
+TYPED_TEST_P(WebhookCompletion, EventsOfUnrecordedCallsAreAnsweredWithoutWaiting) {
+  constexpr int kEvents = 8;
+  for (int i = 0; i < kEvents; ++i) {
+    const std::string id = std::to_string(i);
+    const testing::FakeVonageCall unrecorded{
+        .uuid = "0b1c2d3e-aaaa-bbbb-cccc-00000000010" + id,
+        .conversation_uuid = "CON-0b1c2d3e-" + id,
+        .request = {{"to", json::array({{{"type", "phone"}, {"number", "14155550100"}}})},
+                    {"from", {{"type", "phone"}, {"number", "14155550199"}}},
+                    {"event_url", json::array({"https://talky.example.com/webhooks/vonage/"
+                                               "event?call_id=call-unrecorded-" +
+                                               id})}}};
+    EXPECT_EQ(this->Deliver(unrecorded, "completed").status, 200) << i;
+  }
+  const CallEventIntakeStats stats = this->intake_->Stats();
+  EXPECT_EQ(stats.awaiting_record, kEvents);
+  EXPECT_EQ(stats.unknown_calls, 0);
+  EXPECT_EQ(stats.completed, 0);
+}
+
+// Past the grace, a parked event whose call never appears is counted as unknown.
+TYPED_TEST_P(WebhookCompletion, AParkedEventWhoseCallNeverComesIsCountedUnknown) {
+  CallEventIntake intake(this->backend_->serve_queue(), this->backend_->serve_store(), this->clock_,
+                         CallEventIntakeOptions{.unrecorded_call_grace = milliseconds(0)});
+  Expected<CallEventIntakeResult> parked =
+      intake.Accept(CallEvent{.call_id = CallId{"call-never"},
+                              .provider_call_id = "0b1c2d3e-aaaa-bbbb-cccc-000000000199",
+                              .status = CallStatus::kCompleted,
+                              .occurred_at = this->clock_.Now()});
+  ASSERT_TRUE(parked) << parked.error().Describe();
+  EXPECT_EQ(parked->effect, CallEventEffect::kParked);
+  ASSERT_TRUE(this->WaitUntil([&] { return intake.Stats().unknown_calls == 1; }));
+  EXPECT_EQ(intake.Stats().awaiting_record, 0);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(WebhookCompletion, WebhooksCompleteOrRetryTheJobAndTheWorkerLetsGo,
                             BadSignatureIsRefusedAndChangesNothing,
                             EventOfAnUnknownCallIsAnsweredAndCounted,
-                            FinalEventBeforeTheCallIsRecordedStillCompletesTheJob);
+                            FinalEventBeforeTheCallIsRecordedStillCompletesTheJob,
+                            EventsOfUnrecordedCallsAreAnsweredWithoutWaiting,
+                            AParkedEventWhoseCallNeverComesIsCountedUnknown);
 
 }  // namespace talky

@@ -243,6 +243,61 @@ TEST_F(HttpServerTest, OversizeHeadersGet431) {
   EXPECT_TRUE(rest.closed);
 }
 
+// A GET whose header (request line, fields, empty line) is exactly `size` bytes.
+std::string RequestOfHeaderSize(std::size_t size, const std::string& target = "/x") {
+  const std::string head = "GET " + target + " HTTP/1.1\r\nHost: t\r\nX-Pad: ";
+  const std::string tail = "\r\nConnection: close\r\n\r\n";
+  return head + std::string(size - head.size() - tail.size(), 'p') + tail;
+}
+
+// The limit counts the whole header, the request line included: one byte over is refused, the
+// limit itself is served.
+TEST_F(HttpServerTest, TheHeaderLimitIsExact) {
+  router_.Add("GET", "/x", [](const HttpRequest&) { return JsonResponse(200, {}); });
+  router_.Add("GET", "/" + std::string(600, 'y'),
+              [](const HttpRequest&) { return JsonResponse(200, {}); });
+  StartServer({.header_limit = 1024});
+  struct Case {
+    const char* name;
+    std::string request;
+    const char* status;
+  };
+  const Case kCases[] = {
+      {"at the limit", RequestOfHeaderSize(1024), "HTTP/1.1 200"},
+      {"one byte over", RequestOfHeaderSize(1025), "HTTP/1.1 431"},
+      {"a long target and fields, each under the limit",
+       RequestOfHeaderSize(1200, "/" + std::string(600, 'y')), "HTTP/1.1 431"},
+      {"a long target at the limit", RequestOfHeaderSize(1024, "/" + std::string(600, 'y')),
+       "HTTP/1.1 200"},
+  };
+  for (const Case& c : kCases) {
+    ASSERT_EQ(c.request.find("\r\n\r\n") + 4, c.request.size()) << c.name;
+    RawConnection connection(port_);
+    ASSERT_TRUE(connection.Send(c.request)) << c.name;
+    RawConnection::Rest rest = connection.ReadUntilClosed();
+    EXPECT_TRUE(rest.bytes.starts_with(c.status)) << c.name << ": " << rest.bytes.substr(0, 200);
+  }
+}
+
+// A header that arrives in pieces is counted whole: 22 KB of small fields, sent 1 KB at a time
+// on one connection, against the default 16 KB.
+TEST_F(HttpServerTest, AHeaderArrivingInPiecesIsCountedWhole) {
+  router_.Add("GET", "/x", [](const HttpRequest&) { return JsonResponse(200, {}); });
+  StartServer();
+  std::string request = "GET /x HTTP/1.1\r\nHost: t\r\n";
+  for (int i = 0; request.size() < 22 * 1024; ++i) {
+    request += "X-Field-" + std::to_string(i) + ": " + std::string(100, 'f') + "\r\n";
+  }
+  request += "\r\n";
+  RawConnection connection(port_);
+  for (std::size_t at = 0; at < request.size(); at += 1024) {
+    // The server may answer and close before the last pieces are sent.
+    if (!connection.Send(std::string_view(request).substr(at, 1024))) break;
+  }
+  RawConnection::Rest rest = connection.ReadUntilClosed();
+  EXPECT_TRUE(rest.bytes.starts_with("HTTP/1.1 431")) << rest.bytes.substr(0, 200);
+}
+
 TEST_F(HttpServerTest, ConcurrentClientsAreServedAndHandlersRunInParallel) {
   // Two handlers that each wait for the other: only servable with two threads at once.
   std::mutex mutex;

@@ -2,9 +2,12 @@
 // answering /health, stopped with SIGTERM.
 #include "app/serve_command.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +86,75 @@ TEST(ServeCommand, ServesHealthOnAFreePortAndStopsCleanlyOnSigterm) {
   close(out[0]);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
   EXPECT_NE(output.find("SIGTERM: finishing requests in progress"), std::string::npos) << output;
+}
+
+// A port that was free a moment ago (bound to port 0, then released).
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
+  socklen_t size = sizeof address;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Without --media-websocket-uri, the answer NCCO points at the media WebSocket of this very
+// server, wherever --listen put it.
+TEST(ServeCommand, TheDefaultMediaUriFollowsListen) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("serve");
+  ASSERT_TRUE(dir);
+  const std::string url = "sqlite:" + ((*dir)->path() / "talky.db").string();
+  const int port = FreeLoopbackPort();
+  ASSERT_GT(port, 0);
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    execl(TALKY_BINARY, TALKY_BINARY, "serve", "--listen", listen.c_str(), "--database-url",
+          url.c_str(), "--threads", "2", "--admin-key", "admin-key-for-tests", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  (*dir)->Watch(child);
+  std::string output = ReadUntil(out[0], std::regex("listening on http://[0-9.:]+\n"), 30s);
+  ASSERT_NE(output.find("listening on http://" + listen), std::string::npos) << output;
+
+  HttpClient client;
+  Expected<HttpClientResponse> answer =
+      client.Send({.url = "http://" + listen + "/webhooks/vonage/answer?call_id=call-1"});
+  kill(child, SIGTERM);
+  int status = 0;
+  waitpid(child, &status, 0);
+  (*dir)->Forget(child);
+  close(out[0]);
+  ASSERT_TRUE(answer) << answer.error().Describe();
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  EXPECT_NE(answer->body.find("ws://" + listen + "/media"), std::string::npos) << answer->body;
+}
+
+TEST(ServeCommand, DefaultMediaUriTable) {
+  struct Row {
+    ListenAddress listen;
+    std::string uri;
+  };
+  const Row kRows[] = {
+      {{"127.0.0.1", 9000}, "ws://127.0.0.1:9000/media"},
+      {{"10.1.2.3", 80}, "ws://10.1.2.3:80/media"},
+      {{"0.0.0.0", 8080}, "ws://127.0.0.1:8080/media"},
+      {{"::1", 8081}, "ws://[::1]:8081/media"},
+      {{"::", 8082}, "ws://[::1]:8082/media"},
+      {{"fd00::5", 8083}, "ws://[fd00::5]:8083/media"},
+  };
+  for (const Row& row : kRows) {
+    EXPECT_EQ(DefaultMediaWebSocketUri(row.listen), row.uri) << row.listen.host;
+  }
 }
 
 TEST(ServeCommand, BadFlagsExitWithUsageAndAMessage) {

@@ -167,6 +167,25 @@ TYPED_TEST_P(StoreConformance, BadTenantIsRefusedNamingEachField) {
   EXPECT_EQ(this->store_->GetTenant(TenantId{"t1"}).error().code, ErrorCode::kNotFound);
 }
 
+// Two capital letters are not enough: libphonenumber must know the region, or no national number
+// of the tenant could ever be read.
+TYPED_TEST_P(StoreConformance, UnknownDefaultRegionIsRefusedOnCreateAndUpdate) {
+  Tenant tenant = this->MakeTenant("t1");
+  tenant.default_region = "ZZ";
+  Expected<void> created = this->store_->CreateTenant(tenant);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(HasField(created.error(), "default_region")) << created.error().Describe();
+
+  tenant.default_region = "GB";
+  ASSERT_TRUE(this->store_->CreateTenant(tenant));
+  tenant.default_region = "ZZ";
+  Expected<void> updated = this->store_->UpdateTenant(tenant);
+  ASSERT_FALSE(updated);
+  EXPECT_TRUE(HasField(updated.error(), "default_region")) << updated.error().Describe();
+  EXPECT_EQ(this->store_->GetTenant(TenantId{"t1"})->default_region, "GB");
+}
+
 TYPED_TEST_P(StoreConformance, CampaignsRoundTripAndPageInCreationOrder) {
   this->CreateTwoTenants();
   Expected<Campaign> c1 = this->store_->GetCampaign(TenantId{"t1"}, CampaignId{"c1"});
@@ -730,6 +749,10 @@ TYPED_TEST_P(StoreConformance, DoNotCallListIsPerTenantAndNormalised) {
   EXPECT_TRUE(HasField(bad.error(), "phone_number"));
   ASSERT_TRUE(this->store_->RemoveDoNotCall(t1, "212-555-0123"));
   EXPECT_FALSE(*this->store_->IsDoNotCall(t1, "+12125550123"));
+  // Removing a number that is not (or no longer) on the list says so.
+  Expected<void> again = this->store_->RemoveDoNotCall(t1, "212-555-0123");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
 }
 
 TYPED_TEST_P(StoreConformance, ConversationTurnsKeepTheirOrderAndLatencies) {
@@ -967,21 +990,176 @@ TYPED_TEST_P(StoreConformance, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign) 
   EXPECT_EQ(this->store_->Tally(std::nullopt, c1).error().code, ErrorCode::kInvalidArgument);
 }
 
+// Erasure: the lead's personal data goes, its calls stay for the statistics without the number,
+// its waiting jobs close so nothing dials it, and the Do-Not-Call list is kept (a legal record).
+TYPED_TEST_P(StoreConformance, ErasingALeadKeepsItsCallsWithoutTheNumber) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  std::sort(jobs.begin(), jobs.end(),
+            [](const DialerJob& a, const DialerJob& b) { return a.phone_number < b.phone_number; });
+  const TenantId t1{"t1"};
+  const CampaignId c1{"c1"};
+  // Lead 0 was called: its call ended, with an event and a conversation turn.
+  DialerJob called = jobs[0];
+  called.status = JobStatus::kProcessing;
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kPending, called));
+  CallRecord call = this->MakeCall(called, "vonage-erase-1");
+  ASSERT_TRUE(this->store_->RecordCall(call));
+  ASSERT_TRUE(this->store_->RecordCallEvent(
+      t1, CallEvent{.provider_call_id = "vonage-erase-1",
+                    .status = CallStatus::kCompleted,
+                    .outcome = CallOutcome::kGoalNotAchieved,
+                    .occurred_at = this->clock_.Now() + seconds(30),
+                    .payload = {{"to", "12125551000"}, {"status", "completed"}}}));
+  ASSERT_TRUE(
+      this->store_->AppendConversationTurn(t1, ConversationTurn{.call_id = call.id,
+                                                                .text = "Call me on 212 555 1000",
+                                                                .at = this->clock_.Now(),
+                                                                .stt_latency_ms = 100.5}));
+  called.status = JobStatus::kCompleted;
+  called.last_outcome = CallOutcome::kGoalNotAchieved;
+  called.completed_at = this->clock_.Now();
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kProcessing, called));
+  ASSERT_TRUE(this->store_->AddDoNotCall(t1, TestNumber(0), this->clock_.Now()));
+  // Lead 2 is on a call now.
+  DialerJob in_flight = jobs[2];
+  in_flight.status = JobStatus::kProcessing;
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kPending, in_flight));
+  ASSERT_EQ(*this->store_->CountOpenJobs(t1, c1), 2);
+
+  // Another tenant's lead is not found, and nothing changes.
+  EXPECT_EQ(
+      this->store_->EraseLead(TenantId{"t2"}, called.lead_id, this->clock_.Now()).error().code,
+      ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store_->GetLead(t1, called.lead_id));
+
+  Expected<LeadErasure> erased = this->store_->EraseLead(t1, called.lead_id, this->clock_.Now());
+  ASSERT_TRUE(erased) << erased.error().Describe();
+  EXPECT_EQ(erased->campaign_id, c1);
+  EXPECT_EQ(erased->jobs_closed, 0);
+  EXPECT_EQ(erased->calls_kept, 1);
+  EXPECT_EQ(this->store_->GetLead(t1, called.lead_id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(this->store_->ListLeads(t1, c1, {})->items.size(), 2u);
+  EXPECT_EQ(this->store_->GetCampaign(t1, c1)->total_leads, 2);
+  Expected<CallRecord> kept = this->store_->GetCall(t1, call.id);
+  ASSERT_TRUE(kept) << kept.error().Describe();
+  EXPECT_EQ(kept->to_number, "");
+  EXPECT_EQ(kept->status, CallStatus::kCompleted);
+  EXPECT_EQ(kept->outcome, CallOutcome::kGoalNotAchieved);
+  EXPECT_EQ(kept->created_at, call.created_at);
+  EXPECT_TRUE(kept->ended_at.has_value());
+  Expected<std::vector<CallEvent>> events = this->store_->ListCallEvents(t1, call.id);
+  ASSERT_TRUE(events && events->size() == 1u);
+  EXPECT_TRUE(events->front().payload.is_null()) << events->front().payload;
+  Expected<std::vector<ConversationTurn>> turns = this->store_->ListConversationTurns(t1, call.id);
+  ASSERT_TRUE(turns && turns->size() == 1u);
+  EXPECT_EQ(turns->front().text, "");
+  EXPECT_EQ(turns->front().stt_latency_ms, 100.5);
+  EXPECT_EQ(this->store_->GetJob(t1, called.job_id)->phone_number, "");
+  EXPECT_EQ(this->store_->GetJob(t1, called.job_id)->status, JobStatus::kCompleted);
+  EXPECT_EQ(
+      this->store_->CallsToNumberSince(t1, TestNumber(0), this->clock_.Now() - hours(1))->count, 0);
+  EXPECT_TRUE(*this->store_->IsDoNotCall(t1, TestNumber(0)));
+  Expected<StoreTally> tally = this->store_->Tally(t1, c1);
+  ASSERT_TRUE(tally);
+  EXPECT_EQ(tally->calls_total, 1);
+  EXPECT_EQ(tally->calls_by_outcome["goal_not_achieved"], 1);
+  EXPECT_EQ(this->store_->EraseLead(t1, called.lead_id, this->clock_.Now()).error().code,
+            ErrorCode::kNotFound);
+
+  // A waiting job closes, so nothing dials the erased lead.
+  Expected<LeadErasure> waiting = this->store_->EraseLead(t1, jobs[1].lead_id, this->clock_.Now());
+  ASSERT_TRUE(waiting) << waiting.error().Describe();
+  EXPECT_EQ(waiting->jobs_closed, 1);
+  Expected<DialerJob> closed = this->store_->GetJob(t1, jobs[1].job_id);
+  EXPECT_EQ(closed->status, JobStatus::kNonRetryable);
+  EXPECT_EQ(closed->last_error, "lead_erased");
+  EXPECT_EQ(closed->phone_number, "");
+  EXPECT_EQ(*this->store_->CountOpenJobs(t1, c1), 1);
+
+  // A lead on a call in flight waits for the call to end; nothing changes meanwhile.
+  Expected<LeadErasure> busy = this->store_->EraseLead(t1, in_flight.lead_id, this->clock_.Now());
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(this->store_->GetLead(t1, in_flight.lead_id)->phone_number, TestNumber(2));
+  EXPECT_EQ(this->store_->GetJob(t1, in_flight.job_id)->status, JobStatus::kProcessing);
+  EXPECT_EQ(this->store_->GetCampaign(t1, c1)->total_leads, 1);
+}
+
+TYPED_TEST_P(StoreConformance, DeletingACampaignThatIsNotRunning) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(2);
+  ASSERT_EQ(jobs.size(), 2u);
+  const TenantId t1{"t1"};
+  const CampaignId c1{"c1"};
+  ASSERT_TRUE(
+      this->store_->UpdateCampaignStatus(t1, c1, CampaignStatus::kRunning, this->clock_.Now()));
+  Expected<CampaignDeletion> running = this->store_->DeleteCampaign(t1, c1);
+  ASSERT_FALSE(running);
+  EXPECT_EQ(running.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(
+      this->store_->UpdateCampaignStatus(t1, c1, CampaignStatus::kPaused, this->clock_.Now()));
+  // Paused with a call still in flight: not yet, and nothing is deleted.
+  DialerJob job = jobs[0];
+  job.status = JobStatus::kProcessing;
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kPending, job));
+  CallRecord call = this->MakeCall(job, "vonage-delete-1");
+  ASSERT_TRUE(this->store_->RecordCall(call));
+  Expected<CampaignDeletion> busy = this->store_->DeleteCampaign(t1, c1);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(this->store_->ListLeads(t1, c1, {})->items.size(), 2u);
+  EXPECT_TRUE(this->store_->GetJob(t1, jobs[1].job_id));
+  // Another tenant's campaign is not found.
+  EXPECT_EQ(this->store_->DeleteCampaign(TenantId{"t2"}, c1).error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(
+      this->store_->RecordCallEvent(t1, CallEvent{.provider_call_id = "vonage-delete-1",
+                                                  .status = CallStatus::kCompleted,
+                                                  .outcome = CallOutcome::kBusy,
+                                                  .occurred_at = this->clock_.Now() + seconds(5),
+                                                  .payload = {{"to", "12125551000"}}}));
+  job.status = JobStatus::kFailed;
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kProcessing, job));
+  ASSERT_TRUE(this->store_->AddDoNotCall(t1, TestNumber(1), this->clock_.Now()));
+  Expected<CampaignDeletion> deleted = this->store_->DeleteCampaign(t1, c1);
+  ASSERT_TRUE(deleted) << deleted.error().Describe();
+  EXPECT_EQ(deleted->leads_erased, 2);
+  EXPECT_EQ(deleted->jobs_deleted, 2);
+  EXPECT_EQ(deleted->calls_kept, 1);
+  EXPECT_EQ(this->store_->GetCampaign(t1, c1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[1].job_id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(this->store_->GetLead(t1, jobs[1].lead_id).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store_->ListOpenJobs({})->items.empty());
+  Expected<CallRecord> kept = this->store_->GetCall(t1, call.id);
+  ASSERT_TRUE(kept) << kept.error().Describe();
+  EXPECT_EQ(kept->to_number, "");
+  EXPECT_EQ(kept->outcome, CallOutcome::kBusy);
+  EXPECT_TRUE(this->store_->ListCallEvents(t1, call.id)->front().payload.is_null());
+  Expected<StoreTally> tenant_tally = this->store_->Tally(t1, std::nullopt);
+  ASSERT_TRUE(tenant_tally);
+  EXPECT_EQ(tenant_tally->calls_total, 1);
+  EXPECT_EQ(tenant_tally->calls_by_outcome["busy"], 1);
+  EXPECT_TRUE(*this->store_->IsDoNotCall(t1, TestNumber(1)));
+  // The other tenant's campaign is untouched.
+  EXPECT_TRUE(this->store_->GetCampaign(TenantId{"t2"}, CampaignId{"c2"}));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, BadTenantIsRefusedNamingEachField,
-    CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
-    CampaignStatusMovesOnlyAlongAllowedTransitions, ImportStoresLeadsInE164AndCountsThem,
-    LeadsPageInPhoneNumberOrder, FailedImportWritesNothingAndListsEveryBadRow,
-    LargeImportIsAllOrNothingAcrossChunks, ImportRefusesALeadAlreadyInTheCampaign,
-    ImportIntoUnknownOrForeignCampaignNamesTheCampaign, OneTenantCannotReadOrChangeAnothersRows,
-    CampaignStartCreatesOneJobPerPendingLeadOnce, JobCompareAndSetNeverReopensAFinishedJob,
-    OpenJobsAreListedForTheQueueToRebuild, LeadBookkeepingCountsAttempts,
-    CallEventsAreIdempotentAndOnlyMoveForward, CallsToANumberInTheLastDayAreCounted,
-    CompletionWritesEverythingOrNothing, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt,
-    DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
-    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
-    ConcurrentWritersFromTwoProcesses, WaitingJobsCloseForDoNotCallOrAll,
-    TallyCountsJobsCallsAttemptsAndSkipsPerCampaign);
+    UnknownDefaultRegionIsRefusedOnCreateAndUpdate, CampaignsRoundTripAndPageInCreationOrder,
+    CampaignOfUnknownTenantIsRefusedNamingTheField, CampaignStatusMovesOnlyAlongAllowedTransitions,
+    ImportStoresLeadsInE164AndCountsThem, LeadsPageInPhoneNumberOrder,
+    FailedImportWritesNothingAndListsEveryBadRow, LargeImportIsAllOrNothingAcrossChunks,
+    ImportRefusesALeadAlreadyInTheCampaign, ImportIntoUnknownOrForeignCampaignNamesTheCampaign,
+    OneTenantCannotReadOrChangeAnothersRows, CampaignStartCreatesOneJobPerPendingLeadOnce,
+    JobCompareAndSetNeverReopensAFinishedJob, OpenJobsAreListedForTheQueueToRebuild,
+    LeadBookkeepingCountsAttempts, CallEventsAreIdempotentAndOnlyMoveForward,
+    CallsToANumberInTheLastDayAreCounted, CompletionWritesEverythingOrNothing,
+    CallCarriesItsJobsLeaseTokenToWhoeverFindsIt, DoNotCallListIsPerTenantAndNormalised,
+    ConversationTurnsKeepTheirOrderAndLatencies, ReopeningKeepsDataAndMigratesOnce,
+    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses,
+    WaitingJobsCloseForDoNotCallOrAll, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign,
+    ErasingALeadKeepsItsCallsWithoutTheNumber, DeletingACampaignThatIsNotRunning);
 
 }  // namespace
 }  // namespace talky

@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <atomic>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -399,8 +400,10 @@ json FakeVonage::EventBody(const FakeVonageCall& call, const std::string& status
 std::string FakeVonage::SignWebhook(const std::string& body, const std::string& signature_secret,
                                     Instant at) {
   const json header = {{"alg", "HS256"}, {"typ", "JWT"}};
+  // A new jti for every signature, as Vonage does: a repeated one is a replay.
+  static std::atomic<uint64_t> signed_count{0};
   const json claims = {
-      {"iat", Seconds(at)},    {"jti", "c5ba8f24-1a14-4c10-bfdf-3fbe8ce511b5"},
+      {"iat", Seconds(at)},    {"jti", "c5ba8f24-1a14-4c10-bfdf-" + std::to_string(++signed_count)},
       {"iss", "Vonage"},       {"payload_hash", Sha256Hex(body)},
       {"api_key", "a1b2c3d4"}, {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
   const std::string input = ToBase64Url(header.dump()) + "." + ToBase64Url(claims.dump());

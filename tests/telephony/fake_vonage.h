@@ -57,7 +57,8 @@ class FakeVonage {
   // An event webhook body for one of this fake's calls, as Vonage POSTs it to the event_url.
   nlohmann::json EventBody(const FakeVonageCall& call, const std::string& status,
                            const std::string& detail, Instant at) const;
-  // The Authorization header Vonage puts on a signed webhook with this body.
+  // The Authorization header Vonage puts on a signed webhook with this body (iat `at`, a new jti
+  // each time).
   static std::string SignWebhook(const std::string& body, const std::string& signature_secret,
                                  Instant at);
 

@@ -148,6 +148,12 @@ TEST(VonageJwt, WebhookSignatureRefusesEveryForgery) {
   expired["exp"] = kNowSeconds - 1;
   json no_hash = ValidClaims();
   no_hash.erase("payload_hash");
+  json no_iat = ValidClaims();
+  no_iat.erase("iat");
+  json old = ValidClaims();
+  old["iat"] = kNowSeconds - 301;
+  json ahead = ValidClaims();
+  ahead["iat"] = kNowSeconds + 301;
   const std::string valid = MakeHs256Token(kHs256, ValidClaims(), kSecret);
   std::string tampered = valid;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
@@ -171,6 +177,12 @@ TEST(VonageJwt, WebhookSignatureRefusesEveryForgery) {
        "the JWT has expired"},
       {"no payload hash", "Bearer " + MakeHs256Token(kHs256, no_hash, kSecret), kBody,
        "the JWT has no payload_hash claim"},
+      {"no iat", "Bearer " + MakeHs256Token(kHs256, no_iat, kSecret), kBody,
+       "the JWT has no iat claim"},
+      {"issued too long ago", "Bearer " + MakeHs256Token(kHs256, old, kSecret), kBody,
+       "the JWT's iat is more than 300 s from now (a late replay, or a clock far off)"},
+      {"issued in the future", "Bearer " + MakeHs256Token(kHs256, ahead, kSecret), kBody,
+       "the JWT's iat is more than 300 s from now (a late replay, or a clock far off)"},
   };
   for (const RejectCase& c : cases) {
     Expected<json> claims = VerifyVonageWebhookSignature(c.authorization, c.body, kSecret, kNow);

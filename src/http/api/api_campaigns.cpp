@@ -1,4 +1,4 @@
-// Campaigns: POST and GET /v1/campaigns, GET /v1/campaigns/{id}, the status actions
+// Campaigns: POST and GET /v1/campaigns, GET and DELETE /v1/campaigns/{id}, the status actions
 // POST /v1/campaigns/{id}/start|pause|resume|cancel (through CampaignService) and
 // GET /v1/campaigns/{id}/stats.
 #include "domain/json_fields.h"
@@ -106,6 +106,21 @@ HttpResponse CampaignStatistics(ApiContext& context, const HttpRequest& request,
   return JsonResponse(200, CampaignStatsJson(*stats));
 }
 
+// Erasure: the campaign, its jobs and its leads' personal data go; its calls stay for the
+// tenant's statistics without the numbers; Do-Not-Call entries stay. 409 while it runs.
+HttpResponse DeleteCampaign(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  if (Answer<void> empty = ExpectNoBody(request); !empty) return empty.error();
+  const CampaignId campaign = PathCampaign(request);
+  Expected<CampaignDeletion> deleted = context.campaigns.DeleteCampaign(tenant.id, campaign);
+  if (!deleted) return ErrorResponse(deleted.error());
+  return JsonResponse(200, {{"id", campaign.value},
+                            {"deleted", true},
+                            {"leads_erased", deleted->leads_erased},
+                            {"jobs_deleted", deleted->jobs_deleted},
+                            {"calls_kept", deleted->calls_kept}});
+}
+
 }  // namespace
 
 void AddCampaignRoutes(Router& router, ApiContext& context) {
@@ -118,6 +133,7 @@ void AddCampaignRoutes(Router& router, ApiContext& context) {
   router.Add("POST", "/v1/campaigns", with(CreateCampaign));
   router.Add("GET", "/v1/campaigns", with(ListCampaigns));
   router.Add("GET", "/v1/campaigns/{id}", with(GetCampaign));
+  router.Add("DELETE", "/v1/campaigns/{id}", with(DeleteCampaign));
   router.Add("GET", "/v1/campaigns/{id}/stats", with(CampaignStatistics));
   const std::pair<const char*, CampaignAction> kActions[] = {
       {"start", &CampaignService::Start},

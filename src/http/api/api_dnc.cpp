@@ -1,7 +1,7 @@
 // The tenant's Do-Not-Call list: POST /v1/dnc {"phone_numbers": [...]} adds numbers, DELETE
 // /v1/dnc (the same body, or ?phone_number=) removes them, GET /v1/dnc pages through them. Every
 // number is checked (with the tenant's default region) before any is written, so one bad number
-// changes nothing.
+// changes nothing; so does one that is not on the list (404 naming it).
 #include "domain/json_fields.h"
 #include "domain/phone_number.h"
 #include "http/api/api_request.h"
@@ -69,6 +69,7 @@ HttpResponse AddNumbers(ApiContext& context, const HttpRequest& request, const T
 HttpResponse RemoveNumbers(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
   if (Answer<void> query = CheckQuery(request, {"phone_number"}); !query) return query.error();
   std::vector<std::string> numbers;
+  const bool by_query = request.query.contains("phone_number");
   if (auto it = request.query.find("phone_number"); it != request.query.end()) {
     if (Answer<void> empty = ExpectNoBody(request); !empty) return empty.error();
     Expected<PhoneNumber> number = ParsePhoneNumber(it->second, tenant.default_region);
@@ -84,8 +85,26 @@ HttpResponse RemoveNumbers(ApiContext& context, const HttpRequest& request, cons
     if (!read) return read.error();
     numbers = std::move(*read);
   }
+  // All or nothing, as for bad numbers: 404 naming every number that is not on the list.
+  std::vector<FieldError> missing;
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    Expected<bool> listed = context.store.IsDoNotCall(tenant.id, numbers[i]);
+    if (!listed) return ErrorResponse(listed.error());
+    if (!*listed) {
+      missing.push_back({by_query ? "phone_number" : "phone_numbers[" + std::to_string(i) + "]",
+                         numbers[i] + " is not on the Do-Not-Call list"});
+    }
+  }
+  if (!missing.empty()) {
+    Error error = Error::NotFound(std::to_string(missing.size()) +
+                                  " number(s) not on the Do-Not-Call list; nothing was removed");
+    error.fields = std::move(missing);
+    return ErrorResponse(error);
+  }
   for (const std::string& number : numbers) {
-    if (Expected<void> removed = context.store.RemoveDoNotCall(tenant.id, number); !removed) {
+    Expected<void> removed = context.store.RemoveDoNotCall(tenant.id, number);
+    // NotFound: a concurrent request removed it first, which is what was asked.
+    if (!removed && removed.error().code != ErrorCode::kNotFound) {
       return ErrorResponse(removed.error());
     }
   }

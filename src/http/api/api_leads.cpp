@@ -1,6 +1,10 @@
 // A campaign's leads: POST /v1/campaigns/{id}/leads uploads a JSON array (application/json) or a
 // CSV file with a header row (text/csv); one bad row rejects the whole upload and the answer lists
-// every bad row ("leads[i].<field>", with the CSV line). GET pages through them.
+// every bad field of every row ("leads[i].<field>", with the CSV line): the first
+// kMaxListedLeadErrors of them and, in fields_total, how many in all. GET pages through them.
+// DELETE /v1/leads/{id} erases one lead's personal data (its calls stay, without the number, for
+// the statistics; the tenant's Do-Not-Call entries stay: they are a legal record).
+#include <algorithm>
 #include <charconv>
 
 #include "campaigns/lead_csv.h"
@@ -24,14 +28,24 @@ std::optional<size_t> RowOf(const std::string& field) {
 }
 
 // Points the store's per-row errors (which know only the row index) at the CSV file's lines.
-Error WithLines(Error error, const std::vector<int>& lines) {
-  for (FieldError& field : error.fields) {
+std::vector<FieldError> WithLines(std::vector<FieldError> errors, const std::vector<int>& lines) {
+  for (FieldError& field : errors) {
     std::optional<size_t> row = RowOf(field.field);
     if (row && *row < lines.size()) {
       field.message = "line " + std::to_string(lines[*row]) + ": " + field.message;
     }
   }
-  return error;
+  return errors;
+}
+
+// A rejected upload: its first problems and, beside the message, how many there are in all.
+HttpResponse RejectedUpload(std::vector<FieldError> errors, size_t leads) {
+  const size_t total = errors.size();
+  HttpResponse response = ErrorResponse(LeadUploadError(std::move(errors), leads));
+  nlohmann::json body = nlohmann::json::parse(response.body);
+  body["error"]["fields_total"] = total;
+  response.body = body.dump();
+  return response;
 }
 
 HttpResponse UploadLeads(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
@@ -45,19 +59,13 @@ HttpResponse UploadLeads(ApiContext& context, const HttpRequest& request, const 
                                          std::string(ToString(campaign->status)) +
                                          " and takes no more leads"));
   }
-  std::vector<Lead> leads;
-  std::vector<int> lines;
+  Expected<LeadUpload> upload = std::unexpected(Error::Internal("no upload read"));
   if (HasContentType(request, "text/csv")) {
-    Expected<CsvLeads> parsed = ParseLeadsCsvWithLines(request.body);
-    if (!parsed) return ErrorResponse(parsed.error());
-    leads = std::move(parsed->leads);
-    lines = std::move(parsed->lines);
+    upload = ReadLeadsCsv(request.body);
   } else if (HasContentType(request, "application/json")) {
     Answer<nlohmann::json> body = ReadJsonBody(request);
     if (!body) return body.error();
-    Expected<std::vector<Lead>> parsed = ParseLeadsJson(*body);
-    if (!parsed) return ErrorResponse(parsed.error());
-    leads = std::move(*parsed);
+    upload = ReadLeadsJson(*body);
   } else {
     return ErrorResponse(
         Error::InvalidArgument("unsupported Content-Type '" +
@@ -66,12 +74,30 @@ HttpResponse UploadLeads(ApiContext& context, const HttpRequest& request, const 
                                {{"content-type", "must be application/json or text/csv"}}),
         415);
   }
-  if (leads.empty()) {
+  if (!upload) return ErrorResponse(upload.error());
+  if (upload->leads.empty()) {
     return ErrorResponse(Error::InvalidArgument("no leads in the upload",
                                                 {{"body", "must hold at least one lead"}}));
   }
-  Expected<ImportResult> imported = context.store.ImportLeads(tenant.id, campaign_id, leads);
-  if (!imported) return ErrorResponse(WithLines(imported.error(), lines));
+  if (!upload->errors.empty()) {
+    // The store never sees this upload: name what it would have found as well.
+    std::vector<FieldError> errors = CheckLeadUpload(*upload, tenant.default_region);
+    errors.insert(errors.end(), std::make_move_iterator(upload->errors.begin()),
+                  std::make_move_iterator(upload->errors.end()));
+    return RejectedUpload(std::move(errors), upload->leads.size());
+  }
+  Expected<ImportResult> imported =
+      context.store.ImportLeads(tenant.id, campaign_id, upload->leads);
+  if (!imported) {
+    const std::vector<FieldError>& fields = imported.error().fields;
+    if (imported.error().code != ErrorCode::kInvalidArgument || fields.empty() ||
+        !std::all_of(fields.begin(), fields.end(),
+                     [](const FieldError& field) { return RowOf(field.field).has_value(); })) {
+      return ErrorResponse(imported.error());
+    }
+    return RejectedUpload(WithLines(std::move(imported.error().fields), upload->lines),
+                          upload->leads.size());
+  }
   return JsonResponse(201, {{"imported", imported->imported}});
 }
 
@@ -88,6 +114,20 @@ HttpResponse ListLeads(ApiContext& context, const HttpRequest& request, const Te
   return JsonResponse(200, PageJson(*leads, LeadJson));
 }
 
+// Erasure of one lead's personal data (CampaignService::EraseLead).
+HttpResponse EraseLead(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  if (Answer<void> empty = ExpectNoBody(request); !empty) return empty.error();
+  const LeadId lead{request.path_params.at("id")};
+  Expected<LeadErasure> erased = context.campaigns.EraseLead(tenant.id, lead);
+  if (!erased) return ErrorResponse(erased.error());
+  return JsonResponse(200, {{"id", lead.value},
+                            {"campaign_id", erased->campaign_id.value},
+                            {"erased", true},
+                            {"jobs_closed", erased->jobs_closed},
+                            {"calls_kept", erased->calls_kept}});
+}
+
 }  // namespace
 
 void AddLeadRoutes(Router& router, ApiContext& context) {
@@ -98,6 +138,10 @@ void AddLeadRoutes(Router& router, ApiContext& context) {
   router.Add("GET", "/v1/campaigns/{id}/leads",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
                return ListLeads(context, request, tenant);
+             }));
+  router.Add("DELETE", "/v1/leads/{id}",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return EraseLead(context, request, tenant);
              }));
 }
 

@@ -1,9 +1,9 @@
 // POST /v1/tenants (admin key): creates a tenant and answers its API key, once.
-#include <cctype>
 #include <cstdio>
 
 #include "domain/calling_rules.h"
 #include "domain/json_fields.h"
+#include "domain/phone_number.h"
 #include "http/api/api_auth.h"
 #include "http/api/api_request.h"
 #include "http/api/api_resources.h"
@@ -27,11 +27,6 @@ std::optional<std::chrono::year_month_day> ParseDate(const std::string& text) {
   return date;
 }
 
-bool IsRegionCode(const std::string& text) {
-  return text.size() == 2 && std::isupper(static_cast<unsigned char>(text[0])) &&
-         std::isupper(static_cast<unsigned char>(text[1]));
-}
-
 HttpResponse CreateTenant(ApiContext& context, const HttpRequest& request) {
   if (Expected<void> admin = AuthenticateAdmin(request, context.admin_key); !admin) {
     HttpResponse response = ErrorResponse(admin.error());
@@ -45,10 +40,11 @@ HttpResponse CreateTenant(ApiContext& context, const HttpRequest& request) {
   Tenant tenant;
   if (std::optional<std::string> name = fields.RequiredNonEmptyString("name")) tenant.name = *name;
   if (std::optional<std::string> region = fields.OptionalString("default_region")) {
-    if (IsRegionCode(*region)) {
+    if (IsSupportedRegion(*region)) {
       tenant.default_region = *region;
     } else {
-      fields.AddError("default_region", "must be a two-letter ISO 3166 region code, e.g. US");
+      fields.AddError("default_region",
+                      "'" + *region + "' is not a supported ISO 3166 region code, e.g. US");
     }
   }
   if (const nlohmann::json* rules = fields.OptionalValue("calling_rules")) {

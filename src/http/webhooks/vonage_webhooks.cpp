@@ -30,15 +30,23 @@ std::shared_ptr<const VonageWebhookCounters> AddVonageWebhookRoutes(Router& rout
   }
   auto counters = std::make_shared<VonageWebhookCounters>();
   auto shared_options = std::make_shared<const VonageWebhookOptions>(std::move(options));
+  auto replays = std::make_shared<VonageReplayGuard>();
 
   router.Add("POST", "/webhooks/vonage/event",
-             [shared_options, counters, &sink, &clock](const HttpRequest& request) {
+             [shared_options, counters, replays, &sink, &clock](const HttpRequest& request) {
                Expected<VonageEvent> event =
                    ReadVonageEventWebhook({.target = request.target,
                                            .authorization = request.Header("authorization"),
                                            .body = request.body},
-                                          shared_options->signature_secret, clock);
+                                          shared_options->signature_secret, clock, replays.get());
                if (!event) {
+                 if (event.error().code == ErrorCode::kConflict) {
+                   // Answered like the first delivery, so a sender that retries stops; applied
+                   // only once.
+                   counters->replays.fetch_add(1, std::memory_order_relaxed);
+                   spdlog::warn("vonage webhook: replay ignored: {}", event.error().message);
+                   return Accepted();
+                 }
                  if (event.error().code == ErrorCode::kUnauthenticated) {
                    counters->unauthorized.fetch_add(1, std::memory_order_relaxed);
                    spdlog::warn("vonage webhook: refused: {}", event.error().message);

@@ -1,7 +1,9 @@
 // Vonage's webhooks at `talky serve`:
 // - POST /webhooks/vonage/event: a call event. With a signature secret configured, a request
 //   without a valid signature (an HS256 JWT in Authorization whose payload_hash is the body's
-//   SHA-256) gets 401 and changes nothing; a body that is not a Vonage event gets 400 naming the
+//   SHA-256, whose iat is within 5 minutes of the clock's now) gets 401 and changes nothing; a
+//   token seen before (its jti, remembered for the iat window) is a replay: 200, nothing applied,
+//   counted in `replays`; a body that is not a Vonage event gets 400 naming the
 //   field; otherwise the event goes to the sink (a CallEventIntake, which completes the call's
 //   attempt on its final event) and Vonage gets 200, also for an unknown call (retrying cannot
 //   help; the intake counts it).
@@ -34,6 +36,7 @@ struct VonageWebhookCounters {
   std::atomic<int64_t> events{0};          // delivered to the sink
   std::atomic<int64_t> events_ignored{0};  // valid, but moving no call (record, input, ...)
   std::atomic<int64_t> unauthorized{0};    // 401
+  std::atomic<int64_t> replays{0};         // a signed token seen before: answered, not applied
   std::atomic<int64_t> bad_requests{0};    // 400
   std::atomic<int64_t> answers{0};         // NCCOs served
 };

@@ -1,7 +1,5 @@
 #include "store/sql/sql_store.h"
 
-#include <date/tz.h>
-
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -128,20 +126,6 @@ std::string PagedSuffix(int first_parameter) {
          ")) ORDER BY created_at, id LIMIT " + c;
 }
 
-bool IsKnownTimeZone(const std::string& name) {
-  try {
-    (void)date::locate_zone(name);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-bool IsRegionCode(std::string_view region) {
-  return region.size() == 2 && std::isupper(static_cast<unsigned char>(region[0])) &&
-         std::isupper(static_cast<unsigned char>(region[1]));
-}
-
 Expected<std::string> TenantRegion(SqlConnection& connection, const TenantId& tenant) {
   Expected<SqlResult> result = connection.Execute(
       "SELECT default_region FROM tenants WHERE id = $1", std::vector<SqlValue>{tenant.value});
@@ -167,8 +151,9 @@ std::vector<FieldError> ValidateTenant(const Tenant& tenant) {
   if (tenant.id.empty()) errors.push_back({"id", "must not be empty"});
   if (tenant.name.empty()) errors.push_back({"name", "must not be empty"});
   if (tenant.api_key_hash.empty()) errors.push_back({"api_key_hash", "must not be empty"});
-  if (!IsRegionCode(tenant.default_region)) {
-    errors.push_back({"default_region", "must be a two-letter ISO 3166 region code, e.g. US"});
+  if (!IsSupportedRegion(tenant.default_region)) {
+    errors.push_back({"default_region", "'" + tenant.default_region +
+                                            "' is not a supported ISO 3166 region code, e.g. US"});
   }
   for (FieldError& error : ValidateCallingRules(tenant.rules)) {
     errors.push_back({"calling_rules." + error.field, std::move(error.message)});
@@ -294,6 +279,54 @@ Expected<void> ApplyCounters(SqlConnection& connection, const TenantId& tenant,
   return {};
 }
 
+// Erasure keeps a campaign's calls (or one lead's: `lead` given) for the statistics, but takes out
+// what identifies the person: the number called, the provider's event payloads (which repeat the
+// number) and what was said. Returns how many calls were kept. Runs inside the caller's
+// transaction.
+Expected<int> AnonymiseCalls(SqlConnection& connection, const TenantId& tenant,
+                             const CampaignId& campaign, const std::optional<LeadId>& lead) {
+  std::vector<SqlValue> params{tenant.value, campaign.value};
+  std::string calls = "tenant_id = $1 AND campaign_id = $2";
+  if (lead) {
+    params.emplace_back(lead->value);
+    calls += " AND lead_id = $3";
+  }
+  const std::string call_ids = "SELECT id FROM calls WHERE " + calls;
+  if (Expected<SqlResult> events = connection.Execute(
+          "UPDATE call_events SET payload = NULL WHERE call_id IN (" + call_ids + ")", params);
+      !events) {
+    return std::unexpected(events.error());
+  }
+  if (Expected<SqlResult> turns = connection.Execute(
+          "UPDATE conversation_turns SET text = '' WHERE call_id IN (" + call_ids + ")", params);
+      !turns) {
+    return std::unexpected(turns.error());
+  }
+  Expected<SqlResult> kept =
+      connection.Execute("UPDATE calls SET to_number = '' WHERE " + calls, params);
+  if (!kept) return std::unexpected(kept.error());
+  return static_cast<int>(kept->affected);
+}
+
+// How many of the campaign's jobs (or one lead's) are processing: a call in flight, which erasure
+// waits for. Read after the caller changed the other jobs, so that on PostgreSQL a worker's
+// concurrent move to processing either committed before (and is counted here) or waits on those
+// rows and then finds them changed.
+Expected<int64_t> ProcessingJobs(SqlConnection& connection, const TenantId& tenant,
+                                 const CampaignId& campaign, const std::optional<LeadId>& lead) {
+  std::vector<SqlValue> params{tenant.value, campaign.value};
+  std::string sql =
+      "SELECT COUNT(*) FROM dialer_jobs WHERE tenant_id = $1 AND campaign_id = $2 "
+      "AND status = 'processing'";
+  if (lead) {
+    params.emplace_back(lead->value);
+    sql += " AND lead_id = $3";
+  }
+  Expected<SqlResult> counted = connection.Execute(sql, params);
+  if (!counted) return std::unexpected(counted.error());
+  return std::stoll(counted->rows.at(0).at(0).value_or("0"));
+}
+
 // Records a provider event and moves its call forward; shared by RecordCallEvent and
 // CompleteAttempt. Runs inside the caller's transaction.
 Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const TenantId& tenant,
@@ -346,22 +379,13 @@ Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const Tenant
 std::optional<std::string> ValidateImportedLead(const Lead& lead, size_t index,
                                                 const std::string& region,
                                                 std::vector<FieldError>& errors) {
-  size_t before = errors.size();
-  auto add = [&](std::string_view field, std::string message) {
+  Expected<std::string> number = ValidateLead(lead, region);
+  if (number) return std::move(*number);
+  for (FieldError& error : number.error().fields) {
     errors.push_back(
-        {"leads[" + std::to_string(index) + "]." + std::string(field), std::move(message)});
-  };
-  Expected<PhoneNumber> number = ParsePhoneNumber(lead.phone_number, region);
-  if (!number) add("phone_number", number.error().message);
-  if (lead.priority < kMinPriority || lead.priority > kMaxPriority)
-    add("priority", "must be 1 to 10");
-  if (!lead.custom_fields.is_object()) add("custom_fields", "must be a JSON object");
-  if (lead.call_attempts < 0) add("call_attempts", "must not be negative");
-  if (lead.time_zone && !IsKnownTimeZone(*lead.time_zone)) {
-    add("time_zone", "'" + *lead.time_zone + "' is not an IANA time zone");
+        {"leads[" + std::to_string(index) + "]." + error.field, std::move(error.message)});
   }
-  if (errors.size() != before) return std::nullopt;
-  return std::move(number->e164);
+  return std::nullopt;
 }
 
 size_t RowOfField(const std::string& field) {
@@ -516,6 +540,55 @@ Expected<Campaign> SqlStore::UpdateCampaignStatus(const TenantId& tenant,
                               sql_rows::OptionalMicros(next.completed_at)});
     if (!updated) return std::unexpected(updated.error());
     return next;
+  });
+}
+
+Expected<CampaignDeletion> SqlStore::DeleteCampaign(const TenantId& tenant,
+                                                    const CampaignId& campaign) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<CampaignDeletion> {
+    Expected<Campaign> current = One<Campaign>(
+        connection.Execute(
+            Concat({"SELECT ", sql_rows::kCampaignColumns,
+                    " FROM campaigns WHERE tenant_id = $1 AND id = $2", ForUpdate(connection)}),
+            std::vector<SqlValue>{tenant.value, campaign.value}),
+        sql_rows::ReadCampaign, NotFound("campaign", campaign.value));
+    if (!current) return std::unexpected(current.error());
+    if (current->status == CampaignStatus::kRunning) {
+      return std::unexpected(Error::Conflict("campaign '" + campaign.value +
+                                             "' is running: pause or cancel it first"));
+    }
+    const std::vector<SqlValue> params{tenant.value, campaign.value};
+    CampaignDeletion deletion;
+    Expected<SqlResult> jobs = connection.Execute(
+        "DELETE FROM dialer_jobs WHERE tenant_id = $1 AND campaign_id = $2 "
+        "AND status <> 'processing'",
+        params);
+    if (!jobs) return std::unexpected(jobs.error());
+    deletion.jobs_deleted = static_cast<int>(jobs->affected);
+    Expected<int64_t> processing = ProcessingJobs(connection, tenant, campaign, std::nullopt);
+    if (!processing) return std::unexpected(processing.error());
+    if (*processing > 0) {
+      return std::unexpected(
+          Error::Conflict("campaign '" + campaign.value + "' has " + std::to_string(*processing) +
+                          " call(s) in progress; delete it once they have ended"));
+    }
+    Expected<int> kept = AnonymiseCalls(connection, tenant, campaign, std::nullopt);
+    if (!kept) return std::unexpected(kept.error());
+    deletion.calls_kept = *kept;
+    Expected<SqlResult> leads =
+        connection.Execute("DELETE FROM leads WHERE tenant_id = $1 AND campaign_id = $2", params);
+    if (!leads) return std::unexpected(leads.error());
+    deletion.leads_erased = static_cast<int>(leads->affected);
+    for (const char* sql : {"DELETE FROM job_skips WHERE tenant_id = $1 AND campaign_id = $2",
+                            "DELETE FROM campaigns WHERE tenant_id = $1 AND id = $2"}) {
+      if (Expected<SqlResult> deleted = connection.Execute(sql, params); !deleted) {
+        return std::unexpected(deleted.error());
+      }
+    }
+    return deletion;
   });
 }
 
@@ -701,6 +774,66 @@ Expected<void> SqlStore::RecordLeadAttempt(const TenantId& tenant, const LeadId&
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();
   if (!connection) return std::unexpected(connection.error());
   return ApplyLeadAttempt(**connection, tenant, lead, attempt);
+}
+
+Expected<LeadErasure> SqlStore::EraseLead(const TenantId& tenant, const LeadId& lead, Instant at) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<LeadErasure> {
+    Expected<SqlResult> found =
+        connection.Execute(Concat({"SELECT campaign_id FROM leads WHERE tenant_id = $1 AND id = $2",
+                                   ForUpdate(connection)}),
+                           std::vector<SqlValue>{tenant.value, lead.value});
+    if (!found) return std::unexpected(found.error());
+    if (found->rows.empty()) return std::unexpected(NotFound("lead", lead.value));
+    LeadErasure erasure{.campaign_id = CampaignId{found->rows.front().front().value_or("")}};
+    const std::vector<SqlValue> job_params{tenant.value, erasure.campaign_id.value, lead.value,
+                                           sql_rows::Micros(at)};
+    Expected<SqlResult> closed = connection.Execute(
+        "UPDATE dialer_jobs SET status = 'non_retryable', last_error = 'lead_erased', "
+        "completed_at = $4, phone_number = '' WHERE tenant_id = $1 AND campaign_id = $2 AND "
+        "lead_id = $3 AND status IN ('pending', 'skipped', 'retry_scheduled') RETURNING id",
+        job_params);
+    if (!closed) return std::unexpected(closed.error());
+    erasure.jobs_closed = static_cast<int>(closed->rows.size());
+    Expected<int64_t> processing =
+        ProcessingJobs(connection, tenant, erasure.campaign_id, std::optional<LeadId>(lead));
+    if (!processing) return std::unexpected(processing.error());
+    if (*processing > 0) {
+      return std::unexpected(Error::Conflict("lead '" + lead.value +
+                                             "' has a call in progress; erase it once the call "
+                                             "has ended"));
+    }
+    if (Expected<SqlResult> unnumbered = connection.Execute(
+            "UPDATE dialer_jobs SET phone_number = '' WHERE tenant_id = $1 AND campaign_id = $2 "
+            "AND lead_id = $3",
+            std::vector<SqlValue>{tenant.value, erasure.campaign_id.value, lead.value});
+        !unnumbered) {
+      return std::unexpected(unnumbered.error());
+    }
+    if (Expected<void> counted =
+            AddOpenJobs(connection, tenant, erasure.campaign_id, -erasure.jobs_closed);
+        !counted) {
+      return std::unexpected(counted.error());
+    }
+    Expected<int> kept =
+        AnonymiseCalls(connection, tenant, erasure.campaign_id, std::optional<LeadId>(lead));
+    if (!kept) return std::unexpected(kept.error());
+    erasure.calls_kept = *kept;
+    if (Expected<SqlResult> deleted =
+            connection.Execute("DELETE FROM leads WHERE tenant_id = $1 AND id = $2",
+                               std::vector<SqlValue>{tenant.value, lead.value});
+        !deleted) {
+      return std::unexpected(deleted.error());
+    }
+    if (Expected<void> counted = ApplyCounters(connection, tenant, erasure.campaign_id,
+                                               CampaignCounterDelta{.total_leads = -1});
+        !counted) {
+      return std::unexpected(counted.error());
+    }
+    return erasure;
+  });
 }
 
 // ---- dialer jobs ----
@@ -1136,9 +1269,14 @@ Expected<void> SqlStore::RemoveDoNotCall(const TenantId& tenant, const std::stri
   SqlConnection& connection = **lease;
   Expected<std::string> number = NormalizeNumber(connection, tenant, phone_number, "phone_number");
   if (!number) return std::unexpected(number.error());
-  return Void(
+  Expected<SqlResult> removed =
       connection.Execute("DELETE FROM do_not_call WHERE tenant_id = $1 AND phone_number = $2",
-                         std::vector<SqlValue>{tenant.value, *number}));
+                         std::vector<SqlValue>{tenant.value, *number});
+  if (!removed) return std::unexpected(removed.error());
+  if (removed->affected == 0) {
+    return std::unexpected(Error::NotFound(*number + " is not on the Do-Not-Call list"));
+  }
+  return {};
 }
 
 Expected<bool> SqlStore::IsDoNotCall(const TenantId& tenant, const std::string& phone_number) {

@@ -29,6 +29,8 @@ class SqlStore final : public Store {
                                           CampaignStatus to, Instant at) override;
   Expected<void> AddToCampaignCounters(const TenantId& tenant, const CampaignId& campaign,
                                        const CampaignCounterDelta& delta) override;
+  Expected<CampaignDeletion> DeleteCampaign(const TenantId& tenant,
+                                            const CampaignId& campaign) override;
 
   Expected<ImportResult> ImportLeads(const TenantId& tenant, const CampaignId& campaign,
                                      std::span<const Lead> leads) override;
@@ -37,6 +39,7 @@ class SqlStore final : public Store {
                                  PageRequest page) override;
   Expected<void> RecordLeadAttempt(const TenantId& tenant, const LeadId& lead,
                                    const LeadAttempt& attempt) override;
+  Expected<LeadErasure> EraseLead(const TenantId& tenant, const LeadId& lead, Instant at) override;
 
   Expected<std::vector<DialerJob>> CreateCampaignJobs(const TenantId& tenant,
                                                       const CampaignId& campaign,

@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -122,7 +123,7 @@ Expected<std::string> SignVonageApiJwt(const VonageApiJwtClaims& claims,
 Expected<nlohmann::json> VerifyVonageWebhookSignature(std::string_view authorization,
                                                       std::string_view body,
                                                       std::string_view signature_secret,
-                                                      Instant now) {
+                                                      Instant now, std::chrono::seconds window) {
   constexpr std::string_view kBearer = "Bearer ";
   if (!authorization.starts_with(kBearer)) {
     return std::unexpected(Unauthenticated("the request carries no Bearer token"));
@@ -167,6 +168,16 @@ Expected<nlohmann::json> VerifyVonageWebhookSignature(std::string_view authoriza
   }
   if (hash->get<std::string>() != Sha256Hex(body)) {
     return std::unexpected(Unauthenticated("the body does not match the JWT's payload_hash"));
+  }
+  auto iat = claims.find("iat");
+  if (iat == claims.end() || !iat->is_number()) {
+    return std::unexpected(Unauthenticated("the JWT has no iat claim"));
+  }
+  const double now_seconds = std::chrono::duration<double>(now.time_since_epoch()).count();
+  if (std::abs(iat->get<double>() - now_seconds) > static_cast<double>(window.count())) {
+    return std::unexpected(Unauthenticated("the JWT's iat is more than " +
+                                           std::to_string(window.count()) +
+                                           " s from now (a late replay, or a clock far off)"));
   }
   return claims;
 }

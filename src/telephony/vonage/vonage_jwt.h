@@ -26,14 +26,17 @@ struct VonageApiJwtClaims {
 Expected<std::string> SignVonageApiJwt(const VonageApiJwtClaims& claims,
                                        std::string_view private_key_pem);
 
+// How far a signed webhook's `iat` may be from now, either way: a token older than this is refused
+// (a captured request cannot be replayed later), and replay guards remember a token this long.
+inline constexpr std::chrono::seconds kVonageWebhookTokenWindow{300};
+
 // Checks a webhook's Authorization header value ("Bearer <jwt>") against the body: the token must
-// be HS256, signed with `signature_secret`, unexpired at `now` when it carries `exp`, and its
-// payload_hash must equal the body's SHA-256. Returns the verified claims, or an
-// kUnauthenticated error saying which check failed.
-Expected<nlohmann::json> VerifyVonageWebhookSignature(std::string_view authorization,
-                                                      std::string_view body,
-                                                      std::string_view signature_secret,
-                                                      Instant now);
+// be HS256, signed with `signature_secret`, unexpired at `now` when it carries `exp`, its
+// payload_hash must equal the body's SHA-256, and its `iat` (seconds) must be within `window` of
+// `now`. Returns the verified claims, or an kUnauthenticated error saying which check failed.
+Expected<nlohmann::json> VerifyVonageWebhookSignature(
+    std::string_view authorization, std::string_view body, std::string_view signature_secret,
+    Instant now, std::chrono::seconds window = kVonageWebhookTokenWindow);
 
 // Lower-case hex SHA-256, as Vonage's payload_hash.
 std::string Sha256Hex(std::string_view data);

@@ -168,8 +168,14 @@ TEST_F(ApiTest, CampaignActionsRefuseBodiesAndWrongMoves) {
     EXPECT_EQ(answer.status, kStatuses[i]) << kBad[i].body << ": " << answer.response.body;
   }
   EXPECT_EQ(Get(base, acme.key).json["status"], "draft");
-  EXPECT_EQ(Post(base + "/pause", acme.key).status, 409);   // draft cannot pause
-  EXPECT_EQ(Post(base + "/resume", acme.key).status, 200);  // draft -> running is allowed
+  EXPECT_EQ(Post(base + "/pause", acme.key).status, 409);  // draft cannot pause
+  // A draft is started, not resumed: resumed it would run with no jobs and never complete.
+  ApiAnswer resumed = Post(base + "/resume", acme.key);
+  EXPECT_EQ(resumed.status, 409) << resumed.response.body;
+  EXPECT_EQ(resumed.json["error"]["code"], "conflict");
+  EXPECT_NE(resumed.json["error"]["message"].get<std::string>().find("draft"), std::string::npos)
+      << resumed.response.body;
+  EXPECT_EQ(Get(base, acme.key).json["status"], "draft");
   EXPECT_EQ(Send({"GET", base + "/start", "", "", acme.key}).status, 405);
   EXPECT_EQ(Get("/v1/campaigns/x/unknown", acme.key).status, 404);
 }
@@ -190,6 +196,89 @@ TEST_F(ApiTest, CampaignStatsCountJobsCallsAndGoals) {
   EXPECT_TRUE(stats.json["calls_by_outcome"].is_object());
   EXPECT_TRUE(stats.json["skips_by_reason"].is_object());
   EXPECT_EQ(Get("/v1/campaigns/nope/stats", acme.key).status, 404);
+}
+
+// Erasure over the API: a lead's personal data goes and its waiting job closes; the campaign whose
+// last job that was completes; a campaign that is not running is deleted; the Do-Not-Call list
+// keeps its numbers; another tenant's ids are not found.
+TEST_F(ApiTest, LeadsAndCampaignsAreErasedButTheDoNotCallListIsKept) {
+  TestTenant acme = CreateTenant("Acme");
+  TestTenant globex = CreateTenant("Globex");
+  const std::string campaign = CreateCampaign(acme);
+  UploadLeads(acme, campaign, 3);
+  const std::string base = "/v1/campaigns/" + campaign;
+  ApiAnswer leads = Get(base + "/leads", acme.key);  // in number order
+  ASSERT_EQ(leads.json["items"].size(), 3u);
+  const std::string on_dnc = leads.json["items"][0]["id"];
+  const std::string waiting = leads.json["items"][1]["id"];
+  const std::string kept = leads.json["items"][2]["id"];
+  ASSERT_EQ(PostJson("/v1/dnc", {{"phone_numbers", {Number(0)}}}, acme.key).status, 200);
+  ASSERT_EQ(Post(base + "/start", acme.key).status, 200);
+
+  // Another tenant's ids are not found, and change nothing.
+  EXPECT_EQ(Send({"DELETE", "/v1/leads/" + waiting, "", "", globex.key}).status, 404);
+  EXPECT_EQ(Send({"DELETE", base, "", "", globex.key}).status, 404);
+  EXPECT_EQ(Send({"DELETE", "/v1/leads/unknown", "", "", acme.key}).status, 404);
+  EXPECT_EQ(Get(base + "/leads", acme.key).json["items"].size(), 3u);
+  // A running campaign is not deleted.
+  ApiAnswer running = Send({"DELETE", base, "", "", acme.key});
+  EXPECT_EQ(running.status, 409) << running.response.body;
+  EXPECT_EQ(running.json["error"]["code"], "conflict");
+
+  ApiAnswer erased = Send({"DELETE", "/v1/leads/" + waiting, "", "", acme.key});
+  ASSERT_EQ(erased.status, 200) << erased.response.body;
+  EXPECT_EQ(erased.json["campaign_id"], campaign);
+  EXPECT_EQ(erased.json["jobs_closed"], 1);
+  EXPECT_EQ(Get(base, acme.key).json["total_leads"], 2);
+  EXPECT_EQ(Get(base, acme.key).json["status"], "running");
+  Expected<Page<DialerJob>> jobs = store_->ListJobs(TenantId{acme.id}, CampaignId{campaign}, {});
+  ASSERT_TRUE(jobs);
+  int closed = 0;
+  for (const DialerJob& job : jobs->items) {
+    if (job.lead_id.value != waiting) continue;
+    ++closed;
+    EXPECT_EQ(job.status, JobStatus::kNonRetryable);
+    EXPECT_EQ(job.last_error, "lead_erased");
+    EXPECT_EQ(job.phone_number, "");
+  }
+  EXPECT_EQ(closed, 1);
+  EXPECT_EQ(Send({"DELETE", "/v1/leads/" + waiting, "", "", acme.key}).status, 404);
+
+  // Erasing a lead whose number is on the Do-Not-Call list keeps the list's entry.
+  ApiAnswer dnc_lead = Send({"DELETE", "/v1/leads/" + on_dnc, "", "", acme.key});
+  ASSERT_EQ(dnc_lead.status, 200) << dnc_lead.response.body;
+  EXPECT_EQ(dnc_lead.json["jobs_closed"], 0);  // closed at start already
+  ApiAnswer dnc = Get("/v1/dnc", acme.key);
+  ASSERT_EQ(dnc.json["items"].size(), 1u);
+  EXPECT_EQ(dnc.json["items"][0]["phone_number"], Number(0));
+  ApiAnswer left = Get(base + "/leads", acme.key);
+  ASSERT_EQ(left.json["items"].size(), 1u);
+  EXPECT_EQ(left.json["items"][0]["id"], kept);
+
+  ASSERT_EQ(Post(base + "/cancel", acme.key).status, 200);
+  ApiAnswer deleted = Send({"DELETE", base, "", "", acme.key});
+  ASSERT_EQ(deleted.status, 200) << deleted.response.body;
+  EXPECT_EQ(deleted.json["jobs_deleted"], 3);
+  EXPECT_EQ(deleted.json["leads_erased"], 1);
+  EXPECT_EQ(Get(base, acme.key).status, 404);
+  EXPECT_EQ(Send({"DELETE", base, "", "", acme.key}).status, 404);
+  EXPECT_TRUE(Get("/v1/campaigns", acme.key).json["items"].empty());
+  EXPECT_EQ(Get("/v1/dnc", acme.key).json["items"].size(), 1u);
+  EXPECT_EQ(Get("/v1/queue/stats", acme.key).json["waiting"], 0);
+}
+
+// Erasing the last lead with an open job completes the running campaign, as its last call would.
+TEST_F(ApiTest, ErasingTheLastWaitingLeadCompletesTheCampaign) {
+  TestTenant acme = CreateTenant("Acme");
+  const std::string campaign = CreateCampaign(acme);
+  UploadLeads(acme, campaign, 1);
+  const std::string base = "/v1/campaigns/" + campaign;
+  const std::string lead = Get(base + "/leads", acme.key).json["items"][0]["id"];
+  ASSERT_EQ(Post(base + "/start", acme.key).json["status"], "running");
+  ASSERT_EQ(Send({"DELETE", "/v1/leads/" + lead, "", "", acme.key}).status, 200);
+  EXPECT_EQ(Get(base, acme.key).json["status"], "completed");
+  // Now not running: it can be deleted.
+  EXPECT_EQ(Send({"DELETE", base, "", "", acme.key}).status, 200);
 }
 
 }  // namespace

@@ -35,6 +35,27 @@ TEST_F(ApiTest, DoNotCallNumbersAreAddedListedAndRemoved) {
   // Per tenant: another tenant's list is its own.
   TestTenant globex = CreateTenant("Globex");
   EXPECT_TRUE(Get("/v1/dnc", globex.key).json["items"].empty());
+  EXPECT_EQ(Send({"DELETE", "/v1/dnc?phone_number=2125551002", "", "", globex.key}).status, 404);
+}
+
+TEST_F(ApiTest, RemovingANumberNotOnTheListIs404AndRemovesNothing) {
+  TestTenant acme = CreateTenant("Acme");
+  ASSERT_EQ(PostJson("/v1/dnc", {{"phone_numbers", {"+12125551000"}}}, acme.key).status, 200);
+
+  ApiAnswer by_query = Send({"DELETE", "/v1/dnc?phone_number=2125551009", "", "", acme.key});
+  EXPECT_EQ(by_query.status, 404) << by_query.response.body;
+  EXPECT_EQ(by_query.json["error"]["code"], "not_found");
+  EXPECT_EQ(ErrorFields(by_query), std::vector<std::string>{"phone_number"});
+
+  ApiAnswer by_body =
+      Send({"DELETE", "/v1/dnc", R"({"phone_numbers": ["+12125551000", "+12125551009"]})",
+            "application/json", acme.key});
+  EXPECT_EQ(by_body.status, 404) << by_body.response.body;
+  EXPECT_EQ(ErrorFields(by_body), std::vector<std::string>{"phone_numbers[1]"});
+  EXPECT_TRUE(*store_->IsDoNotCall(TenantId{acme.id}, "+12125551000"));
+
+  ASSERT_EQ(Send({"DELETE", "/v1/dnc?phone_number=2125551000", "", "", acme.key}).status, 200);
+  EXPECT_EQ(Send({"DELETE", "/v1/dnc?phone_number=2125551000", "", "", acme.key}).status, 404);
 }
 
 TEST_F(ApiTest, DoNotCallUsesTheTenantsRegion) {

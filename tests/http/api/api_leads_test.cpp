@@ -1,4 +1,7 @@
+#include <algorithm>
+
 #include "api_fixture.h"
+#include "campaigns/lead_upload.h"
 
 namespace talky {
 namespace {
@@ -109,6 +112,64 @@ TEST_F(ApiLeadsTest, RowsTheStoreRejectsAreListedWithTheirCsvLines) {
   EXPECT_EQ(json.status, 400) << json.response.body;
   EXPECT_EQ(ErrorFields(json),
             (std::vector<std::string>{"leads[1].phone_number", "leads[2].time_zone"}));
+  ExpectNoLeads();
+}
+
+// The reader's problems and the store's are named together: a row refused for its priority still
+// has its number checked, every bad field of every row is listed, and the count is right.
+TEST_F(ApiLeadsTest, EveryBadFieldOfEveryRowIsNamedAndCounted) {
+  ApiAnswer csv = UploadCsv(
+      "phone_number,priority\n"
+      "12,5\n"
+      "+12125551001,99\n"
+      "+12125551002,x\n"
+      "34,x\n");
+  EXPECT_EQ(csv.status, 400) << csv.response.body;
+  EXPECT_EQ(ErrorFields(csv), (std::vector<std::string>{
+                                  "leads[0].phone_number", "leads[1].priority", "leads[2].priority",
+                                  "leads[3].phone_number", "leads[3].priority"}));
+  EXPECT_TRUE(csv.json["error"]["message"].get<std::string>().starts_with("5 problem(s) in 4 "))
+      << csv.response.body;
+  EXPECT_EQ(csv.json["error"]["fields_total"], 5);
+  EXPECT_TRUE(csv.json["error"]["fields"][0]["message"].get<std::string>().starts_with("line 2: "))
+      << csv.response.body;
+
+  ApiAnswer json = PostJson(leads_path_,
+                            {{{"phone_number", "12"}, {"colour", "red"}},
+                             {{"phone_number", "+12125551000"}},
+                             {{"phone_number", "+12125551000"}, {"priority", 0}}},
+                            acme_.key);
+  EXPECT_EQ(json.status, 400) << json.response.body;
+  std::vector<std::string> fields = ErrorFields(json);
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{"leads[0].colour", "leads[0].phone_number",
+                                              "leads[2].phone_number", "leads[2].priority"}))
+      << json.response.body;
+  EXPECT_EQ(json.json["error"]["fields_total"], 4);
+  ExpectNoLeads();
+}
+
+// 1,000 bad rows give the first 100 problems and the total, whichever side found them.
+TEST_F(ApiLeadsTest, TheErrorAnswerIsBoundedAndGivesTheTotal) {
+  std::string bad_numbers = "phone_number\n";
+  std::string bad_priorities = "phone_number,priority\n";
+  for (int i = 0; i < 1000; ++i) {
+    bad_numbers += std::to_string(i) + "\n";
+    bad_priorities += Number(i) + ",x\n";
+  }
+  for (const std::string& upload : {bad_numbers, bad_priorities}) {
+    ApiAnswer answer = UploadCsv(upload);
+    EXPECT_EQ(answer.status, 400);
+    ASSERT_TRUE(answer.json.contains("error")) << answer.response.body.substr(0, 500);
+    EXPECT_EQ(answer.json["error"]["fields"].size(), kMaxListedLeadErrors);
+    EXPECT_EQ(answer.json["error"]["fields"][0]["field"].get<std::string>().substr(0, 9),
+              "leads[0].");
+    EXPECT_EQ(answer.json["error"]["fields_total"], 1000);
+    EXPECT_TRUE(answer.json["error"]["message"].get<std::string>().starts_with(
+        "1000 problem(s) in 1000 leads"))
+        << answer.json["error"]["message"];
+    EXPECT_LT(answer.response.body.size(), 20'000u);
+  }
   ExpectNoLeads();
 }
 

@@ -9,6 +9,7 @@
 
 #include "telephony/fake_vonage.h"
 #include "telephony/vonage/vonage_telephony.h"
+#include "telephony/vonage/vonage_webhook.h"
 
 namespace talky {
 namespace {
@@ -114,6 +115,66 @@ TEST_F(VonageWebhooksTest, RequestsWithoutAValidSignatureGet401AndReachNothing) 
   }
   EXPECT_TRUE(sink_.events().empty());
   EXPECT_EQ(counters_->unauthorized.load(), 4);
+}
+
+// A signed token counts for its iat window on the injected clock, either way.
+TEST_F(VonageWebhooksTest, TokensIssuedOutsideTheWindowGet401) {
+  const std::string body = EventBody("busy").dump();
+  const std::string target = "/webhooks/vonage/event?call_id=call-1";
+  const std::pair<const char*, Instant> kRefused[] = {
+      {"issued 5 min 1 s ago", kNow - 301s},
+      {"issued a day ago", kNow - 24h},
+      {"issued 5 min 1 s ahead", kNow + 301s},
+  };
+  for (const auto& [name, iat] : kRefused) {
+    HttpResponse response = router_.Handle(
+        Request("POST", target, body, testing::FakeVonage::SignWebhook(body, kSecret, iat)));
+    EXPECT_EQ(response.status, 401) << name;
+  }
+  EXPECT_TRUE(sink_.events().empty());
+  const std::pair<const char*, Instant> kAccepted[] = {
+      {"issued 5 min ago", kNow - 300s},
+      {"issued 5 min ahead", kNow + 300s},
+  };
+  for (const auto& [name, iat] : kAccepted) {
+    HttpResponse response = router_.Handle(
+        Request("POST", target, body, testing::FakeVonage::SignWebhook(body, kSecret, iat)));
+    EXPECT_EQ(response.status, 200) << name << ": " << response.body;
+  }
+  EXPECT_EQ(sink_.events().size(), 2u);
+  EXPECT_EQ(counters_->unauthorized.load(), 3);
+}
+
+// The same signed request again (the same jti) is answered but applied once, and counted.
+TEST_F(VonageWebhooksTest, AReplayedTokenChangesNothingAndIsCounted) {
+  const std::string body = EventBody("busy").dump();
+  const std::string authorization = testing::FakeVonage::SignWebhook(body, kSecret, kNow);
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse response = router_.Handle(
+        Request("POST", "/webhooks/vonage/event?call_id=call-1", body, authorization));
+    EXPECT_EQ(response.status, 200) << i << ": " << response.body;
+  }
+  EXPECT_EQ(sink_.events().size(), 1u);
+  EXPECT_EQ(counters_->events.load(), 1);
+  EXPECT_EQ(counters_->replays.load(), 2);
+  // Once the window has passed, the token is refused for its age.
+  clock_.Advance(301s);
+  EXPECT_EQ(
+      router_.Handle(Request("POST", "/webhooks/vonage/event?call_id=call-1", body, authorization))
+          .status,
+      401);
+  EXPECT_EQ(sink_.events().size(), 1u);
+}
+
+TEST(VonageReplayGuard, RemembersATokenForItsWindowAndStaysBounded) {
+  VonageReplayGuard guard(3);
+  EXPECT_TRUE(guard.FirstUse("a", kNow, kNow));
+  EXPECT_FALSE(guard.FirstUse("a", kNow, kNow + 299s));
+  // After iat + window the entry is gone (the iat check refuses such a token before this).
+  EXPECT_TRUE(guard.FirstUse("b", kNow, kNow + 300s));
+  EXPECT_EQ(guard.size(), 1u);
+  for (const char* jti : {"c", "d", "e", "f"}) EXPECT_TRUE(guard.FirstUse(jti, kNow + 1s, kNow));
+  EXPECT_EQ(guard.size(), 3u);
 }
 
 TEST_F(VonageWebhooksTest, BadBodyGets400NamingTheField) {
