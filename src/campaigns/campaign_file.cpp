@@ -224,9 +224,9 @@ std::optional<CampaignFileEntry> ReadCampaign(const toml::table& table, size_t i
   campaign.voice_id = reader.String("voice_id", false).value_or("default");
   campaign.goal = reader.String("goal", false);
   if (std::optional<int64_t> max = reader.Integer("max_concurrent_calls")) {
-    if (*max < 1 || *max > 10'000) {
+    if (std::optional<std::string> problem = CampaignConcurrencyProblem(*max)) {
       problems.Add(reader.Name("max_concurrent_calls"), table.get("max_concurrent_calls")->source(),
-                   "must be between 1 and 10000");
+                   *problem);
     } else {
       campaign.max_concurrent_calls = static_cast<int>(*max);
     }

@@ -51,7 +51,8 @@ struct DialerWorkerOptions {
   int max_calls_in_flight = 100;
   std::chrono::milliseconds lease{kDefaultLease};
   // Longest sleep in WaitForWork, which wakes at once for new work, a due retry or an expired
-  // lease; the bound is only how soon an idle worker notices a stop request.
+  // lease; a stopping process ends the wait with the queue's StopWaiting(), so this bound is only
+  // a safety net.
   std::chrono::milliseconds idle_wait{5000};
   std::chrono::milliseconds drain_timeout{30'000};
   // Used when neither the campaign (calling_config.caller_id) nor the tenant names one.

@@ -39,4 +39,27 @@ bool CanTransition(CampaignStatus from, CampaignStatus to) {
   return false;
 }
 
+std::optional<std::string> CampaignConcurrencyProblem(int64_t max_concurrent_calls) {
+  if (max_concurrent_calls >= 1 && max_concurrent_calls <= kMaxCampaignConcurrency) {
+    return std::nullopt;
+  }
+  return "must be 1 to " + std::to_string(kMaxCampaignConcurrency);
+}
+
+std::optional<std::string> CampaignRetriesProblem(int64_t max_retries) {
+  if (max_retries >= 0 && max_retries <= kMaxCampaignRetries) return std::nullopt;
+  return "must be 0 to " + std::to_string(kMaxCampaignRetries);
+}
+
+std::vector<FieldError> ValidateCampaignLimits(const Campaign& campaign) {
+  std::vector<FieldError> errors;
+  if (std::optional<std::string> problem = CampaignConcurrencyProblem(campaign.max_concurrent_calls)) {
+    errors.push_back({"max_concurrent_calls", *problem});
+  }
+  if (std::optional<std::string> problem = CampaignRetriesProblem(campaign.max_retries)) {
+    errors.push_back({"max_retries", *problem});
+  }
+  return errors;
+}
+
 }  // namespace talky

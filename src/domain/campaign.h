@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "domain/error.h"
 #include "domain/ids.h"
 #include "domain/instant.h"
 
@@ -48,5 +50,15 @@ struct Campaign {
 
   bool operator==(const Campaign&) const = default;
 };
+
+// A campaign's own limits, one rule for the REST API, the campaign file and the store: calls at
+// once 1-100 (as a tenant's max_concurrent_calls; the tenant's cap binds first anyway) and 0-10
+// retries. Each answers the problem with a value, or nullopt when it is fine.
+inline constexpr int kMaxCampaignConcurrency = 100;
+inline constexpr int kMaxCampaignRetries = 10;
+std::optional<std::string> CampaignConcurrencyProblem(int64_t max_concurrent_calls);
+std::optional<std::string> CampaignRetriesProblem(int64_t max_retries);
+// Both checks on a campaign, each bad field named.
+std::vector<FieldError> ValidateCampaignLimits(const Campaign& campaign);
 
 }  // namespace talky

@@ -122,6 +122,10 @@ std::vector<BadFile> BadFiles() {
        "[[tenants]]\nid = \"t\"\nname = \"T\"\n" + kMinimalCampaign +
            "max_concurrent_calls = \"ten\"\n",
        "campaigns[0].max_concurrent_calls", "line 9"},
+      {"ConcurrencyAboveTheCampaignLimit",
+       "[[tenants]]\nid = \"t\"\nname = \"T\"\n" + kMinimalCampaign +
+           "max_concurrent_calls = 101\n",
+       "campaigns[0].max_concurrent_calls", "line 9"},
       {"NoCampaigns", "[[tenants]]\nid = \"t\"\nname = \"T\"\n", "campaigns", "line 1"},
       {"UnknownTopLevelKey",
        "speed = 3\n[[tenants]]\nid = \"t\"\nname = \"T\"\n" + kMinimalCampaign, "speed", "line 1"},

@@ -43,5 +43,34 @@ TEST(Campaign, DefaultsFollowTheSpec) {
   EXPECT_TRUE(campaign.script_config.is_null());
 }
 
+// One rule for a campaign's limits (API, campaign file and store all use it): a row per value.
+struct LimitsRow {
+  int max_concurrent_calls;
+  int max_retries;
+  std::vector<std::string> bad_fields;
+};
+
+const LimitsRow kLimits[] = {
+    {1, 0, {}},
+    {100, 10, {}},
+    {10, 3, {}},
+    {0, 3, {"max_concurrent_calls"}},
+    {101, 3, {"max_concurrent_calls"}},
+    {10, -1, {"max_retries"}},
+    {10, 11, {"max_retries"}},
+    {0, 11, {"max_concurrent_calls", "max_retries"}},
+};
+
+TEST(Campaign, LimitsAreOneRuleNamingEachBadField) {
+  for (const LimitsRow& row : kLimits) {
+    Campaign campaign;
+    campaign.max_concurrent_calls = row.max_concurrent_calls;
+    campaign.max_retries = row.max_retries;
+    std::vector<std::string> bad;
+    for (const FieldError& error : ValidateCampaignLimits(campaign)) bad.push_back(error.field);
+    EXPECT_EQ(bad, row.bad_fields) << row.max_concurrent_calls << ", " << row.max_retries;
+  }
+}
+
 }  // namespace
 }  // namespace talky

@@ -9,8 +9,6 @@
 namespace talky {
 namespace {
 
-constexpr int kMaxCampaignRetries = 10;
-constexpr int kMaxCampaignConcurrency = 100;
 
 // A JSON object or null for the free-form settings.
 nlohmann::json OptionalObject(JsonFields& fields, const std::string& key) {
@@ -34,17 +32,16 @@ HttpResponse CreateCampaign(ApiContext& context, const HttpRequest& request, con
   campaign.system_prompt = fields.RequiredNonEmptyString("system_prompt").value_or("");
   campaign.voice_id = fields.RequiredNonEmptyString("voice_id").value_or("");
   if (std::optional<long long> calls = fields.OptionalInt("max_concurrent_calls")) {
-    if (*calls < 1 || *calls > kMaxCampaignConcurrency) {
-      fields.AddError("max_concurrent_calls",
-                      "must be 1 to " + std::to_string(kMaxCampaignConcurrency));
+    if (std::optional<std::string> problem = CampaignConcurrencyProblem(*calls)) {
+      fields.AddError("max_concurrent_calls", *problem);
     } else {
       campaign.max_concurrent_calls = static_cast<int>(*calls);
     }
   }
   campaign.retry_failed = fields.OptionalBool("retry_failed").value_or(true);
   if (std::optional<long long> retries = fields.OptionalInt("max_retries")) {
-    if (*retries < 0 || *retries > kMaxCampaignRetries) {
-      fields.AddError("max_retries", "must be 0 to " + std::to_string(kMaxCampaignRetries));
+    if (std::optional<std::string> problem = CampaignRetriesProblem(*retries)) {
+      fields.AddError("max_retries", *problem);
     } else {
       campaign.max_retries = static_cast<int>(*retries);
     }

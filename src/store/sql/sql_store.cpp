@@ -455,10 +455,7 @@ Expected<void> SqlStore::CreateCampaign(const Campaign& campaign) {
   if (campaign.id.empty()) errors.push_back({"id", "must not be empty"});
   if (campaign.tenant_id.empty()) errors.push_back({"tenant_id", "must not be empty"});
   if (campaign.name.empty()) errors.push_back({"name", "must not be empty"});
-  if (campaign.max_concurrent_calls < 1) {
-    errors.push_back({"max_concurrent_calls", "must be at least 1"});
-  }
-  if (campaign.max_retries < 0) errors.push_back({"max_retries", "must not be negative"});
+  for (FieldError& error : ValidateCampaignLimits(campaign)) errors.push_back(std::move(error));
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid campaign", std::move(errors)));
   }
