@@ -6,9 +6,9 @@
 
 namespace talky {
 
-CallCompletion::CallCompletion(JobQueue& queue, Store& store, const Clock& clock,
+CallCompletion::CallCompletion(JobQueue& queue, DialerStores stores, const Clock& clock,
                                CallCompletionOptions options)
-    : queue_(queue), store_(store), clock_(clock), options_(options) {}
+    : queue_(queue), stores_(stores), clock_(clock), options_(options) {}
 
 Expected<RetryPolicy> CallCompletion::PolicyOf(const TenantId& tenant) {
   const Instant now = clock_.Now();
@@ -19,7 +19,7 @@ Expected<RetryPolicy> CallCompletion::PolicyOf(const TenantId& tenant) {
       return it->second.policy;
     }
   }
-  Expected<Tenant> loaded = store_.GetTenant(tenant);
+  Expected<Tenant> loaded = stores_.tenants.GetTenant(tenant);
   if (!loaded) return std::unexpected(loaded.error());
   RetryPolicy policy = loaded->rules.retry_policy();
   std::lock_guard lock(mutex_);
@@ -40,7 +40,7 @@ Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, co
                                                         std::vector<CallEvent> progress_events) {
   PlannedCompletion planned = PlanAttemptCompletion(job, final_event, policy, clock_.Now());
   planned.write.progress_events = std::move(progress_events);
-  Expected<CompletionResult> written = store_.CompleteAttempt(job.tenant_id, planned.write);
+  Expected<CompletionResult> written = stores_.jobs.CompleteAttempt(job.tenant_id, planned.write);
   if (!written) return std::unexpected(written.error());
   CallCompletionResult result{.job_status = planned.decision.status,
                               .duplicate_event = written->duplicate_event};
@@ -64,9 +64,9 @@ Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, co
 }
 
 bool CallCompletion::CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign) {
-  Expected<int> open = store_.CountOpenJobs(tenant, campaign);
+  Expected<int> open = stores_.jobs.CountOpenJobs(tenant, campaign);
   if (!open || *open > 0) return false;
-  return store_.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now())
+  return stores_.campaigns.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now())
       .has_value();
 }
 

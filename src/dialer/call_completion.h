@@ -20,7 +20,7 @@
 #include "domain/clock.h"
 #include "domain/retry_policy.h"
 #include "queue/job_queue.h"
-#include "store/store.h"
+#include "dialer/dialer_stores.h"
 
 namespace talky {
 
@@ -38,7 +38,7 @@ struct CallCompletionResult {
 
 class CallCompletion {
  public:
-  CallCompletion(JobQueue& queue, Store& store, const Clock& clock,
+  CallCompletion(JobQueue& queue, DialerStores stores, const Clock& clock,
                  CallCompletionOptions options = {});
 
   // `job` is the job as taken (status processing in the store), `lease` the lease its worker holds,
@@ -63,7 +63,7 @@ class CallCompletion {
   Expected<RetryPolicy> PolicyOf(const TenantId& tenant);
 
   JobQueue& queue_;
-  Store& store_;
+  DialerStores stores_;
   const Clock& clock_;
   CallCompletionOptions options_;
 

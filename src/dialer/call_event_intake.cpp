@@ -4,9 +4,9 @@
 
 namespace talky {
 
-CallEventIntake::CallEventIntake(JobQueue& queue, Store& store, const Clock& clock,
+CallEventIntake::CallEventIntake(JobQueue& queue, DialerStores stores, const Clock& clock,
                                  CallEventIntakeOptions options)
-    : store_(store), options_(options), completion_(queue, store, clock, options.completion) {
+    : stores_(stores), options_(options), completion_(queue, stores, clock, options.completion) {
   parked_thread_ = std::jthread([this](std::stop_token stop) { RetryParked(stop); });
 }
 
@@ -32,7 +32,7 @@ Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received
     return std::unexpected(Error::InvalidArgument("a call event must name the provider's call id",
                                                   {{"provider_call_id", "is required"}}));
   }
-  Expected<CallRecord> call = store_.FindCallByProviderCallId(received.provider_call_id);
+  Expected<CallRecord> call = stores_.calls.FindCallByProviderCallId(received.provider_call_id);
   if (!call) {
     // Our id in the event says we placed this call: its record may be on its way.
     if (call.error().code == ErrorCode::kNotFound && !received.call_id.empty() && !parked_retry &&
@@ -89,7 +89,7 @@ void CallEventIntake::RetryParked(std::stop_token stop) {
     lock.unlock();
     std::deque<Parked> still_waiting;
     for (Parked& parked : batch) {
-      Expected<CallRecord> call = store_.FindCallByProviderCallId(parked.event.provider_call_id);
+      Expected<CallRecord> call = stores_.calls.FindCallByProviderCallId(parked.event.provider_call_id);
       if (!call && std::chrono::steady_clock::now() < parked.give_up) {
         still_waiting.push_back(std::move(parked));
         continue;
@@ -113,7 +113,7 @@ void CallEventIntake::RetryParked(std::stop_token stop) {
 
 Expected<CallEventIntakeResult> CallEventIntake::AcceptFinal(const CallRecord& call,
                                                              const CallEvent& event) {
-  Expected<DialerJob> job = store_.GetJob(call.tenant_id, call.job_id);
+  Expected<DialerJob> job = stores_.jobs.GetJob(call.tenant_id, call.job_id);
   if (!job) return std::unexpected(job.error());
   // The job is still on this call's attempt only while it is processing with this call's id (the
   // worker writes the id when it takes the job); anything else is a late or repeated event.
@@ -145,7 +145,7 @@ Expected<CallEventIntakeResult> CallEventIntake::AcceptFinal(const CallRecord& c
 Expected<CallEventIntakeResult> CallEventIntake::RecordOnly(const CallRecord& call,
                                                             const CallEvent& event,
                                                             CallEventEffect effect_if_new) {
-  Expected<CallEventResult> recorded = store_.RecordCallEvent(call.tenant_id, event);
+  Expected<CallEventResult> recorded = stores_.calls.RecordCallEvent(call.tenant_id, event);
   if (!recorded) return std::unexpected(recorded.error());
   return CallEventIntakeResult{
       .call = recorded->call,

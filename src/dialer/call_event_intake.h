@@ -73,7 +73,7 @@ struct CallEventIntakeOptions {
 
 class CallEventIntake final : public CallEventSink {
  public:
-  CallEventIntake(JobQueue& queue, Store& store, const Clock& clock,
+  CallEventIntake(JobQueue& queue, DialerStores stores, const Clock& clock,
                   CallEventIntakeOptions options = {});
   // Stops the parking thread; events still parked are dropped (logged at warning).
   ~CallEventIntake() override;
@@ -107,7 +107,7 @@ class CallEventIntake final : public CallEventSink {
                                              CallEventEffect effect_if_new);
   void Count(const Expected<CallEventIntakeResult>& result);
 
-  Store& store_;
+  DialerStores stores_;
   CallEventIntakeOptions options_;
   CallCompletion completion_;
 

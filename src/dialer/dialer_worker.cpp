@@ -63,14 +63,14 @@ struct DialerWorker::Call {
   std::optional<CallEvent> unsaved_final;
 };
 
-DialerWorker::DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
+DialerWorker::DialerWorker(JobQueue& queue, DialerStores stores, const Clock& clock, IdGenerator& ids,
                            DialerWorkerOptions options)
     : queue_(queue),
-      store_(store),
+      stores_(stores),
       clock_(clock),
       ids_(ids),
       options_(std::move(options)),
-      completion_(queue, store, clock) {}
+      completion_(queue, stores, clock) {}
 
 DialerWorker::~DialerWorker() = default;
 
@@ -119,9 +119,9 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
     auto it = contexts_.find({tenant_id, campaign_id});
     if (it != contexts_.end() && now - it->second->loaded_at < kContextTtl) return it->second;
   }
-  Expected<Tenant> tenant = store_.GetTenant(tenant_id);
+  Expected<Tenant> tenant = stores_.tenants.GetTenant(tenant_id);
   if (!tenant) return std::unexpected(tenant.error());
-  Expected<Campaign> campaign = store_.GetCampaign(tenant_id, campaign_id);
+  Expected<Campaign> campaign = stores_.campaigns.GetCampaign(tenant_id, campaign_id);
   if (!campaign) return std::unexpected(campaign.error());
   auto context = std::make_shared<TenantContext>(
       TenantContext{.tenant = *tenant,
@@ -150,7 +150,7 @@ void DialerWorker::Process(TakenJob taken) {
   const DialerJob& queued = taken.job;
   // The store is the record: a job closed there (a cancelled campaign, a duplicate) or gone from
   // it is dropped.
-  Expected<DialerJob> stored = store_.GetJob(queued.tenant_id, queued.job_id);
+  Expected<DialerJob> stored = stores_.jobs.GetJob(queued.tenant_id, queued.job_id);
   if (!stored && stored.error().code != ErrorCode::kNotFound) {
     PostponeInQueue(taken, stored.error());
     return;
@@ -176,7 +176,7 @@ void DialerWorker::Process(TakenJob taken) {
   // cannot close a later one). A deferral or refusal puts the previous id back (kept in `taken`).
   taken.job.call_id = stored->call_id;
   job.call_id = CallId{ids_.Next()};
-  if (Expected<void> marked = store_.UpdateJob(job.tenant_id, stored->status, job); !marked) {
+  if (Expected<void> marked = stores_.jobs.UpdateJob(job.tenant_id, stored->status, job); !marked) {
     if (marked.error().code != ErrorCode::kConflict) {
       PostponeInQueue(taken, marked.error());
       return;
@@ -191,12 +191,12 @@ void DialerWorker::Process(TakenJob taken) {
   Expected<std::shared_ptr<const TenantContext>> context =
       ContextFor(job.tenant_id, job.campaign_id);
   if (!context) return DeferForStore(taken, std::move(job), context.error());
-  Expected<Lead> lead = store_.GetLead(job.tenant_id, job.lead_id);
+  Expected<Lead> lead = stores_.campaigns.GetLead(job.tenant_id, job.lead_id);
   if (!lead) return DeferForStore(taken, std::move(job), lead.error());
-  Expected<bool> on_dnc = store_.IsDoNotCall(job.tenant_id, job.phone_number);
+  Expected<bool> on_dnc = stores_.do_not_call.IsDoNotCall(job.tenant_id, job.phone_number);
   if (!on_dnc) return DeferForStore(taken, std::move(job), on_dnc.error());
   const Instant now = clock_.Now();
-  Expected<NumberCallHistory> calls = store_.CallsToNumberSince(
+  Expected<NumberCallHistory> calls = stores_.calls.CallsToNumberSince(
       job.tenant_id, job.phone_number, now - std::chrono::hours(24), job.campaign_id);
   if (!calls) return DeferForStore(taken, std::move(job), calls.error());
   const CallHistory history{.on_dnc_list = *on_dnc, .recent_calls = calls->call_times};
@@ -257,7 +257,7 @@ void DialerWorker::FinishInQueue(const Lease& lease, FinishOutcome outcome) {
 Expected<bool> DialerWorker::CloseLostCall(const TakenJob& taken, const DialerJob& stored) {
   if (!stored.call_id) return false;
   // No record: the worker died before the call was placed (or recorded); dialing again is right.
-  Expected<CallRecord> call = store_.GetCall(stored.tenant_id, *stored.call_id);
+  Expected<CallRecord> call = stores_.calls.GetCall(stored.tenant_id, *stored.call_id);
   if (!call && call.error().code == ErrorCode::kNotFound) return false;
   if (!call) return std::unexpected(call.error());
   if (call->status == CallStatus::kCompleted) return false;
@@ -293,7 +293,7 @@ void DialerWorker::Defer(const TakenJob& taken, DialerJob job, Instant until,
   job.call_id = taken.job.call_id;
   job.scheduled_at = until;
   job.last_error = reason;
-  if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
+  if (Expected<void> updated = stores_.jobs.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
       !updated) {
     spdlog::warn("dialer: job {}: {}", job.job_id.value, updated.error().message);
   }
@@ -309,7 +309,7 @@ void DialerWorker::Refuse(const TakenJob& taken, DialerJob job, const std::strin
   job.call_id = taken.job.call_id;
   job.completed_at = clock_.Now();
   job.last_error = reason;
-  if (Expected<void> updated = store_.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
+  if (Expected<void> updated = stores_.jobs.UpdateJob(job.tenant_id, JobStatus::kProcessing, job);
       !updated) {
     // The store still holds the job open: it must stay in the queue, to be refused again later.
     if (updated.error().code != ErrorCode::kConflict)
@@ -398,7 +398,7 @@ void DialerWorker::ApplyEvent(Call& call, const CallEvent& event) {
 // With the call's lock held.
 bool DialerWorker::SaveRecord(Call& call) {
   if (!call.record_unsaved) return true;
-  Expected<void> recorded = store_.RecordCall(call.record);
+  Expected<void> recorded = stores_.calls.RecordCall(call.record);
   if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
     spdlog::warn("dialer: call {} not recorded yet: {}", call.record.id.value,
                  recorded.error().message);
@@ -445,7 +445,7 @@ void DialerWorker::Complete(Call& call, const CallEvent& event) {
 void DialerWorker::SaveProgress(Call& call) {
   std::vector<CallEvent> kept;  // the store could not take them now: tried again later
   for (CallEvent& event : call.unsaved_events) {
-    Expected<CallEventResult> recorded = store_.RecordCallEvent(call.job.tenant_id, event);
+    Expected<CallEventResult> recorded = stores_.calls.RecordCallEvent(call.job.tenant_id, event);
     if (recorded) continue;
     spdlog::warn("dialer: event of call {}: {}", call.record.id.value, recorded.error().message);
     if (recorded.error().code == ErrorCode::kUnavailable) kept.push_back(std::move(event));
@@ -456,7 +456,7 @@ void DialerWorker::SaveProgress(Call& call) {
 void DialerWorker::LetGo(Call& call, const Error& extend_error) {
   call.done = true;
   SaveProgress(call);
-  Expected<DialerJob> job = store_.GetJob(call.job.tenant_id, call.job.job_id);
+  Expected<DialerJob> job = stores_.jobs.GetJob(call.job.tenant_id, call.job.job_id);
   const bool closed_elsewhere =
       job && (job->status != JobStatus::kProcessing || job->call_id != call.record.id);
   if (closed_elsewhere) {

@@ -42,7 +42,7 @@
 #include "queue/job_queue.h"
 #include "scheduling/call_permission.h"
 #include "store/id_generator.h"
-#include "store/store.h"
+#include "dialer/dialer_stores.h"
 #include "telephony/telephony_provider.h"
 
 namespace talky {
@@ -84,7 +84,7 @@ inline constexpr std::string_view kStoreUnavailable = "store_unavailable";
 
 class DialerWorker final : public CallEventSink {
  public:
-  DialerWorker(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids,
+  DialerWorker(JobQueue& queue, DialerStores stores, const Clock& clock, IdGenerator& ids,
                DialerWorkerOptions options = {});
   ~DialerWorker() override;
 
@@ -133,7 +133,7 @@ class DialerWorker final : public CallEventSink {
   void Drain();
 
   JobQueue& queue_;
-  Store& store_;
+  DialerStores stores_;
   const Clock& clock_;
   IdGenerator& ids_;
   TelephonyProvider* provider_ = nullptr;

@@ -1,5 +1,6 @@
-// Test decorators that make chosen methods of a Store or a JobQueue fail as a database or Redis
-// that cannot be reached does (kUnavailable), and forward everything else to the real backend.
+// Test decorators that make chosen methods of the dialer's store roles (dialer/dialer_stores.h) or
+// of a JobQueue fail as a database or Redis that cannot be reached does (kUnavailable), and
+// forward everything else to the real backend.
 // Which methods fail can change while a worker runs: each call reads the set under a lock.
 #pragma once
 
@@ -48,7 +49,11 @@ class FailureSwitch {
   }                                                                     \
   return inner_.method(__VA_ARGS__)
 
-class FailingStore final : public Store {
+class FailingStore final : public TenantStore,
+                           public CampaignStore,
+                           public JobStore,
+                           public CallStore,
+                           public DoNotCallStore {
  public:
   FailingStore(Store& inner, FailureSwitch& failure_switch)
       : inner_(inner), switch_(failure_switch) {}
@@ -75,6 +80,12 @@ class FailingStore final : public Store {
   Expected<void> AddToCampaignCounters(const TenantId& t, const CampaignId& c,
                                        const CampaignCounterDelta& d) override {
     TALKY_FORWARD_OR_FAIL(AddToCampaignCounters, t, c, d);
+  }
+  Expected<CampaignDeletion> DeleteCampaign(const TenantId& t, const CampaignId& c) override {
+    TALKY_FORWARD_OR_FAIL(DeleteCampaign, t, c);
+  }
+  Expected<LeadErasure> EraseLead(const TenantId& t, const LeadId& l, Instant at) override {
+    TALKY_FORWARD_OR_FAIL(EraseLead, t, l, at);
   }
   Expected<ImportResult> ImportLeads(const TenantId& t, const CampaignId& c,
                                      std::span<const Lead> leads) override {
@@ -140,10 +151,6 @@ class FailingStore final : public Store {
                                                  const std::optional<CampaignId>& c) override {
     TALKY_FORWARD_OR_FAIL(CallsToNumberSince, t, number, since, c);
   }
-  Expected<StoreTally> Tally(const std::optional<TenantId>& t,
-                             const std::optional<CampaignId>& c) override {
-    TALKY_FORWARD_OR_FAIL(Tally, t, c);
-  }
   Expected<CompletionResult> CompleteAttempt(const TenantId& t,
                                              const AttemptCompletion& c) override {
     TALKY_FORWARD_OR_FAIL(CompleteAttempt, t, c);
@@ -160,21 +167,6 @@ class FailingStore final : public Store {
   Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& t, PageRequest p) override {
     TALKY_FORWARD_OR_FAIL(ListDoNotCall, t, p);
   }
-  Expected<void> AppendConversationTurn(const TenantId& t, const ConversationTurn& turn) override {
-    TALKY_FORWARD_OR_FAIL(AppendConversationTurn, t, turn);
-  }
-  Expected<std::vector<ConversationTurn>> ListConversationTurns(const TenantId& t,
-                                                                const CallId& c) override {
-    TALKY_FORWARD_OR_FAIL(ListConversationTurns, t, c);
-  }
-  Expected<int64_t> AppendQueueEvent(const QueueEvent& e) override {
-    TALKY_FORWARD_OR_FAIL(AppendQueueEvent, e);
-  }
-  Expected<std::vector<QueueEvent>> ListQueueEvents(int64_t after, int limit) override {
-    TALKY_FORWARD_OR_FAIL(ListQueueEvents, after, limit);
-  }
-  Expected<QueuedJobCounts> CountQueuedJobs() override { TALKY_FORWARD_OR_FAIL(CountQueuedJobs); }
-
  private:
   Store& inner_;
   FailureSwitch& switch_;

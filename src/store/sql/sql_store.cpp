@@ -1365,20 +1365,6 @@ Expected<std::vector<ConversationTurn>> SqlStore::ListConversationTurns(const Te
 
 // --- The embedded queues' shared log ---
 
-std::string_view ToString(QueueEventKind kind) {
-  switch (kind) {
-    case QueueEventKind::kEnqueued:
-      return "enqueued";
-    case QueueEventKind::kPaused:
-      return "paused";
-    case QueueEventKind::kResumed:
-      return "resumed";
-    case QueueEventKind::kCancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
 namespace {
 
 Expected<QueueEvent> ReadQueueEvent(const Row& row) {

@@ -1,0 +1,52 @@
+// Calls, their provider events, and the calls placed to a number.
+// One role of the system of record (store.h says what every role promises: tenant isolation, the
+// errors, thread safety). A caller takes the roles it uses; SqlStore provides them all.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "domain/call_record.h"
+#include "domain/error.h"
+#include "domain/ids.h"
+#include "store/page.h"
+
+namespace talky {
+
+struct CallEventResult {
+  bool duplicate = false;  // the same (provider call id, status) was already recorded
+  CallRecord call;         // the call after the event
+};
+
+struct NumberCallHistory {
+  int count = 0;
+  std::optional<Instant> last_call_at;
+  std::vector<Instant> call_times;  // oldest first; what a state's daily cap needs
+};
+
+class CallStore {
+ public:
+  virtual ~CallStore() = default;
+
+  // Stores a call when it is originated (Conflict on a taken provider call id).
+  virtual Expected<void> RecordCall(const CallRecord& call) = 0;
+  virtual Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) = 0;
+  // The one lookup without a tenant: a provider's webhook names only its own call id.
+  virtual Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) = 0;
+  virtual Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
+                                               const std::optional<CampaignId>& campaign,
+                                               PageRequest page) = 0;
+  // Stores the event as received; a new (provider call id, status) moves the call's status forward
+  // if it is ahead (answered sets answered_at, completed sets ended_at and the duration). An event
+  // behind the call's status is kept for audit but moves nothing.
+  virtual Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
+                                                    const CallEvent& event) = 0;
+  virtual Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
+                                                          const CallId& call) = 0;
+  // The calls placed to `phone_number` at or after `since` (e.g. now - 24 h).
+  virtual Expected<NumberCallHistory> CallsToNumberSince(
+      const TenantId& tenant, const std::string& phone_number, Instant since,
+      const std::optional<CampaignId>& campaign = std::nullopt) = 0;
+};
+
+}  // namespace talky

@@ -1,0 +1,25 @@
+// Tenants: who calls, with which calling rules and API key.
+// One role of the system of record (store.h says what every role promises: tenant isolation, the
+// errors, thread safety). A caller takes the roles it uses; SqlStore provides them all.
+#pragma once
+
+#include <string>
+
+#include "domain/error.h"
+#include "domain/ids.h"
+#include "domain/tenant.h"
+
+namespace talky {
+
+class TenantStore {
+ public:
+  virtual ~TenantStore() = default;
+
+  // Create fails with Conflict on a taken id or API key hash.
+  virtual Expected<void> CreateTenant(const Tenant& tenant) = 0;
+  virtual Expected<Tenant> GetTenant(const TenantId& tenant) = 0;
+  virtual Expected<Tenant> FindTenantByApiKeyHash(const std::string& api_key_hash) = 0;
+  virtual Expected<void> UpdateTenant(const Tenant& tenant) = 0;
+};
+
+}  // namespace talky
