@@ -66,7 +66,8 @@ Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, co
 bool CallCompletion::CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign) {
   Expected<int> open = stores_.jobs.CountOpenJobs(tenant, campaign);
   if (!open || *open > 0) return false;
-  return stores_.campaigns.UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now())
+  return stores_.campaigns
+      .UpdateCampaignStatus(tenant, campaign, CampaignStatus::kCompleted, clock_.Now())
       .has_value();
 }
 

@@ -17,10 +17,10 @@
 #include <mutex>
 #include <optional>
 
+#include "dialer/dialer_stores.h"
 #include "domain/clock.h"
 #include "domain/retry_policy.h"
 #include "queue/job_queue.h"
-#include "dialer/dialer_stores.h"
 
 namespace talky {
 

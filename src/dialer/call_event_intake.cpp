@@ -89,7 +89,8 @@ void CallEventIntake::RetryParked(std::stop_token stop) {
     lock.unlock();
     std::deque<Parked> still_waiting;
     for (Parked& parked : batch) {
-      Expected<CallRecord> call = stores_.calls.FindCallByProviderCallId(parked.event.provider_call_id);
+      Expected<CallRecord> call =
+          stores_.calls.FindCallByProviderCallId(parked.event.provider_call_id);
       if (!call && std::chrono::steady_clock::now() < parked.give_up) {
         still_waiting.push_back(std::move(parked));
         continue;

@@ -15,11 +15,10 @@ namespace talky {
 
 struct DialerStores {
   template <typename AllRoles>
-    requires std::derived_from<AllRoles, TenantStore> &&
-                 std::derived_from<AllRoles, CampaignStore> &&
-                 std::derived_from<AllRoles, JobStore> && std::derived_from<AllRoles, CallStore> &&
-                 std::derived_from<AllRoles, DoNotCallStore>
-  DialerStores(AllRoles& store)  // implicit: a Store is the dialer's stores
+  requires std::derived_from<AllRoles, TenantStore> && std::derived_from<AllRoles, CampaignStore> &&
+      std::derived_from<AllRoles, JobStore> && std::derived_from<AllRoles, CallStore> &&
+      std::derived_from<AllRoles, DoNotCallStore>
+      DialerStores(AllRoles& store)  // implicit: a Store is the dialer's stores
       : tenants(store), campaigns(store), jobs(store), calls(store), do_not_call(store) {}
 
   TenantStore& tenants;

@@ -63,8 +63,8 @@ struct DialerWorker::Call {
   std::optional<CallEvent> unsaved_final;
 };
 
-DialerWorker::DialerWorker(JobQueue& queue, DialerStores stores, const Clock& clock, IdGenerator& ids,
-                           DialerWorkerOptions options)
+DialerWorker::DialerWorker(JobQueue& queue, DialerStores stores, const Clock& clock,
+                           IdGenerator& ids, DialerWorkerOptions options)
     : queue_(queue),
       stores_(stores),
       clock_(clock),

@@ -38,11 +38,11 @@
 #include <string_view>
 
 #include "dialer/call_completion.h"
+#include "dialer/dialer_stores.h"
 #include "domain/clock.h"
 #include "queue/job_queue.h"
 #include "scheduling/call_permission.h"
 #include "store/id_generator.h"
-#include "dialer/dialer_stores.h"
 #include "telephony/telephony_provider.h"
 
 namespace talky {

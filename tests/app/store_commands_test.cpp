@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "app/cli.h"
-#include "harness/test_servers.h"
 #include "bench/bench_commands.h"
+#include "harness/test_servers.h"
 #include "run_cli.h"
 #include "store/migrations/migrations.h"
 
@@ -36,7 +36,8 @@ TEST(BenchStoreCommand, PrintsItsFiguresOnASmallRun) {
   ASSERT_TRUE(dir);
   std::string url = "sqlite:" + ((*dir)->path() / "bench.db").string();
   CliResult result =
-      RunTalky({"bench", "store", "--database-url", url, "--leads", "200", "--updates", "100"}, AddBenchCommands);
+      RunTalky({"bench", "store", "--database-url", url, "--leads", "200", "--updates", "100"},
+               AddBenchCommands);
   EXPECT_EQ(result.code, kExitOk) << result.err;
   EXPECT_NE(result.out.find("import: 200 leads"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("campaign start: 200 jobs"), std::string::npos) << result.out;

@@ -13,7 +13,8 @@ namespace {
 
 TEST(BenchWebhooksCommand, RecordsOneEventPerRequestAndPrintsTheFigures) {
   CliResult result = RunTalky(
-      {"bench", "webhooks", "--calls", "200", "--duration-seconds", "1", "--connections", "4"});
+      {"bench", "webhooks", "--calls", "200", "--duration-seconds", "1", "--connections", "4"},
+      AddBenchCommands);
   ASSERT_EQ(result.code, kExitOk) << result.err;
   const nlohmann::json line = nlohmann::json::parse(result.out);
   for (const char* field : {"backend", "events_per_s", "p50_ms", "p99_ms", "max_ms", "statuses",
@@ -35,7 +36,8 @@ TEST(BenchWebhooksCommand, RecordsOneEventPerRequestAndPrintsTheFigures) {
 
 TEST(BenchWebhooksCommand, UnknownDatabaseSchemeIsAUsageError) {
   CliResult result =
-      RunTalky({"bench", "webhooks", "--calls", "10", "--database-url", "mysql://db/talky"}, AddBenchCommands);
+      RunTalky({"bench", "webhooks", "--calls", "10", "--database-url", "mysql://db/talky"},
+               AddBenchCommands);
   EXPECT_EQ(result.code, kExitUsage);
   EXPECT_NE(result.err.find("database-url"), std::string::npos) << result.err;
 }

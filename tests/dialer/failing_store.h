@@ -167,6 +167,7 @@ class FailingStore final : public TenantStore,
   Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& t, PageRequest p) override {
     TALKY_FORWARD_OR_FAIL(ListDoNotCall, t, p);
   }
+
  private:
   Store& inner_;
   FailureSwitch& switch_;

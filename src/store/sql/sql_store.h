@@ -1,6 +1,8 @@
 // The Store written once in SQL that both engines run (the dialects differ only in types, in
 // `FOR UPDATE` and in how bulk rows are sent; see sql_connection.h). Each method borrows a
 // connection from the pool for its duration; multi-statement changes run in one transaction.
+// One file per role (sql_tenants.cpp, sql_campaigns.cpp, sql_jobs.cpp, ...), their shared pieces
+// in sql_store_support.h.
 // Thread-safe. Owns the pool; the clock and the id generator must outlive it.
 #pragma once
 

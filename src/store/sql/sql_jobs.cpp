@@ -1,0 +1,233 @@
+// SqlStore, one role: dialer jobs and the completion of their attempts (store/job_store.h).
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "store/sql/sql_store.h"
+#include "store/sql/sql_store_support.h"
+
+namespace talky {
+
+using namespace sql_support;
+
+Expected<std::vector<DialerJob>> SqlStore::CreateCampaignJobs(const TenantId& tenant,
+                                                              const CampaignId& campaign,
+                                                              Instant now) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<std::vector<DialerJob>> {
+    Expected<bool> exists = CampaignExists(connection, tenant, campaign);
+    if (!exists) return std::unexpected(exists.error());
+    if (!*exists) return std::unexpected(UnknownCampaign(campaign));
+    Expected<SqlResult> leads = connection.Execute(
+        "SELECT l.id, l.phone_number, l.priority, l.is_high_value, l.tags FROM leads l "
+        "WHERE l.campaign_id = $1 AND l.tenant_id = $2 AND l.status = 'pending' AND NOT EXISTS "
+        "(SELECT 1 FROM dialer_jobs j WHERE j.campaign_id = l.campaign_id AND j.lead_id = l.id) "
+        "ORDER BY l.created_at, l.id",
+        std::vector<SqlValue>{campaign.value, tenant.value});
+    if (!leads) return std::unexpected(leads.error());
+    std::vector<DialerJob> jobs;
+    jobs.reserve(leads->rows.size());
+    for (const Row& row : leads->rows) {
+      std::vector<std::string> tags;
+      nlohmann::json tag_json = nlohmann::json::parse(row[4].value_or("[]"), nullptr, false);
+      if (tag_json.is_array()) {
+        for (const nlohmann::json& tag : tag_json) {
+          if (tag.is_string()) tags.push_back(tag.get<std::string>());
+        }
+      }
+      std::string flag = row[3].value_or("0");
+      DialerJob job{.job_id = JobId{ids_.Next()},
+                    .campaign_id = campaign,
+                    .lead_id = LeadId{row[0].value_or("")},
+                    .tenant_id = tenant,
+                    .phone_number = row[1].value_or(""),
+                    .priority = ComputeLeadPriority(std::stoi(row[2].value_or("5")),
+                                                    flag == "1" || flag == "t", tags),
+                    .status = JobStatus::kPending,
+                    .attempt_number = 1,
+                    .scheduled_at = now,
+                    .created_at = now};
+      jobs.push_back(std::move(job));
+    }
+    // Id order, as for the lead import; then out in chunks.
+    std::sort(jobs.begin(), jobs.end(), [](const DialerJob& a, const DialerJob& b) {
+      return a.job_id.value < b.job_id.value;
+    });
+    static const std::vector<std::string> kColumns = sql_rows::ColumnNames(sql_rows::kJobColumns);
+    constexpr size_t kChunk = 50'000;
+    std::vector<std::vector<SqlValue>> rows;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      rows.push_back(sql_rows::JobRow(jobs[i]));
+      if (rows.size() == kChunk || i + 1 == jobs.size()) {
+        if (Expected<void> inserted = connection.BulkInsert("dialer_jobs", kColumns, rows);
+            !inserted) {
+          return std::unexpected(inserted.error());
+        }
+        rows.clear();
+      }
+    }
+    if (Expected<void> counted =
+            AddOpenJobs(connection, tenant, campaign, static_cast<int64_t>(jobs.size()));
+        !counted) {
+      return std::unexpected(counted.error());
+    }
+    return jobs;
+  });
+}
+
+Expected<DialerJob> SqlStore::GetJob(const TenantId& tenant, const JobId& job) {
+  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  return One<DialerJob>(
+      (*connection)
+          ->Execute(Concat({"SELECT ", sql_rows::kJobColumns,
+                            " FROM dialer_jobs WHERE tenant_id = $1 AND id = $2"}),
+                    std::vector<SqlValue>{tenant.value, job.value}),
+      sql_rows::ReadJob, NotFound("job", job.value));
+}
+
+Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
+                                             const std::optional<CampaignId>& campaign,
+                                             PageRequest page) {
+  return ListJobs(tenant, campaign, std::nullopt, page);
+}
+
+Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
+                                             const std::optional<CampaignId>& campaign,
+                                             const std::optional<JobStatus>& status,
+                                             PageRequest page) {
+  Expected<Cursor> cursor = ParseCursor(page);
+  if (!cursor) return std::unexpected(cursor.error());
+  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  std::string sql =
+      Concat({"SELECT ", sql_rows::kJobColumns, " FROM dialer_jobs WHERE tenant_id = $1"});
+  std::vector<SqlValue> params{tenant.value};
+  if (campaign) {
+    sql += " AND campaign_id = $2";
+    params.push_back(campaign->value);
+  }
+  if (status) {
+    sql += " AND status = $" + std::to_string(params.size() + 1);
+    params.emplace_back(std::string(ToString(*status)));
+  }
+  sql += PagedSuffix(static_cast<int>(params.size()) + 1);
+  params.insert(params.end(), {cursor->micros, cursor->id, int64_t{page.limit + 1}});
+  Expected<SqlResult> result = (*connection)->Execute(sql, params);
+  Expected<std::vector<DialerJob>> items = All<DialerJob>(result, sql_rows::ReadJob);
+  if (!items) return std::unexpected(items.error());
+  return MakePage(std::move(*items), page.limit, [](const DialerJob& j) {
+    return std::pair{j.created_at, j.job_id.value};
+  });
+}
+
+Expected<void> SqlStore::UpdateJob(const TenantId& tenant, JobStatus expected,
+                                   const DialerJob& next) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  if (next.status != JobStatus::kSkipped && !IsFinal(next.status)) {
+    Expected<std::pair<CampaignId, LeadId>> updated =
+        CompareAndSetJob(connection, tenant, expected, next);
+    if (!updated) return std::unexpected(updated.error());
+    return {};
+  }
+  return InTransaction(connection, [&]() -> Expected<void> {
+    Expected<std::pair<CampaignId, LeadId>> updated =
+        CompareAndSetJob(connection, tenant, expected, next);
+    if (!updated) return std::unexpected(updated.error());
+    if (next.status != JobStatus::kSkipped) return {};
+    return Void(connection.Execute(
+        "INSERT INTO job_skips (tenant_id, campaign_id, job_id, reason, skipped_at) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        std::vector<SqlValue>{tenant.value, updated->first.value, next.job_id.value,
+                              next.last_error.value_or("unknown"),
+                              sql_rows::Micros(next.processed_at.value_or(next.scheduled_at))}));
+  });
+}
+
+Expected<int> SqlStore::CloseWaitingJobs(const TenantId& tenant, const CampaignId& campaign,
+                                         bool only_do_not_call, const std::string& reason,
+                                         Instant at) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  std::string sql =
+      "UPDATE dialer_jobs SET status = 'non_retryable', last_error = $3, completed_at = $4 "
+      "WHERE tenant_id = $1 AND campaign_id = $2 "
+      "AND status IN ('pending', 'skipped', 'retry_scheduled')";
+  if (only_do_not_call) {
+    sql += " AND phone_number IN (SELECT phone_number FROM do_not_call WHERE tenant_id = $1)";
+  }
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<int> {
+    Expected<SqlResult> closed = connection.Execute(
+        sql + " RETURNING id",
+        std::vector<SqlValue>{tenant.value, campaign.value, reason, sql_rows::Micros(at)});
+    if (!closed) return std::unexpected(closed.error());
+    const auto count = static_cast<int64_t>(closed->rows.size());
+    if (Expected<void> counted = AddOpenJobs(connection, tenant, campaign, -count); !counted) {
+      return std::unexpected(counted.error());
+    }
+    return static_cast<int>(count);
+  });
+}
+
+Expected<Page<DialerJob>> SqlStore::ListOpenJobs(PageRequest page) {
+  Expected<Cursor> cursor = ParseCursor(page);
+  if (!cursor) return std::unexpected(cursor.error());
+  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  Expected<std::vector<DialerJob>> items = All<DialerJob>(
+      (*connection)
+          ->Execute(Concat({"SELECT ", sql_rows::kJobColumns, " FROM dialer_jobs WHERE ",
+                            kOpenJobCondition, PagedSuffix(1)}),
+                    std::vector<SqlValue>{cursor->micros, cursor->id, int64_t{page.limit + 1}}),
+      sql_rows::ReadJob);
+  if (!items) return std::unexpected(items.error());
+  return MakePage(std::move(*items), page.limit, [](const DialerJob& j) {
+    return std::pair{j.created_at, j.job_id.value};
+  });
+}
+
+Expected<int> SqlStore::CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  Expected<SqlResult> result =
+      (*lease)->Execute("SELECT open_jobs FROM campaigns WHERE tenant_id = $1 AND id = $2",
+                        std::vector<SqlValue>{tenant.value, campaign.value});
+  if (!result) return std::unexpected(result.error());
+  if (result->rows.empty()) return std::unexpected(NotFound("campaign", campaign.value));
+  return std::stoi(result->rows.front()[0].value_or("0"));
+}
+
+Expected<CompletionResult> SqlStore::CompleteAttempt(const TenantId& tenant,
+                                                     const AttemptCompletion& completion) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<CompletionResult> {
+    for (const CallEvent& progress : completion.progress_events) {
+      Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, progress);
+      if (!recorded) return std::unexpected(recorded.error());
+    }
+    if (completion.event) {
+      Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, *completion.event);
+      if (!recorded) return std::unexpected(recorded.error());
+      if (recorded->duplicate) return CompletionResult{.duplicate_event = true};
+    }
+    Expected<std::pair<CampaignId, LeadId>> job =
+        CompareAndSetJob(connection, tenant, completion.expected_job_status, completion.job);
+    if (!job) return std::unexpected(job.error());
+    if (completion.lead_attempt) {
+      Expected<void> lead =
+          ApplyLeadAttempt(connection, tenant, job->second, *completion.lead_attempt);
+      if (!lead) return std::unexpected(lead.error());
+    }
+    Expected<void> counted = ApplyCounters(connection, tenant, job->first, completion.counters);
+    if (!counted) return std::unexpected(counted.error());
+    return CompletionResult{};
+  });
+}
+
+}  // namespace talky
