@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "bench/bench_database.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
+#include "bench/bench_database.h"
 #include "dialer/dialer_worker.h"
 #include "telephony/simulated/simulated_telephony.h"
 

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "bench/bench_database.h"
 #include "app/cli.h"
 #include "app/open_store.h"
+#include "bench/bench_database.h"
 #include "domain/clock.h"
 #include "store/id_generator.h"
 

@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "bench/bench_database.h"
 #include "app/cli.h"
-#include "bench/http_load.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
 #include "app/talky_server.h"
+#include "bench/bench_database.h"
+#include "bench/http_load.h"
 
 namespace talky {
 namespace {

@@ -17,7 +17,6 @@
 #include <thread>
 
 #include "app/admin_key.h"
-#include "campaigns/campaign_file.h"
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
@@ -25,6 +24,7 @@
 #include "app/serve_command.h"
 #include "app/stop_signals.h"
 #include "app/talky_server.h"
+#include "campaigns/campaign_file.h"
 #include "campaigns/campaign_service.h"
 #include "campaigns/lead_csv.h"
 #include "dialer/dialer_worker.h"

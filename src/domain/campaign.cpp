@@ -53,7 +53,8 @@ std::optional<std::string> CampaignRetriesProblem(int64_t max_retries) {
 
 std::vector<FieldError> ValidateCampaignLimits(const Campaign& campaign) {
   std::vector<FieldError> errors;
-  if (std::optional<std::string> problem = CampaignConcurrencyProblem(campaign.max_concurrent_calls)) {
+  if (std::optional<std::string> problem =
+          CampaignConcurrencyProblem(campaign.max_concurrent_calls)) {
     errors.push_back({"max_concurrent_calls", *problem});
   }
   if (std::optional<std::string> problem = CampaignRetriesProblem(campaign.max_retries)) {

@@ -27,8 +27,8 @@ namespace {
 using namespace std::chrono;
 using nlohmann::json;
 using testing::Api;
-using testing::Count;
 using testing::ChildProcess;
+using testing::Count;
 using testing::StartTalky;
 using testing::WaitForListeningPort;
 
@@ -230,8 +230,7 @@ TEST_F(Restart, RedisStoppedAndStartedMidCampaignLosesNothingAndDialsNothingTwic
   ASSERT_TRUE(WaitForFinalJobs(kLeads, 90s)) << "the campaign did not finish after the restart";
   ExpectNothingLostNothingTwice();
   for (const std::unique_ptr<ChildProcess>& worker : workers_) {
-    EXPECT_NE(worker->output().find("reconnected to redis"), std::string::npos)
-        << worker->output();
+    EXPECT_NE(worker->output().find("reconnected to redis"), std::string::npos) << worker->output();
   }
 }
 

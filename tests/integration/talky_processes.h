@@ -27,8 +27,7 @@ int64_t Count(const std::string& url, const std::string& sql);
 
 // `talky <args...>` (TALKY_BINARY), watched by `scratch`'s reaper; the test fails if it cannot
 // start.
-std::unique_ptr<ChildProcess> StartTalky(const std::vector<std::string>& args,
-                                         ScratchDir& scratch);
+std::unique_ptr<ChildProcess> StartTalky(const std::vector<std::string>& args, ScratchDir& scratch);
 // The port `talky serve` announces ("listening on http://127.0.0.1:PORT"), or nullopt when it
 // does not within `limit` or exits first.
 std::optional<int> WaitForListeningPort(ChildProcess& server, std::chrono::milliseconds limit);

@@ -9,7 +9,6 @@
 namespace talky {
 namespace {
 
-
 // A JSON object or null for the free-form settings.
 nlohmann::json OptionalObject(JsonFields& fields, const std::string& key) {
   const nlohmann::json* value = fields.OptionalValue(key);
