@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
-#include <map>
 #include <random>
 
 namespace talky {
@@ -23,13 +22,13 @@ Expected<std::unique_ptr<StoreFollowedQueue>> StoreFollowedQueue::Open(
   if (options.origin.empty()) options.origin = RandomOrigin();
   // The log first: an event written during the rebuild is applied again by the follower, which
   // changes nothing (the queue ignores ids it holds; pauses repeat).
-  std::map<CampaignId, bool> paused;
+  std::set<CampaignId> paused;
   int64_t cursor = 0;
   while (true) {
     Expected<std::vector<QueueEvent>> events = store.ListQueueEvents(cursor, kLogPage);
     if (!events) return std::unexpected(events.error());
     for (const QueueEvent& event : *events) {
-      if (event.kind == QueueEventKind::kPaused) paused[event.campaign_id] = true;
+      if (event.kind == QueueEventKind::kPaused) paused.insert(event.campaign_id);
       if (event.kind == QueueEventKind::kResumed || event.kind == QueueEventKind::kCancelled) {
         paused.erase(event.campaign_id);
       }
@@ -49,7 +48,7 @@ Expected<std::unique_ptr<StoreFollowedQueue>> StoreFollowedQueue::Open(
   }
   Expected<std::unique_ptr<LocalJobQueue>> local = LocalJobQueue::Rebuild(clock, open_jobs);
   if (!local) return std::unexpected(local.error());
-  for (const auto& [campaign, is_paused] : paused) {
+  for (const CampaignId& campaign : paused) {
     if (Expected<void> held = (*local)->PauseCampaign(campaign); !held) {
       return std::unexpected(held.error());
     }
@@ -67,11 +66,6 @@ StoreFollowedQueue::StoreFollowedQueue(Store& store, const Clock& clock,
       local_(std::move(local)),
       cursor_(cursor),
       follower_([this](std::stop_token stop) { Follow(stop); }) {}
-
-StoreFollowedQueue::~StoreFollowedQueue() {
-  follower_.request_stop();
-  if (follower_.joinable()) follower_.join();
-}
 
 void StoreFollowedQueue::Follow(std::stop_token stop) {
   std::mutex sleep_mutex;

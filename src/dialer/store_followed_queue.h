@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -45,7 +46,8 @@ class StoreFollowedQueue final : public JobQueue {
  public:
   static Expected<std::unique_ptr<StoreFollowedQueue>> Open(Store& store, const Clock& clock,
                                                             StoreFollowedQueueOptions options = {});
-  ~StoreFollowedQueue() override;
+  // The follower thread, the last member, is stopped and joined first.
+  ~StoreFollowedQueue() override = default;
 
   // Applies the log's events written since the last call (the follower thread calls it every
   // poll interval). Returns how many events of other processes it applied.
