@@ -11,6 +11,10 @@ packages=(
   nlohmann-json3-dev libhiredis-dev libpq-dev libpqxx-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev tzdata libphonenumber-dev
+  # the offline voice stack (VOICE.md): speech out, speech in with its US English model, voice
+  # activity, resampling; espeak-ng's command also voices the simulated callee in tests
+  libespeak-ng-dev espeak-ng libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  libwebrtc-audio-processing-dev libspeexdsp-dev
   # tests, fuzzing (libFuzzer needs clang; 19 is the first whose libstdc++ <expected> works) and
   # benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev
