@@ -17,6 +17,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 #include <condition_variable>
 #include <future>
@@ -74,6 +75,7 @@ struct ServerState {
   const Router& router;
   Metrics& metrics;
   const HttpServerOptions options;
+  std::map<std::string, WebSocketEndpoint*> websockets;  // by path; fixed once started
   Metrics::Gauge& open_connections;
   const std::vector<double> latency_buckets = DefaultLatencyBuckets();
 
@@ -293,6 +295,15 @@ class Session : public std::enable_shared_from_this<Session> {
         it->second += field.value();
       }
     }
+    if (beast::websocket::is_upgrade(message)) {
+      Expected<RequestTarget> upgrade_target = ParseRequestTarget(request.target);
+      if (upgrade_target) {
+        if (auto found = state_->websockets.find(upgrade_target->path);
+            found != state_->websockets.end()) {
+          return HandOver(*found->second, std::move(message), upgrade_target->path);
+        }
+      }
+    }
     request.body = std::move(message.body());
     const bool keep_alive = message.keep_alive();
     const unsigned version = message.version();
@@ -315,6 +326,15 @@ class Session : public std::enable_shared_from_this<Session> {
       response = ErrorResponse(Error::Internal("internal error; the server log has the details"));
     }
     Respond(std::move(response), keep_alive, version);
+  }
+
+  // The connection leaves the server for a WebSocket endpoint; this session ends here.
+  void HandOver(WebSocketEndpoint& endpoint, http::request<http::string_body> message,
+                const std::string& path) {
+    CancelTimer();
+    phase_ = Phase::kClosing;
+    state_->Count(method_, path, 101, SteadyClock::now() - request_start_);
+    endpoint.Upgrade(std::move(socket_), std::move(message));
   }
 
   void Respond(HttpResponse answer, bool keep_alive, unsigned version) {
@@ -518,6 +538,11 @@ Expected<int> HttpServer::Start() {
   return port;
 }
 
+void HttpServer::RouteWebSocket(std::string path, WebSocketEndpoint& endpoint) {
+  std::lock_guard lifecycle(impl_->lifecycle_mutex);
+  impl_->state->websockets[std::move(path)] = &endpoint;
+}
+
 void HttpServer::Stop() {
   std::lock_guard lifecycle(impl_->lifecycle_mutex);
   if (!impl_->started || impl_->stopped) return;
@@ -537,6 +562,9 @@ void HttpServer::Stop() {
   acceptor_closed.get_future().wait();
 
   for (const auto& session : impl.LiveSessions()) session->BeginStop();
+  for (const auto& [path, endpoint] : impl.state->websockets) {
+    endpoint->CloseAll(impl.state->options.stop_grace);
+  }
   const auto grace_end = SteadyClock::now() + impl.state->options.stop_grace;
   if (!impl.WaitForSessions(grace_end)) {
     spdlog::warn("http: requests still in progress after the stop grace period; closing them");

@@ -14,6 +14,9 @@
 // talky_http_request_duration_seconds{method,route}, where route is the Router's pattern (so ids
 // do not make a label each) or "unmatched"; talky_http_connections_open counts open connections.
 //
+// A WebSocket upgrade on a path given to RouteWebSocket leaves the server for that endpoint (it
+// counts as status 101); on other paths it is an ordinary request.
+//
 // The Router and the Metrics must outlive the server, and the router must not change once Start
 // was called. Start and Stop may be called from any thread but a handler's; the destructor stops.
 #pragma once
@@ -26,6 +29,7 @@
 #include "domain/error.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/websocket_endpoint.h"
 
 namespace talky {
 
@@ -49,6 +53,10 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Hands GET requests for `path` that ask for a WebSocket upgrade to `endpoint` (which must
+  // outlive the server). Before Start only.
+  void RouteWebSocket(std::string path, WebSocketEndpoint& endpoint);
 
   // Binds, listens and starts the threads. Returns the bound port; kUnavailable naming the address
   // when it cannot listen there (a port already taken), kInvalidArgument for an address that is

@@ -31,8 +31,10 @@ class CallStore {
   // Stores a call when it is originated (Conflict on a taken provider call id).
   virtual Expected<void> RecordCall(const CallRecord& call) = 0;
   virtual Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) = 0;
-  // The one lookup without a tenant: a provider's webhook names only its own call id.
+  // The lookups without a tenant: a provider's webhook names only its own call id, the media
+  // WebSocket only ours.
   virtual Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) = 0;
+  virtual Expected<CallRecord> FindCall(const CallId& call) = 0;
   virtual Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
                                                const std::optional<CampaignId>& campaign,
                                                PageRequest page) = 0;

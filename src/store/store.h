@@ -6,8 +6,8 @@
 // Store is the sum of its roles, one interface per aggregate (tenant_store.h, campaign_store.h,
 // job_store.h, call_store.h, do_not_call_store.h, conversation_store.h, statistics_store.h,
 // queue_log_store.h); a caller takes only the roles it uses. What every role promises:
-// - Every method but ListOpenJobs, FindCallByProviderCallId, the statistics over every tenant and
-//   the queue log takes the tenant and touches only that tenant's rows: another tenant's row is
+// - Every method but ListOpenJobs, FindCallByProviderCallId, FindCall, the statistics over every
+//   tenant and the queue log takes the tenant and touches only that tenant's rows: another tenant's row is
 //   reported as not found.
 // - Phone numbers are stored in E.164, normalised with the tenant's default region.
 // - Bad input is an InvalidArgument error naming the field and changes nothing; a lost

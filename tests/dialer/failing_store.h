@@ -136,6 +136,7 @@ class FailingStore final : public TenantStore,
   Expected<CallRecord> FindCallByProviderCallId(const std::string& id) override {
     TALKY_FORWARD_OR_FAIL(FindCallByProviderCallId, id);
   }
+  Expected<CallRecord> FindCall(const CallId& c) override { TALKY_FORWARD_OR_FAIL(FindCall, c); }
   Expected<Page<CallRecord>> ListCalls(const TenantId& t, const std::optional<CampaignId>& c,
                                        PageRequest p) override {
     TALKY_FORWARD_OR_FAIL(ListCalls, t, c, p);

@@ -605,6 +605,8 @@ TYPED_TEST_P(StoreConformance, CallEventsAreIdempotentAndOnlyMoveForward) {
   EXPECT_EQ(end->call.duration_seconds, 60);
   EXPECT_EQ(*this->store_->GetCall(t1, call.id), end->call);
   EXPECT_EQ(this->store_->FindCallByProviderCallId("vonage-1")->id, call.id);
+  EXPECT_EQ(*this->store_->FindCall(call.id), end->call);
+  EXPECT_EQ(this->store_->FindCall(CallId{"no-such-call"}).error().code, ErrorCode::kNotFound);
 
   Expected<std::vector<CallEvent>> events = this->store_->ListCallEvents(t1, call.id);
   ASSERT_TRUE(events);

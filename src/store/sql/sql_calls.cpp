@@ -64,6 +64,16 @@ Expected<CallRecord> SqlStore::FindCallByProviderCallId(const std::string& provi
                          NotFound("call with provider call id", provider_call_id));
 }
 
+Expected<CallRecord> SqlStore::FindCall(const CallId& call) {
+  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  return One<CallRecord>(
+      (*connection)
+          ->Execute(Concat({"SELECT ", sql_rows::kCallColumns, " FROM calls WHERE id = $1"}),
+                    std::vector<SqlValue>{call.value}),
+      sql_rows::ReadCall, NotFound("call", call.value));
+}
+
 Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant,
                                                const std::optional<CampaignId>& campaign,
                                                PageRequest page) {

@@ -64,6 +64,7 @@ class SqlStore final : public Store {
   Expected<void> RecordCall(const CallRecord& call) override;
   Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) override;
   Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) override;
+  Expected<CallRecord> FindCall(const CallId& call) override;
   Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
                                        const std::optional<CampaignId>& campaign,
                                        PageRequest page) override;

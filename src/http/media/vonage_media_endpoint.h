@@ -1,0 +1,63 @@
+// The media WebSocket (`/media`) that Vonage connects to when a call is answered, as VOICE.md
+// describes Vonage's protocol: the first text message `websocket:connected` names the audio format
+// and our call id; then binary messages of exactly 20 ms of 16-bit little-endian PCM flow both
+// ways, DTMF and our `clear`/`notify` answers as text. Each connection is one call's
+// MediaGateway: the call's pipeline (from the MediaCallAcceptor) hears the caller's frames, and
+// the connection pulls the agent's frames at real time, at most max_lead ahead of the media clock.
+//
+// Bad input closes only its own connection, with a close code and a reason, a warning and a count
+// in talky_media_closes_total{reason}: a first message that is not websocket:connected, an
+// unknown or finished call, a second connection for a call, a binary frame of the wrong size,
+// text that is no known event, a peer that stops reading (more than max_queued_writes messages
+// waiting: memory stays bounded, other calls are not delayed). Reading is one message at a time,
+// so a slow pipeline slows only its own peer (TCP backpressure).
+//
+// Threads: each connection runs on its socket's strand. The acceptor and the metrics must outlive
+// the endpoint, which must outlive the server it is routed on (HttpServer::Stop calls CloseAll).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "http/metrics.h"
+#include "http/websocket_endpoint.h"
+#include "voice/media_gateway.h"
+
+namespace talky {
+
+struct VonageMediaOptions {
+  std::chrono::milliseconds first_message_timeout{5'000};
+  std::chrono::milliseconds max_lead{100};  // agent audio sent ahead of real time
+  std::size_t max_queued_writes = 100;      // 2 s of audio frames
+  std::size_t max_message_bytes = 64 * 1024;
+};
+
+class VonageMediaEndpoint final : public WebSocketEndpoint {
+ public:
+  VonageMediaEndpoint(MediaCallAcceptor& acceptor, Metrics& metrics,
+                      VonageMediaOptions options = {});
+  ~VonageMediaEndpoint() override;
+
+  void Upgrade(boost::asio::ip::tcp::socket socket,
+               boost::beast::http::request<boost::beast::http::string_body> request) override;
+  void CloseAll(std::chrono::milliseconds grace) override;
+
+  class Connection;  // vonage_media_endpoint.cpp
+
+ private:
+  friend class Connection;
+  void Register(const std::shared_ptr<Connection>& connection);
+  void Unregister(const Connection* connection);
+
+  MediaCallAcceptor& acceptor_;
+  Metrics& metrics_;
+  const VonageMediaOptions options_;
+  std::mutex mutex_;
+  std::condition_variable connections_changed_;
+  std::map<const Connection*, std::weak_ptr<Connection>> connections_;
+};
+
+}  // namespace talky

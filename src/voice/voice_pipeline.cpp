@@ -1,0 +1,544 @@
+#include "voice/voice_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace talky {
+namespace {
+
+int FramesIn(std::chrono::milliseconds span) {
+  return static_cast<int>(std::max<long>(1, span / kFrameDuration));
+}
+
+// A sentence ends at . ! or ? followed by a space (or the end of a finished reply).
+std::size_t SentenceEnd(const std::string& text) {
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if ((text[i] == '.' || text[i] == '!' || text[i] == '?') && text[i + 1] == ' ') return i + 1;
+  }
+  return std::string::npos;
+}
+
+std::string Trimmed(std::string text) {
+  const auto first = text.find_first_not_of(' ');
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(' ');
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+// The providers' callbacks, posted to the call's executor; a callback that arrives after the
+// pipeline is gone does nothing.
+class VoicePipeline::Sinks final {
+ public:
+  Sinks(std::weak_ptr<VoicePipeline> pipeline, std::shared_ptr<MediaGateway> gateway)
+      : recognition(*this), completion(*this), synthesis(*this), pipeline_(std::move(pipeline)),
+        gateway_(std::move(gateway)) {}
+
+  template <typename Call>
+  void Post(Call call) {
+    gateway_->Post([pipeline = pipeline_, call = std::move(call)]() mutable {
+      if (auto alive = pipeline.lock()) call(*alive);
+    });
+  }
+
+  struct Recognition final : RecognitionSink {
+    explicit Recognition(Sinks& sinks) : sinks_(sinks) {}
+    void OnTranscript(Transcript transcript) override {
+      sinks_.Post([transcript = std::move(transcript)](VoicePipeline& p) mutable {
+        p.OnTranscript(std::move(transcript));
+      });
+    }
+    void OnError(Error error) override {
+      sinks_.Post([error = std::move(error)](VoicePipeline& p) mutable {
+        p.OnRecognitionError(std::move(error));
+      });
+    }
+    Sinks& sinks_;
+  };
+
+  // Completion and synthesis sinks carry the generation of the turn they serve.
+  struct Reply final : CompletionSink {
+    explicit Reply(Sinks& sinks) : sinks_(sinks) {}
+    void OnText(std::string_view piece) override {
+      sinks_.Post([g = generation, piece = std::string(piece)](VoicePipeline& p) mutable {
+        p.OnReplyText(g, std::move(piece));
+      });
+    }
+    void OnToolCall(ToolCall call) override {
+      sinks_.Post([g = generation, call = std::move(call)](VoicePipeline& p) mutable {
+        p.OnReplyToolCall(g, std::move(call));
+      });
+    }
+    void OnDone(Expected<void> result) override {
+      sinks_.Post([g = generation, result = std::move(result)](VoicePipeline& p) mutable {
+        p.OnReplyDone(g, std::move(result));
+      });
+    }
+    Sinks& sinks_;
+    std::uint64_t generation = 0;
+  };
+
+  struct Speech final : SynthesisSink {
+    explicit Speech(Sinks& sinks) : sinks_(sinks) {}
+    void OnAudio(std::span<const std::int16_t> samples) override {
+      sinks_.Post([g = generation, samples = Samples(samples.begin(), samples.end())](
+                      VoicePipeline& p) mutable { p.OnSpeechAudio(g, std::move(samples)); });
+    }
+    void OnDone(Expected<void> result) override {
+      sinks_.Post([g = generation, result = std::move(result)](VoicePipeline& p) mutable {
+        p.OnSpeechDone(g, std::move(result));
+      });
+    }
+    Sinks& sinks_;
+    std::uint64_t generation = 0;
+  };
+
+  Recognition recognition;
+  Reply completion;
+  Speech synthesis;
+
+ private:
+  std::weak_ptr<VoicePipeline> pipeline_;
+  std::shared_ptr<MediaGateway> gateway_;
+};
+
+VoicePipeline::VoicePipeline(CallSession session, VoicePipelineConfig config,
+                             VoiceProviders providers, std::shared_ptr<MediaGateway> gateway,
+                             std::shared_ptr<VoicePipelineObserver> observer, const Clock& clock)
+    : session_(std::move(session)),
+      config_(std::move(config)),
+      providers_(std::move(providers)),
+      gateway_(std::move(gateway)),
+      observer_(std::move(observer)),
+      clock_(clock),
+      frame_samples_(SamplesPerFrame(gateway_->sample_rate())) {}
+
+Expected<std::shared_ptr<VoicePipeline>> VoicePipeline::Create(
+    CallSession session, VoicePipelineConfig config, VoiceProviders providers,
+    std::shared_ptr<MediaGateway> gateway, std::shared_ptr<VoicePipelineObserver> observer,
+    const Clock& clock) {
+  session.sample_rate = gateway->sample_rate();
+  std::shared_ptr<VoicePipeline> pipeline(new VoicePipeline(
+      std::move(session), std::move(config), std::move(providers), gateway, std::move(observer),
+      clock));
+  pipeline->sinks_ = std::make_unique<Sinks>(pipeline, gateway);
+  auto recognizer = pipeline->providers_.speech_to_text.Open(gateway->sample_rate(),
+                                                             pipeline->sinks_->recognition);
+  if (!recognizer) return std::unexpected(recognizer.error());
+  pipeline->recognizer_ = std::move(*recognizer);
+  auto detector = pipeline->providers_.voice_activity.Open(gateway->sample_rate());
+  if (!detector) return std::unexpected(detector.error());
+  pipeline->detector_ = std::move(*detector);
+  return pipeline;
+}
+
+VoicePipeline::~VoicePipeline() {
+  if (synthesis_) synthesis_->Cancel();
+  if (completion_) completion_->Cancel();
+}
+
+void VoicePipeline::Start() {
+  const Instant now = clock_.Now();
+  session_.started_at = now;
+  session_.UpdateActivity(now);
+  MoveTo(CallState::kActive);
+  session_.stt_active = true;
+  StartModelTurn();
+}
+
+void VoicePipeline::MoveTo(CallState state) {
+  if (Expected<void> moved = session_.Move(state); !moved) {
+    spdlog::error("voice: call {}: {}", session_.call_id.value, moved.error().message);
+  }
+  Changed();
+}
+
+void VoicePipeline::Changed() { observer_->OnSessionChanged(session_); }
+
+void VoicePipeline::Measure(const char* component, std::chrono::microseconds latency,
+                            bool success, std::optional<std::string> error) {
+  const double ms = std::chrono::duration<double, std::milli>(latency).count();
+  session_.AddLatencyMeasurement(component, ms, clock_.Now(), success, std::move(error));
+  observer_->OnLatency(session_.latency_measurements.back());
+}
+
+// ---- The caller's side ----
+
+void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
+  if (ended_) return;
+  session_.UpdateActivity(clock_.Now());
+  const bool speech = detector_->IsSpeech(frame);
+  const TurnTaking& turns = config_.turn_taking;
+
+  if (hangup_after_played_ && ++frames_since_drained_ > FramesIn(gateway_->max_lead()) + 25) {
+    return EndCall("goodbye said");  // the far side never confirmed playing it
+  }
+
+  if (!caller_speaking_) {
+    pre_roll_.emplace_back(frame.begin(), frame.end());
+    while (pre_roll_.size() > static_cast<std::size_t>(FramesIn(turns.pre_roll))) {
+      pre_roll_.pop_front();
+    }
+    speech_run_frames_ = speech ? speech_run_frames_ + 1 : 0;
+    if (speech_run_frames_ >= FramesIn(turns.speech_start)) {
+      BeginCallerSpeech();
+    } else if (session_.state == CallState::kListening && !awaiting_transcript_ && !turn_ &&
+               !hangup_after_played_ &&
+               ++listening_silence_frames_ >= FramesIn(turns.silence_reprompt)) {
+      listening_silence_frames_ = 0;
+      if (++reprompts_ > turns.max_reprompts) {
+        SayLine(config_.goodbye_line, true);
+      } else {
+        SayLine(config_.reprompt_line, false);
+      }
+    }
+    return;
+  }
+
+  recognizer_->Write(frame);
+  ++turn_frames_;
+  if (speech) {
+    ++turn_speech_frames_;
+    trailing_silence_frames_ = 0;
+    caller_speech_end_ = clock_.Now();
+  } else {
+    ++trailing_silence_frames_;
+  }
+  if (caller_over_agent_ && AgentHoldsTheFloor() &&
+      turn_speech_frames_ >= FramesIn(turns.barge_in_min)) {
+    BargeIn();
+  }
+  if (trailing_silence_frames_ >= FramesIn(turns.endpointing_min) ||
+      turn_frames_ >= FramesIn(turns.endpointing_max)) {
+    EndCallerTurn();
+  }
+}
+
+bool VoicePipeline::AgentHoldsTheFloor() const { return turn_.has_value(); }
+
+void VoicePipeline::BeginCallerSpeech() {
+  caller_speaking_ = true;
+  caller_over_agent_ = AgentHoldsTheFloor();
+  listening_silence_frames_ = 0;
+  turn_frames_ = static_cast<int>(pre_roll_.size());
+  turn_speech_frames_ = speech_run_frames_;
+  trailing_silence_frames_ = 0;
+  caller_speech_end_ = clock_.Now();
+  for (const Samples& frame : pre_roll_) recognizer_->Write(frame);
+  pre_roll_.clear();
+  session_.user_speaking = true;
+  Changed();
+}
+
+void VoicePipeline::EndCallerTurn() {
+  caller_speaking_ = false;
+  speech_run_frames_ = 0;
+  session_.user_speaking = false;
+  session_.total_user_speech_ms += turn_speech_frames_ * kFrameDuration.count();
+  if (caller_over_agent_ && AgentHoldsTheFloor()) {
+    // Too short to interrupt the agent (a cough, "uh-huh"): heard, not answered.
+    recognizer_->Finalize();
+    awaiting_transcript_ = false;
+    ignore_next_transcript_ = true;
+    return;
+  }
+  awaiting_transcript_ = true;
+  MoveTo(CallState::kProcessing);
+  recognizer_->Finalize();
+}
+
+void VoicePipeline::OnTranscript(Transcript transcript) {
+  if (!transcript.is_final || ended_) return;
+  if (ignore_next_transcript_) {
+    ignore_next_transcript_ = false;
+    return;
+  }
+  if (!awaiting_transcript_) return;
+  awaiting_transcript_ = false;
+  const Instant now = clock_.Now();
+  Measure("stt", std::chrono::duration_cast<std::chrono::microseconds>(now - caller_speech_end_));
+  if (!transcript.understood || transcript.text.empty()) {
+    observer_->OnNotUnderstood();
+    if (++not_understood_ >= config_.turn_taking.max_not_understood) {
+      return SayLine(config_.goodbye_line, true);
+    }
+    return SayLine(config_.repeat_line, false);
+  }
+  not_understood_ = 0;
+  reprompts_ = 0;
+  session_.current_user_input = transcript.text;
+  session_.conversation_history.push_back(
+      {.role = MessageRole::kUser, .content = transcript.text, .timestamp = now});
+  StartModelTurn();
+}
+
+void VoicePipeline::OnRecognitionError(Error error) {
+  spdlog::warn("voice: call {}: speech recognition failed: {}", session_.call_id.value,
+               error.message);
+  Measure("stt", {}, false, error.message);
+  awaiting_transcript_ = false;
+  SayLine(config_.goodbye_line, true);
+}
+
+void VoicePipeline::OnDtmf(char digit, std::chrono::milliseconds) {
+  session_.dtmf_digits += digit;
+  session_.UpdateActivity(clock_.Now());
+  Changed();
+}
+
+// ---- The agent's side ----
+
+void VoicePipeline::ExpectReplies() {
+  if (providers_.reply_grammar) {
+    recognizer_->Expect(providers_.reply_grammar->ExpectedReplies(session_.conversation_history));
+  }
+}
+
+void VoicePipeline::StartModelTurn() {
+  CancelAgentTurn();
+  turn_ = AgentTurn{.from_language_model = true,
+                    .answers_caller = !session_.conversation_history.empty(),
+                    .started_at = clock_.Now()};
+  session_.llm_active = true;
+  session_.current_ai_response.clear();
+  sinks_->completion.generation = generation_;
+  CompletionRequest request{.system_prompt = session_.system_prompt,
+                            .history = session_.conversation_history,
+                            .temperature = config_.temperature,
+                            .max_tokens = config_.max_tokens};
+  completion_ = providers_.language_model->Complete(std::move(request), sinks_->completion);
+  Changed();
+}
+
+void VoicePipeline::SayLine(const std::string& text, bool ends_call) {
+  CancelAgentTurn();
+  turn_ = AgentTurn{.model_done = true, .ends_call = ends_call, .started_at = clock_.Now()};
+  QueueSentence(text);
+}
+
+void VoicePipeline::OnReplyText(std::uint64_t generation, std::string piece) {
+  if (generation != generation_ || !turn_) return;
+  if (session_.current_ai_response.empty()) {
+    Measure("llm", std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() -
+                                                                         *turn_->started_at));
+  }
+  session_.current_ai_response += piece;
+  turn_->pending_text += piece;
+  for (std::size_t end = SentenceEnd(turn_->pending_text); end != std::string::npos;
+       end = SentenceEnd(turn_->pending_text)) {
+    QueueSentence(Trimmed(turn_->pending_text.substr(0, end)));
+    turn_->pending_text.erase(0, end + 1);
+  }
+}
+
+void VoicePipeline::OnReplyToolCall(std::uint64_t generation, ToolCall call) {
+  if (generation != generation_ || !turn_) return;
+  if (call.name == "end_call") turn_->ends_call = true;
+}
+
+void VoicePipeline::OnReplyDone(std::uint64_t generation, Expected<void> result) {
+  if (generation != generation_ || !turn_) return;
+  session_.llm_active = false;
+  completion_.reset();
+  if (!result) {
+    spdlog::warn("voice: call {}: the language model failed: {}", session_.call_id.value,
+                 result.error().message);
+    Measure("llm", {}, false, result.error().message);
+    return SayLine(config_.goodbye_line, true);
+  }
+  turn_->model_done = true;
+  if (std::string rest = Trimmed(turn_->pending_text); !rest.empty()) QueueSentence(rest);
+  turn_->pending_text.clear();
+  FinishTurnIfDone();
+}
+
+void VoicePipeline::QueueSentence(std::string text) {
+  if (text.empty()) return;
+  turn_->sentences.push_back({.text = std::move(text)});
+  SynthesizeNext();
+}
+
+void VoicePipeline::SynthesizeNext() {
+  if (!turn_ || turn_->synthesizing || turn_->next_to_synthesize >= turn_->sentences.size()) {
+    return;
+  }
+  Sentence& sentence = turn_->sentences[turn_->next_to_synthesize++];
+  sentence.first_sample = turn_->samples_produced;
+  turn_->synthesizing = true;
+  if (!turn_->synthesis_started_at) turn_->synthesis_started_at = clock_.Now();
+  session_.tts_active = true;
+  sinks_->synthesis.generation = generation_;
+  synthesis_ = providers_.text_to_speech.Synthesize(
+      {.text = sentence.text, .voice = session_.voice_id, .sample_rate = gateway_->sample_rate()},
+      sinks_->synthesis);
+}
+
+void VoicePipeline::OnSpeechAudio(std::uint64_t generation, Samples samples) {
+  if (generation != generation_ || !turn_) return;
+  if (!turn_->first_audio_seen) {
+    turn_->first_audio_seen = true;
+    Measure("tts", std::chrono::duration_cast<std::chrono::microseconds>(
+                       clock_.Now() - *turn_->synthesis_started_at));
+  }
+  const std::size_t limit = static_cast<std::size_t>(config_.max_buffered_audio.count()) *
+                            static_cast<std::size_t>(gateway_->sample_rate());
+  if (output_.size() + samples.size() > limit) {
+    spdlog::warn("voice: call {}: the agent's audio for one turn passed {} s; the rest is cut",
+                 session_.call_id.value, config_.max_buffered_audio.count());
+    return;
+  }
+  output_.insert(output_.end(), samples.begin(), samples.end());
+  turn_->samples_produced += samples.size();
+}
+
+void VoicePipeline::OnSpeechDone(std::uint64_t generation, Expected<void> result) {
+  if (generation != generation_ || !turn_) return;
+  synthesis_.reset();
+  turn_->synthesizing = false;
+  turn_->sentences[turn_->next_to_synthesize - 1].end_sample = turn_->samples_produced;
+  if (!result) {
+    spdlog::warn("voice: call {}: speech synthesis failed: {}", session_.call_id.value,
+                 result.error().message);
+    Measure("tts", {}, false, result.error().message);
+  }
+  SynthesizeNext();
+  if (!turn_->synthesizing) session_.tts_active = false;
+  FinishTurnIfDone();
+}
+
+bool VoicePipeline::NextFrame(Samples& frame) {
+  if (ended_ || !turn_ || output_.empty()) return false;
+  const bool more_coming = turn_->synthesizing || !turn_->model_done ||
+                           turn_->next_to_synthesize < turn_->sentences.size();
+  if (output_.size() < frame_samples_ && more_coming) return false;  // wait for a whole frame
+  frame.assign(frame_samples_, 0);
+  const std::size_t take = std::min(frame_samples_, output_.size());
+  std::copy_n(output_.begin(), take, frame.begin());
+  output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(take));
+  if (turn_->samples_sent == 0) {
+    if (turn_->answers_caller) {
+      Measure("total", std::chrono::duration_cast<std::chrono::microseconds>(
+                           clock_.Now() - caller_speech_end_));
+    }
+    session_.ai_speaking = true;
+    MoveTo(CallState::kSpeaking);
+  }
+  turn_->samples_sent += frame_samples_;
+  session_.total_ai_speech_ms += kFrameDuration.count();
+  FinishTurnIfDone();
+  return true;
+}
+
+void VoicePipeline::FinishTurnIfDone() {
+  if (!turn_ || !turn_->model_done || turn_->synthesizing ||
+      turn_->next_to_synthesize < turn_->sentences.size() || !output_.empty()) {
+    return;
+  }
+  AgentTurn done = std::move(*turn_);
+  turn_.reset();
+  session_.ai_speaking = false;
+  session_.tts_active = false;
+  std::string said;
+  for (const Sentence& sentence : done.sentences) said += (said.empty() ? "" : " ") + sentence.text;
+  if (done.from_language_model && !said.empty()) {
+    session_.conversation_history.push_back(
+        {.role = MessageRole::kAssistant, .content = said, .timestamp = clock_.Now()});
+  }
+  session_.IncrementTurn();
+  gateway_->NotifyWhenPlayed(++played_marker_);
+  listening_silence_frames_ = 0;
+  if (done.ends_call) {
+    hangup_after_played_ = true;
+    frames_since_drained_ = 0;
+    MoveTo(CallState::kEnding);
+    return;
+  }
+  ExpectReplies();
+  MoveTo(CallState::kListening);
+}
+
+void VoicePipeline::OnPlayed(int marker) {
+  if (hangup_after_played_ && marker == played_marker_) EndCall("goodbye said");
+}
+
+void VoicePipeline::OnPlaybackCleared() {}
+
+void VoicePipeline::BargeIn() {
+  observer_->OnBargeIn();
+  const std::size_t lead_samples =
+      SamplesPerFrame(gateway_->sample_rate()) * static_cast<std::size_t>(FramesIn(gateway_->max_lead()));
+  const std::size_t played =
+      turn_->samples_sent > lead_samples ? turn_->samples_sent - lead_samples : 0;
+  const std::string said = PlayedText(played);
+  const bool from_model = turn_->from_language_model;
+  CancelAgentTurn();
+  gateway_->ClearPlayback();
+  if (from_model && !said.empty()) {
+    session_.conversation_history.push_back(
+        {.role = MessageRole::kAssistant, .content = said, .timestamp = clock_.Now()});
+  }
+  session_.IncrementTurn();
+  caller_over_agent_ = false;
+  ExpectReplies();
+  MoveTo(CallState::kListening);
+}
+
+std::string VoicePipeline::PlayedText(std::size_t played_samples) const {
+  std::string said;
+  for (const Sentence& sentence : turn_->sentences) {
+    if (played_samples <= sentence.first_sample) break;
+    std::string part = sentence.text;
+    const std::size_t end = sentence.end_sample.value_or(turn_->samples_produced);
+    if (played_samples < end && end > sentence.first_sample) {
+      // Cut the sentence at the word reached, in proportion to its audio played.
+      std::istringstream words(sentence.text);
+      std::vector<std::string> list;
+      for (std::string word; words >> word;) list.push_back(word);
+      const std::size_t reached = list.size() * (played_samples - sentence.first_sample) /
+                                  (end - sentence.first_sample);
+      part.clear();
+      for (std::size_t i = 0; i < reached; ++i) part += (i ? " " : "") + list[i];
+      if (!part.empty()) part += "...";
+    }
+    if (!part.empty()) said += (said.empty() ? "" : " ") + part;
+  }
+  return said;
+}
+
+void VoicePipeline::CancelAgentTurn() {
+  ++generation_;
+  if (synthesis_) synthesis_->Cancel();
+  if (completion_) completion_->Cancel();
+  synthesis_.reset();
+  completion_.reset();
+  output_.clear();
+  turn_.reset();
+  hangup_after_played_ = false;
+  session_.llm_active = false;
+  session_.tts_active = false;
+  session_.ai_speaking = false;
+}
+
+void VoicePipeline::EndCall(const std::string& reason) {
+  if (ended_) return;
+  CancelAgentTurn();
+  session_.end_reason = reason;
+  if (session_.state != CallState::kEnding) MoveTo(CallState::kEnding);
+  gateway_->Hangup(reason);
+}
+
+void VoicePipeline::OnClosed(std::string reason) {
+  if (ended_) return;
+  CancelAgentTurn();
+  ended_ = true;
+  if (session_.end_reason.empty()) session_.end_reason = reason;
+  session_.stt_active = false;
+  session_.user_speaking = false;
+  if (session_.state != CallState::kEnding) MoveTo(CallState::kEnding);
+  MoveTo(CallState::kEnded);
+}
+
+}  // namespace talky

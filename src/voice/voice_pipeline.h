@@ -1,0 +1,201 @@
+// One answered call's voice loop (document 002 "Voice Pipeline Service"): the caller's audio ->
+// voice activity and speech recognition -> end of the caller's turn -> language model -> text cut
+// at sentence ends, each sentence to speech while the rest streams -> the agent's audio, pulled
+// frame by frame by the media gateway at real time. Turn taking lives here: when the caller
+// starts and stops (endpointing), barge-in (caller speech over the agent cancels synthesis and
+// the language model and clears the far side's queued audio; the agent's turn is kept as what was
+// played), "sorry, could you repeat that" for speech that matches nothing expected, re-prompts on
+// silence, and the goodbye that hangs up.
+//
+// The CallSession here is the call's one live copy; every change reaches the observer (which
+// stores it and feeds the metrics). Time on the media side is counted in frames received, so turn
+// taking is exact and testable; latencies are measured on the clock given.
+//
+// Threads: everything runs on the gateway's executor: MediaListener calls arrive there, and
+// provider callbacks are posted there. Create and Start from that executor too.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/call_session.h"
+#include "domain/clock.h"
+#include "voice/language_model.h"
+#include "voice/media_gateway.h"
+#include "voice/reply_grammar.h"
+#include "voice/speech_to_text.h"
+#include "voice/text_to_speech.h"
+#include "voice/voice_activity_detector.h"
+
+namespace talky {
+
+// When the caller holds the floor. Per campaign; the defaults are VOICE.md's field values.
+struct TurnTaking {
+  std::chrono::milliseconds speech_start{60};  // speech this long starts the caller's turn
+  std::chrono::milliseconds barge_in_min{200};  // caller speech over the agent this long interrupts
+  std::chrono::milliseconds endpointing_min{500};  // silence after speech that ends the turn
+  std::chrono::milliseconds endpointing_max{10'000};  // a turn that never pauses ends here
+  std::chrono::milliseconds pre_roll{300};  // audio before the start of speech given to the STT
+  std::chrono::milliseconds silence_reprompt{6'000};  // caller silence before "are you there"
+  int max_reprompts = 2;        // then the goodbye
+  int max_not_understood = 3;   // "could you repeat" in a row, then the goodbye
+};
+
+struct VoicePipelineConfig {
+  TurnTaking turn_taking;
+  double temperature = 0.6;  // the spec's defaults for the language model
+  int max_tokens = 100;
+  std::string repeat_line = "Sorry, could you repeat that?";
+  std::string reprompt_line = "Are you still there?";
+  std::string goodbye_line = "It seems this is not a good time. Goodbye.";
+  // A bound on the agent's audio buffered for one turn (a runaway synthesis is cut, logged).
+  std::chrono::seconds max_buffered_audio{60};
+};
+
+// The call's providers. The process-wide ones are borrowed and must outlive the pipeline; the
+// language model and grammar may be per call.
+struct VoiceProviders {
+  SpeechToText& speech_to_text;
+  TextToSpeech& text_to_speech;
+  VoiceActivityDetection& voice_activity;
+  std::shared_ptr<LanguageModel> language_model;
+  std::shared_ptr<const ReplyGrammar> reply_grammar;  // may be null: no expectations
+};
+
+class VoicePipelineObserver {
+ public:
+  virtual ~VoicePipelineObserver() = default;
+  virtual void OnSessionChanged(const CallSession& session) = 0;
+  virtual void OnLatency(const LatencyMetric& metric) = 0;
+  virtual void OnBargeIn() = 0;
+  virtual void OnNotUnderstood() = 0;
+};
+
+class VoicePipeline final : public MediaListener,
+                            public std::enable_shared_from_this<VoicePipeline> {
+ public:
+  // `session` carries the call's identity and configuration, in state connecting. Fails when a
+  // provider cannot open a recognizer or detector for the gateway's sample rate.
+  static Expected<std::shared_ptr<VoicePipeline>> Create(CallSession session,
+                                                         VoicePipelineConfig config,
+                                                         VoiceProviders providers,
+                                                         std::shared_ptr<MediaGateway> gateway,
+                                                         std::shared_ptr<VoicePipelineObserver> observer,
+                                                         const Clock& clock);
+  ~VoicePipeline() override;
+
+  // The call is connected: the agent greets.
+  void Start();
+  const CallSession& session() const { return session_; }
+
+  void OnAudio(std::span<const std::int16_t> frame) override;
+  void OnDtmf(char digit, std::chrono::milliseconds duration) override;
+  void OnPlayed(int marker) override;
+  void OnPlaybackCleared() override;
+  bool NextFrame(Samples& frame) override;
+  void OnClosed(std::string reason) override;
+
+  // Provider results, posted to the executor by the sinks (tagged with the turn they belong to,
+  // so a result of a cancelled turn is dropped).
+  void OnTranscript(Transcript transcript);
+  void OnRecognitionError(Error error);
+  void OnReplyText(std::uint64_t generation, std::string piece);
+  void OnReplyToolCall(std::uint64_t generation, ToolCall call);
+  void OnReplyDone(std::uint64_t generation, Expected<void> result);
+  void OnSpeechAudio(std::uint64_t generation, Samples samples);
+  void OnSpeechDone(std::uint64_t generation, Expected<void> result);
+
+  class Sinks;  // the provider sinks (voice_pipeline.cpp)
+
+ private:
+  // One sentence of the agent's turn and where its audio lies in the turn's output.
+  struct Sentence {
+    std::string text;
+    std::size_t first_sample = 0;
+    std::optional<std::size_t> end_sample;  // set when its synthesis is done
+  };
+  // The agent's turn in progress.
+  struct AgentTurn {
+    bool from_language_model = false;  // false: a fixed line (repeat, re-prompt, goodbye)
+    bool answers_caller = false;       // the total latency is measured from the caller's speech
+    std::string pending_text;          // model text not yet cut into a sentence
+    std::vector<Sentence> sentences;
+    std::size_t next_to_synthesize = 0;
+    bool model_done = false;
+    bool synthesizing = false;
+    bool ends_call = false;
+    std::size_t samples_produced = 0;
+    std::size_t samples_sent = 0;
+    std::optional<Instant> started_at;  // of the model call or the fixed line
+    std::optional<Instant> synthesis_started_at;
+    bool first_audio_seen = false;
+  };
+
+  VoicePipeline(CallSession session, VoicePipelineConfig config, VoiceProviders providers,
+                std::shared_ptr<MediaGateway> gateway,
+                std::shared_ptr<VoicePipelineObserver> observer, const Clock& clock);
+
+  void MoveTo(CallState state);
+  void Changed();
+  void Measure(const char* component, std::chrono::microseconds latency, bool success = true,
+               std::optional<std::string> error = std::nullopt);
+
+  void BeginCallerSpeech();
+  void EndCallerTurn();
+  void BargeIn();
+  bool AgentHoldsTheFloor() const;
+
+  void StartModelTurn();
+  void SayLine(const std::string& text, bool ends_call);
+  void QueueSentence(std::string text);
+  void SynthesizeNext();
+  void FinishTurnIfDone();
+  void CancelAgentTurn();
+  std::string PlayedText(std::size_t played_samples) const;
+  void EndCall(const std::string& reason);
+  void ExpectReplies();
+
+  CallSession session_;
+  const VoicePipelineConfig config_;
+  VoiceProviders providers_;
+  std::shared_ptr<MediaGateway> gateway_;
+  std::shared_ptr<VoicePipelineObserver> observer_;
+  const Clock& clock_;
+  const std::size_t frame_samples_;
+
+  std::unique_ptr<Sinks> sinks_;
+  std::unique_ptr<SpeechRecognizer> recognizer_;
+  std::unique_ptr<VoiceActivityDetector> detector_;
+  std::unique_ptr<Completion> completion_;
+  std::unique_ptr<Synthesis> synthesis_;
+
+  // Caller side, counted in frames received.
+  std::deque<Samples> pre_roll_;
+  bool caller_speaking_ = false;
+  int speech_run_frames_ = 0;   // consecutive speech frames before the turn starts
+  int turn_speech_frames_ = 0;  // speech frames in the caller's current turn
+  int turn_frames_ = 0;
+  int trailing_silence_frames_ = 0;
+  int listening_silence_frames_ = 0;
+  bool awaiting_transcript_ = false;
+  bool ignore_next_transcript_ = false;  // of speech too short to interrupt the agent
+  bool caller_over_agent_ = false;  // the caller's turn began while the agent held the floor
+  Instant caller_speech_end_{};
+  int reprompts_ = 0;
+  int not_understood_ = 0;
+
+  // Agent side.
+  std::uint64_t generation_ = 0;  // bumped when the agent's turn is cancelled or replaced
+  std::optional<AgentTurn> turn_;
+  std::deque<std::int16_t> output_;
+  int played_marker_ = 0;
+  bool hangup_after_played_ = false;
+  int frames_since_drained_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace talky

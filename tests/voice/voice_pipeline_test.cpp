@@ -1,0 +1,312 @@
+// The pipeline's turn taking, driven frame by frame with providers that answer at once: what the
+// agent says and when, barge-in, "could you repeat", re-prompts, the goodbye that hangs up.
+// The offline providers themselves are tested in providers/; the real socket in tests/http/media/.
+#include "voice/voice_pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+
+#include "voice/scripted_language_model.h"
+
+namespace talky {
+namespace {
+
+constexpr int kRate = 16000;
+constexpr std::size_t kFrame = SamplesPerFrame(kRate);
+const Instant kStart = Instant{std::chrono::seconds(1'800'000'000)};
+
+// A frame is speech when it is not silent.
+class LoudnessDetector final : public VoiceActivityDetector {
+ public:
+  bool IsSpeech(std::span<const std::int16_t> frame) override {
+    return std::ranges::any_of(frame, [](std::int16_t s) { return s != 0; });
+  }
+};
+class LoudnessDetection final : public VoiceActivityDetection {
+ public:
+  Expected<std::unique_ptr<VoiceActivityDetector>> Open(int) override {
+    return std::make_unique<LoudnessDetector>();
+  }
+};
+
+// Hears what the test says it heard: the next scripted transcript at each Finalize.
+class ScriptedRecognition final : public SpeechToText {
+ public:
+  struct Recognizer final : SpeechRecognizer {
+    Recognizer(ScriptedRecognition& owner, RecognitionSink& sink) : owner_(owner), sink_(sink) {}
+    void Expect(std::vector<std::string> phrases) override { owner_.expected = std::move(phrases); }
+    void Write(std::span<const std::int16_t> samples) override {
+      owner_.samples_written += samples.size();
+    }
+    void Finalize() override {
+      Transcript heard{.is_final = true};
+      if (!owner_.replies.empty()) {
+        heard.text = owner_.replies.front();
+        heard.understood = !heard.text.empty();
+        owner_.replies.pop_front();
+      }
+      ++owner_.finalized;
+      sink_.OnTranscript(heard);
+    }
+    ScriptedRecognition& owner_;
+    RecognitionSink& sink_;
+  };
+  Expected<std::unique_ptr<SpeechRecognizer>> Open(int, RecognitionSink& sink) override {
+    return std::make_unique<Recognizer>(*this, sink);
+  }
+  std::deque<std::string> replies;  // "" is speech that matched nothing expected
+  std::vector<std::string> expected;
+  std::size_t samples_written = 0;
+  int finalized = 0;
+};
+
+// 100 ms of a non-silent tone per word, delivered at once.
+class ToneSpeech final : public TextToSpeech {
+ public:
+  struct Done final : Synthesis {
+    void Cancel() override {}
+  };
+  std::unique_ptr<Synthesis> Synthesize(SynthesisRequest request, SynthesisSink& sink) override {
+    texts.push_back(request.text);
+    const std::size_t words = static_cast<std::size_t>(
+        std::ranges::count(request.text, ' ') + 1);
+    Samples audio(words * static_cast<std::size_t>(request.sample_rate) / 10, 1000);
+    sink.OnAudio(audio);
+    sink.OnDone({});
+    return std::make_unique<Done>();
+  }
+  std::vector<std::string> texts;
+};
+
+class RecordingGateway final : public MediaGateway {
+ public:
+  int sample_rate() const override { return kRate; }
+  std::chrono::milliseconds max_lead() const override { return std::chrono::milliseconds(40); }
+  void Post(std::function<void()> task) override { tasks.push_back(std::move(task)); }
+  void ClearPlayback() override { ++clears; }
+  void NotifyWhenPlayed(int marker) override { markers.push_back(marker); }
+  void Hangup(std::string reason) override { hangups.push_back(std::move(reason)); }
+  void RunTasks() {
+    while (!tasks.empty()) {
+      auto task = std::move(tasks.front());
+      tasks.pop_front();
+      task();
+    }
+  }
+  std::deque<std::function<void()>> tasks;
+  int clears = 0;
+  std::vector<int> markers;
+  std::vector<std::string> hangups;
+};
+
+class CountingObserver final : public VoicePipelineObserver {
+ public:
+  void OnSessionChanged(const CallSession& session) override { states.push_back(session.state); }
+  void OnLatency(const LatencyMetric& metric) override { latencies.push_back(metric); }
+  void OnBargeIn() override { ++barge_ins; }
+  void OnNotUnderstood() override { ++not_understood; }
+  std::vector<CallState> states;
+  std::vector<LatencyMetric> latencies;
+  int barge_ins = 0;
+  int not_understood = 0;
+};
+
+class VoicePipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    observer_ = std::make_shared<CountingObserver>();
+    gateway_ = std::make_shared<RecordingGateway>();
+    auto script = std::make_shared<ScriptedLanguageModel>(ScriptedCallFacts{.first_name = "Ada"});
+    Expected<std::shared_ptr<VoicePipeline>> pipeline = VoicePipeline::Create(
+        CallSession{.call_id = CallId{"c1"}, .voice_id = "en-us"}, VoicePipelineConfig{},
+        VoiceProviders{.speech_to_text = stt_,
+                       .text_to_speech = tts_,
+                       .voice_activity = vad_,
+                       .language_model = script,
+                       .reply_grammar = script},
+        gateway_, observer_, clock_);
+    ASSERT_TRUE(pipeline) << pipeline.error().Describe();
+    pipeline_ = *pipeline;
+    pipeline_->Start();
+    gateway_->RunTasks();
+  }
+
+  // One 20 ms step of the call: the caller's frame in, the agent's frame out (if due).
+  void Step(bool caller_speaks) {
+    clock_.Advance(std::chrono::milliseconds(20));
+    const Samples frame(kFrame, caller_speaks ? std::int16_t{800} : std::int16_t{0});
+    pipeline_->OnAudio(frame);
+    gateway_->RunTasks();
+    Samples out;
+    if (pipeline_->NextFrame(out)) {
+      EXPECT_EQ(out.size(), kFrame);
+      ++agent_frames_;
+    }
+    gateway_->RunTasks();
+  }
+  void Run(std::chrono::milliseconds span, bool caller_speaks) {
+    for (int i = 0; i < span / kFrameDuration; ++i) Step(caller_speaks);
+  }
+  // The caller speaks for `speech`, then is silent long enough for the turn to end.
+  void Say(std::string heard, std::chrono::milliseconds speech = std::chrono::milliseconds(400)) {
+    stt_.replies.push_back(std::move(heard));
+    Run(speech, true);
+    Run(std::chrono::milliseconds(520), false);
+  }
+  std::vector<std::string> History() const {
+    std::vector<std::string> lines;
+    for (const Message& m : pipeline_->session().conversation_history) {
+      lines.push_back(std::string(m.role == MessageRole::kUser ? "caller: " : "agent: ") +
+                      m.content);
+    }
+    return lines;
+  }
+
+  ManualClock clock_{kStart};
+  LoudnessDetection vad_;
+  ScriptedRecognition stt_;
+  ToneSpeech tts_;
+  std::shared_ptr<CountingObserver> observer_;
+  std::shared_ptr<RecordingGateway> gateway_;
+  std::shared_ptr<VoicePipeline> pipeline_;
+  int agent_frames_ = 0;
+};
+
+const char kGreeting[] = "Hello Ada! This is a reminder about your appointment. Is now a good time to talk?";
+const char kConfirm[] =
+    "Great. Your appointment is tomorrow at ten in the morning. Will you be able to make it?";
+
+TEST_F(VoicePipelineTest, GreetsSentenceBySentenceThenListensWithTheGrammar) {
+  EXPECT_EQ(tts_.texts, (std::vector<std::string>{"Hello Ada!", "This is a reminder about your appointment.",
+                                                  "Is now a good time to talk?"}));
+  Run(std::chrono::seconds(3), false);
+  // 2 + 7 + 7 words at 100 ms each: 80 frames of 20 ms.
+  EXPECT_EQ(agent_frames_, 80);
+  EXPECT_EQ(pipeline_->session().state, CallState::kListening);
+  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting}));
+  EXPECT_EQ(gateway_->markers, (std::vector<int>{1}));
+  EXPECT_EQ(stt_.expected, (std::vector<std::string>{"yes", "yes please", "sure", "no", "not now",
+                                                     "who is this"}));
+}
+
+TEST_F(VoicePipelineTest, AnswersTheCallersTurnAndMeasuresEachPart) {
+  Run(std::chrono::seconds(2), false);
+  Say("yes");
+  EXPECT_EQ(stt_.finalized, 1);
+  Run(std::chrono::seconds(2), false);  // the answer plays; it is history once played
+  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting,
+                                                 "caller: yes",
+                                                 std::string("agent: ") + kConfirm}));
+  std::vector<std::string> components;
+  for (const LatencyMetric& m : pipeline_->session().latency_measurements) {
+    if (m.turn_id == 1) components.push_back(m.component);
+  }
+  EXPECT_EQ(components, (std::vector<std::string>{"stt", "llm", "tts", "total"}));
+  // The total runs from the last speech frame: the endpointing silence, 500 ms; the providers
+  // here take no time.
+  const LatencyMetric& total = pipeline_->session().latency_measurements.back();
+  EXPECT_EQ(total.component, "total");
+  EXPECT_DOUBLE_EQ(total.latency_ms, 500);
+  EXPECT_EQ(observer_->latencies.size(), pipeline_->session().latency_measurements.size());
+}
+
+TEST_F(VoicePipelineTest, CallerSpeechOverTheAgentCutsItOffAndIsAnswered) {
+  Run(std::chrono::milliseconds(600), false);  // the agent is mid-greeting
+  ASSERT_EQ(pipeline_->session().state, CallState::kSpeaking);
+  stt_.replies.push_back("who is this");
+  Run(std::chrono::milliseconds(200), true);
+  EXPECT_EQ(gateway_->clears, 1);
+  EXPECT_EQ(observer_->barge_ins, 1);
+  EXPECT_EQ(pipeline_->session().state, CallState::kListening);
+  // What was played: 39 frames were sent (the cut comes at the caller's tenth speech frame), less
+  // the 40 ms the far side may still hold: 740 ms, "Hello Ada!" (200 ms) and 540 ms of the 700 of
+  // the next sentence, whose words are cut in that proportion.
+  ASSERT_EQ(History().size(), 1u);
+  EXPECT_EQ(History()[0], "agent: Hello Ada! This is a reminder about...");
+  const int frames_before = agent_frames_;
+  Run(std::chrono::milliseconds(520), false);  // the caller's turn ends
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(History()[1], "caller: who is this");
+  EXPECT_EQ(History().back(), "agent: This is the reminder service of your dental practice. Is "
+                              "now a good time to talk?");
+  EXPECT_GT(agent_frames_, frames_before);
+}
+
+TEST_F(VoicePipelineTest, ANoiseShorterThanTheBargeInMinimumDoesNotInterrupt) {
+  Run(std::chrono::milliseconds(400), false);
+  stt_.replies.push_back("no");
+  Run(std::chrono::milliseconds(100), true);
+  Run(std::chrono::seconds(3), false);
+  EXPECT_EQ(gateway_->clears, 0);
+  EXPECT_EQ(agent_frames_, 80);  // the whole greeting
+  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting}));
+}
+
+TEST_F(VoicePipelineTest, SpeechThatMatchesNothingGetsARepeatRequestAndNoTransition) {
+  Run(std::chrono::seconds(2), false);
+  Say("");
+  EXPECT_EQ(tts_.texts.back(), "Sorry, could you repeat that?");
+  EXPECT_EQ(observer_->not_understood, 1);
+  Run(std::chrono::seconds(1), false);
+  Say("yes");
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting,
+                                                 "caller: yes",
+                                                 std::string("agent: ") + kConfirm}));
+}
+
+TEST_F(VoicePipelineTest, SilenceGetsReprompts_ThenTheGoodbyeHangsUp) {
+  Run(std::chrono::seconds(2), false);  // greeting played
+  Run(std::chrono::seconds(6), false);
+  EXPECT_EQ(tts_.texts.back(), "Are you still there?");
+  Run(std::chrono::seconds(7), false);
+  EXPECT_EQ(tts_.texts.back(), "Are you still there?");
+  EXPECT_EQ(std::ranges::count(tts_.texts, std::string("Are you still there?")), 2);
+  // The goodbye comes 6 s after the second re-prompt (4 words) has played.
+  Run(std::chrono::milliseconds(5360), false);
+  EXPECT_EQ(tts_.texts.back(), "Are you still there?");
+  Step(false);
+  EXPECT_EQ(tts_.texts.back(), "It seems this is not a good time. Goodbye.");
+  Run(std::chrono::milliseconds(900), false);  // 9 words
+  EXPECT_EQ(pipeline_->session().state, CallState::kEnding);
+  EXPECT_TRUE(gateway_->hangups.empty());  // not before the far side says it has played
+  pipeline_->OnPlayed(gateway_->markers.back());
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"goodbye said"}));
+  pipeline_->OnClosed("hangup");
+  EXPECT_EQ(pipeline_->session().state, CallState::kEnded);
+}
+
+TEST_F(VoicePipelineTest, TheScriptsGoodbyeEndsTheCallOnceItHasPlayed) {
+  Run(std::chrono::seconds(2), false);
+  Say("yes");
+  Run(std::chrono::seconds(2), false);
+  Say("yes i will");
+  Run(std::chrono::milliseconds(600), false);  // 6 words
+  EXPECT_EQ(History().back(), "agent: Thank you. See you tomorrow. Goodbye.");
+  EXPECT_EQ(pipeline_->session().state, CallState::kEnding);
+  EXPECT_TRUE(gateway_->hangups.empty());
+  // No word from the far side that it played: the call ends anyway, the lead and half a second on.
+  Run(std::chrono::milliseconds(540), false);
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"goodbye said"}));
+}
+
+TEST_F(VoicePipelineTest, DtmfReachesTheSession) {
+  pipeline_->OnDtmf('4', std::chrono::milliseconds(100));
+  pipeline_->OnDtmf('#', std::chrono::milliseconds(100));
+  EXPECT_EQ(pipeline_->session().dtmf_digits, "4#");
+}
+
+TEST_F(VoicePipelineTest, AClosedConnectionEndsTheSessionAndSilencesTheAgent) {
+  Run(std::chrono::milliseconds(200), false);
+  pipeline_->OnClosed("peer_closed");
+  EXPECT_EQ(pipeline_->session().state, CallState::kEnded);
+  EXPECT_EQ(pipeline_->session().end_reason, "peer_closed");
+  Samples out;
+  EXPECT_FALSE(pipeline_->NextFrame(out));
+  EXPECT_EQ(observer_->states.back(), CallState::kEnded);
+}
+
+}  // namespace
+}  // namespace talky
