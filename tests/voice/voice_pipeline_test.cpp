@@ -265,7 +265,7 @@ TEST_F(VoicePipelineTest, SilenceGetsReprompts_ThenTheGoodbyeHangsUp) {
   EXPECT_EQ(tts_.texts.back(), "Are you still there?");
   EXPECT_EQ(std::ranges::count(tts_.texts, std::string("Are you still there?")), 2);
   // The goodbye comes 6 s after the second re-prompt (4 words) has played.
-  Run(std::chrono::milliseconds(5360), false);
+  Run(std::chrono::milliseconds(5340), false);
   EXPECT_EQ(tts_.texts.back(), "Are you still there?");
   Step(false);
   EXPECT_EQ(tts_.texts.back(), "It seems this is not a good time. Goodbye.");
