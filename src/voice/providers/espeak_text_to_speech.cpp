@@ -19,6 +19,25 @@ constexpr int kBufferMilliseconds = 20;
 
 std::atomic<bool> instance_exists{false};
 
+// A voice by its name ("en-gb-x-rp") or by its language ("en-gb", which espeak-ng 1.51 only finds
+// by language); false when neither names a voice. The language match must be exact: espeak's own
+// matching would take "no-such-voice" for Norwegian ("no").
+bool SelectVoice(const std::string& name) {
+  if (espeak_SetVoiceByName(name.c_str()) == EE_OK) return true;
+  espeak_VOICE wanted{};
+  wanted.languages = name.c_str();
+  if (espeak_SetVoiceByProperties(&wanted) != EE_OK) return false;
+  const espeak_VOICE* chosen = espeak_GetCurrentVoice();
+  if (chosen == nullptr || chosen->languages == nullptr) return false;
+  // languages: a priority byte, a name and its terminating zero, repeated; a zero byte ends it.
+  for (const char* entry = chosen->languages; *entry != 0;) {
+    const char* language = entry + 1;
+    if (name == language) return true;
+    entry = language + std::char_traits<char>::length(language) + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct EspeakTextToSpeech::Job {
@@ -136,7 +155,7 @@ void EspeakTextToSpeech::Run() {
       });
       continue;
     }
-    if (espeak_SetVoiceByName(job->request.voice.c_str()) != EE_OK) {
+    if (!SelectVoice(job->request.voice)) {
       job->Deliver([&](SynthesisSink& sink) {
         sink.OnDone(std::unexpected(
             Error::InvalidArgument("unknown espeak-ng voice \"" + job->request.voice + "\"")));

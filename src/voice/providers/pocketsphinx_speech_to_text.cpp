@@ -3,7 +3,6 @@
 // sphinxbase's headers: C, with old-style casts and unused parameters.
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
-#include <sphinxbase/logmath.h>
 
 #include <algorithm>
 #include <cctype>
@@ -80,6 +79,18 @@ std::string Join(const std::vector<std::string>& words) {
     text += word;
   }
   return text;
+}
+
+// The acoustic part of the best path's score: the grammar's and the loop's transition
+// probabilities differ (a 120-word loop pays log(1/120) per word), the sounds' fit does not.
+std::int64_t AcousticScore(ps_decoder_t* ps) {
+  std::int64_t total = 0;
+  for (ps_seg_t* seg = ps_seg_iter(ps); seg != nullptr; seg = ps_seg_next(seg)) {
+    std::int32_t acoustic = 0, language = 0, backoff = 0;
+    ps_seg_prob(seg, &acoustic, &language, &backoff);
+    total += acoustic;
+  }
+  return total;
 }
 
 }  // namespace
@@ -280,20 +291,20 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
     }
     const int frames = ps_get_n_frames(ps);
     if (words.empty() || frames <= 0) return;
+    const std::int64_t grammar_acoustic = AcousticScore(ps);
 
-    std::int32_t background_score = 0;
+    std::int32_t background_score = 0;  // includes the loop's word penalties: not compared
     if (ps_set_search(ps, kBackgroundSearch) != 0 || ps_start_utt(ps) < 0) return;
     ps_process_raw(ps, audio_.data(), audio_.size(), FALSE, TRUE);
     ps_end_utt(ps);
     const char* background = ps_get_hyp(ps, &background_score);
+    const std::int64_t background_acoustic = AcousticScore(ps);
     ps_set_search(ps, kGrammarSearch);
-    // Per frame, in natural-log units: 0 when the phrase fits as well as the free loop.
-    const double gap =
-        background == nullptr
-            ? 0.0
-            : logmath_log_to_ln(ps_get_logmath(ps), grammar_score - background_score) / frames;
-    transcript.confidence = std::clamp(std::exp(gap), 0.0, 1.0);
-    if (gap + shared_->options.rejection_margin < 0) return;
+    if (background == nullptr) return;
+    // Per 10 ms frame, in the decoder's scaled log units: how much better the phrase fits the
+    // sounds than the free word loop does.
+    const double gap = static_cast<double>(grammar_acoustic - background_acoustic) / frames;
+    if (gap < shared_->options.rejection_margin) return;
     transcript.text = Join(words);
     transcript.understood = true;
   }

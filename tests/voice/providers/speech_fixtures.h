@@ -1,0 +1,23 @@
+// Speech for the provider tests: our EspeakTextToSpeech, and the espeak-ng command line as an
+// independent voice (a WAV at 22,050 Hz, parsed and resampled).
+#pragma once
+
+#include <string>
+
+#include "voice/audio.h"
+#include "voice/text_to_speech.h"
+
+namespace talky::testing {
+
+// The process's one espeak-ng synthesizer (espeak is global: one EspeakTextToSpeech at a time).
+TextToSpeech& SharedSpeaker();
+
+// The whole synthesis of `text`, padded with 300 ms of digital silence each side.
+Samples Synthesize(TextToSpeech& tts, const std::string& text, int sample_rate,
+                   const std::string& voice = "");
+
+// `espeak-ng -v voice -s wpm --stdout text`, resampled to sample_rate and padded as above.
+Samples SpeakWithCommandLine(const std::string& text, const std::string& voice, int wpm,
+                             int sample_rate);
+
+}  // namespace talky::testing
