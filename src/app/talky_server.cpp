@@ -1,5 +1,7 @@
 #include "app/talky_server.h"
 
+#include "app/answered_call_lookup.h"
+
 #include "http/api/api_routes.h"
 #include "http/operational_routes.h"
 #include "store/store_connection_health.h"
@@ -9,15 +11,24 @@ namespace talky {
 TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerator& ids,
                          TalkyServerOptions options)
     : options_(std::move(options)),
+      session_store_(latency_clock_),
       campaigns_(store, queue, clock),
       api_{.store = store,
            .queue = queue,
            .clock = clock,
            .ids = ids,
            .campaigns = campaigns_,
-           .admin_key = options_.admin_key},
+           .admin_key = options_.admin_key,
+           .sessions = &session_store_},
       intake_(queue, store, clock),
+      voice_(AcquireOfflineVoice()),
+      voice_metrics_(metrics_),
+      session_manager_([&store](const CallId& call) { return LookUpAnsweredCall(store, call); },
+                       *voice_->speech_to_text, *voice_->text_to_speech, *voice_->voice_activity,
+                       session_store_, voice_metrics_, latency_clock_),
+      media_(session_manager_, metrics_, options_.media),
       server_(router_, metrics_, options_.http) {
+  server_.RouteWebSocket("/media", media_);
   AddOperationalRoutes(router_, metrics_, queue, store);
   AddApiRoutes(router_, api_);
   webhook_counters_ = AddVonageWebhookRoutes(router_, options_.vonage, intake_, clock);

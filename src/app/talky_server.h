@@ -4,7 +4,9 @@
 //
 // Routes: /health and /metrics, the REST API (/v1, src/http/api/) and the Vonage webhooks, whose
 // events complete calls through a CallEventIntake of this process (the worker that placed the call
-// may be another process).
+// may be another process), and the media WebSocket (/media) where answered calls talk: each gets a
+// voice pipeline with the offline providers (app/offline_voice.h), and its live session is readable
+// at GET /v1/calls/{id}/session.
 //
 // The store, the queue, the clock and the id generator are borrowed and must outlive the
 // TalkyServer. Routes are added in the constructor; Start and Stop may be called from any thread
@@ -13,18 +15,23 @@
 
 #include <string>
 
+#include "app/offline_voice.h"
 #include "campaigns/campaign_service.h"
 #include "dialer/call_event_intake.h"
 #include "domain/clock.h"
 #include "domain/error.h"
 #include "http/api/api_context.h"
 #include "http/http_server.h"
+#include "http/media/prometheus_voice_metrics.h"
+#include "http/media/vonage_media_endpoint.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/webhooks/vonage_webhooks.h"
 #include "queue/job_queue.h"
 #include "store/id_generator.h"
 #include "store/store.h"
+#include "voice/memory_call_session_store.h"
+#include "voice/session_manager.h"
 
 namespace talky {
 
@@ -32,6 +39,7 @@ struct TalkyServerOptions {
   HttpServerOptions http;
   std::string admin_key;  // creates tenants (POST /v1/tenants); never empty in `talky serve`
   VonageWebhookOptions vonage{.media_websocket_uri = "ws://127.0.0.1:8080/media"};
+  VonageMediaOptions media;
 };
 
 class TalkyServer {
@@ -46,6 +54,7 @@ class TalkyServer {
   void Stop();
 
   Metrics& metrics() { return metrics_; }
+  SessionManager& sessions() { return session_manager_; }
   const Router& router() const { return router_; }
 
  private:
@@ -53,11 +62,17 @@ class TalkyServer {
   void AddWebhookMetrics();
 
   TalkyServerOptions options_;
+  SystemClock latency_clock_;  // the voice path's latencies are real time, even under --speed
+  MemoryCallSessionStore session_store_;
   CampaignService campaigns_;
   ApiContext api_;
   CallEventIntake intake_;
   Metrics metrics_;
   Router router_;
+  std::shared_ptr<OfflineVoice> voice_;
+  PrometheusVoiceMetrics voice_metrics_;
+  SessionManager session_manager_;
+  VonageMediaEndpoint media_;
   std::shared_ptr<const VonageWebhookCounters> webhook_counters_;
   HttpServer server_;  // last: built once the router is complete, stopped first
 };

@@ -15,26 +15,13 @@ using enum CallState;
 // speaking follow one another in any order within a call (barge-in goes from speaking straight
 // back to listening); any live state may end or fail.
 constexpr std::array<std::pair<CallState, CallState>, 20> kMoves{{
-    {kConnecting, kActive},
-    {kActive, kListening},
-    {kActive, kSpeaking},
-    {kListening, kProcessing},
-    {kListening, kSpeaking},
-    {kProcessing, kSpeaking},
-    {kProcessing, kListening},
-    {kSpeaking, kListening},
-    {kSpeaking, kProcessing},
-    {kConnecting, kEnding},
-    {kActive, kEnding},
-    {kListening, kEnding},
-    {kProcessing, kEnding},
-    {kSpeaking, kEnding},
-    {kEnding, kEnded},
-    {kConnecting, kError},
-    {kActive, kError},
-    {kListening, kError},
-    {kProcessing, kError},
-    {kSpeaking, kError},
+    {kConnecting, kActive},    {kActive, kListening},   {kActive, kSpeaking},
+    {kListening, kProcessing}, {kListening, kSpeaking}, {kProcessing, kSpeaking},
+    {kProcessing, kListening}, {kSpeaking, kListening}, {kSpeaking, kProcessing},
+    {kConnecting, kEnding},    {kActive, kEnding},      {kListening, kEnding},
+    {kProcessing, kEnding},    {kSpeaking, kEnding},    {kEnding, kEnded},
+    {kConnecting, kError},     {kActive, kError},       {kListening, kError},
+    {kProcessing, kError},     {kSpeaking, kError},
 }};
 
 nlohmann::json ToJson(const LatencyMetric& metric) {

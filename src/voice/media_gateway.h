@@ -57,8 +57,8 @@ class MediaCallAcceptor {
   virtual ~MediaCallAcceptor() = default;
   // The listener for call's media, started; NotFound for an unknown or finished call, Conflict when
   // the call already has a connection, Unavailable when the call cannot be looked up now.
-  virtual Expected<std::shared_ptr<MediaListener>> Accept(const CallId& call,
-                                                          std::shared_ptr<MediaGateway> gateway) = 0;
+  virtual Expected<std::shared_ptr<MediaListener>> Accept(
+      const CallId& call, std::shared_ptr<MediaGateway> gateway) = 0;
 };
 
 }  // namespace talky

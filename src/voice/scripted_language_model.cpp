@@ -9,8 +9,8 @@ namespace {
 // The script's questions, by how many the agent has asked; each reply moves by its intent.
 enum class Step { kGreeting, kConfirm, kDone };
 
-const std::vector<std::string> kAvailableReplies = {"yes", "yes please", "sure", "no",
-                                                     "not now", "who is this"};
+const std::vector<std::string> kAvailableReplies = {"yes", "yes please", "sure",
+                                                    "no",  "not now",    "who is this"};
 const std::vector<std::string> kConfirmReplies = {"yes", "yes i will", "sure", "no", "i cannot"};
 
 constexpr char kAskTime[] = "Is now a good time to talk?";
@@ -19,7 +19,8 @@ constexpr char kConfirmLine[] =
 constexpr char kWhoLine[] = "This is the reminder service of your dental practice.";
 constexpr char kLaterLine[] = "No problem. We will call another time. Goodbye.";
 constexpr char kConfirmedLine[] = "Thank you. See you tomorrow. Goodbye.";
-constexpr char kDeclinedLine[] = "Thank you for letting us know. We will call to find a new time. Goodbye.";
+constexpr char kDeclinedLine[] =
+    "Thank you for letting us know. We will call to find a new time. Goodbye.";
 
 bool IsYes(const std::string& reply) {
   return reply == "yes" || reply == "yes please" || reply == "sure" || reply == "yes i will";

@@ -20,9 +20,8 @@ class SessionManager::Observer final : public VoicePipelineObserver {
 };
 
 SessionManager::SessionManager(AnsweredCallLookup lookup, SpeechToText& speech_to_text,
-                               TextToSpeech& text_to_speech,
-                               VoiceActivityDetection& voice_activity, CallSessionStore& store,
-                               VoiceMetrics& metrics, const Clock& clock,
+                               TextToSpeech& text_to_speech, VoiceActivityDetection& voice_activity,
+                               CallSessionStore& store, VoiceMetrics& metrics, const Clock& clock,
                                SessionManagerOptions options)
     : lookup_(std::move(lookup)),
       speech_to_text_(speech_to_text),
@@ -45,7 +44,8 @@ SessionManager::~SessionManager() {
 
 Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
     const CallId& call, std::shared_ptr<MediaGateway> gateway) {
-  auto refuse = [this](Error error, std::string_view why) -> Expected<std::shared_ptr<MediaListener>> {
+  auto refuse = [this](Error error,
+                       std::string_view why) -> Expected<std::shared_ptr<MediaListener>> {
     metrics_.CountSession(why);
     return std::unexpected(std::move(error));
   };
@@ -63,14 +63,14 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
                                         : "refused_unavailable");
   }
   auto observer = std::make_shared<Observer>(*this);
-  Expected<std::shared_ptr<VoicePipeline>> pipeline = VoicePipeline::Create(
-      std::move(answered->session), std::move(answered->config),
-      VoiceProviders{.speech_to_text = speech_to_text_,
-                     .text_to_speech = text_to_speech_,
-                     .voice_activity = voice_activity_,
-                     .language_model = std::move(answered->language_model),
-                     .reply_grammar = std::move(answered->reply_grammar)},
-      gateway, std::move(observer), clock_);
+  Expected<std::shared_ptr<VoicePipeline>> pipeline =
+      VoicePipeline::Create(std::move(answered->session), std::move(answered->config),
+                            VoiceProviders{.speech_to_text = speech_to_text_,
+                                           .text_to_speech = text_to_speech_,
+                                           .voice_activity = voice_activity_,
+                                           .language_model = std::move(answered->language_model),
+                                           .reply_grammar = std::move(answered->reply_grammar)},
+                            gateway, std::move(observer), clock_);
   if (!pipeline) return refuse(pipeline.error(), "refused_provider");
   {
     std::lock_guard lock(mutex_);

@@ -18,10 +18,11 @@
 namespace talky {
 
 struct Transcript {
-  std::string text;          // words, lower case, single spaces; empty when nothing understood
-  bool is_final = false;     // false: interim text that may still change
-  bool understood = false;   // false: speech was heard but matches nothing expected ("not understood")
-  double confidence = 0.0;   // 0..1 where the provider gives one
+  std::string text;       // words, lower case, single spaces; empty when nothing understood
+  bool is_final = false;  // false: interim text that may still change
+  bool understood =
+      false;  // false: speech was heard but matches nothing expected ("not understood")
+  double confidence = 0.0;  // 0..1 where the provider gives one
 };
 
 class RecognitionSink {
@@ -51,7 +52,7 @@ class SpeechToText {
   virtual ~SpeechToText() = default;
   // A recognizer for one call's audio at sample_rate; Unavailable when the provider cannot serve.
   virtual Expected<std::unique_ptr<SpeechRecognizer>> Open(int sample_rate,
-                                                          RecognitionSink& sink) = 0;
+                                                           RecognitionSink& sink) = 0;
 };
 
 }  // namespace talky

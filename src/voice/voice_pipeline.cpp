@@ -34,7 +34,10 @@ std::string Trimmed(std::string text) {
 class VoicePipeline::Sinks final {
  public:
   Sinks(std::weak_ptr<VoicePipeline> pipeline, std::shared_ptr<MediaGateway> gateway)
-      : recognition(*this), completion(*this), synthesis(*this), pipeline_(std::move(pipeline)),
+      : recognition(*this),
+        completion(*this),
+        synthesis(*this),
+        pipeline_(std::move(pipeline)),
         gateway_(std::move(gateway)) {}
 
   template <typename Call>
@@ -121,9 +124,9 @@ Expected<std::shared_ptr<VoicePipeline>> VoicePipeline::Create(
     std::shared_ptr<MediaGateway> gateway, std::shared_ptr<VoicePipelineObserver> observer,
     const Clock& clock) {
   session.sample_rate = gateway->sample_rate();
-  std::shared_ptr<VoicePipeline> pipeline(new VoicePipeline(
-      std::move(session), std::move(config), std::move(providers), gateway, std::move(observer),
-      clock));
+  std::shared_ptr<VoicePipeline> pipeline(new VoicePipeline(std::move(session), std::move(config),
+                                                            std::move(providers), gateway,
+                                                            std::move(observer), clock));
   pipeline->sinks_ = std::make_unique<Sinks>(pipeline, gateway);
   auto recognizer = pipeline->providers_.speech_to_text.Open(gateway->sample_rate(),
                                                              pipeline->sinks_->recognition);
@@ -146,6 +149,7 @@ void VoicePipeline::Start() {
   session_.UpdateActivity(now);
   MoveTo(CallState::kActive);
   session_.stt_active = true;
+  ExpectReplies();  // the caller may answer the greeting before it ends
   StartModelTurn();
 }
 
@@ -158,8 +162,8 @@ void VoicePipeline::MoveTo(CallState state) {
 
 void VoicePipeline::Changed() { observer_->OnSessionChanged(session_); }
 
-void VoicePipeline::Measure(const char* component, std::chrono::microseconds latency,
-                            bool success, std::optional<std::string> error) {
+void VoicePipeline::Measure(const char* component, std::chrono::microseconds latency, bool success,
+                            std::optional<std::string> error) {
   const double ms = std::chrono::duration<double, std::milli>(latency).count();
   session_.AddLatencyMeasurement(component, ms, clock_.Now(), success, std::move(error));
   observer_->OnLatency(session_.latency_measurements.back());
@@ -237,7 +241,8 @@ void VoicePipeline::EndCallerTurn() {
   caller_speaking_ = false;
   speech_run_frames_ = 0;
   session_.user_speaking = false;
-  session_.total_user_speech_ms += turn_speech_frames_ * kFrameDuration.count();
+  heard_speech_ = turn_speech_frames_ * kFrameDuration;
+  session_.total_user_speech_ms += heard_speech_.count();
   if (caller_over_agent_ && AgentHoldsTheFloor()) {
     // Too short to interrupt the agent (a cough, "uh-huh"): heard, not answered.
     recognizer_->Finalize();
@@ -260,6 +265,14 @@ void VoicePipeline::OnTranscript(Transcript transcript) {
   awaiting_transcript_ = false;
   const Instant now = clock_.Now();
   Measure("stt", std::chrono::duration_cast<std::chrono::microseconds>(now - caller_speech_end_));
+  spdlog::debug("voice: call {}: heard '{}' ({}) in {} ms of speech", session_.call_id.value,
+                transcript.text, transcript.understood ? "understood" : "not understood",
+                heard_speech_.count());
+  if (transcript.understood && TooLongFor(transcript.text)) {
+    spdlog::debug("voice: call {}: heard '{}' in {} ms of speech: too long for it, not understood",
+                  session_.call_id.value, transcript.text, heard_speech_.count());
+    transcript.understood = false;
+  }
   if (!transcript.understood || transcript.text.empty()) {
     observer_->OnNotUnderstood();
     if (++not_understood_ >= config_.turn_taking.max_not_understood) {
@@ -273,6 +286,12 @@ void VoicePipeline::OnTranscript(Transcript transcript) {
   session_.conversation_history.push_back(
       {.role = MessageRole::kUser, .content = transcript.text, .timestamp = now});
   StartModelTurn();
+}
+
+bool VoicePipeline::TooLongFor(const std::string& phrase) const {
+  const long words = std::ranges::count(phrase, ' ') + 1;
+  const TurnTaking& turns = config_.turn_taking;
+  return heard_speech_ > words * turns.speech_per_word + turns.speech_slack;
 }
 
 void VoicePipeline::OnRecognitionError(Error error) {
@@ -420,8 +439,8 @@ bool VoicePipeline::NextFrame(Samples& frame) {
   output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(take));
   if (turn_->samples_sent == 0) {
     if (turn_->answers_caller) {
-      Measure("total", std::chrono::duration_cast<std::chrono::microseconds>(
-                           clock_.Now() - caller_speech_end_));
+      Measure("total", std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() -
+                                                                             caller_speech_end_));
     }
     session_.ai_speaking = true;
     MoveTo(CallState::kSpeaking);
@@ -468,8 +487,8 @@ void VoicePipeline::OnPlaybackCleared() {}
 
 void VoicePipeline::BargeIn() {
   observer_->OnBargeIn();
-  const std::size_t lead_samples =
-      SamplesPerFrame(gateway_->sample_rate()) * static_cast<std::size_t>(FramesIn(gateway_->max_lead()));
+  const std::size_t lead_samples = SamplesPerFrame(gateway_->sample_rate()) *
+                                   static_cast<std::size_t>(FramesIn(gateway_->max_lead()));
   const std::size_t played =
       turn_->samples_sent > lead_samples ? turn_->samples_sent - lead_samples : 0;
   const std::string said = PlayedText(played);
@@ -497,8 +516,8 @@ std::string VoicePipeline::PlayedText(std::size_t played_samples) const {
       std::istringstream words(sentence.text);
       std::vector<std::string> list;
       for (std::string word; words >> word;) list.push_back(word);
-      const std::size_t reached = list.size() * (played_samples - sentence.first_sample) /
-                                  (end - sentence.first_sample);
+      const std::size_t reached =
+          list.size() * (played_samples - sentence.first_sample) / (end - sentence.first_sample);
       part.clear();
       for (std::size_t i = 0; i < reached; ++i) part += (i ? " " : "") + list[i];
       if (!part.empty()) part += "...";

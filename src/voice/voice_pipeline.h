@@ -35,14 +35,19 @@ namespace talky {
 
 // When the caller holds the floor. Per campaign; the defaults are VOICE.md's field values.
 struct TurnTaking {
-  std::chrono::milliseconds speech_start{60};  // speech this long starts the caller's turn
+  std::chrono::milliseconds speech_start{60};   // speech this long starts the caller's turn
   std::chrono::milliseconds barge_in_min{200};  // caller speech over the agent this long interrupts
-  std::chrono::milliseconds endpointing_min{500};  // silence after speech that ends the turn
+  std::chrono::milliseconds endpointing_min{500};     // silence after speech that ends the turn
   std::chrono::milliseconds endpointing_max{10'000};  // a turn that never pauses ends here
   std::chrono::milliseconds pre_roll{300};  // audio before the start of speech given to the STT
   std::chrono::milliseconds silence_reprompt{6'000};  // caller silence before "are you there"
-  int max_reprompts = 2;        // then the goodbye
-  int max_not_understood = 3;   // "could you repeat" in a row, then the goodbye
+  // A reply heard as an expected phrase but spoken for much longer than that phrase takes is not
+  // that phrase: an offline grammar forces any speech onto its nearest phrase ("the weather is
+  // lovely" comes out "yes"). Longer than words * per_word + slack: not understood.
+  std::chrono::milliseconds speech_per_word{400};
+  std::chrono::milliseconds speech_slack{400};
+  int max_reprompts = 2;       // then the goodbye
+  int max_not_understood = 3;  // "could you repeat" in a row, then the goodbye
 };
 
 struct VoicePipelineConfig {
@@ -80,12 +85,10 @@ class VoicePipeline final : public MediaListener,
  public:
   // `session` carries the call's identity and configuration, in state connecting. Fails when a
   // provider cannot open a recognizer or detector for the gateway's sample rate.
-  static Expected<std::shared_ptr<VoicePipeline>> Create(CallSession session,
-                                                         VoicePipelineConfig config,
-                                                         VoiceProviders providers,
-                                                         std::shared_ptr<MediaGateway> gateway,
-                                                         std::shared_ptr<VoicePipelineObserver> observer,
-                                                         const Clock& clock);
+  static Expected<std::shared_ptr<VoicePipeline>> Create(
+      CallSession session, VoicePipelineConfig config, VoiceProviders providers,
+      std::shared_ptr<MediaGateway> gateway, std::shared_ptr<VoicePipelineObserver> observer,
+      const Clock& clock);
   ~VoicePipeline() override;
 
   // The call is connected: the agent greets.
@@ -148,6 +151,7 @@ class VoicePipeline final : public MediaListener,
   void EndCallerTurn();
   void BargeIn();
   bool AgentHoldsTheFloor() const;
+  bool TooLongFor(const std::string& phrase) const;
 
   void StartModelTurn();
   void SayLine(const std::string& text, bool ends_call);
@@ -183,8 +187,9 @@ class VoicePipeline final : public MediaListener,
   int listening_silence_frames_ = 0;
   bool awaiting_transcript_ = false;
   bool ignore_next_transcript_ = false;  // of speech too short to interrupt the agent
-  bool caller_over_agent_ = false;  // the caller's turn began while the agent held the floor
+  bool caller_over_agent_ = false;       // the caller's turn began while the agent held the floor
   Instant caller_speech_end_{};
+  std::chrono::milliseconds heard_speech_{0};  // speech in the caller's last turn
   int reprompts_ = 0;
   int not_understood_ = 0;
 

@@ -8,8 +8,8 @@ namespace {
 using enum CallState;
 using std::chrono::seconds;
 
-constexpr Instant kNoon = Instant{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2}} +
-                          std::chrono::hours(12);
+constexpr Instant kNoon =
+    Instant{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2}} + std::chrono::hours(12);
 
 // Every pair of states, with whether the pipeline may move between them. A row per allowed move;
 // everything not listed is refused.
@@ -18,13 +18,13 @@ struct MoveCase {
   CallState to;
 };
 constexpr MoveCase kAllowed[] = {
-    {kConnecting, kActive},   {kActive, kListening},     {kActive, kSpeaking},
-    {kListening, kProcessing}, {kListening, kSpeaking},  {kProcessing, kSpeaking},
-    {kProcessing, kListening}, {kSpeaking, kListening},  {kSpeaking, kProcessing},
-    {kConnecting, kEnding},   {kActive, kEnding},        {kListening, kEnding},
-    {kProcessing, kEnding},   {kSpeaking, kEnding},      {kEnding, kEnded},
-    {kConnecting, kError},    {kActive, kError},         {kListening, kError},
-    {kProcessing, kError},    {kSpeaking, kError},
+    {kConnecting, kActive},    {kActive, kListening},   {kActive, kSpeaking},
+    {kListening, kProcessing}, {kListening, kSpeaking}, {kProcessing, kSpeaking},
+    {kProcessing, kListening}, {kSpeaking, kListening}, {kSpeaking, kProcessing},
+    {kConnecting, kEnding},    {kActive, kEnding},      {kListening, kEnding},
+    {kProcessing, kEnding},    {kSpeaking, kEnding},    {kEnding, kEnded},
+    {kConnecting, kError},     {kActive, kError},       {kListening, kError},
+    {kProcessing, kError},     {kSpeaking, kError},
 };
 constexpr CallState kStates[] = {kConnecting, kActive, kListening, kProcessing,
                                  kSpeaking,   kEnding, kEnded,     kError};

@@ -17,7 +17,8 @@ TEST(VonageMediaMessage, ConnectedCarriesTheRateAndTheFlattenedHeaders) {
 }
 
 TEST(VonageMediaMessage, DtmfClearedAndNotify) {
-  const auto dtmf = ParseVonageMediaEvent(R"({"event":"websocket:dtmf","digit":"#","duration":260})");
+  const auto dtmf =
+      ParseVonageMediaEvent(R"({"event":"websocket:dtmf","digit":"#","duration":260})");
   ASSERT_TRUE(dtmf);
   EXPECT_EQ(std::get<VonageMediaDtmf>(*dtmf).digit, '#');
   EXPECT_EQ(std::get<VonageMediaDtmf>(*dtmf).duration_ms, 260);

@@ -15,7 +15,8 @@ class Collect final : public CompletionSink {
   bool done = false;
 };
 
-std::vector<Message> Conversation(std::initializer_list<std::pair<MessageRole, std::string>> turns) {
+std::vector<Message> Conversation(
+    std::initializer_list<std::pair<MessageRole, std::string>> turns) {
   std::vector<Message> history;
   for (const auto& [role, text] : turns) history.push_back({.role = role, .content = text});
   return history;
@@ -43,11 +44,13 @@ TEST(ScriptedLanguageModel, TheScriptAsATable) {
        "No problem. We will call another time. Goodbye.", true},
       {Conversation({{kAssistant, kGreeting}, {kUser, "who is this"}}),
        "This is the reminder service of your dental practice. Is now a good time to talk?"},
-      {Conversation({{kAssistant, kGreeting}, {kUser, "yes"}, {kAssistant, kConfirm},
+      {Conversation({{kAssistant, kGreeting},
+                     {kUser, "yes"},
+                     {kAssistant, kConfirm},
                      {kUser, "yes i will"}}),
        "Thank you. See you tomorrow. Goodbye.", true},
-      {Conversation({{kAssistant, kGreeting}, {kUser, "yes"}, {kAssistant, kConfirm},
-                     {kUser, "i cannot"}}),
+      {Conversation(
+           {{kAssistant, kGreeting}, {kUser, "yes"}, {kAssistant, kConfirm}, {kUser, "i cannot"}}),
        "Thank you for letting us know. We will call to find a new time. Goodbye.", true},
   };
   for (const Case& row : cases) {
@@ -55,14 +58,16 @@ TEST(ScriptedLanguageModel, TheScriptAsATable) {
     Collect sink;
     script.Complete({.history = row.history}, sink);
     EXPECT_EQ(sink.text, row.line);
-    EXPECT_EQ(sink.tools, row.ends ? std::vector<std::string>{"end_call"} : std::vector<std::string>{});
+    EXPECT_EQ(sink.tools,
+              row.ends ? std::vector<std::string>{"end_call"} : std::vector<std::string>{});
     EXPECT_TRUE(sink.done);
   }
 }
 
 TEST(ScriptedLanguageModel, EachQuestionHasItsReplies) {
-  EXPECT_EQ(kScript.ExpectedReplies(Conversation({{kAssistant, kGreeting}})),
-            (std::vector<std::string>{"yes", "yes please", "sure", "no", "not now", "who is this"}));
+  EXPECT_EQ(
+      kScript.ExpectedReplies(Conversation({{kAssistant, kGreeting}})),
+      (std::vector<std::string>{"yes", "yes please", "sure", "no", "not now", "who is this"}));
   EXPECT_EQ(kScript.ExpectedReplies(Conversation({{kAssistant, kConfirm}})),
             (std::vector<std::string>{"yes", "yes i will", "sure", "no", "i cannot"}));
 }

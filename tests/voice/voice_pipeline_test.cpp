@@ -70,8 +70,7 @@ class ToneSpeech final : public TextToSpeech {
   };
   std::unique_ptr<Synthesis> Synthesize(SynthesisRequest request, SynthesisSink& sink) override {
     texts.push_back(request.text);
-    const std::size_t words = static_cast<std::size_t>(
-        std::ranges::count(request.text, ' ') + 1);
+    const std::size_t words = static_cast<std::size_t>(std::ranges::count(request.text, ' ') + 1);
     Samples audio(words * static_cast<std::size_t>(request.sample_rate) / 10, 1000);
     sink.OnAudio(audio);
     sink.OnDone({});
@@ -174,13 +173,15 @@ class VoicePipelineTest : public ::testing::Test {
   int agent_frames_ = 0;
 };
 
-const char kGreeting[] = "Hello Ada! This is a reminder about your appointment. Is now a good time to talk?";
+const char kGreeting[] =
+    "Hello Ada! This is a reminder about your appointment. Is now a good time to talk?";
 const char kConfirm[] =
     "Great. Your appointment is tomorrow at ten in the morning. Will you be able to make it?";
 
 TEST_F(VoicePipelineTest, GreetsSentenceBySentenceThenListensWithTheGrammar) {
-  EXPECT_EQ(tts_.texts, (std::vector<std::string>{"Hello Ada!", "This is a reminder about your appointment.",
-                                                  "Is now a good time to talk?"}));
+  EXPECT_EQ(tts_.texts,
+            (std::vector<std::string>{"Hello Ada!", "This is a reminder about your appointment.",
+                                      "Is now a good time to talk?"}));
   Run(std::chrono::seconds(3), false);
   // 2 + 7 + 7 words at 100 ms each: 80 frames of 20 ms.
   EXPECT_EQ(agent_frames_, 80);
@@ -196,8 +197,7 @@ TEST_F(VoicePipelineTest, AnswersTheCallersTurnAndMeasuresEachPart) {
   Say("yes");
   EXPECT_EQ(stt_.finalized, 1);
   Run(std::chrono::seconds(2), false);  // the answer plays; it is history once played
-  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting,
-                                                 "caller: yes",
+  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting, "caller: yes",
                                                  std::string("agent: ") + kConfirm}));
   std::vector<std::string> components;
   for (const LatencyMetric& m : pipeline_->session().latency_measurements) {
@@ -229,8 +229,9 @@ TEST_F(VoicePipelineTest, CallerSpeechOverTheAgentCutsItOffAndIsAnswered) {
   Run(std::chrono::milliseconds(520), false);  // the caller's turn ends
   Run(std::chrono::seconds(2), false);
   EXPECT_EQ(History()[1], "caller: who is this");
-  EXPECT_EQ(History().back(), "agent: This is the reminder service of your dental practice. Is "
-                              "now a good time to talk?");
+  EXPECT_EQ(History().back(),
+            "agent: This is the reminder service of your dental practice. Is "
+            "now a good time to talk?");
   EXPECT_GT(agent_frames_, frames_before);
 }
 
@@ -252,9 +253,20 @@ TEST_F(VoicePipelineTest, SpeechThatMatchesNothingGetsARepeatRequestAndNoTransit
   Run(std::chrono::seconds(1), false);
   Say("yes");
   Run(std::chrono::seconds(2), false);
-  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting,
-                                                 "caller: yes",
+  EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting, "caller: yes",
                                                  std::string("agent: ") + kConfirm}));
+}
+
+TEST_F(VoicePipelineTest, AnExpectedPhraseHeardInSpeechFarTooLongForItIsNotUnderstood) {
+  Run(std::chrono::seconds(2), false);
+  // "yes" is one word: at most 400 ms a word and 400 ms of slack; 1.5 s of speech is something
+  // else that the grammar forced onto "yes".
+  Say("yes", std::chrono::milliseconds(1500));
+  EXPECT_EQ(tts_.texts.back(), "Sorry, could you repeat that?");
+  Run(std::chrono::seconds(1), false);
+  Say("yes", std::chrono::milliseconds(700));
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(History().back(), std::string("agent: ") + kConfirm);
 }
 
 TEST_F(VoicePipelineTest, SilenceGetsReprompts_ThenTheGoodbyeHangsUp) {

@@ -1,5 +1,6 @@
 // Calls: GET /v1/calls?campaign_id= (paged, in the order they were dialed), each with its outcome
-// and which attempt of its lead it was.
+// and which attempt of its lead it was; GET /v1/calls/{id}/session, a call's live session (state,
+// what was said, latency per turn) while it lasts and for a while after.
 #include <algorithm>
 #include <map>
 
@@ -64,12 +65,27 @@ HttpResponse ListCalls(ApiContext& context, const HttpRequest& request, const Te
             {"next", calls->next ? nlohmann::json(*calls->next) : nlohmann::json(nullptr)}});
 }
 
+HttpResponse GetSession(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  const CallId call{request.path_params.at("id")};
+  const Error not_found = Error::NotFound("no live session for call " + call.value);
+  if (context.sessions == nullptr) return ErrorResponse(not_found);
+  Expected<CallSession> session = context.sessions->Get(call);
+  if (!session) return ErrorResponse(session.error());
+  if (session->tenant_id != tenant.id) return ErrorResponse(not_found);  // another tenant's
+  return JsonResponse(200, ToJson(*session));
+}
+
 }  // namespace
 
 void AddCallRoutes(Router& router, ApiContext& context) {
   router.Add("GET", "/v1/calls",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
                return ListCalls(context, request, tenant);
+             }));
+  router.Add("GET", "/v1/calls/{id}/session",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return GetSession(context, request, tenant);
              }));
 }
 

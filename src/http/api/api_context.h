@@ -12,6 +12,7 @@
 #include "queue/job_queue.h"
 #include "store/id_generator.h"
 #include "store/store.h"
+#include "voice/call_session_store.h"
 
 namespace talky {
 
@@ -23,6 +24,8 @@ struct ApiContext {
   CampaignService& campaigns;
   // POST /v1/tenants needs it as a bearer token; empty means tenants cannot be created over HTTP.
   std::string admin_key;
+  // Live call sessions (GET /v1/calls/{id}/session); null: none are kept here.
+  CallSessionStore* sessions = nullptr;
 };
 
 }  // namespace talky

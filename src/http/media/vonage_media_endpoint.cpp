@@ -99,16 +99,17 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
   };
 
   void Read() {
-    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->OnRead(ec);
-    });
+    ws_.async_read(
+        in_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec) {
       const bool closed = ec == websocket::error::closed;
-      return Finish(closed ? (close_label_.empty() ? "peer_closed" : close_label_) : "read_error",
-                    closed ? std::string(ws_.reason().reason.data(), ws_.reason().reason.size()) : ec.message());
+      const std::string fallback = closed ? "peer_closed" : "read_error";
+      return Finish(close_label_.empty() ? fallback : close_label_,
+                    closed ? std::string(ws_.reason().reason.data(), ws_.reason().reason.size())
+                           : ec.message());
     }
     const std::string_view data(static_cast<const char*>(in_.cdata().data()), in_.size());
     const bool text = ws_.got_text();
@@ -143,13 +144,12 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
         endpoint_.acceptor_.Accept(call_id_, shared_from_this());
     if (!listener) {
       const ErrorCode code = listener.error().code;
-      return Refuse(
-          code == ErrorCode::kUnavailable ? websocket::close_code::try_again_later
-                                          : websocket::close_code::policy_error,
-          code == ErrorCode::kNotFound   ? "unknown_call"
-          : code == ErrorCode::kConflict ? "duplicate_call"
-                                         : "unavailable",
-          listener.error().message);
+      return Refuse(code == ErrorCode::kUnavailable ? websocket::close_code::try_again_later
+                                                    : websocket::close_code::policy_error,
+                    code == ErrorCode::kNotFound   ? "unknown_call"
+                    : code == ErrorCode::kConflict ? "duplicate_call"
+                                                   : "unavailable",
+                    listener.error().message);
     }
     listener_ = std::move(*listener);
     Count("talky_media_connections_total", "Media WebSocket connections, by result",
@@ -227,8 +227,8 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     if (finished_ || closing_) return;
     if (queue_.size() >= options_.max_queued_writes) {
       // The peer stopped reading: no graceful close can get through either.
-      Warn("peer_stalled", "the peer stopped reading (" + std::to_string(queue_.size()) +
-                               " messages waiting)");
+      Warn("peer_stalled",
+           "the peer stopped reading (" + std::to_string(queue_.size()) + " messages waiting)");
       beast::error_code ignored;
       beast::get_lowest_layer(ws_).socket().close(ignored);
       close_label_ = "peer_stalled";
@@ -248,16 +248,15 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     in_flight_ = std::move(queue_.front());
     queue_.pop_front();
     ws_.text(in_flight_.text);
-    ws_.async_write(asio::buffer(in_flight_.data),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      if (ec) {
-                        self->writing_ = false;
-                        return self->Finish(
-                            self->close_label_.empty() ? "write_error" : self->close_label_,
+    ws_.async_write(asio::buffer(in_flight_.data), [self = shared_from_this()](beast::error_code ec,
+                                                                               std::size_t) {
+      if (ec) {
+        self->writing_ = false;
+        return self->Finish(self->close_label_.empty() ? "write_error" : self->close_label_,
                             ec.message());
-                      }
-                      self->WriteNext();
-                    });
+      }
+      self->WriteNext();
+    });
   }
 
   void Refuse(websocket::close_code code, const std::string& label, const std::string& message) {
@@ -348,8 +347,8 @@ VonageMediaEndpoint::VonageMediaEndpoint(MediaCallAcceptor& acceptor, Metrics& m
 
 VonageMediaEndpoint::~VonageMediaEndpoint() = default;
 
-void VonageMediaEndpoint::Upgrade(
-    asio::ip::tcp::socket socket, beast::http::request<beast::http::string_body> request) {
+void VonageMediaEndpoint::Upgrade(asio::ip::tcp::socket socket,
+                                  beast::http::request<beast::http::string_body> request) {
   auto connection = std::make_shared<Connection>(std::move(socket), *this);
   Register(connection);
   connection->Start(std::move(request));

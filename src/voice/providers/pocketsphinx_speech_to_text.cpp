@@ -190,7 +190,7 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
   }
 
   ~PocketsphinxRecognizer() override {
-    if (in_utterance_) ps_end_utt(decoder_->decoder.get());
+    if (in_utterance_ && grammar_ready_) ps_end_utt(decoder_->decoder.get());
     shared_->Give(std::move(decoder_));
   }
 
@@ -216,7 +216,7 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
     if (upsampler_) Feed(upsampler_->Flush());
     ps_decoder_t* ps = decoder_->decoder.get();
     in_utterance_ = false;
-    if (ps_end_utt(ps) < 0) {
+    if (grammar_ready_ && ps_end_utt(ps) < 0) {
       sink_.OnError(Error::Internal("pocketsphinx could not end the utterance"));
       return;
     }
@@ -259,7 +259,8 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
       sink_.OnError(Error::Internal("pocketsphinx could not select the grammar"));
       return false;
     }
-    if (ps_start_utt(ps) < 0) {
+    // Nothing expected: the utterance is only listened to (not understood at its end).
+    if (grammar_ready_ && ps_start_utt(ps) < 0) {
       sink_.OnError(Error::Internal("pocketsphinx could not start an utterance"));
       return false;
     }

@@ -1,0 +1,32 @@
+#include "app/answered_call_lookup.h"
+
+#include "app/offline_voice.h"
+#include "voice/scripted_language_model.h"
+
+namespace talky {
+
+Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call_id) {
+  Expected<CallRecord> call = store.FindCall(call_id);
+  if (!call) return std::unexpected(call.error());
+  if (call->status == CallStatus::kCompleted) {
+    return std::unexpected(Error::NotFound("call " + call_id.value + " is over"));
+  }
+  Expected<Campaign> campaign = store.GetCampaign(call->tenant_id, call->campaign_id);
+  if (!campaign) return std::unexpected(campaign.error());
+  Expected<Lead> lead = store.GetLead(call->tenant_id, call->lead_id);
+  if (!lead) return std::unexpected(lead.error());
+  auto script = std::make_shared<ScriptedLanguageModel>(
+      ScriptedCallFacts{.first_name = lead->first_name.value_or("")});
+  return AnsweredCall{.session = {.call_id = call->id,
+                                  .campaign_id = call->campaign_id,
+                                  .lead_id = call->lead_id,
+                                  .tenant_id = call->tenant_id,
+                                  .vonage_call_uuid = call->provider_call_id,
+                                  .system_prompt = campaign->system_prompt,
+                                  .voice_id = OfflineVoiceFor(campaign->voice_id)},
+                      .config = {},
+                      .language_model = script,
+                      .reply_grammar = script};
+}
+
+}  // namespace talky

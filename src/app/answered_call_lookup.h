@@ -1,0 +1,15 @@
+// What the media WebSocket's session manager needs to know of an answered call, read from the
+// store: the call (which must exist and not be over), its campaign (system prompt, voice) and lead
+// (first name for the greeting), and, until the conversation engine lands, the fixed offline
+// script as its language model and reply grammar.
+#pragma once
+
+#include "store/store.h"
+#include "voice/session_manager.h"
+
+namespace talky {
+
+// NotFound for an unknown call or one already completed; the store's error when it cannot say.
+Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call);
+
+}  // namespace talky
