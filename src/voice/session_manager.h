@@ -36,7 +36,7 @@ using AnsweredCallLookup = std::function<Expected<AnsweredCall>(const CallId&)>;
 
 struct SessionManagerOptions {
   std::chrono::seconds stale_after{300};
-  std::chrono::seconds sweep_every{10};
+  std::chrono::milliseconds sweep_every{10'000};
 };
 
 class SessionManager final : public MediaCallAcceptor {

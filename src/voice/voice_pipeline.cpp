@@ -8,6 +8,8 @@
 namespace talky {
 namespace {
 
+constexpr std::chrono::seconds kActivityReportEvery{10};
+
 int FramesIn(std::chrono::milliseconds span) {
   return static_cast<int>(std::max<long>(1, span / kFrameDuration));
 }
@@ -160,7 +162,10 @@ void VoicePipeline::MoveTo(CallState state) {
   Changed();
 }
 
-void VoicePipeline::Changed() { observer_->OnSessionChanged(session_); }
+void VoicePipeline::Changed() {
+  last_reported_ = session_.last_activity_at;
+  observer_->OnSessionChanged(session_);
+}
 
 void VoicePipeline::Measure(const char* component, std::chrono::microseconds latency, bool success,
                             std::optional<std::string> error) {
@@ -174,6 +179,9 @@ void VoicePipeline::Measure(const char* component, std::chrono::microseconds lat
 void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
   if (ended_) return;
   session_.UpdateActivity(clock_.Now());
+  // Audio flowing is activity: tell the observer now and then (keeps the stored session fresh
+  // and the session from being swept as stale) without a store write per frame.
+  if (session_.last_activity_at - last_reported_ >= kActivityReportEvery) Changed();
   const bool speech = detector_->IsSpeech(frame);
   const TurnTaking& turns = config_.turn_taking;
 

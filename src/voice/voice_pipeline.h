@@ -201,6 +201,7 @@ class VoicePipeline final : public MediaListener,
   bool hangup_after_played_ = false;
   int frames_since_drained_ = 0;
   bool ended_ = false;
+  Instant last_reported_{};  // session_.last_activity_at when the observer last heard of it
 };
 
 }  // namespace talky

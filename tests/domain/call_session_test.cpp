@@ -54,7 +54,9 @@ TEST(CallSessionMoves, RefusalNamesBothStates) {
 TEST(CallSessionMoves, EndedAndErrorAreFinal) {
   for (CallState final_state : {kEnded, kError}) {
     for (CallState to : kStates) {
-      if (to != final_state) EXPECT_FALSE(CanMove(final_state, to));
+      if (to != final_state) {
+        EXPECT_FALSE(CanMove(final_state, to));
+      }
     }
     EXPECT_FALSE((CallSession{.state = final_state}.IsLive()));
   }
