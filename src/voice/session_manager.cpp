@@ -115,6 +115,7 @@ void SessionManager::Sweep() {
     std::erase_if(live_, [](const auto& entry) { return entry.second.gateway.expired(); });
     for (auto& [call, live] : live_) {
       if (now - live.last_activity <= options_.stale_after) continue;
+      live.last_activity = now;  // asked to hang up; asked again only after another timeout
       if (auto gateway = live.gateway.lock()) stale.push_back(std::move(gateway));
     }
     lock.unlock();

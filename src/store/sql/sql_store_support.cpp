@@ -33,12 +33,14 @@ Expected<Cursor> ParseCursor(const PageRequest& page) {
   }
   Cursor cursor;
   if (page.after.empty()) return cursor;
-  size_t colon = page.after.find(':');
-  auto [end, error] = std::from_chars(page.after.data(), page.after.data() + colon, cursor.micros);
-  if (colon == std::string::npos || error != std::errc() || end != page.after.data() + colon) {
+  const size_t colon = page.after.find(':');
+  const auto bad = [] {
     return std::unexpected(Error::InvalidArgument(
         "invalid page", {{"after", "is not a cursor from a previous page"}}));
-  }
+  };
+  if (colon == std::string::npos) return bad();
+  auto [end, error] = std::from_chars(page.after.data(), page.after.data() + colon, cursor.micros);
+  if (error != std::errc() || end != page.after.data() + colon) return bad();
   cursor.id = page.after.substr(colon + 1);
   return cursor;
 }
