@@ -7,8 +7,8 @@
 // played), "sorry, could you repeat that" for speech that matches nothing expected, re-prompts on
 // silence, and the goodbye that hangs up.
 //
-// The CallSession here is the call's one live copy; every change reaches the observer (which
-// stores it and feeds the metrics). Time on the media side is counted in frames received, so turn
+// The CallSession here is the call's one live copy; every change of state, turn or text reaches
+// the observer (which stores it and feeds the metrics), and ongoing audio does every 10 s. Time on the media side is counted in frames received, so turn
 // taking is exact and testable; latencies are measured on the clock given.
 //
 // Threads: everything runs on the gateway's executor: MediaListener calls arrive there, and
