@@ -86,14 +86,18 @@ TEST(EspeakTextToSpeech, NoSinkCallAfterCancelReturns) {
 
 TEST(EspeakTextToSpeech, CancelFromInsideTheSinkStopsDelivery) {
   RecordingSink sink;
-  std::unique_ptr<Synthesis> synthesis;
+  // The first audio may arrive before Synthesize has returned the handle: the sink waits for it.
+  std::promise<Synthesis*> handle;
+  std::shared_future<Synthesis*> handle_ready = handle.get_future().share();
   std::promise<void> cancelled;
   sink.on_audio = [&] {
     if (sink.after_cancel.exchange(true)) return;
-    synthesis->Cancel();
+    handle_ready.get()->Cancel();
     cancelled.set_value();
   };
-  synthesis = SharedSpeaker().Synthesize({.text = "one two three four five six seven"}, sink);
+  std::unique_ptr<Synthesis> synthesis =
+      SharedSpeaker().Synthesize({.text = "one two three four five six seven"}, sink);
+  handle.set_value(synthesis.get());
   cancelled.get_future().wait();
   (void)testing::Synthesize(SharedSpeaker(), "done", kWidebandRate);
   EXPECT_FALSE(sink.violated);
