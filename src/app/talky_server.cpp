@@ -1,7 +1,6 @@
 #include "app/talky_server.h"
 
 #include "app/answered_call_lookup.h"
-
 #include "http/api/api_routes.h"
 #include "http/operational_routes.h"
 #include "store/store_connection_health.h"

@@ -7,8 +7,8 @@
 // job_store.h, call_store.h, do_not_call_store.h, conversation_store.h, statistics_store.h,
 // queue_log_store.h); a caller takes only the roles it uses. What every role promises:
 // - Every method but ListOpenJobs, FindCallByProviderCallId, FindCall, the statistics over every
-//   tenant and the queue log takes the tenant and touches only that tenant's rows: another tenant's row is
-//   reported as not found.
+//   tenant and the queue log takes the tenant and touches only that tenant's rows: another tenant's
+//   row is reported as not found.
 // - Phone numbers are stored in E.164, normalised with the tenant's default region.
 // - Bad input is an InvalidArgument error naming the field and changes nothing; a lost
 //   compare-and-set is a Conflict; a database that cannot be reached is Unavailable.

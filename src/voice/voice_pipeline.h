@@ -8,8 +8,9 @@
 // silence, and the goodbye that hangs up.
 //
 // The CallSession here is the call's one live copy; every change of state, turn or text reaches
-// the observer (which stores it and feeds the metrics), and ongoing audio does every 10 s. Time on the media side is counted in frames received, so turn
-// taking is exact and testable; latencies are measured on the clock given.
+// the observer (which stores it and feeds the metrics), and ongoing audio does every 10 s. Time on
+// the media side is counted in frames received, so turn taking is exact and testable; latencies are
+// measured on the clock given.
 //
 // Threads: everything runs on the gateway's executor: MediaListener calls arrive there, and
 // provider callbacks are posted there. Create and Start from that executor too.

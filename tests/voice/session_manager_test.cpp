@@ -86,9 +86,9 @@ TEST_F(SessionManagerTest, RefusesASecondConnectionAnUnknownCallAndAStoreThatCan
   EXPECT_EQ(second.error().code, ErrorCode::kConflict);
   EXPECT_EQ(manager_.Accept(CallId{"nope"}, gateway).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(manager_.Accept(CallId{"down"}, gateway).error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(metrics_.Events(), (std::vector<std::string>{"started", "refused_duplicate",
-                                                         "refused_unknown_call",
-                                                         "refused_unavailable"}));
+  EXPECT_EQ(metrics_.Events(),
+            (std::vector<std::string>{"started", "refused_duplicate", "refused_unknown_call",
+                                      "refused_unavailable"}));
 }
 
 TEST_F(SessionManagerTest, ASessionWithoutActivityForTheTimeoutIsHungUp) {
