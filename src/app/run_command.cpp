@@ -383,7 +383,8 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
   // (the port is taken): the report does not need it.
   TalkyServer server(**store, **queue, clock, ids,
                      TalkyServerOptions{.http = {.address = listen->host, .port = listen->port},
-                                        .admin_key = admin_key});
+                                        .admin_key = admin_key,
+                                        .sessions_redis_url = redis_url_});
   Expected<int> port = server.Start();
   if (!port) {
     err << "talky run: the API is not served: " << port.error().Describe() << "\n";

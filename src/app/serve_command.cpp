@@ -58,7 +58,8 @@ ServeCommand::ServeCommand(CLI::App& app) {
   serve_->add_option("--database-url", database_url_,
                      "sqlite:PATH or postgresql://... (default: SQLite file ./talky.db)");
   serve_->add_option("--redis-url", redis_url_,
-                     "Redis queue shared with the workers (default: the embedded queue)");
+                     "Redis shared with the workers and other servers: the job queue and live call "
+                     "sessions (default: the embedded queue, sessions in memory)");
   serve_->add_option("--threads", threads_, "Server threads (default: max(2, cores))")
       ->check(CLI::Range(0, 1024));
   serve_->add_option("--body-limit", body_limit_, "Largest request body in bytes")
@@ -136,7 +137,8 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
         TalkyServerOptions{.http = http,
                            .admin_key = admin_key,
                            .vonage = {.signature_secret = vonage_signature_secret_,
-                                      .media_websocket_uri = media_websocket_uri}});
+                                      .media_websocket_uri = media_websocket_uri},
+                           .sessions_redis_url = redis_url_});
   } catch (const std::invalid_argument& error) {
     err << "talky serve: " << error.what() << "\n";
     return kExitUsage;

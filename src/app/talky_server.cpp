@@ -4,13 +4,26 @@
 #include "http/api/api_routes.h"
 #include "http/operational_routes.h"
 #include "store/store_connection_health.h"
+#include "voice/memory_call_session_store.h"
+#include "voice/redis_call_session_store.h"
 
 namespace talky {
+namespace {
+
+std::unique_ptr<CallSessionStore> OpenCallSessionStore(const std::string& redis_url,
+                                                       const Clock& clock) {
+  if (redis_url.empty()) return std::make_unique<MemoryCallSessionStore>(clock);
+  Expected<std::unique_ptr<RedisCallSessionStore>> redis = RedisCallSessionStore::Open(redis_url);
+  if (!redis) throw std::invalid_argument(redis.error().Describe());
+  return std::move(*redis);
+}
+
+}  // namespace
 
 TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerator& ids,
                          TalkyServerOptions options)
     : options_(std::move(options)),
-      session_store_(latency_clock_),
+      session_store_(OpenCallSessionStore(options_.sessions_redis_url, latency_clock_)),
       campaigns_(store, queue, clock),
       api_{.store = store,
            .queue = queue,
@@ -18,13 +31,13 @@ TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerato
            .ids = ids,
            .campaigns = campaigns_,
            .admin_key = options_.admin_key,
-           .sessions = &session_store_},
+           .sessions = session_store_.get()},
       intake_(queue, store, clock),
       voice_(AcquireOfflineVoice()),
       voice_metrics_(metrics_),
       session_manager_([&store](const CallId& call) { return LookUpAnsweredCall(store, call); },
                        *voice_->speech_to_text, *voice_->text_to_speech, *voice_->voice_activity,
-                       session_store_, voice_metrics_, latency_clock_),
+                       *session_store_, voice_metrics_, latency_clock_),
       media_(session_manager_, metrics_, options_.media),
       server_(router_, metrics_, options_.http) {
   server_.RouteWebSocket("/media", media_);

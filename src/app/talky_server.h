@@ -10,9 +10,10 @@
 //
 // The store, the queue, the clock and the id generator are borrowed and must outlive the
 // TalkyServer. Routes are added in the constructor; Start and Stop may be called from any thread
-// (not from a handler).
+// (not from a handler). A bad sessions_redis_url throws std::invalid_argument.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "app/offline_voice.h"
@@ -30,7 +31,7 @@
 #include "queue/job_queue.h"
 #include "store/id_generator.h"
 #include "store/store.h"
-#include "voice/memory_call_session_store.h"
+#include "voice/call_session_store.h"
 #include "voice/session_manager.h"
 
 namespace talky {
@@ -40,6 +41,9 @@ struct TalkyServerOptions {
   std::string admin_key;  // creates tenants (POST /v1/tenants); never empty in `talky serve`
   VonageWebhookOptions vonage{.media_websocket_uri = "ws://127.0.0.1:8080/media"};
   VonageMediaOptions media;
+  // Where live call sessions are kept: Redis (every `talky serve` of the deployment answers GET
+  // /v1/calls/{id}/session), or, when empty, this process's memory.
+  std::string sessions_redis_url;
 };
 
 class TalkyServer {
@@ -63,7 +67,7 @@ class TalkyServer {
 
   TalkyServerOptions options_;
   SystemClock latency_clock_;  // the voice path's latencies are real time, even under --speed
-  MemoryCallSessionStore session_store_;
+  std::unique_ptr<CallSessionStore> session_store_;
   CampaignService campaigns_;
   ApiContext api_;
   CallEventIntake intake_;

@@ -6,7 +6,7 @@
 
 #include "harness/test_servers.h"
 #include "queue/job_queue_conformance.h"
-#include "queue/redis/detail/redis_connection.h"
+#include "redis/redis_connection.h"
 
 namespace talky::testing {
 namespace {
@@ -32,14 +32,14 @@ struct RedisQueueFactory {
 INSTANTIATE_TYPED_TEST_SUITE_P(Redis, JobQueueConformance, RedisQueueFactory);
 
 std::vector<std::string> Keys(const std::string& url, const std::string& pattern) {
-  auto address = redis_detail::ParseRedisUrl(url);
-  auto connection = redis_detail::Connection::Open(*address, 1000ms, 1000ms);
+  auto address = redis::ParseRedisUrl(url);
+  auto connection = redis::Connection::Open(*address, 1000ms, 1000ms);
   EXPECT_TRUE(connection) << connection.error().Describe();
   if (!connection) return {};
   auto reply = (*connection)->Run({"KEYS", pattern});
   EXPECT_TRUE(reply) << reply.error().Describe();
   if (!reply) return {};
-  const redis_detail::ReplyView view(*reply, "KEYS");
+  const redis::ReplyView view(*reply, "KEYS");
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < view.Size().value_or(0); ++i) {
     Expected<std::string_view> key = view.At(i)->Text();

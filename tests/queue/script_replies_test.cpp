@@ -12,9 +12,9 @@ namespace {
 
 using redis_detail::DecodeDueCandidates;
 using redis_detail::DecodeTakeReply;
-using redis_detail::ParseReply;
-using redis_detail::Reply;
-using redis_detail::ReplyView;
+using redis::ParseReply;
+using redis::Reply;
+using redis::ReplyView;
 using redis_detail::TakeReply;
 
 // RESP, the protocol's bytes, so each reply below reads as what the server would send.

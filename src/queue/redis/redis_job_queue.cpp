@@ -10,16 +10,16 @@
 #include <unordered_set>
 
 #include "queue/queue_rules.h"
-#include "queue/redis/detail/redis_connection.h"
+#include "redis/redis_connection.h"
 #include "queue/redis/detail/script_replies.h"
 #include "queue/redis/lua_scripts.h"
 
 namespace talky {
 
-using redis_detail::Command;
-using redis_detail::ConnectionPool;
-using redis_detail::Reply;
-using redis_detail::ReplyView;
+using redis::Command;
+using redis::ConnectionPool;
+using redis::Reply;
+using redis::ReplyView;
 using redis_lua::FixedKey;
 using redis_lua::Script;
 using namespace std::chrono_literals;
@@ -72,7 +72,7 @@ Expected<std::int64_t> IntegerReply(const Reply& reply, Script script) {
 
 class RedisJobQueue::Impl {
  public:
-  Impl(const Clock& clock, RedisQueueOptions options, redis_detail::RedisAddress address)
+  Impl(const Clock& clock, RedisQueueOptions options, redis::RedisAddress address)
       : clock_(clock),
         options_(std::move(options)),
         pool_(std::move(address), {.connect_timeout = options_.connect_timeout,
@@ -237,13 +237,13 @@ class RedisJobQueue::Impl {
     return stop_waiting_;
   }
   // Registers a connection about to block; false when the queue is stopping (do not block).
-  bool BeginBlocking(redis_detail::Connection* connection) {
+  bool BeginBlocking(redis::Connection* connection) {
     std::lock_guard lock(wait_mutex_);
     if (stop_waiting_) return false;
     blocked_.insert(connection);
     return true;
   }
-  void EndBlocking(redis_detail::Connection* connection) {
+  void EndBlocking(redis::Connection* connection) {
     std::lock_guard lock(wait_mutex_);
     blocked_.erase(connection);
   }
@@ -256,7 +256,7 @@ class RedisJobQueue::Impl {
     {
       std::lock_guard lock(wait_mutex_);
       stop_waiting_ = true;
-      for (redis_detail::Connection* connection : blocked_) connection->Interrupt();
+      for (redis::Connection* connection : blocked_) connection->Interrupt();
     }
     stopped_.notify_all();
   }
@@ -274,7 +274,7 @@ class RedisJobQueue::Impl {
   std::mutex wait_mutex_;  // guards stop_waiting_, blocked_
   std::condition_variable stopped_;
   bool stop_waiting_ = false;
-  std::set<redis_detail::Connection*> blocked_;
+  std::set<redis::Connection*> blocked_;
 };
 
 RedisJobQueue::RedisJobQueue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -282,7 +282,7 @@ RedisJobQueue::~RedisJobQueue() = default;
 
 Expected<std::unique_ptr<RedisJobQueue>> RedisJobQueue::Connect(const Clock& clock,
                                                                 RedisQueueOptions options) {
-  Expected<redis_detail::RedisAddress> address = redis_detail::ParseRedisUrl(options.url);
+  Expected<redis::RedisAddress> address = redis::ParseRedisUrl(options.url);
   if (!address) return std::unexpected(address.error());
   std::vector<FieldError> errors;
   if (options.key_prefix.empty()) errors.push_back({"key_prefix", "must not be empty"});

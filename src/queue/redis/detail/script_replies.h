@@ -9,9 +9,11 @@
 
 #include "domain/error.h"
 #include "queue/job_queue.h"
-#include "queue/redis/detail/redis_reply.h"
+#include "redis/redis_reply.h"
 
 namespace talky::redis_detail {
+
+using redis::ReplyView;
 
 struct TakeReply {
   enum class Status { kOk, kStale, kMaintain };

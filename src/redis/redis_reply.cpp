@@ -1,11 +1,11 @@
-#include "queue/redis/detail/redis_reply.h"
+#include "redis/redis_reply.h"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
 #include <charconv>
 
-namespace talky::redis_detail {
+namespace talky::redis {
 
 void ReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
 
@@ -114,4 +114,4 @@ Expected<Reply> ParseReply(std::string_view resp) {
   return Reply(static_cast<redisReply*>(raw));
 }
 
-}  // namespace talky::redis_detail
+}  // namespace talky::redis

@@ -1,7 +1,8 @@
 // hiredis, wrapped: a connection (one redisContext), replies owned by unique_ptr and read through
 // ReplyView (redis_reply.h), and a pool that hands one connection to one caller at a time and
 // reconnects with backoff when Redis is down. With redis_reply.cpp, the only place that includes
-// hiredis and turns its errors into ours. Internal to the Redis queue backend.
+// hiredis and turns its errors into ours. Used by the Redis job queue and the Redis call session
+// store.
 //
 // A Connection is used by one thread at a time (hiredis contexts are not thread-safe), except
 // Interrupt(), which any thread may call; the pool is thread-safe. A connection that saw a
@@ -17,11 +18,11 @@
 #include <vector>
 
 #include "domain/error.h"
-#include "queue/redis/detail/redis_reply.h"
+#include "redis/redis_reply.h"
 
 struct redisContext;  // hiredis; complete only in redis_connection.cpp
 
-namespace talky::redis_detail {
+namespace talky::redis {
 
 struct RedisAddress {
   std::string host = "127.0.0.1";
@@ -125,4 +126,4 @@ class ConnectionPool {
   std::string last_error_;
 };
 
-}  // namespace talky::redis_detail
+}  // namespace talky::redis

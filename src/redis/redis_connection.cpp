@@ -1,4 +1,4 @@
-#include "queue/redis/detail/redis_connection.h"
+#include "redis/redis_connection.h"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -10,7 +10,7 @@
 #include <charconv>
 #include <optional>
 
-namespace talky::redis_detail {
+namespace talky::redis {
 namespace {
 
 timeval ToTimeval(std::chrono::milliseconds duration) {
@@ -248,4 +248,4 @@ Expected<ConnectionPool::Borrowed> ConnectionPool::Acquire() {
   return Borrowed(this, std::move(*opened));
 }
 
-}  // namespace talky::redis_detail
+}  // namespace talky::redis

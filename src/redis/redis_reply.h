@@ -14,9 +14,9 @@
 
 #include "domain/error.h"
 
-struct redisReply;  // hiredis; complete only in detail/*.cpp
+struct redisReply;  // hiredis; complete only in redis/*.cpp
 
-namespace talky::redis_detail {
+namespace talky::redis {
 
 struct ReplyDeleter {
   void operator()(redisReply* reply) const;
@@ -65,4 +65,4 @@ class ReplyView {
 // for tests of the decoders. kInvalidArgument for bytes that are not one complete reply.
 Expected<Reply> ParseReply(std::string_view resp);
 
-}  // namespace talky::redis_detail
+}  // namespace talky::redis
