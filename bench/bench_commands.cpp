@@ -4,6 +4,7 @@
 #include "bench/bench_dialer_command.h"
 #include "bench/bench_http_command.h"
 #include "bench/bench_store_command.h"
+#include "bench/bench_voice_command.h"
 #include "bench/bench_webhooks_command.h"
 
 namespace talky {
@@ -14,6 +15,7 @@ void AddBenchCommands(CLI::App& app, std::vector<std::unique_ptr<Command>>& comm
   commands.push_back(std::make_unique<CommandOf<BenchStoreCommand>>(app));
   commands.push_back(std::make_unique<CommandOf<BenchHttpCommand>>(app));
   commands.push_back(std::make_unique<CommandOf<BenchWebhooksCommand>>(app));
+  commands.push_back(std::make_unique<CommandOf<BenchVoiceCommand>>(app));
 }
 
 }  // namespace talky

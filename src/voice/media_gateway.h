@@ -27,6 +27,9 @@ class MediaGateway {
   virtual std::chrono::milliseconds max_lead() const = 0;
   // Runs task on the call's executor (from any thread); dropped once the connection is closed.
   virtual void Post(std::function<void()> task) = 0;
+  // The agent's first audio of a turn is waiting: send what the media clock allows now rather than
+  // at its next tick (up to 20 ms sooner). Called on the call's executor; may call NextFrame.
+  virtual void AudioReady() = 0;
   // Drops the agent's audio already sent and queued at the far side (barge-in).
   virtual void ClearPlayback() = 0;
   // Asks to hear MediaListener::OnPlayed(marker) once the audio sent so far has played.

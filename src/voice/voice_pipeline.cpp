@@ -419,6 +419,7 @@ void VoicePipeline::OnSpeechAudio(std::uint64_t generation, Samples samples) {
   }
   output_.insert(output_.end(), samples.begin(), samples.end());
   turn_->samples_produced += samples.size();
+  if (turn_->samples_sent == 0) gateway_->AudioReady();  // last: it may pull frames at once
 }
 
 void VoicePipeline::OnSpeechDone(std::uint64_t generation, Expected<void> result) {

@@ -88,6 +88,7 @@ class RecordingGateway final : public MediaGateway {
     std::lock_guard lock(mutex);
     tasks.push_back(std::move(task));
   }
+  void AudioReady() override { ++audio_ready; }
   void ClearPlayback() override { ++clears; }
   void NotifyWhenPlayed(int marker) override { markers.push_back(marker); }
   void Hangup(std::string reason) override { hangups.push_back(std::move(reason)); }
@@ -105,6 +106,7 @@ class RecordingGateway final : public MediaGateway {
   }
   std::mutex mutex;
   std::deque<std::function<void()>> tasks;
+  int audio_ready = 0;
   int clears = 0;
   std::vector<int> markers;
   std::vector<std::string> hangups;

@@ -105,6 +105,8 @@ TEST_F(VoicePipelineTest, GreetsSentenceBySentenceThenListensWithTheGrammar) {
   EXPECT_EQ(tts_.texts,
             (std::vector<std::string>{"Hello Ada!", "This is a reminder about your appointment.",
                                       "Is now a good time to talk?"}));
+  gateway_->RunTasks();
+  EXPECT_GE(gateway_->audio_ready, 1);  // the first audio asks to go out now, not at the next tick
   Run(std::chrono::seconds(3), false);
   // 2 + 7 + 7 words at 100 ms each: 80 frames of 20 ms.
   EXPECT_EQ(agent_frames_, 80);

@@ -44,6 +44,10 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     request_ = std::move(request);
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(options_.max_message_bytes);
+    // 20 ms frames are small writes: Nagle's algorithm would hold one back until the previous is
+    // acknowledged (tens of ms with delayed ACKs), making the agent late and its pacing uneven.
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     ws_.async_accept(request_, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Finish("handshake_failed", ec.message());
       self->first_message_timer_.expires_after(self->options_.first_message_timeout);
@@ -68,6 +72,9 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
   // MediaGateway
   int sample_rate() const override { return sample_rate_; }
   std::chrono::milliseconds max_lead() const override { return options_.max_lead; }
+  void AudioReady() override {
+    if (sent_in_burst_ == 0 && listener_) Pace();  // idle: start the burst now, not next tick
+  }
 
   void Post(std::function<void()> task) override {
     asio::post(ws_.get_executor(), [weak = weak_from_this(), task = std::move(task)] {
@@ -199,6 +206,9 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
   void Pace() {
     if (finished_ || hanging_up_ || close_code_) return;
     const auto now = SteadyClock::now();
+    if (sent_in_burst_ > 0) {  // the media clock's tick while audio flows: how late it fired
+      endpoint_.pacing_lateness_.Observe(std::chrono::duration<double>(now - pacer_due_).count());
+    }
     if (sent_in_burst_ == 0) burst_start_ = now;
     const auto elapsed = now - burst_start_;
     const auto allowed = static_cast<std::size_t>((elapsed + options_.max_lead) / kFrameDuration);
@@ -217,7 +227,8 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
       ++sent_in_burst_;
     }
     if (finished_) return;
-    pacer_.expires_at(now + kFrameDuration);
+    pacer_due_ = now + kFrameDuration;
+    pacer_.expires_at(pacer_due_);
     pacer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->Pace();
     });
@@ -329,6 +340,7 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
   std::shared_ptr<MediaListener> listener_;
 
   SteadyClock::time_point burst_start_{};
+  SteadyClock::time_point pacer_due_{};
   std::size_t sent_in_burst_ = 0;
   std::deque<Outgoing> queue_;
   Outgoing in_flight_;  // the message being written, outside the queue that ClearPlayback edits
@@ -343,7 +355,13 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
 
 VonageMediaEndpoint::VonageMediaEndpoint(MediaCallAcceptor& acceptor, Metrics& metrics,
                                          VonageMediaOptions options)
-    : acceptor_(acceptor), metrics_(metrics), options_(options) {}
+    : acceptor_(acceptor),
+      metrics_(metrics),
+      pacing_lateness_(metrics.GetHistogram(
+          "talky_media_pacing_lateness_seconds",
+          "How late the media clock's 20 ms ticks fired while agent audio was being sent",
+          {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1})),
+      options_(options) {}
 
 VonageMediaEndpoint::~VonageMediaEndpoint() = default;
 

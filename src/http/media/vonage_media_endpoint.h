@@ -3,7 +3,8 @@
 // and our call id; then binary messages of exactly 20 ms of 16-bit little-endian PCM flow both
 // ways, DTMF and our `clear`/`notify` answers as text. Each connection is one call's
 // MediaGateway: the call's pipeline (from the MediaCallAcceptor) hears the caller's frames, and
-// the connection pulls the agent's frames at real time, at most max_lead ahead of the media clock.
+// the connection pulls the agent's frames at real time, at most max_lead ahead of the media clock
+// (how late that clock's ticks fire: talky_media_pacing_lateness_seconds).
 //
 // Bad input closes only its own connection, with a close code and a reason, a warning and a count
 // in talky_media_closes_total{reason}: a first message that is not websocket:connected, an
@@ -54,6 +55,7 @@ class VonageMediaEndpoint final : public WebSocketEndpoint {
 
   MediaCallAcceptor& acceptor_;
   Metrics& metrics_;
+  Metrics::Histogram& pacing_lateness_;
   const VonageMediaOptions options_;
   std::mutex mutex_;
   std::condition_variable connections_changed_;
