@@ -85,15 +85,15 @@ struct RunSettings {
 
 // One run: a fresh server and N calls. Its figures as one JSON object.
 Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
-  const std::vector<double> lateness_bounds = {0.0005, 0.001, 0.002, 0.005,
-                                               0.01,   0.02,  0.05,  0.1};
+  const std::vector<double> lateness_bounds = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1};
   Metrics metrics;
   SystemClock clock;
   DelayTimer timer;
   DelayedSpeechToText delayed_stt(timer, settings.delays.speech_to_text);
   DelayedTextToSpeech delayed_tts(timer, settings.delays.text_to_speech);
   LoudnessVoiceActivity loudness;
-  auto delayed_model = std::make_shared<DelayedLanguageModel>(timer, settings.delays.language_model);
+  auto delayed_model =
+      std::make_shared<DelayedLanguageModel>(timer, settings.delays.language_model);
   std::shared_ptr<OfflineVoice> offline = settings.offline ? AcquireOfflineVoice() : nullptr;
 
   MemoryCallSessionStore sessions(clock);
@@ -125,13 +125,13 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
   Expected<int> port = server.Start();
   if (!port) return std::unexpected(port.error());
 
-  VoiceLoadOptions load{.port = *port,
-                        .calls = settings.calls,
-                        .sample_rate = settings.sample_rate,
-                        .turns = settings.turns,
-                        .provider_delay = settings.offline ? milliseconds(0)
-                                                           : settings.delays.Total(),
-                        .threads = settings.load_threads};
+  VoiceLoadOptions load{
+      .port = *port,
+      .calls = settings.calls,
+      .sample_rate = settings.sample_rate,
+      .turns = settings.turns,
+      .provider_delay = settings.offline ? milliseconds(0) : settings.delays.Total(),
+      .threads = settings.load_threads};
   if (settings.offline) {
     // The callee says "yes" (the script's first expected reply) in another voice than the agent's.
     struct Collect final : SynthesisSink {
@@ -181,14 +181,12 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
       {"client_cpu_s", Round3(result->client_cpu_seconds)},
       {"server_cpu_ms_per_call_second",
        Round3(result->call_seconds > 0 ? server_cpu * 1000 / result->call_seconds : 0)},
-      {"memory_mb_per_call",
-       Round3((memory_loaded - memory_before) / settings.calls)},
+      {"memory_mb_per_call", Round3((memory_loaded - memory_before) / settings.calls)},
       {"cores", std::thread::hardware_concurrency()}};
   if (settings.offline) {
     figures["total_latency_p50_ms"] = Round3(Percentile(result->engine_latency_ms, 0.5));
     figures["total_latency_p99_ms"] = Round3(Percentile(result->engine_latency_ms, 0.99));
-    figures["calls_per_core"] =
-        Round3(server_cpu > 0 ? result->call_seconds / server_cpu : 0);
+    figures["calls_per_core"] = Round3(server_cpu > 0 ? result->call_seconds / server_cpu : 0);
   } else {
     figures["provider_delay_ms"] = settings.delays.Total().count();
     figures["engine_latency_p50_ms"] = Round3(Percentile(result->engine_latency_ms, 0.5));
@@ -228,8 +226,9 @@ BenchVoiceCommand::BenchVoiceCommand(CLI::App& app) {
   voice_->add_option("--load-threads", load_threads_, "Threads driving the callers")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  voice_->add_flag("--find-max", find_max_,
-                   "Double the calls from 50 up to --calls while pacing lateness p99 <= 5 ms and none fails");
+  voice_->add_flag(
+      "--find-max", find_max_,
+      "Double the calls from 50 up to --calls while pacing lateness p99 <= 5 ms and none fails");
   voice_->add_flag("--offline", offline_,
                    "The offline providers (espeak-ng, pocketsphinx, WebRTC VAD): calls per core");
 }

@@ -7,10 +7,10 @@
 // delays), the media clock's lateness p99 (from talky_media_pacing_lateness_seconds, a bucket
 // bound), the server's CPU per call-second, memory per call.
 //
-// --find-max doubles N from 50 up to --calls while the lateness p99 stays <= 5 ms and no call fails, and prints
-// the largest N that held. --offline uses the offline providers (espeak-ng, pocketsphinx, WebRTC
-// VAD; the callee says "yes" synthesized by espeak-ng) and reports calls per core.
-// Benchmark code only.
+// --find-max doubles N from 50 up to --calls while the lateness p99 stays <= 5 ms and no call
+// fails, and prints the largest N that held. --offline uses the offline providers (espeak-ng,
+// pocketsphinx, WebRTC VAD; the callee says "yes" synthesized by espeak-ng) and reports calls per
+// core. Benchmark code only.
 #pragma once
 
 #include <CLI/CLI.hpp>

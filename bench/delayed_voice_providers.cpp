@@ -114,8 +114,7 @@ void DelayTimer::Run() {
   }
 }
 
-Expected<std::unique_ptr<SpeechRecognizer>> DelayedSpeechToText::Open(int,
-                                                                      RecognitionSink& sink) {
+Expected<std::unique_ptr<SpeechRecognizer>> DelayedSpeechToText::Open(int, RecognitionSink& sink) {
   return std::make_unique<Recognizer>(timer_, delay_, sink);
 }
 

@@ -24,7 +24,7 @@
 namespace talky {
 
 struct ProviderDelays {
-  std::chrono::milliseconds speech_to_text{50};  // end of the caller's turn -> final text
+  std::chrono::milliseconds speech_to_text{50};   // end of the caller's turn -> final text
   std::chrono::milliseconds language_model{100};  // request -> the whole reply
   std::chrono::milliseconds text_to_speech{50};   // request -> the whole audio
   std::chrono::milliseconds Total() const {
@@ -52,8 +52,7 @@ class DelayedSpeechToText final : public SpeechToText {
  public:
   DelayedSpeechToText(DelayTimer& timer, std::chrono::milliseconds delay)
       : timer_(timer), delay_(delay) {}
-  Expected<std::unique_ptr<SpeechRecognizer>> Open(int sample_rate,
-                                                   RecognitionSink& sink) override;
+  Expected<std::unique_ptr<SpeechRecognizer>> Open(int sample_rate, RecognitionSink& sink) override;
 
  private:
   DelayTimer& timer_;

@@ -72,8 +72,8 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
   std::string MakeTone() const {
     std::string bytes(frame_bytes_, '\0');
     for (std::size_t i = 0; i < frame_bytes_ / 2; ++i) {
-      const double phase = 2 * std::numbers::pi * 300.0 * static_cast<double>(i) /
-                           state_.options.sample_rate;
+      const double phase =
+          2 * std::numbers::pi * 300.0 * static_cast<double>(i) / state_.options.sample_rate;
       const auto sample = static_cast<std::uint16_t>(
           static_cast<std::int16_t>(4000 * std::sin(phase) + (i % 2 == 0 ? 1 : -1)));
       bytes[2 * i] = static_cast<char>(sample & 0xff);
@@ -254,7 +254,8 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
       result.engine_latency_ms.insert(result.engine_latency_ms.end(), latencies_.begin(),
                                       latencies_.end());
       if (first_frame_at_ != Clock::time_point{}) {
-        result.call_seconds += std::chrono::duration<double>(Clock::now() - first_frame_at_).count();
+        result.call_seconds +=
+            std::chrono::duration<double>(Clock::now() - first_frame_at_).count();
       }
       if (finished) {
         ++result.calls_finished;
@@ -309,9 +310,7 @@ Expected<VoiceLoadResult> RunVoiceLoad(const VoiceLoadOptions& options,
   state.remaining = options.calls;
   state.on_all_connected = std::move(on_all_connected);
   asio::steady_timer deadline(asio::make_strand(io));
-  state.on_all_done = [&] {
-    asio::post(deadline.get_executor(), [&] { deadline.cancel(); });
-  };
+  state.on_all_done = [&] { asio::post(deadline.get_executor(), [&] { deadline.cancel(); }); };
   deadline.expires_after(options.timeout);
   deadline.async_wait([&](beast::error_code ec) {
     if (!ec) io.stop();  // calls still going count as failed below

@@ -22,13 +22,13 @@ struct VoiceLoadOptions {
   int port = 0;
   int calls = 100;
   int sample_rate = 16000;
-  int turns = 3;                                 // answers per call before hanging up
-  std::chrono::milliseconds speech{600};         // each caller turn
-  std::chrono::milliseconds pause{300};          // after the agent's turn, before speaking
-  std::chrono::milliseconds endpointing{500};    // the server's silence that ends a turn
+  int turns = 3;                                  // answers per call before hanging up
+  std::chrono::milliseconds speech{600};          // each caller turn
+  std::chrono::milliseconds pause{300};           // after the agent's turn, before speaking
+  std::chrono::milliseconds endpointing{500};     // the server's silence that ends a turn
   std::chrono::milliseconds provider_delay{200};  // subtracted from each answer's latency
-  std::chrono::milliseconds ramp{2'000};         // calls start spread over this
-  std::chrono::milliseconds timeout{120'000};    // the whole run
+  std::chrono::milliseconds ramp{2'000};          // calls start spread over this
+  std::chrono::milliseconds timeout{120'000};     // the whole run
   int threads = 1;
   // The caller's speech, one frame's worth of samples at a time (20 ms at sample_rate); empty: a
   // tone (enough for a loudness detector, not for a real one).
@@ -40,7 +40,7 @@ struct VoiceLoadResult {
   int calls_finished = 0;                 // hung up after all their turns
   int calls_failed = 0;                   // connection errors, closes by the server, timeouts
   std::string first_failure;
-  double call_seconds = 0;         // summed over calls, from the first frame to the end
+  double call_seconds = 0;        // summed over calls, from the first frame to the end
   double client_cpu_seconds = 0;  // of the load threads, to tell the server's CPU apart
   std::chrono::duration<double> elapsed{};
 };

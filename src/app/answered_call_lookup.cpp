@@ -1,5 +1,7 @@
 #include "app/answered_call_lookup.h"
 
+#include <spdlog/spdlog.h>
+
 #include "app/offline_voice.h"
 #include "voice/scripted_language_model.h"
 
@@ -15,6 +17,18 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call_id) {
   if (!campaign) return std::unexpected(campaign.error());
   Expected<Lead> lead = store.GetLead(call->tenant_id, call->lead_id);
   if (!lead) return std::unexpected(lead.error());
+  VoicePipelineConfig config;
+  // Validated when the campaign was created; a row written otherwise falls back to the defaults.
+  if (Expected<TurnTaking> turns =
+          TurnTakingFromJson(campaign->calling_config.is_object()
+                                 ? campaign->calling_config.value("turn_taking", nlohmann::json())
+                                 : nlohmann::json(),
+                             "calling_config.turn_taking")) {
+    config.turn_taking = *turns;
+  } else {
+    spdlog::warn("campaign {}: {}; the default turn-taking applies", campaign->id.value,
+                 turns.error().Describe());
+  }
   auto script = std::make_shared<ScriptedLanguageModel>(
       ScriptedCallFacts{.first_name = lead->first_name.value_or("")});
   return AnsweredCall{.session = {.call_id = call->id,
@@ -24,7 +38,7 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call_id) {
                                   .vonage_call_uuid = call->provider_call_id,
                                   .system_prompt = campaign->system_prompt,
                                   .voice_id = OfflineVoiceFor(campaign->voice_id)},
-                      .config = {},
+                      .config = std::move(config),
                       .language_model = script,
                       .reply_grammar = script};
 }

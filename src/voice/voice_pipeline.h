@@ -30,26 +30,10 @@
 #include "voice/reply_grammar.h"
 #include "voice/speech_to_text.h"
 #include "voice/text_to_speech.h"
+#include "voice/turn_taking.h"
 #include "voice/voice_activity_detector.h"
 
 namespace talky {
-
-// When the caller holds the floor. Per campaign; the defaults are VOICE.md's field values.
-struct TurnTaking {
-  std::chrono::milliseconds speech_start{60};   // speech this long starts the caller's turn
-  std::chrono::milliseconds barge_in_min{200};  // caller speech over the agent this long interrupts
-  std::chrono::milliseconds endpointing_min{500};     // silence after speech that ends the turn
-  std::chrono::milliseconds endpointing_max{10'000};  // a turn that never pauses ends here
-  std::chrono::milliseconds pre_roll{300};  // audio before the start of speech given to the STT
-  std::chrono::milliseconds silence_reprompt{6'000};  // caller silence before "are you there"
-  // A reply heard as an expected phrase but spoken for much longer than that phrase takes is not
-  // that phrase: an offline grammar forces any speech onto its nearest phrase ("the weather is
-  // lovely" comes out "yes"). Longer than words * per_word + slack: not understood.
-  std::chrono::milliseconds speech_per_word{400};
-  std::chrono::milliseconds speech_slack{400};
-  int max_reprompts = 2;       // then the goodbye
-  int max_not_understood = 3;  // "could you repeat" in a row, then the goodbye
-};
 
 struct VoicePipelineConfig {
   TurnTaking turn_taking;

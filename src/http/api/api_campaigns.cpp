@@ -1,10 +1,14 @@
 // Campaigns: POST and GET /v1/campaigns, GET and DELETE /v1/campaigns/{id}, the status actions
 // POST /v1/campaigns/{id}/start|pause|resume|cancel (through CampaignService) and
 // GET /v1/campaigns/{id}/stats.
+#include <algorithm>
+#include <iterator>
+
 #include "domain/json_fields.h"
 #include "http/api/api_request.h"
 #include "http/api/api_resources.h"
 #include "http/api/api_views.h"
+#include "voice/turn_taking.h"
 
 namespace talky {
 namespace {
@@ -48,6 +52,11 @@ HttpResponse CreateCampaign(ApiContext& context, const HttpRequest& request, con
   campaign.goal = fields.OptionalString("goal");
   campaign.script_config = OptionalObject(fields, "script_config");
   campaign.calling_config = OptionalObject(fields, "calling_config");
+  if (campaign.calling_config.is_object() && campaign.calling_config.contains("turn_taking")) {
+    Expected<TurnTaking> turns =
+        TurnTakingFromJson(campaign.calling_config["turn_taking"], "calling_config.turn_taking");
+    if (!turns) std::ranges::copy(turns.error().fields, std::back_inserter(fields.errors()));
+  }
   fields.RejectUnknownKeys();
   if (!fields.errors().empty()) {
     return ErrorResponse(Error::InvalidArgument("invalid campaign", std::move(fields.errors())));
