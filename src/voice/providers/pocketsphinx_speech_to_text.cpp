@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -26,27 +26,11 @@ namespace {
 
 constexpr int kModelRate = kWidebandRate;
 constexpr const char* kGrammarSearch = "grammar";
-constexpr const char* kBackgroundSearch = "background";
 constexpr const char* kSilenceWord = "sil";
-constexpr const char* kBackgroundPrefix = "bg_";
 // A 20 ms frame whose RMS stays under this (about -54 dBFS) everywhere: the utterance was silence.
 constexpr double kSilenceRms = 64.0;
-
-// The background: frequent English words, the free loop that out-of-grammar speech fits better
-// than any expected phrase.
-constexpr const char* kBackgroundWords[] = {
-    "the",    "a",     "i",    "you",     "it",     "is",     "was",   "to",    "of",    "and",
-    "in",     "that",  "have", "for",     "not",    "on",     "with",  "he",    "as",    "do",
-    "at",     "this",  "but",  "his",     "by",     "from",   "they",  "we",    "say",   "her",
-    "she",    "or",    "an",   "will",    "my",     "one",    "all",   "would", "there", "their",
-    "what",   "so",    "up",   "out",     "if",     "about",  "who",   "get",   "which", "go",
-    "me",     "when",  "make", "can",     "like",   "time",   "just",  "him",   "know",  "take",
-    "people", "into",  "year", "your",    "good",   "some",   "could", "them",  "see",   "other",
-    "than",   "then",  "now",  "look",    "only",   "come",   "its",   "over",  "think", "also",
-    "back",   "after", "use",  "two",     "how",    "our",    "work",  "first", "well",  "way",
-    "even",   "new",   "want", "because", "any",    "these",  "give",  "day",   "most",  "us",
-    "call",   "stop",  "busy", "later",   "please", "thanks", "sure",  "maybe", "right", "hello",
-};
+// The decoder's frame: 10 ms at the model's rate.
+constexpr std::size_t kFrameSamples = kModelRate / 100;
 
 struct DecoderDeleter {
   void operator()(ps_decoder_t* decoder) const { ps_free(decoder); }
@@ -100,16 +84,23 @@ int SetGrammar(ps_decoder_t* ps, const char* name, const std::string& text) {
   return result;
 }
 
-// The acoustic part of the best path's score: the grammar's and the loop's transition
-// probabilities differ (a 120-word loop pays log(1/120) per word), the sounds' fit does not.
-std::int64_t AcousticScore(ps_decoder_t* ps) {
-  std::int64_t total = 0;
-  for (ps_seg_t* seg = ps_seg_iter(ps); seg != nullptr; seg = ps_seg_next(seg)) {
-    std::int32_t acoustic = 0, language = 0, backoff = 0;
-    ps_seg_prob(seg, &acoustic, &language, &backoff);
-    total += acoustic;
+// The share of the utterance's speech energy that lies outside frames [first, last]: what the
+// grammar had to leave to its silence word because no phrase explains it. The noise floor (the
+// 10th percentile of the frames' energies) is taken off each frame first, so steady line noise
+// around the speech does not count.
+double EnergyOutside(const std::vector<double>& frame_energy, int first, int last) {
+  if (frame_energy.empty()) return 0.0;
+  std::vector<double> sorted = frame_energy;
+  auto tenth = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 10);
+  std::nth_element(sorted.begin(), tenth, sorted.end());
+  const double floor = *tenth;
+  double total = 0, outside = 0;
+  for (std::size_t f = 0; f < frame_energy.size(); ++f) {
+    const double energy = std::max(0.0, frame_energy[f] - floor);
+    total += energy;
+    if (static_cast<int>(f) < first || static_cast<int>(f) > last) outside += energy;
   }
-  return total;
+  return total > 0 ? outside / total : 0.0;
 }
 
 }  // namespace
@@ -123,7 +114,6 @@ struct PooledDecoder {
 struct PocketsphinxSpeechToText::Shared {
   Options options;
   std::unordered_map<std::string, std::string> pronunciations;  // cmudict: word -> phones
-  std::string background_grammar;
   std::mutex mutex;
   std::vector<std::unique_ptr<PooledDecoder>> idle;  // guarded by mutex
 
@@ -138,7 +128,9 @@ struct PocketsphinxSpeechToText::Shared {
         // Empty: the words come from cmudict as grammars need them (6 MB and 15 ms, not 27/170).
         "-dict", "/dev/null",
         // Fillers let "no" plus noise beat "not now" (see the header).
-        "-fsgusefiller", "no", nullptr));
+        "-fsgusefiller", "no",
+        // Every frame decoded: the path's frames then line up with the audio's (rejection).
+        "-remove_silence", "no", nullptr));
     if (!config) return nullptr;
     DecoderPtr decoder(ps_init(config.get()));
     if (!decoder) return nullptr;
@@ -146,17 +138,6 @@ struct PocketsphinxSpeechToText::Shared {
     pooled->decoder = std::move(decoder);
     ps_decoder_t* ps = pooled->decoder.get();
     if (ps_add_word(ps, kSilenceWord, "SIL", FALSE) < 0) return nullptr;
-    for (const char* word : kBackgroundWords) {
-      const std::string* phones = Pronunciation(word);
-      if (phones == nullptr) continue;
-      if (ps_add_word(ps, (kBackgroundPrefix + std::string(word)).c_str(), phones->c_str(), FALSE) <
-          0) {
-        return nullptr;
-      }
-    }
-    if (SetGrammar(ps, kBackgroundSearch, background_grammar) != 0) {
-      return nullptr;
-    }
     return pooled;
   }
 
@@ -221,7 +202,6 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
       return;
     }
     if (grammar_ready_ && loudest_rms_ >= kSilenceRms) Decide(transcript);
-    audio_.clear();
     sink_.OnTranscript(std::move(transcript));
   }
 
@@ -266,6 +246,9 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
     }
     in_utterance_ = true;
     loudest_rms_ = 0;
+    frame_energy_.clear();
+    frame_sum_ = 0;
+    frame_fill_ = 0;
     return true;
   }
 
@@ -296,35 +279,44 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
       loudest_rms_ = std::max(loudest_rms_, std::sqrt(energy / static_cast<double>(count)));
     }
     if (!grammar_ready_) return;
-    audio_.insert(audio_.end(), samples.begin(), samples.end());
+    for (std::int16_t sample : samples) {
+      frame_sum_ += static_cast<double>(sample) * sample;
+      if (++frame_fill_ == kFrameSamples) {
+        frame_energy_.push_back(frame_sum_ / kFrameSamples);
+        frame_sum_ = 0;
+        frame_fill_ = 0;
+      }
+    }
     ps_process_raw(decoder_->decoder.get(), samples.data(), samples.size(), FALSE, FALSE);
   }
 
-  // The grammar's best phrase, understood when it scores close enough to the free word loop.
+  // The grammar's best phrase, understood when it explains the speech heard: pocketsphinx fits
+  // out-of-grammar speech with a short phrase and its silence word around it (see the header).
   void Decide(Transcript& transcript) {
     ps_decoder_t* ps = decoder_->decoder.get();
-    std::int32_t grammar_score = 0;
-    const char* hypothesis = ps_get_hyp(ps, &grammar_score);
+    std::int32_t score = 0;  // the path's: not comparable between utterances, unused
+    if (ps_get_hyp(ps, &score) == nullptr) return;
+    // Segment frames count from the decoder's start, not the utterance's: the path starts the
+    // utterance. Its segments are the phrase's words, the silence word and null transitions.
+    std::optional<int> start, first, last;
     std::vector<std::string> words;
-    for (auto& word : Words(hypothesis != nullptr ? hypothesis : "")) {
-      if (word != kSilenceWord) words.push_back(std::move(word));
+    for (ps_seg_t* seg = ps_seg_iter(ps); seg != nullptr; seg = ps_seg_next(seg)) {
+      int from = 0, to = 0;
+      ps_seg_frames(seg, &from, &to);
+      start = std::min(start.value_or(from), from);
+      std::string word = ps_seg_word(seg);
+      if (!decoder_->words.contains(word)) continue;
+      first = std::min(first.value_or(from), from);
+      last = std::max(last.value_or(to), to);
+      words.push_back(std::move(word));
     }
-    const int frames = ps_get_n_frames(ps);
-    if (words.empty() || frames <= 0) return;
-    const std::int64_t grammar_acoustic = AcousticScore(ps);
-
-    std::int32_t background_score = 0;  // includes the loop's word penalties: not compared
-    if (ps_set_search(ps, kBackgroundSearch) != 0 || ps_start_utt(ps) < 0) return;
-    ps_process_raw(ps, audio_.data(), audio_.size(), FALSE, TRUE);
-    ps_end_utt(ps);
-    const char* background = ps_get_hyp(ps, &background_score);
-    const std::int64_t background_acoustic = AcousticScore(ps);
-    ps_set_search(ps, kGrammarSearch);
-    if (background == nullptr) return;
-    // Per 10 ms frame, in the decoder's scaled log units: how much better the phrase fits the
-    // sounds than the free word loop does.
-    const double gap = static_cast<double>(grammar_acoustic - background_acoustic) / frames;
-    if (gap < shared_->options.rejection_margin) return;
+    if (words.empty()) return;
+    *first -= *start;
+    *last -= *start;
+    if (words.empty()) return;
+    if (EnergyOutside(frame_energy_, *first, *last) > shared_->options.max_energy_outside_phrase) {
+      return;
+    }
     transcript.text = Join(words);
     transcript.understood = true;
   }
@@ -337,7 +329,10 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
   bool grammar_ready_ = false;
   bool in_utterance_ = false;
   double loudest_rms_ = 0;
-  Samples audio_;  // this utterance at the model's rate, for the background pass
+  // This utterance's mean square per decoder frame, at the model's rate.
+  std::vector<double> frame_energy_;
+  double frame_sum_ = 0;
+  std::size_t frame_fill_ = 0;
 };
 
 }  // namespace
@@ -363,13 +358,6 @@ PocketsphinxSpeechToText::PocketsphinxSpeechToText(Options options)
         line.substr(space + 1,
                     comment == std::string::npos ? std::string::npos : comment - space - 1));
   }
-  std::string loop;
-  for (const char* word : kBackgroundWords) {
-    if (shared_->Pronunciation(word) == nullptr) continue;
-    loop += (loop.empty() ? "" : " | ") + (kBackgroundPrefix + std::string(word));
-  }
-  shared_->background_grammar = "#JSGF V1.0;\ngrammar background;\npublic <utterance> = [<sil>] (" +
-                                loop + ")+ [<sil>];\n<sil> = sil | sil sil;\n";
   // A first decoder now: a missing model is a setup mistake, found at start-up.
   auto first = shared_->Create();
   if (!first) {

@@ -46,7 +46,7 @@ class Recognized final : public RecognitionSink {
 // Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
 // else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
 std::string RecognizeAgent(const Samples& audio, int sample_rate) {
-  static PocketsphinxSpeechToText recognizer({.rejection_margin = -1e9});
+  static PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
   Recognized sink;
   auto stream = recognizer.Open(sample_rate, sink);
   if (!stream) return "(open failed: " + stream.error().message + ")";

@@ -45,8 +45,8 @@ const std::vector<std::string> kCallback = {
 
 TEST(PocketsphinxSpeechToText, OurVoiceRecognizedWordExactAtBothRates) {
   // Only rows that pass today. Measured failures, to fix with the recognizer: "no thanks" and
-  // "not now" come out "no" at 16 kHz; at 8 kHz "yes please" comes out "yes" and "call me back
-  // later" "no"; "i am not interested" is not understood in some runs.
+  // "not now" are heard as "no" at 16 kHz, at 8 kHz "yes please" as "yes" and "call me back later"
+  // as "no" in some runs; rejection turns each into not understood.
   struct Row {
     const char* said;
     int rate;
@@ -76,9 +76,7 @@ TEST(PocketsphinxSpeechToText, CommandLineVoicesRecognizedWordExact) {
   }
 }
 
-// DISABLED: rejection does not work yet (see pocketsphinx_speech_to_text.h); "stop calling me
-// please" under yes|no|not now comes out "no", understood.
-TEST(PocketsphinxSpeechToText, DISABLED_OutOfGrammarIsNotUnderstood) {
+TEST(PocketsphinxSpeechToText, OutOfGrammarIsNotUnderstood) {
   const Transcript heard = Recognize(
       kWidebandRate, kYesNo,
       testing::Synthesize(testing::SharedSpeaker(), "stop calling me please", kWidebandRate));
@@ -105,50 +103,63 @@ TEST(PocketsphinxSpeechToText, RejectsRatesOtherThanTelephonys) {
   EXPECT_EQ(recognizer.error().code, ErrorCode::kInvalidArgument);
 }
 
-// The rejection figures: each row is said by our voice at 16 kHz; "expected" says whether it is
-// one of the grammar's phrases. Both ways are counted: expected phrases understood (word-exact),
-// unexpected ones not understood.
+// The rejection figures: each row is said by our voice; "expected" says whether it is one of the
+// grammar's phrases. Both ways are counted: expected phrases understood (word-exact), unexpected
+// ones not understood. Rows marked misheard are phrases the acoustic model mishears on espeak's
+// voice, or at 8 kHz in some runs (see pocketsphinx_speech_to_text.h): they may come out not
+// understood, never as another phrase.
 struct RejectionCase {
   const char* said;
   const std::vector<std::string>* grammar;
+  int rate;
   bool expected;
+  bool misheard = false;
 };
 
-// DISABLED until rejection works: last run, expected understood word-exact 6/8 ("not now" and "no
-// thanks" heard as "no"), unexpected rejected 4/12. Run with --gtest_also_run_disabled_tests.
-TEST(PocketsphinxSpeechToText, DISABLED_RejectionTable) {
+TEST(PocketsphinxSpeechToText, RejectionTable) {
   const std::vector<RejectionCase> cases = {
-      {"yes", &kYesNo, true},
-      {"no", &kYesNo, true},
-      {"not now", &kYesNo, true},
-      {"yes please", &kCallback, true},
-      {"no thanks", &kCallback, true},
-      {"call me back later", &kCallback, true},
-      {"i am not interested", &kCallback, true},
-      {"yes", &kCallback, true},
-      {"stop calling me please", &kYesNo, false},
-      {"who is this", &kYesNo, false},
-      {"i am busy right now", &kYesNo, false},
-      {"call me tomorrow", &kYesNo, false},
-      {"what do you want", &kYesNo, false},
-      {"maybe later", &kYesNo, false},
-      {"wrong number", &kYesNo, false},
-      {"hello", &kYesNo, false},
-      {"stop calling me please", &kCallback, false},
-      {"who is this", &kCallback, false},
-      {"what is the price", &kCallback, false},
-      {"send me an email", &kCallback, false},
+      {"yes", &kYesNo, kWidebandRate, true},
+      {"no", &kYesNo, kWidebandRate, true},
+      {"not now", &kYesNo, kWidebandRate, true, true},
+      {"yes please", &kCallback, kWidebandRate, true},
+      {"no thanks", &kCallback, kWidebandRate, true, true},
+      {"call me back later", &kCallback, kWidebandRate, true},
+      {"i am not interested", &kCallback, kWidebandRate, true},
+      {"yes", &kCallback, kWidebandRate, true},
+      {"yes", &kYesNo, kNarrowbandRate, true},
+      {"no", &kCallback, kNarrowbandRate, true},
+      {"call me back later", &kCallback, kNarrowbandRate, true, true},
+      {"yes please", &kCallback, kNarrowbandRate, true, true},
+      {"stop calling me please", &kYesNo, kWidebandRate, false},
+      {"who is this", &kYesNo, kWidebandRate, false},
+      {"i am busy right now", &kYesNo, kWidebandRate, false},
+      {"call me tomorrow", &kYesNo, kWidebandRate, false},
+      {"what do you want", &kYesNo, kWidebandRate, false},
+      {"maybe later", &kYesNo, kWidebandRate, false},
+      {"wrong number", &kYesNo, kWidebandRate, false},
+      {"hello", &kYesNo, kWidebandRate, false},
+      {"stop calling me please", &kCallback, kWidebandRate, false},
+      {"who is this", &kCallback, kWidebandRate, false},
+      {"what is the price", &kCallback, kWidebandRate, false},
+      {"send me an email", &kCallback, kWidebandRate, false},
+      {"stop calling me please", &kYesNo, kNarrowbandRate, false},
+      {"what do you want", &kYesNo, kNarrowbandRate, false},
+      {"who is this", &kCallback, kNarrowbandRate, false},
+      {"how much does it cost", &kCallback, kNarrowbandRate, false},
   };
   int expected = 0, accepted = 0, unexpected = 0, rejected = 0;
   for (const auto& row : cases) {
-    const Transcript heard =
-        Recognize(kWidebandRate, *row.grammar,
-                  testing::Synthesize(testing::SharedSpeaker(), row.said, kWidebandRate));
+    const Transcript heard = Recognize(
+        row.rate, *row.grammar, testing::Synthesize(testing::SharedSpeaker(), row.said, row.rate));
     const bool right =
         row.expected ? (heard.understood && heard.text == row.said) : !heard.understood;
-    std::printf("  %-24s %-10s understood=%d text=%-20s %s\n", row.said,
+    std::printf("  %-24s %5d %-10s understood=%d text=%-20s %s\n", row.said, row.rate,
                 row.expected ? "expected" : "unexpected", heard.understood, heard.text.c_str(),
                 right ? "" : "<- wrong");
+    if (row.misheard) {
+      EXPECT_TRUE(right || !heard.understood) << row.said << " heard as " << heard.text;
+      continue;
+    }
     if (row.expected) {
       ++expected;
       accepted += right;
@@ -159,7 +170,7 @@ TEST(PocketsphinxSpeechToText, DISABLED_RejectionTable) {
   }
   std::printf("  expected understood: %d/%d; unexpected rejected: %d/%d\n", accepted, expected,
               rejected, unexpected);
-  EXPECT_GE(accepted, expected - 1);
+  EXPECT_EQ(accepted, expected);
   EXPECT_GE(rejected, unexpected - 1);
 }
 
