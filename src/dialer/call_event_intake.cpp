@@ -54,6 +54,11 @@ Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received
   if (event.status != CallStatus::kCompleted) {
     return RecordOnly(*call, event, CallEventEffect::kRecorded);
   }
+  // The provider judged the answer a machine (Vonage's `machine`): the plain end of that call is a
+  // voicemail, retried as the tenant's policy says, not a conversation that missed its goal.
+  if (call->outcome == CallOutcome::kVoicemail && event.outcome == CallOutcome::kGoalNotAchieved) {
+    event.outcome = CallOutcome::kVoicemail;
+  }
   return AcceptFinal(*call, event);
 }
 

@@ -332,6 +332,43 @@ TYPED_TEST_P(WebhookCompletion, EventOfAnUnknownCallIsAnsweredAndCounted) {
   EXPECT_EQ(this->intake_->Stats().completed, 0);
 }
 
+// Advanced machine detection: after the answer Vonage posts its verdict naming the call
+// `call_uuid` (not `uuid`); `machine` makes the call a voicemail, so its plain end is retried by
+// the tenant's policy (voicemail is retryable by default) instead of closing the lead.
+TYPED_TEST_P(WebhookCompletion, AMachineVerdictMakesTheCallsEndAVoicemail) {
+  std::map<std::string, JobId> jobs = this->StartCampaign({"+12125550101"});
+  const JobId job = jobs["+12125550101"];
+  this->StartWorker();
+  std::optional<testing::FakeVonageCall> call = this->CallOf(job);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(this->Deliver(*call, "answered").status, 200);
+  const nlohmann::json verdict = {
+      {"call_uuid", call->uuid},
+      {"conversation_uuid", call->conversation_uuid},
+      {"status", "machine"},
+      {"sub_state", "beep_start"},
+      {"from", call->request["from"]["number"]},
+      {"to", call->request["to"][0]["number"]},
+      {"timestamp",
+       this->fake_->EventBody(*call, "answered", "", this->clock_.Now())["timestamp"]}};
+  const std::string body = verdict.dump();
+  const HttpResponse answer =
+      this->Post(this->TargetOf(*call), body,
+                 testing::FakeVonage::SignWebhook(body, kTestSignatureSecret, this->clock_.Now()));
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  const CallId call_id = *this->Job(job).call_id;
+  EXPECT_EQ(this->backend_->worker_store().GetCall(this->kTenant, call_id)->outcome,
+            CallOutcome::kVoicemail);
+  EXPECT_EQ(this->Job(job).status, JobStatus::kProcessing);  // the call goes on
+
+  EXPECT_EQ(this->Deliver(*call, "completed").status, 200);
+  const DialerJob ended = this->Job(job);
+  EXPECT_EQ(ended.last_outcome, CallOutcome::kVoicemail);
+  EXPECT_EQ(ended.status, JobStatus::kRetryScheduled);
+  EXPECT_EQ(this->backend_->worker_store().GetCall(this->kTenant, call_id)->outcome,
+            CallOutcome::kVoicemail);
+}
+
 // Vonage can report a quick failure before the worker has recorded the call it just placed: the
 // event names our call id, so the intake parks it (answering at once) instead of dropping it, and
 // applies it once the record is there.
@@ -413,6 +450,7 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookCompletion, WebhooksCompleteOrRetryTheJobAndT
                             EventOfAnUnknownCallIsAnsweredAndCounted,
                             FinalEventBeforeTheCallIsRecordedStillCompletesTheJob,
                             EventsOfUnrecordedCallsAreAnsweredWithoutWaiting,
-                            AParkedEventWhoseCallNeverComesIsCountedUnknown);
+                            AParkedEventWhoseCallNeverComesIsCountedUnknown,
+                            AMachineVerdictMakesTheCallsEndAVoicemail);
 
 }  // namespace talky

@@ -619,6 +619,49 @@ TYPED_TEST_P(StoreConformance, CallEventsAreIdempotentAndOnlyMoveForward) {
   EXPECT_TRUE(this->store_->ListCalls(TenantId{"t2"}, std::nullopt, {})->items.empty());
 }
 
+// Machine detection's verdict comes after the answer with the answer's status: its outcome is kept
+// once, and only on an answered call that has none.
+TYPED_TEST_P(StoreConformance, AVoicemailVerdictAfterTheAnswerSetsTheOutcomeOnce) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(1);
+  ASSERT_EQ(jobs.size(), 1u);
+  const TenantId t1{"t1"};
+  CallRecord call = this->MakeCall(jobs[0], "vonage-amd");
+  ASSERT_TRUE(this->store_->RecordCall(call));
+  const Instant t0 = this->clock_.Now();
+  const CallEvent machine{.provider_call_id = "vonage-amd",
+                          .status = CallStatus::kAnswered,
+                          .outcome = CallOutcome::kVoicemail,
+                          .occurred_at = t0 + seconds(8),
+                          .payload = {{"status", "machine"}}};
+  ASSERT_TRUE(this->store_->RecordCallEvent(t1, CallEvent{.provider_call_id = "vonage-amd",
+                                                          .status = CallStatus::kAnswered,
+                                                          .occurred_at = t0 + seconds(5),
+                                                          .payload = {{"status", "answered"}}}));
+  EXPECT_EQ(this->store_->GetCall(t1, call.id)->outcome, std::nullopt);
+
+  Expected<CallEventResult> verdict = this->store_->RecordCallEvent(t1, machine);
+  ASSERT_TRUE(verdict) << verdict.error().Describe();
+  EXPECT_FALSE(verdict->duplicate);
+  EXPECT_EQ(verdict->call.outcome, CallOutcome::kVoicemail);
+  EXPECT_EQ(verdict->call.answered_at, t0 + seconds(5));  // the answer's time stays
+  EXPECT_EQ(*this->store_->GetCall(t1, call.id), verdict->call);
+  Expected<CallEventResult> repeat = this->store_->RecordCallEvent(t1, machine);
+  ASSERT_TRUE(repeat);
+  EXPECT_TRUE(repeat->duplicate);
+
+  // Once the call is over, a late verdict changes nothing.
+  const CallRecord other = this->MakeCall(jobs[0], "vonage-amd-2");
+  ASSERT_TRUE(this->store_->RecordCall(other));
+  ASSERT_TRUE(this->store_->RecordCallEvent(t1, CallEvent{.provider_call_id = "vonage-amd-2",
+                                                          .status = CallStatus::kCompleted,
+                                                          .outcome = CallOutcome::kGoalNotAchieved,
+                                                          .occurred_at = t0 + seconds(30)}));
+  CallEvent late = machine;
+  late.provider_call_id = "vonage-amd-2";
+  ASSERT_TRUE(this->store_->RecordCallEvent(t1, late));
+  EXPECT_EQ(this->store_->GetCall(t1, other.id)->outcome, CallOutcome::kGoalNotAchieved);
+}
+
 TYPED_TEST_P(StoreConformance, CallsToANumberInTheLastDayAreCounted) {
   std::vector<DialerJob> jobs = this->StartCampaignWithLeads(1);
   ASSERT_EQ(jobs.size(), 1u);
@@ -1156,12 +1199,13 @@ REGISTER_TYPED_TEST_SUITE_P(
     OneTenantCannotReadOrChangeAnothersRows, CampaignStartCreatesOneJobPerPendingLeadOnce,
     JobCompareAndSetNeverReopensAFinishedJob, OpenJobsAreListedForTheQueueToRebuild,
     LeadBookkeepingCountsAttempts, CallEventsAreIdempotentAndOnlyMoveForward,
-    CallsToANumberInTheLastDayAreCounted, CompletionWritesEverythingOrNothing,
-    CallCarriesItsJobsLeaseTokenToWhoeverFindsIt, DoNotCallListIsPerTenantAndNormalised,
-    ConversationTurnsKeepTheirOrderAndLatencies, ReopeningKeepsDataAndMigratesOnce,
-    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses,
-    WaitingJobsCloseForDoNotCallOrAll, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign,
-    ErasingALeadKeepsItsCallsWithoutTheNumber, DeletingACampaignThatIsNotRunning);
+    AVoicemailVerdictAfterTheAnswerSetsTheOutcomeOnce, CallsToANumberInTheLastDayAreCounted,
+    CompletionWritesEverythingOrNothing, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt,
+    DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
+    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
+    ConcurrentWritersFromTwoProcesses, WaitingJobsCloseForDoNotCallOrAll,
+    TallyCountsJobsCallsAttemptsAndSkipsPerCampaign, ErasingALeadKeepsItsCallsWithoutTheNumber,
+    DeletingACampaignThatIsNotRunning);
 
 }  // namespace
 }  // namespace talky

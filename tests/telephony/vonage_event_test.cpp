@@ -67,6 +67,46 @@ TEST(VonageEvent, RealPayloadsMapToStatusAndOutcome) {
   }
 }
 
+// Machine detection's events as Vonage documents them: the call is `call_uuid` (no `uuid`), and
+// with detect_beep a `machine` event with sub_state beep_start says the voicemail beep was heard.
+TEST(VonageEvent, MachineDetectionEventsNameTheCallByCallUuid) {
+  const std::string kUuid = "63f61863-4a51-4f6b-86e1-46edebcf9356";
+  auto detection = [&](const std::string& status, const std::string& extra) {
+    return R"({"call_uuid":")" + kUuid +
+           R"(","conversation_uuid":"CON-f972836a-550f-45fa-956c-12a2ab5b7d22","status":")" +
+           status + R"(","from":"14155550199","to":"14155550100",)" +
+           R"("timestamp":"2026-11-21T14:59:58.125Z")" + extra + "}";
+  };
+  ManualClock clock(kReceived);
+  Expected<VonageEvent> human = ParseVonageEvent(detection("human", ""), kCall, clock);
+  ASSERT_TRUE(human) << human.error().Describe();
+  EXPECT_EQ(human->uuid, kUuid);
+  ASSERT_TRUE(human->call_event);
+  EXPECT_EQ(human->call_event->provider_call_id, kUuid);
+  EXPECT_EQ(human->call_event->status, S::kAnswered);
+  EXPECT_EQ(human->call_event->outcome, std::nullopt);
+
+  Expected<VonageEvent> machine = ParseVonageEvent(detection("machine", ""), kCall, clock);
+  ASSERT_TRUE(machine) << machine.error().Describe();
+  ASSERT_TRUE(machine->call_event);
+  EXPECT_EQ(machine->call_event->provider_call_id, kUuid);
+  EXPECT_EQ(machine->call_event->outcome, O::kVoicemail);
+  EXPECT_EQ(machine->sub_state, "");
+
+  Expected<VonageEvent> beep =
+      ParseVonageEvent(detection("machine", R"(,"sub_state":"beep_start")"), kCall, clock);
+  ASSERT_TRUE(beep) << beep.error().Describe();
+  EXPECT_EQ(beep->sub_state, "beep_start");
+  EXPECT_EQ(beep->call_event->outcome, O::kVoicemail);
+
+  // Neither name: the field is named.
+  Expected<VonageEvent> nameless = ParseVonageEvent(
+      R"({"status":"machine","timestamp":"2026-11-21T14:59:58.125Z"})", kCall, clock);
+  ASSERT_FALSE(nameless);
+  ASSERT_EQ(nameless.error().fields.size(), 1u);
+  EXPECT_EQ(nameless.error().fields[0].field, "uuid");
+}
+
 TEST(VonageEvent, KeepsVonagesRawFields) {
   ManualClock clock(kReceived);
   Expected<VonageEvent> event =

@@ -242,6 +242,16 @@ Expected<int64_t> ProcessingJobs(SqlConnection& connection, const TenantId& tena
   return std::stoll(counted->rows.at(0).at(0).value_or("0"));
 }
 
+// Machine detection's verdict (`machine`: voicemail) comes after the answer with the answer's
+// status, so it repeats (provider call id, answered); its outcome still counts while the call has
+// none and is not over. Its body is not stored (the answer's row holds that key).
+namespace {
+bool IsVerdictAfterTheAnswer(const CallRecord& call, const CallEvent& event) {
+  return event.outcome && !call.outcome && event.status == CallStatus::kAnswered &&
+         call.status == CallStatus::kAnswered;
+}
+}  // namespace
+
 Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const TenantId& tenant,
                                          const CallEvent& event) {
   Expected<CallRecord> call = One<CallRecord>(
@@ -259,6 +269,15 @@ Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const Tenant
                          sql_rows::CallEventRow(event, tenant, call->id));
   if (!inserted) return std::unexpected(inserted.error());
   CallEventResult result{.duplicate = inserted->affected == 0, .call = *call};
+  if (result.duplicate && IsVerdictAfterTheAnswer(*call, event)) {
+    Expected<SqlResult> judged = connection.Execute(
+        "UPDATE calls SET outcome = $2 WHERE id = $1",
+        std::vector<SqlValue>{call->id.value, std::string(ToString(*event.outcome))});
+    if (!judged) return std::unexpected(judged.error());
+    result.call.outcome = event.outcome;
+    result.duplicate = false;
+    return result;
+  }
   if (result.duplicate || !CanAdvance(call->status, event.status)) return result;
 
   CallRecord& next = result.call;

@@ -1,5 +1,6 @@
 #include "telephony/vonage/vonage_event.h"
 
+#include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -41,11 +42,17 @@ Expected<VonageEvent> ParseVonageEvent(std::string_view body, const CallId& call
   event.detail = fields.OptionalString("detail").value_or("");
   const std::optional<VonageCallEvent> meaning =
       event.status.empty() ? std::nullopt : MapVonageCallEvent(event.status, event.detail);
-  if (meaning) {
-    event.uuid = fields.RequiredNonEmptyString("uuid").value_or("");
-  } else {
-    event.uuid = fields.OptionalString("uuid").value_or("");
+  // Machine detection's events (`human`, `machine`) name the call `call_uuid`; the others `uuid`.
+  event.uuid = fields.OptionalString("uuid").value_or("");
+  if (const std::optional<std::string> call_uuid = fields.OptionalString("call_uuid")) {
+    if (event.uuid.empty()) event.uuid = *call_uuid;
   }
+  const bool uuid_named_bad =
+      std::ranges::any_of(fields.errors(), [](const FieldError& e) { return e.field == "uuid"; });
+  if (meaning && event.uuid.empty() && !uuid_named_bad) {
+    fields.AddError("uuid", "is required (call_uuid on machine detection's events)");
+  }
+  event.sub_state = fields.OptionalString("sub_state").value_or("");
   event.conversation_uuid = fields.OptionalString("conversation_uuid").value_or("");
   event.direction = fields.OptionalString("direction").value_or("");
   event.from = fields.OptionalString("from").value_or("");

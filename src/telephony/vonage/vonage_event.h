@@ -21,10 +21,11 @@ namespace talky {
 // call. `call_event` is nullopt for an event that moves no call: one without a `status` (record,
 // input, transfer events) or with a status Vonage may add later.
 struct VonageEvent {
-  std::string uuid;
+  std::string uuid;  // the call's; machine detection's events send it as `call_uuid`
   std::string conversation_uuid;
   std::string status;
   std::string detail;
+  std::string sub_state;  // machine detection's: `beep_start` when the voicemail beep was heard
   std::string direction;
   std::string from;
   std::string to;
@@ -37,7 +38,7 @@ struct VonageEvent {
 
 // Parses an event body. `call_id` is ours (from the target) and may be empty when unknown: the
 // caller must then find the call by `uuid`. An InvalidArgument error names every bad field; a
-// progress event (one whose status moves a call) must name its `uuid`.
+// progress event (one whose status moves a call) must name its `uuid` (or `call_uuid`).
 Expected<VonageEvent> ParseVonageEvent(std::string_view body, const CallId& call_id,
                                        const Clock& clock);
 
