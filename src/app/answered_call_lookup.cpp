@@ -7,7 +7,7 @@
 
 namespace talky {
 
-Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call_id) {
+Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id) {
   Expected<CallRecord> call = store.FindCall(call_id);
   if (!call) return std::unexpected(call.error());
   if (call->status == CallStatus::kCompleted) {
@@ -29,6 +29,14 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call_id) {
     spdlog::warn("campaign {}: {}; the default turn-taking applies", campaign->id.value,
                  turns.error().Describe());
   }
+  // The opt-out key puts the number on the tenant's Do-Not-Call list, which every later dial of
+  // the tenant checks before calling.
+  config.opt_out = [&store, &clock, tenant = call->tenant_id,
+                    number = call->to_number]() -> Expected<void> {
+    Expected<std::string> listed = store.AddDoNotCall(tenant, number, clock.Now());
+    if (!listed) return std::unexpected(listed.error());
+    return {};
+  };
   auto script = std::make_shared<ScriptedLanguageModel>(
       ScriptedCallFacts{.first_name = lead->first_name.value_or("")});
   return AnsweredCall{.session = {.call_id = call->id,

@@ -11,6 +11,8 @@
 namespace talky {
 
 // NotFound for an unknown call or one already completed; the store's error when it cannot say.
-Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const CallId& call);
+// The config's opt_out writes the callee's number to the tenant's Do-Not-Call list (at `clock`'s
+// now). The store and the clock must outlive the call.
+Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call);
 
 }  // namespace talky

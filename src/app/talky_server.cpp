@@ -35,9 +35,10 @@ TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerato
       intake_(queue, store, clock),
       voice_(AcquireOfflineVoice()),
       voice_metrics_(metrics_),
-      session_manager_([&store](const CallId& call) { return LookUpAnsweredCall(store, call); },
-                       *voice_->speech_to_text, *voice_->text_to_speech, *voice_->voice_activity,
-                       *session_store_, voice_metrics_, latency_clock_),
+      session_manager_(
+          [&store, &clock](const CallId& call) { return LookUpAnsweredCall(store, clock, call); },
+          *voice_->speech_to_text, *voice_->text_to_speech, *voice_->voice_activity,
+          *session_store_, voice_metrics_, latency_clock_),
       media_(session_manager_, metrics_, options_.media),
       server_(router_, metrics_, options_.http) {
   server_.RouteWebSocket("/media", media_);

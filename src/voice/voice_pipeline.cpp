@@ -186,7 +186,7 @@ void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
   const TurnTaking& turns = config_.turn_taking;
 
   if (hangup_after_played_ && ++frames_since_drained_ > FramesIn(gateway_->max_lead()) + 25) {
-    return EndCall("goodbye said");  // the far side never confirmed playing it
+    return EndCall(goodbye_reason_);  // the far side never confirmed playing it
   }
 
   if (!caller_speaking_) {
@@ -219,7 +219,7 @@ void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
   } else {
     ++trailing_silence_frames_;
   }
-  if (caller_over_agent_ && AgentHoldsTheFloor() &&
+  if (caller_over_agent_ && AgentHoldsTheFloor() && !opted_out_ &&  // the goodbye is not cut
       turn_speech_frames_ >= FramesIn(turns.barge_in_min)) {
     BargeIn();
   }
@@ -251,8 +251,9 @@ void VoicePipeline::EndCallerTurn() {
   session_.user_speaking = false;
   heard_speech_ = turn_speech_frames_ * kFrameDuration;
   session_.total_user_speech_ms += heard_speech_.count();
-  if (caller_over_agent_ && AgentHoldsTheFloor()) {
-    // Too short to interrupt the agent (a cough, "uh-huh"): heard, not answered.
+  if ((caller_over_agent_ && AgentHoldsTheFloor()) || session_.state == CallState::kEnding) {
+    // Too short to interrupt the agent (a cough, "uh-huh"), or said after the goodbye: heard, not
+    // answered.
     recognizer_->Finalize();
     awaiting_transcript_ = false;
     ignore_next_transcript_ = true;
@@ -264,7 +265,7 @@ void VoicePipeline::EndCallerTurn() {
 }
 
 void VoicePipeline::OnTranscript(Transcript transcript) {
-  if (!transcript.is_final || ended_) return;
+  if (!transcript.is_final || ended_ || opted_out_) return;
   if (ignore_next_transcript_) {
     ignore_next_transcript_ = false;
     return;
@@ -314,6 +315,21 @@ void VoicePipeline::OnDtmf(char digit, std::chrono::milliseconds) {
   session_.dtmf_digits += digit;
   session_.UpdateActivity(clock_.Now());
   Changed();
+  if (ended_ || opted_out_ || !config_.opt_out_key || digit != *config_.opt_out_key) return;
+  opted_out_ = true;
+  const Expected<void> listed =
+      config_.opt_out ? config_.opt_out()
+                      : Expected<void>(std::unexpected(Error::Internal("no opt-out action")));
+  if (!listed) {
+    // Not on the list: the callee must not hear that it is. Logged loudly for an operator.
+    spdlog::error(
+        "voice: call {}: the callee pressed {} to opt out, and the number could not be "
+        "put on the Do-Not-Call list: {}",
+        session_.call_id.value, digit, listed.error().Describe());
+  }
+  gateway_->ClearPlayback();  // what the agent was saying stops at once
+  SayLine(listed ? config_.opt_out_line : config_.opt_out_failed_line, true);
+  goodbye_reason_ = listed ? "opted out by key press" : "opt-out failed";
 }
 
 // ---- The agent's side ----
@@ -489,7 +505,7 @@ void VoicePipeline::FinishTurnIfDone() {
 }
 
 void VoicePipeline::OnPlayed(int marker) {
-  if (hangup_after_played_ && marker == played_marker_) EndCall("goodbye said");
+  if (hangup_after_played_ && marker == played_marker_) EndCall(goodbye_reason_);
 }
 
 void VoicePipeline::OnPlaybackCleared() {}

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ struct VoicePipelineConfig {
   std::string repeat_line = "Sorry, could you repeat that?";
   std::string reprompt_line = "Are you still there?";
   std::string goodbye_line = "It seems this is not a good time. Goodbye.";
+  // The key that opts the callee out at any time (TCPA: an automated opt-out by key press); none:
+  // digits are only recorded. `opt_out` puts the number on the tenant's Do-Not-Call list.
+  std::optional<char> opt_out_key = '9';
+  std::function<Expected<void>()> opt_out;
+  std::string opt_out_line = "You will not be called again. Goodbye.";
+  std::string opt_out_failed_line = "Sorry, we could not take your request now. Goodbye.";
   // A bound on the agent's audio buffered for one turn (a runaway synthesis is cut, logged).
   std::chrono::seconds max_buffered_audio{60};
 };
@@ -186,6 +193,8 @@ class VoicePipeline final : public MediaListener,
   bool hangup_after_played_ = false;
   int frames_since_drained_ = 0;
   bool ended_ = false;
+  bool opted_out_ = false;
+  std::string goodbye_reason_ = "goodbye said";  // the session's end reason once it has played
   Instant last_reported_{};  // session_.last_activity_at when the observer last heard of it
 };
 

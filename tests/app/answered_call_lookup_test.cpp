@@ -58,7 +58,7 @@ class AnsweredCallLookupTest : public ::testing::Test {
 TEST_F(AnsweredCallLookupTest, TheCampaignsTurnTakingAndVoiceReachThePipeline) {
   const CallId call =
       CallFor("c1", {{"turn_taking", {{"endpointing_min_ms", 900}, {"barge_in_min_ms", 400}}}});
-  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), call);
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, call);
   ASSERT_TRUE(answered) << answered.error().Describe();
   EXPECT_EQ(answered->session.call_id, call);
   EXPECT_EQ(answered->session.tenant_id, tenant_);
@@ -71,14 +71,24 @@ TEST_F(AnsweredCallLookupTest, TheCampaignsTurnTakingAndVoiceReachThePipeline) {
   ASSERT_TRUE(answered->reply_grammar);
 }
 
+TEST_F(AnsweredCallLookupTest, OptingOutPutsTheCalleesNumberOnTheTenantsDoNotCallList) {
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, CallFor("c3", nullptr));
+  ASSERT_TRUE(answered) << answered.error().Describe();
+  EXPECT_EQ(answered->config.opt_out_key, '9');
+  EXPECT_FALSE(*store().IsDoNotCall(tenant_, "+12125550001"));
+  ASSERT_TRUE(answered->config.opt_out);
+  ASSERT_TRUE(answered->config.opt_out());
+  EXPECT_TRUE(*store().IsDoNotCall(tenant_, "+12125550001"));
+}
+
 TEST_F(AnsweredCallLookupTest, ACampaignWithoutSettingsGetsTheDefaults) {
-  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), CallFor("c2", nullptr));
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, CallFor("c2", nullptr));
   ASSERT_TRUE(answered) << answered.error().Describe();
   EXPECT_EQ(answered->config.turn_taking.endpointing_min, TurnTaking{}.endpointing_min);
 }
 
 TEST_F(AnsweredCallLookupTest, AnUnknownCallIsNotFound) {
-  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), CallId{"nope"});
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, CallId{"nope"});
   ASSERT_FALSE(answered);
   EXPECT_EQ(answered.error().code, ErrorCode::kNotFound);
 }

@@ -42,7 +42,7 @@ class VoicePipelineTest : public ::testing::Test {
     gateway_ = std::make_shared<RecordingGateway>();
     auto script = std::make_shared<ScriptedLanguageModel>(ScriptedCallFacts{.first_name = "Ada"});
     Expected<std::shared_ptr<VoicePipeline>> pipeline = VoicePipeline::Create(
-        CallSession{.call_id = CallId{"c1"}, .voice_id = "en-us"}, VoicePipelineConfig{},
+        CallSession{.call_id = CallId{"c1"}, .voice_id = "en-us"}, OptOutConfig(),
         VoiceProviders{.speech_to_text = stt_,
                        .text_to_speech = tts_,
                        .voice_activity = vad_,
@@ -53,6 +53,16 @@ class VoicePipelineTest : public ::testing::Test {
     pipeline_ = *pipeline;
     pipeline_->Start();
     gateway_->RunTasks();
+  }
+
+  // The default configuration, with an opt-out action that counts and answers opt_out_result_.
+  VoicePipelineConfig OptOutConfig() {
+    VoicePipelineConfig config;
+    config.opt_out = [this]() -> Expected<void> {
+      ++opt_outs_;
+      return opt_out_result_;
+    };
+    return config;
   }
 
   // One 20 ms step of the call: the caller's frame in, the agent's frame out (if due).
@@ -94,6 +104,8 @@ class VoicePipelineTest : public ::testing::Test {
   std::shared_ptr<RecordingGateway> gateway_;
   std::shared_ptr<VoicePipeline> pipeline_;
   int agent_frames_ = 0;
+  int opt_outs_ = 0;
+  Expected<void> opt_out_result_;
 };
 
 const char kGreeting[] =
@@ -233,6 +245,35 @@ TEST_F(VoicePipelineTest, DtmfReachesTheSession) {
   pipeline_->OnDtmf('4', std::chrono::milliseconds(100));
   pipeline_->OnDtmf('#', std::chrono::milliseconds(100));
   EXPECT_EQ(pipeline_->session().dtmf_digits, "4#");
+}
+
+TEST_F(VoicePipelineTest, TheOptOutKeyListsTheNumberSaysSoAndHangsUpWhateverIsSaid) {
+  Run(std::chrono::milliseconds(600), false);  // during the greeting
+  pipeline_->OnDtmf('9', std::chrono::milliseconds(100));
+  pipeline_->OnDtmf('9', std::chrono::milliseconds(100));  // pressed again: listed once
+  gateway_->RunTasks();
+  EXPECT_EQ(opt_outs_, 1);
+  EXPECT_EQ(tts_.texts.back(), "You will not be called again. Goodbye.");
+  // The callee talks over the goodbye: it is neither cut off nor answered.
+  stt_.replies.push_back("yes");
+  Run(std::chrono::milliseconds(400), true);
+  Run(std::chrono::milliseconds(900), false);
+  EXPECT_EQ(gateway_->clears, 1);  // the greeting's rest, dropped at the key press; no more
+  Run(std::chrono::milliseconds(600), false);
+  EXPECT_EQ(stt_.finalized, 1);  // heard, and not answered
+  EXPECT_EQ(tts_.texts.back(), "You will not be called again. Goodbye.");
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"opted out by key press"}));
+  EXPECT_EQ(pipeline_->session().end_reason, "opted out by key press");
+}
+
+TEST_F(VoicePipelineTest, AnOptOutThatCannotBeListedIsNotConfirmedToTheCallee) {
+  opt_out_result_ = std::unexpected(Error::Unavailable("the store is down"));
+  pipeline_->OnDtmf('9', std::chrono::milliseconds(100));
+  gateway_->RunTasks();
+  EXPECT_EQ(opt_outs_, 1);
+  EXPECT_EQ(tts_.texts.back(), "Sorry, we could not take your request now. Goodbye.");
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"opt-out failed"}));
 }
 
 TEST_F(VoicePipelineTest, AClosedConnectionEndsTheSessionAndSilencesTheAgent) {

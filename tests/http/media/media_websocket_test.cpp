@@ -31,8 +31,9 @@ const std::string kGreeting =
 const std::string kConfirm =
     "great your appointment is tomorrow at ten in the morning will you be able to make it";
 const std::string kRepeat = "sorry could you repeat that";
-const std::vector<std::string> kAgentLines = {kGreeting, kConfirm, kRepeat,
-                                              "thank you see you tomorrow goodbye"};
+const std::string kOptOutConfirmation = "you will not be called again goodbye";
+const std::vector<std::string> kAgentLines = {
+    kGreeting, kConfirm, kRepeat, "thank you see you tomorrow goodbye", kOptOutConfirmation};
 
 class Recognized final : public RecognitionSink {
  public:
@@ -290,6 +291,30 @@ TEST_F(MediaWebSocketTest, DtmfReachesTheSession) {
     callee->WaitFor([](const auto&) { return false; }, milliseconds(20));
   }
   EXPECT_EQ(digits, "5#");
+}
+
+// TCPA's automated opt-out by key press: 9 during the greeting puts the number on the tenant's
+// Do-Not-Call list; the agent says so (recognized) and the call ends.
+TEST_F(MediaWebSocketTest, TheOptOutKeyListsTheNumberConfirmsAndEndsTheCall) {
+  const CallId call = AnsweredCall("0009");
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.arrivals.size() > 10; }, seconds(10)));
+  callee->SendText(R"({"event":"websocket:dtmf","digit":"9","duration":240})");
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(20)))
+      << "the call did not end";
+  Expected<bool> listed = scratch_->store().IsDoNotCall(tenant_, "+12125550009");
+  ASSERT_TRUE(listed) << listed.error().Describe();
+  EXPECT_TRUE(*listed);
+  // The greeting was cleared at the key press; what came after the clear is the confirmation.
+  const SimulatedCallee::Heard heard = callee->Snapshot();
+  ASSERT_EQ(heard.clears.size(), 1u);
+  const std::size_t frame = SamplesPerFrame(kWidebandRate);
+  const auto first_after = std::ranges::upper_bound(heard.arrivals, heard.clears.front());
+  const auto offset = static_cast<std::ptrdiff_t>(
+      static_cast<std::size_t>(first_after - heard.arrivals.begin()) * frame);
+  const Samples confirmation(heard.audio.begin() + offset, heard.audio.end());
+  EXPECT_EQ(RecognizeAgent(confirmation, kWidebandRate), kOptOutConfirmation);
 }
 
 // A row per bad input: what the callee sends, and the close it must get.
