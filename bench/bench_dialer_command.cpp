@@ -1,6 +1,5 @@
 #include "bench/bench_dialer_command.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -13,18 +12,12 @@
 #include "app/open_queue.h"
 #include "app/open_store.h"
 #include "bench/bench_database.h"
+#include "bench/cpu_time.h"
 #include "dialer/dialer_worker.h"
 #include "telephony/simulated/simulated_telephony.h"
 
 namespace talky {
 namespace {
-
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 // Every day, every hour, in UTC; UK numbers carry no US legal floor: no call is held back.
 CallingRules OpenAllDay() {
@@ -122,7 +115,7 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
     workers.back()->SetProvider(*providers.back());
   }
 
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = ProcessCpuSeconds();
   const auto started_at = std::chrono::steady_clock::now();
   std::thread io_thread([&io] { io.run(); });
   std::vector<std::jthread> loops;
@@ -145,7 +138,7 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
-  const double cpu = CpuSeconds() - cpu_before;
+  const double cpu = ProcessCpuSeconds() - cpu_before;
   for (std::jthread& loop : loops) loop.request_stop();
   loops.clear();
   work.reset();

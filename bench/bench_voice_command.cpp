@@ -1,7 +1,6 @@
 #include "bench/bench_voice_command.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 
 #include "app/cli.h"
 #include "app/offline_voice.h"
+#include "bench/cpu_time.h"
 #include "bench/delayed_voice_providers.h"
 #include "bench/voice_load.h"
 #include "http/http_server.h"
@@ -57,13 +57,6 @@ double HistogramP99(const Metrics::Histogram& histogram, const std::vector<doubl
 nlohmann::json PacingFigure(double seconds) {
   if (std::isinf(seconds)) return ">100";
   return seconds * 1000;
-}
-
-double CpuSecondsOfProcess() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 double ResidentMegabytes() {
@@ -158,10 +151,10 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
   }
   const double memory_before = ResidentMegabytes();
   double memory_loaded = memory_before;
-  const double cpu_before = CpuSecondsOfProcess();
+  const double cpu_before = ProcessCpuSeconds();
   Expected<VoiceLoadResult> result =
       RunVoiceLoad(load, [&memory_loaded] { memory_loaded = ResidentMegabytes(); });
-  const double cpu = CpuSecondsOfProcess() - cpu_before;
+  const double cpu = ProcessCpuSeconds() - cpu_before;
   server.Stop();
   if (!result) return std::unexpected(result.error());
 

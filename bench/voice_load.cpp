@@ -1,7 +1,5 @@
 #include "bench/voice_load.h"
 
-#include <sys/resource.h>
-
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <thread>
+
+#include "bench/cpu_time.h"
 
 namespace talky {
 namespace {
@@ -40,13 +40,6 @@ struct LoadState {
   std::function<void()> on_all_connected;
   std::function<void()> on_all_done;
 };
-
-double CpuSecondsOfThisThread() {
-  rusage usage{};
-  getrusage(RUSAGE_THREAD, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
  public:
@@ -326,7 +319,7 @@ Expected<VoiceLoadResult> RunVoiceLoad(const VoiceLoadOptions& options,
   for (int t = 0; t < options.threads; ++t) {
     threads.emplace_back([&] {
       io.run();
-      const double cpu = CpuSecondsOfThisThread();
+      const double cpu = ThreadCpuSeconds();
       std::lock_guard lock(cpu_mutex);
       state.result.client_cpu_seconds += cpu;
     });
