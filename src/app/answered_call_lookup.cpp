@@ -4,6 +4,7 @@
 
 #include "app/offline_voice.h"
 #include "voice/scripted_language_model.h"
+#include "voice/voice_settings.h"
 
 namespace talky {
 
@@ -19,15 +20,12 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   if (!lead) return std::unexpected(lead.error());
   VoicePipelineConfig config;
   // Validated when the campaign was created; a row written otherwise falls back to the defaults.
-  if (Expected<TurnTaking> turns =
-          TurnTakingFromJson(campaign->calling_config.is_object()
-                                 ? campaign->calling_config.value("turn_taking", nlohmann::json())
-                                 : nlohmann::json(),
-                             "calling_config.turn_taking")) {
-    config.turn_taking = *turns;
+  if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
+    config.turn_taking = voice->turn_taking;
+    config.opt_out_key = voice->opt_out_key;
   } else {
-    spdlog::warn("campaign {}: {}; the default turn-taking applies", campaign->id.value,
-                 turns.error().Describe());
+    spdlog::warn("campaign {}: {}; the default voice settings apply", campaign->id.value,
+                 voice.error().Describe());
   }
   // The opt-out key puts the number on the tenant's Do-Not-Call list, which every later dial of
   // the tenant checks before calling.

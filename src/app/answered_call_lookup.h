@@ -1,6 +1,6 @@
 // What the media WebSocket's session manager needs to know of an answered call, read from the
 // store: the call (which must exist and not be over), its campaign (system prompt, voice,
-// turn-taking from calling_config.turn_taking) and lead
+// turn-taking and opt-out key from calling_config: voice/voice_settings.h) and lead
 // (first name for the greeting), and, until the conversation engine lands, the fixed offline
 // script as its language model and reply grammar.
 #pragma once

@@ -1,5 +1,5 @@
 // When the caller holds the floor: turn-taking, per campaign (its calling_config.turn_taking, read
-// by TurnTakingFromJson when the campaign is created and when a call is answered).
+// through voice_settings.h when the campaign is created and when a call is answered).
 #pragma once
 
 #include <chrono>

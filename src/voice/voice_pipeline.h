@@ -43,8 +43,9 @@ struct VoicePipelineConfig {
   std::string repeat_line = "Sorry, could you repeat that?";
   std::string reprompt_line = "Are you still there?";
   std::string goodbye_line = "It seems this is not a good time. Goodbye.";
-  // The key that opts the callee out at any time (TCPA: an automated opt-out by key press); none:
-  // digits are only recorded. `opt_out` puts the number on the tenant's Do-Not-Call list.
+  // The key that opts the callee out at any time (TCPA: an automated opt-out by key press; per
+  // campaign, voice_settings.h); none: digits are only recorded. `opt_out` puts the number on the
+  // tenant's Do-Not-Call list.
   std::optional<char> opt_out_key = '9';
   std::function<Expected<void>()> opt_out;
   std::string opt_out_line = "You will not be called again. Goodbye.";

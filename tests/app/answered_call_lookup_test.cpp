@@ -57,7 +57,8 @@ class AnsweredCallLookupTest : public ::testing::Test {
 
 TEST_F(AnsweredCallLookupTest, TheCampaignsTurnTakingAndVoiceReachThePipeline) {
   const CallId call =
-      CallFor("c1", {{"turn_taking", {{"endpointing_min_ms", 900}, {"barge_in_min_ms", 400}}}});
+      CallFor("c1", {{"turn_taking", {{"endpointing_min_ms", 900}, {"barge_in_min_ms", 400}}},
+                     {"opt_out_key", "#"}});
   Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, call);
   ASSERT_TRUE(answered) << answered.error().Describe();
   EXPECT_EQ(answered->session.call_id, call);
@@ -67,6 +68,7 @@ TEST_F(AnsweredCallLookupTest, TheCampaignsTurnTakingAndVoiceReachThePipeline) {
   EXPECT_EQ(answered->config.turn_taking.endpointing_min, milliseconds(900));
   EXPECT_EQ(answered->config.turn_taking.barge_in_min, milliseconds(400));
   EXPECT_EQ(answered->config.turn_taking.endpointing_max, TurnTaking{}.endpointing_max);
+  EXPECT_EQ(answered->config.opt_out_key, '#');
   ASSERT_TRUE(answered->language_model);
   ASSERT_TRUE(answered->reply_grammar);
 }

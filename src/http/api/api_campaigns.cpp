@@ -8,7 +8,7 @@
 #include "http/api/api_request.h"
 #include "http/api/api_resources.h"
 #include "http/api/api_views.h"
-#include "voice/turn_taking.h"
+#include "voice/voice_settings.h"
 
 namespace talky {
 namespace {
@@ -52,10 +52,9 @@ HttpResponse CreateCampaign(ApiContext& context, const HttpRequest& request, con
   campaign.goal = fields.OptionalString("goal");
   campaign.script_config = OptionalObject(fields, "script_config");
   campaign.calling_config = OptionalObject(fields, "calling_config");
-  if (campaign.calling_config.is_object() && campaign.calling_config.contains("turn_taking")) {
-    Expected<TurnTaking> turns =
-        TurnTakingFromJson(campaign.calling_config["turn_taking"], "calling_config.turn_taking");
-    if (!turns) std::ranges::copy(turns.error().fields, std::back_inserter(fields.errors()));
+  if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign.calling_config);
+      !voice) {
+    std::ranges::copy(voice.error().fields, std::back_inserter(fields.errors()));
   }
   fields.RejectUnknownKeys();
   if (!fields.errors().empty()) {

@@ -54,13 +54,13 @@ const BadCampaignCase kBadCampaigns[] = {
       "system_prompt"}},
     {"bad turn-taking",
      R"({"name": "n", "system_prompt": "p", "voice_id": "v",
-         "calling_config": {"caller_id": "+12125550100",
+         "calling_config": {"caller_id": "+12125550100", "opt_out_key": "99",
                             "turn_taking": {"endpointing_min_ms": 50, "barge_in_min_ms": "x",
                                             "max_reprompts": 2, "pause_ms": 3}}})",
      "application/json",
      400,
-     {"calling_config.turn_taking.barge_in_min_ms", "calling_config.turn_taking.endpointing_min_ms",
-      "calling_config.turn_taking.pause_ms"}},
+     {"calling_config.opt_out_key", "calling_config.turn_taking.barge_in_min_ms",
+      "calling_config.turn_taking.endpointing_min_ms", "calling_config.turn_taking.pause_ms"}},
 };
 
 TEST_F(ApiTest, BadCampaignBodiesNameEveryFieldAndCreateNothing) {

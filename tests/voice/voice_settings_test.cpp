@@ -1,0 +1,55 @@
+// A campaign's calling_config as the voice path reads it: turn-taking and the opt-out key.
+#include "voice/voice_settings.h"
+
+#include <gtest/gtest.h>
+
+namespace talky {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> BadFields(const nlohmann::json& calling_config) {
+  Expected<VoiceSettings> settings = VoiceSettingsFromCallingConfig(calling_config);
+  std::vector<std::string> fields;
+  if (settings) return fields;
+  for (const FieldError& field : settings.error().fields) fields.push_back(field.field);
+  std::ranges::sort(fields);
+  return fields;
+}
+
+TEST(VoiceSettings, DefaultsWhenTheCampaignSaysNothingOfTheVoice) {
+  for (const nlohmann::json& config :
+       {nlohmann::json(), nlohmann::json{{"caller_id", "+12125550100"}}}) {
+    Expected<VoiceSettings> settings = VoiceSettingsFromCallingConfig(config);
+    ASSERT_TRUE(settings) << settings.error().Describe();
+    EXPECT_EQ(settings->opt_out_key, '9');
+    EXPECT_EQ(settings->turn_taking.endpointing_min, TurnTaking{}.endpointing_min);
+  }
+}
+
+TEST(VoiceSettings, ReadsTheOptOutKeyAndTurnTaking) {
+  Expected<VoiceSettings> settings = VoiceSettingsFromCallingConfig(
+      {{"opt_out_key", "#"}, {"turn_taking", {{"endpointing_min_ms", 700}}}});
+  ASSERT_TRUE(settings) << settings.error().Describe();
+  EXPECT_EQ(settings->opt_out_key, '#');
+  EXPECT_EQ(settings->turn_taking.endpointing_min, 700ms);
+  // null: no opt-out key (calls that are not telemarketing).
+  settings = VoiceSettingsFromCallingConfig({{"opt_out_key", nullptr}});
+  ASSERT_TRUE(settings) << settings.error().Describe();
+  EXPECT_EQ(settings->opt_out_key, std::nullopt);
+}
+
+TEST(VoiceSettings, EveryBadFieldIsNamedUnderCallingConfig) {
+  for (const nlohmann::json& key : {nlohmann::json("99"), nlohmann::json(9), nlohmann::json("a"),
+                                    nlohmann::json(""), nlohmann::json::array()}) {
+    EXPECT_EQ(BadFields({{"opt_out_key", key}}),
+              std::vector<std::string>{"calling_config.opt_out_key"})
+        << key;
+  }
+  EXPECT_EQ(BadFields({{"opt_out_key", "x"}, {"turn_taking", {{"max_reprompts", 9}}}}),
+            (std::vector<std::string>{"calling_config.opt_out_key",
+                                      "calling_config.turn_taking.max_reprompts"}));
+}
+
+}  // namespace
+}  // namespace talky
