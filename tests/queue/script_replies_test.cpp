@@ -10,11 +10,11 @@
 namespace talky::testing {
 namespace {
 
-using redis_detail::DecodeDueCandidates;
-using redis_detail::DecodeTakeReply;
 using redis::ParseReply;
 using redis::Reply;
 using redis::ReplyView;
+using redis_detail::DecodeDueCandidates;
+using redis_detail::DecodeTakeReply;
 using redis_detail::TakeReply;
 
 // RESP, the protocol's bytes, so each reply below reads as what the server would send.

@@ -10,9 +10,9 @@
 #include <unordered_set>
 
 #include "queue/queue_rules.h"
-#include "redis/redis_connection.h"
 #include "queue/redis/detail/script_replies.h"
 #include "queue/redis/lua_scripts.h"
+#include "redis/redis_connection.h"
 
 namespace talky {
 
