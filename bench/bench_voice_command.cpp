@@ -20,7 +20,8 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "voice/memory_call_session_store.h"
-#include "voice/scripted_language_model.h"
+#include "voice/campaign_script.h"
+#include "voice/conversation_engine.h"
 #include "voice/session_manager.h"
 
 namespace talky {
@@ -91,6 +92,9 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
 
   MemoryCallSessionStore sessions(clock);
   PrometheusVoiceMetrics voice_metrics(metrics);
+  // Offline, every call runs the default appointment script.
+  auto script = std::make_shared<const ConversationScript>(
+      *ParseConversationScript(DefaultScriptConfig(GoalKind::kAppointment), "Bright Smile Dental"));
   AnsweredCallLookup lookup = [&](const CallId& call) -> Expected<AnsweredCall> {
     AnsweredCall answered{.session = {.call_id = call,
                                       .campaign_id = CampaignId{"bench"},
@@ -100,9 +104,10 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
                           .language_model = delayed_model,
                           .reply_grammar = nullptr};
     if (settings.offline) {
-      auto script = std::make_shared<ScriptedLanguageModel>(ScriptedCallFacts{.first_name = "Ada"});
-      answered.language_model = script;
-      answered.reply_grammar = script;
+      auto engine = std::make_shared<ConversationEngine>(
+          script, LineFields{{"first_name", "Ada"}, {"business", "Bright Smile Dental"}});
+      answered.language_model = engine;
+      answered.reply_grammar = engine;
     }
     return answered;
   };

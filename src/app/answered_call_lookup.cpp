@@ -3,10 +3,39 @@
 #include <spdlog/spdlog.h>
 
 #include "app/offline_voice.h"
-#include "voice/scripted_language_model.h"
+#include "app/store_conversation_recorder.h"
+#include "voice/campaign_script.h"
+#include "voice/conversation_engine.h"
 #include "voice/voice_settings.h"
 
 namespace talky {
+namespace {
+
+// What the script's lines may name of this call.
+LineFields FieldsOf(const Lead& lead, const std::string& business) {
+  LineFields fields{{"business", business}};
+  if (lead.first_name) fields["first_name"] = *lead.first_name;
+  if (lead.last_name) fields["last_name"] = *lead.last_name;
+  for (const auto& [key, value] : lead.custom_fields.items()) {
+    if (value.is_string()) {
+      fields["custom." + key] = value.get<std::string>();
+    } else if (value.is_number() || value.is_boolean()) {
+      fields["custom." + key] = value.dump();
+    }
+  }
+  return fields;
+}
+
+// Checked when the campaign was created; a row written otherwise runs its goal's default script.
+ConversationScript ScriptOf(const Campaign& campaign, const std::string& tenant_name) {
+  Expected<ConversationScript> script = CampaignScript(campaign, tenant_name);
+  if (script) return *script;
+  spdlog::warn("campaign {}: {}; the default script for its goal runs", campaign.id.value,
+               script.error().Describe());
+  return *ParseConversationScript(DefaultScriptConfig(GoalKindOf(campaign.goal)), tenant_name);
+}
+
+}  // namespace
 
 Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id) {
   Expected<CallRecord> call = store.FindCall(call_id);
@@ -14,6 +43,8 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   if (call->status == CallStatus::kCompleted) {
     return std::unexpected(Error::NotFound("call " + call_id.value + " is over"));
   }
+  Expected<Tenant> tenant = store.GetTenant(call->tenant_id);
+  if (!tenant) return std::unexpected(tenant.error());
   Expected<Campaign> campaign = store.GetCampaign(call->tenant_id, call->campaign_id);
   if (!campaign) return std::unexpected(campaign.error());
   Expected<Lead> lead = store.GetLead(call->tenant_id, call->lead_id);
@@ -23,20 +54,15 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
     config.turn_taking = voice->turn_taking;
     config.opt_out_key = voice->opt_out_key;
+    config.max_call_length = voice->max_call_length;
   } else {
     spdlog::warn("campaign {}: {}; the default voice settings apply", campaign->id.value,
                  voice.error().Describe());
   }
-  // The opt-out key puts the number on the tenant's Do-Not-Call list, which every later dial of
-  // the tenant checks before calling.
-  config.opt_out = [&store, &clock, tenant = call->tenant_id,
-                    number = call->to_number]() -> Expected<void> {
-    Expected<std::string> listed = store.AddDoNotCall(tenant, number, clock.Now());
-    if (!listed) return std::unexpected(listed.error());
-    return {};
-  };
-  auto script = std::make_shared<ScriptedLanguageModel>(
-      ScriptedCallFacts{.first_name = lead->first_name.value_or("")});
+  ConversationScript script = ScriptOf(*campaign, tenant->name);
+  const std::string business = script.business_name.value_or(tenant->name);
+  auto engine = std::make_shared<ConversationEngine>(
+      std::make_shared<const ConversationScript>(std::move(script)), FieldsOf(*lead, business));
   return AnsweredCall{.session = {.call_id = call->id,
                                   .campaign_id = call->campaign_id,
                                   .lead_id = call->lead_id,
@@ -45,8 +71,9 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
                                   .system_prompt = campaign->system_prompt,
                                   .voice_id = OfflineVoiceFor(campaign->voice_id)},
                       .config = std::move(config),
-                      .language_model = script,
-                      .reply_grammar = script};
+                      .language_model = engine,
+                      .reply_grammar = engine,
+                      .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call)};
 }
 
 }  // namespace talky

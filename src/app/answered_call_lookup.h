@@ -1,8 +1,9 @@
 // What the media WebSocket's session manager needs to know of an answered call, read from the
 // store: the call (which must exist and not be over), its campaign (system prompt, voice,
-// turn-taking and opt-out key from calling_config: voice/voice_settings.h) and lead
-// (first name for the greeting), and, until the conversation engine lands, the fixed offline
-// script as its language model and reply grammar.
+// turn-taking, opt-out key and call length from calling_config: voice/voice_settings.h; its
+// script, voice/campaign_script.h), its lead and tenant (the script's {first_name}, {business},
+// ...); the conversation engine walking the script is its language model and reply grammar, and
+// the store keeps its turns, verdict and opt-out (store_conversation_recorder.h).
 #pragma once
 
 #include "store/store.h"
@@ -11,8 +12,7 @@
 namespace talky {
 
 // NotFound for an unknown call or one already completed; the store's error when it cannot say.
-// The config's opt_out writes the callee's number to the tenant's Do-Not-Call list (at `clock`'s
-// now). The store and the clock must outlive the call.
+// The store and the clock must outlive the call.
 Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call);
 
 }  // namespace talky

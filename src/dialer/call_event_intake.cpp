@@ -54,10 +54,11 @@ Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received
   if (event.status != CallStatus::kCompleted) {
     return RecordOnly(*call, event, CallEventEffect::kRecorded);
   }
-  // The provider judged the answer a machine (Vonage's `machine`): the plain end of that call is a
-  // voicemail, retried as the tenant's policy says, not a conversation that missed its goal.
-  if (call->outcome == CallOutcome::kVoicemail && event.outcome == CallOutcome::kGoalNotAchieved) {
-    event.outcome = CallOutcome::kVoicemail;
+  // A verdict given after the answer decides how the plain end of an answered call counts: the
+  // provider judged it a machine (voicemail, retried by the tenant's policy), or the conversation
+  // reached its goal, missed it, or the callee opted out (do_not_call).
+  if (call->outcome && event.outcome == CallOutcome::kGoalNotAchieved) {
+    event.outcome = call->outcome;
   }
   return AcceptFinal(*call, event);
 }

@@ -19,6 +19,7 @@ constexpr EnumNames<CallOutcome, kCallOutcomeCount> kNames{{
     {CallOutcome::kGoalNotAchieved, "goal_not_achieved"},
     {CallOutcome::kVoicemail, "voicemail"},
     {CallOutcome::kRejected, "rejected"},
+    {CallOutcome::kDoNotCall, "do_not_call"},
 }};
 
 }  // namespace

@@ -4,6 +4,9 @@ namespace talky {
 
 JobCompletion DecideJobCompletion(const RetryPolicy& policy, CallOutcome outcome,
                                   int attempt_number, Instant now) {
+  if (outcome == CallOutcome::kDoNotCall) {
+    return {.status = JobStatus::kNonRetryable, .reason = "do_not_call"};
+  }
   const RetryDecision decision =
       ShouldRetry(policy, outcome, attempt_number, outcome == CallOutcome::kGoalAchieved);
   JobCompletion completion{.reason = decision.reason};

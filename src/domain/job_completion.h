@@ -25,7 +25,8 @@ struct JobCompletion {
 // goal outcome -> goal_achieved; non-retryable -> non_retryable; retryable below the maximum ->
 // retry_scheduled; maximum reached -> failed. An answered call whose goal was not reached is
 // `completed` (the person was reached; nothing to retry); any other outcome outside the sets is
-// `failed`, as in the spec.
+// `failed`, as in the spec. do_not_call (the callee opted out) is non_retryable with reason
+// do_not_call, whatever the sets say.
 JobCompletion DecideJobCompletion(const RetryPolicy& policy, CallOutcome outcome,
                                   int attempt_number, Instant now);
 

@@ -41,7 +41,8 @@ class CallStore {
   // Stores the event as received; a new (provider call id, status) moves the call's status forward
   // if it is ahead (answered sets answered_at, completed sets ended_at and the duration). An event
   // behind the call's status is kept for audit but moves nothing. An answered event with an outcome
-  // on an answered call without one (machine detection's voicemail verdict) sets that outcome.
+  // on an answered call without one (machine detection's voicemail verdict, the conversation's
+  // verdict) sets that outcome: the first verdict stands.
   virtual Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
                                                     const CallEvent& event) = 0;
   virtual Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,

@@ -69,7 +69,8 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
                                            .text_to_speech = text_to_speech_,
                                            .voice_activity = voice_activity_,
                                            .language_model = std::move(answered->language_model),
-                                           .reply_grammar = std::move(answered->reply_grammar)},
+                                           .reply_grammar = std::move(answered->reply_grammar),
+                                           .recorder = std::move(answered->recorder)},
                             gateway, std::move(observer), clock_);
   if (!pipeline) return refuse(pipeline.error(), "refused_provider");
   {

@@ -188,6 +188,13 @@ void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
   if (hangup_after_played_ && ++frames_since_drained_ > FramesIn(gateway_->max_lead()) + 25) {
     return EndCall(goodbye_reason_);  // the far side never confirmed playing it
   }
+  if (++frames_heard_ >= FramesIn(config_.max_call_length) && !time_up_ && !opted_out_) {
+    time_up_ = true;
+    gateway_->ClearPlayback();
+    SayLine(config_.time_up_line, true);
+    goodbye_reason_ = "call length limit";
+    return;
+  }
 
   if (!caller_speaking_) {
     pre_roll_.emplace_back(frame.begin(), frame.end());
@@ -239,6 +246,7 @@ void VoicePipeline::BeginCallerSpeech() {
   turn_speech_frames_ = speech_run_frames_;
   trailing_silence_frames_ = 0;
   caller_speech_end_ = clock_.Now();
+  caller_speech_start_ = caller_speech_end_ - static_cast<long>(pre_roll_.size()) * kFrameDuration;
   for (const Samples& frame : pre_roll_) recognizer_->Write(frame);
   pre_roll_.clear();
   session_.user_speaking = true;
@@ -273,7 +281,9 @@ void VoicePipeline::OnTranscript(Transcript transcript) {
   if (!awaiting_transcript_) return;
   awaiting_transcript_ = false;
   const Instant now = clock_.Now();
-  Measure("stt", std::chrono::duration_cast<std::chrono::microseconds>(now - caller_speech_end_));
+  const auto recognized_in =
+      std::chrono::duration_cast<std::chrono::microseconds>(now - caller_speech_end_);
+  Measure("stt", recognized_in);
   spdlog::debug("voice: call {}: heard '{}' ({}) in {} ms of speech", session_.call_id.value,
                 transcript.text, transcript.understood ? "understood" : "not understood",
                 heard_speech_.count());
@@ -294,6 +304,10 @@ void VoicePipeline::OnTranscript(Transcript transcript) {
   session_.current_user_input = transcript.text;
   session_.conversation_history.push_back(
       {.role = MessageRole::kUser, .content = transcript.text, .timestamp = now});
+  RecordTurn({.role = MessageRole::kUser,
+              .text = transcript.text,
+              .at = caller_speech_start_,
+              .stt_latency_ms = std::chrono::duration<double, std::milli>(recognized_in).count()});
   StartModelTurn();
 }
 
@@ -316,20 +330,53 @@ void VoicePipeline::OnDtmf(char digit, std::chrono::milliseconds) {
   session_.UpdateActivity(clock_.Now());
   Changed();
   if (ended_ || opted_out_ || !config_.opt_out_key || digit != *config_.opt_out_key) return;
+  const bool listed = OptOut("by key press");
+  gateway_->ClearPlayback();  // what the agent was saying stops at once
+  SayLine(listed ? config_.opt_out_line : config_.opt_out_failed_line, true);
+}
+
+bool VoicePipeline::OptOut(const char* how) {
   opted_out_ = true;
   const Expected<void> listed =
-      config_.opt_out ? config_.opt_out()
-                      : Expected<void>(std::unexpected(Error::Internal("no opt-out action")));
+      providers_.recorder
+          ? providers_.recorder->OptOut()
+          : Expected<void>(std::unexpected(Error::Internal("nothing records this call")));
   if (!listed) {
     // Not on the list: the callee must not hear that it is. Logged loudly for an operator.
     spdlog::error(
-        "voice: call {}: the callee pressed {} to opt out, and the number could not be "
-        "put on the Do-Not-Call list: {}",
-        session_.call_id.value, digit, listed.error().Describe());
+        "voice: call {}: the callee opted out {}, and the number could not be put on the "
+        "Do-Not-Call list: {}",
+        session_.call_id.value, how, listed.error().Describe());
   }
-  gateway_->ClearPlayback();  // what the agent was saying stops at once
-  SayLine(listed ? config_.opt_out_line : config_.opt_out_failed_line, true);
-  goodbye_reason_ = listed ? "opted out by key press" : "opt-out failed";
+  goodbye_reason_ = listed ? std::string("opted out ") + how : "opt-out failed";
+  return listed.has_value();
+}
+
+void VoicePipeline::Conclude(CallOutcome verdict) {
+  if (!providers_.recorder) return;
+  if (Expected<void> kept = providers_.recorder->Conclude(verdict); !kept) {
+    spdlog::warn("voice: call {}: its verdict {} could not be recorded: {}",
+                 session_.call_id.value, ToString(verdict), kept.error().Describe());
+  }
+}
+
+void VoicePipeline::RecordTurn(ConversationTurn turn) {
+  if (!providers_.recorder) return;
+  turn.call_id = session_.call_id;
+  turn.turn_index = turns_recorded_++;
+  if (Expected<void> kept = providers_.recorder->AppendTurn(turn); !kept) {
+    spdlog::warn("voice: call {}: turn {} could not be recorded: {}", session_.call_id.value,
+                 turn.turn_index, kept.error().Describe());
+  }
+}
+
+void VoicePipeline::RecordAgentTurn(const AgentTurn& turn, std::string said) {
+  if (said.empty()) return;
+  RecordTurn({.role = MessageRole::kAssistant,
+              .text = std::move(said),
+              .at = turn.first_frame_sent_at.value_or(turn.started_at.value_or(clock_.Now())),
+              .llm_latency_ms = turn.llm_ms,
+              .tts_latency_ms = turn.tts_ms});
 }
 
 // ---- The agent's side ----
@@ -347,6 +394,10 @@ void VoicePipeline::StartModelTurn() {
                     .started_at = clock_.Now()};
   session_.llm_active = true;
   session_.current_ai_response.clear();
+  if (providers_.reply_grammar) {
+    session_.conversation_state =
+        providers_.reply_grammar->ConversationState(session_.conversation_history);
+  }
   sinks_->completion.generation = generation_;
   CompletionRequest request{.system_prompt = session_.system_prompt,
                             .history = session_.conversation_history,
@@ -365,8 +416,10 @@ void VoicePipeline::SayLine(const std::string& text, bool ends_call) {
 void VoicePipeline::OnReplyText(std::uint64_t generation, std::string piece) {
   if (generation != generation_ || !turn_) return;
   if (session_.current_ai_response.empty()) {
-    Measure("llm", std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() -
-                                                                         *turn_->started_at));
+    const auto first_text =
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - *turn_->started_at);
+    Measure("llm", first_text);
+    turn_->llm_ms = std::chrono::duration<double, std::milli>(first_text).count();
   }
   session_.current_ai_response += piece;
   turn_->pending_text += piece;
@@ -379,7 +432,19 @@ void VoicePipeline::OnReplyText(std::uint64_t generation, std::string piece) {
 
 void VoicePipeline::OnReplyToolCall(std::uint64_t generation, ToolCall call) {
   if (generation != generation_ || !turn_) return;
-  if (call.name == "end_call") turn_->ends_call = true;
+  if (call.name == "end_call") {
+    turn_->ends_call = true;
+  } else if (call.name == "goal_achieved") {
+    Conclude(CallOutcome::kGoalAchieved);
+  } else if (call.name == "goal_not_achieved") {
+    Conclude(CallOutcome::kGoalNotAchieved);
+  } else if (call.name == "opt_out" && !opted_out_ && !OptOut("by voice")) {
+    // The model's confirmation would be a lie: say that it failed instead.
+    SayLine(config_.opt_out_failed_line, true);
+  } else if (call.name != "opt_out") {
+    spdlog::warn("voice: call {}: the language model called an unknown tool '{}'",
+                 session_.call_id.value, call.name);
+  }
 }
 
 void VoicePipeline::OnReplyDone(std::uint64_t generation, Expected<void> result) {
@@ -423,8 +488,10 @@ void VoicePipeline::OnSpeechAudio(std::uint64_t generation, Samples samples) {
   if (generation != generation_ || !turn_) return;
   if (!turn_->first_audio_seen) {
     turn_->first_audio_seen = true;
-    Measure("tts", std::chrono::duration_cast<std::chrono::microseconds>(
-                       clock_.Now() - *turn_->synthesis_started_at));
+    const auto first_audio = std::chrono::duration_cast<std::chrono::microseconds>(
+        clock_.Now() - *turn_->synthesis_started_at);
+    Measure("tts", first_audio);
+    turn_->tts_ms = std::chrono::duration<double, std::milli>(first_audio).count();
   }
   const std::size_t limit = static_cast<std::size_t>(config_.max_buffered_audio.count()) *
                             static_cast<std::size_t>(gateway_->sample_rate());
@@ -463,6 +530,7 @@ bool VoicePipeline::NextFrame(Samples& frame) {
   std::copy_n(output_.begin(), take, frame.begin());
   output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(take));
   if (turn_->samples_sent == 0) {
+    turn_->first_frame_sent_at = clock_.Now();
     if (turn_->answers_caller) {
       Measure("total", std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() -
                                                                              caller_speech_end_));
@@ -491,6 +559,7 @@ void VoicePipeline::FinishTurnIfDone() {
     session_.conversation_history.push_back(
         {.role = MessageRole::kAssistant, .content = said, .timestamp = clock_.Now()});
   }
+  RecordAgentTurn(done, std::move(said));
   session_.IncrementTurn();
   gateway_->NotifyWhenPlayed(++played_marker_);
   listening_silence_frames_ = 0;
@@ -518,6 +587,7 @@ void VoicePipeline::BargeIn() {
       turn_->samples_sent > lead_samples ? turn_->samples_sent - lead_samples : 0;
   const std::string said = PlayedText(played);
   const bool from_model = turn_->from_language_model;
+  RecordAgentTurn(*turn_, said);
   CancelAgentTurn();
   gateway_->ClearPlayback();
   if (from_model && !said.empty()) {

@@ -18,7 +18,6 @@
 
 #include <chrono>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +25,7 @@
 
 #include "domain/call_session.h"
 #include "domain/clock.h"
+#include "voice/conversation_recorder.h"
 #include "voice/language_model.h"
 #include "voice/media_gateway.h"
 #include "voice/reply_grammar.h"
@@ -44,14 +44,17 @@ struct VoicePipelineConfig {
   std::string reprompt_line = "Are you still there?";
   std::string goodbye_line = "It seems this is not a good time. Goodbye.";
   // The key that opts the callee out at any time (TCPA: an automated opt-out by key press; per
-  // campaign, voice_settings.h); none: digits are only recorded. `opt_out` puts the number on the
-  // tenant's Do-Not-Call list.
+  // campaign, voice_settings.h); none: digits are only recorded. The recorder's OptOut puts the
+  // number on the tenant's Do-Not-Call list.
   std::optional<char> opt_out_key = '9';
-  std::function<Expected<void>()> opt_out;
   std::string opt_out_line = "You will not be called again. Goodbye.";
   std::string opt_out_failed_line = "Sorry, we could not take your request now. Goodbye.";
   // A bound on the agent's audio buffered for one turn (a runaway synthesis is cut, logged).
   std::chrono::seconds max_buffered_audio{60};
+  // The longest a call may last (as Vonage's length_timer), counted in audio heard: then the agent
+  // says time_up_line, whatever it was saying, and hangs up.
+  std::chrono::seconds max_call_length{600};
+  std::string time_up_line = "We are out of time for today. Thank you for your time. Goodbye.";
 };
 
 // The call's providers. The process-wide ones are borrowed and must outlive the pipeline; the
@@ -62,6 +65,7 @@ struct VoiceProviders {
   VoiceActivityDetection& voice_activity;
   std::shared_ptr<LanguageModel> language_model;
   std::shared_ptr<const ReplyGrammar> reply_grammar;  // may be null: no expectations
+  std::shared_ptr<ConversationRecorder> recorder;     // may be null: nothing kept, no opt-out
 };
 
 class VoicePipelineObserver {
@@ -129,6 +133,9 @@ class VoicePipeline final : public MediaListener,
     std::optional<Instant> started_at;  // of the model call or the fixed line
     std::optional<Instant> synthesis_started_at;
     bool first_audio_seen = false;
+    std::optional<Instant> first_frame_sent_at;
+    std::optional<double> llm_ms;  // to the model's first text
+    std::optional<double> tts_ms;  // to the first audio
   };
 
   VoicePipeline(CallSession session, VoicePipelineConfig config, VoiceProviders providers,
@@ -155,6 +162,12 @@ class VoicePipeline final : public MediaListener,
   std::string PlayedText(std::size_t played_samples) const;
   void EndCall(const std::string& reason);
   void ExpectReplies();
+  // The callee asked not to be called again: the number goes on the Do-Not-Call list. Whether it
+  // did.
+  bool OptOut(const char* how);
+  void Conclude(CallOutcome verdict);
+  void RecordTurn(ConversationTurn turn);
+  void RecordAgentTurn(const AgentTurn& turn, std::string said);
 
   CallSession session_;
   const VoicePipelineConfig config_;
@@ -181,7 +194,10 @@ class VoicePipeline final : public MediaListener,
   bool awaiting_transcript_ = false;
   bool ignore_next_transcript_ = false;  // of speech too short to interrupt the agent
   bool caller_over_agent_ = false;       // the caller's turn began while the agent held the floor
+  Instant caller_speech_start_{};
   Instant caller_speech_end_{};
+  long frames_heard_ = 0;  // the call's length, for max_call_length
+  bool time_up_ = false;
   std::chrono::milliseconds heard_speech_{0};  // speech in the caller's last turn
   int reprompts_ = 0;
   int not_understood_ = 0;
@@ -195,6 +211,7 @@ class VoicePipeline final : public MediaListener,
   int frames_since_drained_ = 0;
   bool ended_ = false;
   bool opted_out_ = false;
+  int turns_recorded_ = 0;
   std::string goodbye_reason_ = "goodbye said";  // the session's end reason once it has played
   Instant last_reported_{};  // session_.last_activity_at when the observer last heard of it
 };

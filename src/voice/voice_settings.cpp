@@ -3,6 +3,12 @@
 #include <string_view>
 
 namespace talky {
+namespace {
+
+constexpr long kMinCallSeconds = 30;
+constexpr long kMaxCallSeconds = 7200;
+
+}  // namespace
 
 Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& calling_config) {
   VoiceSettings settings;
@@ -25,6 +31,16 @@ Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& cal
       settings.opt_out_key = key->get_ref<const std::string&>()[0];
     } else {
       errors.push_back({"calling_config.opt_out_key", "must be one key of 0-9, * or #, or null"});
+    }
+  }
+  if (auto seconds = calling_config.find("max_call_seconds"); seconds != calling_config.end()) {
+    if (seconds->is_number_integer() && *seconds >= kMinCallSeconds &&
+        *seconds <= kMaxCallSeconds) {
+      settings.max_call_length = std::chrono::seconds(seconds->get<long>());
+    } else {
+      errors.push_back({"calling_config.max_call_seconds",
+                        "must be a whole number of seconds, " + std::to_string(kMinCallSeconds) +
+                            "-" + std::to_string(kMaxCallSeconds)});
     }
   }
   if (!errors.empty()) {

@@ -1,10 +1,12 @@
 // What the media socket learns of an answered call: its identity, the campaign's voice and
-// turn-taking, the script; refusals for unknown calls and calls already over.
+// turn-taking, its script filled in with the lead and the tenant, the recorder that keeps turns,
+// verdicts and opt-outs in the store; refusals for unknown calls and calls already over.
 #include "app/answered_call_lookup.h"
 
 #include <gtest/gtest.h>
 
 #include "harness/scratch_store.h"
+#include "voice/conversation_engine.h"
 
 namespace talky {
 namespace {
@@ -22,18 +24,24 @@ class AnsweredCallLookupTest : public ::testing::Test {
 
   Store& store() { return scratch_->store(); }
 
-  // A campaign with these calling settings, one lead, and a call to it; the call's id.
-  CallId CallFor(const std::string& campaign_id, nlohmann::json calling_config) {
+  // A campaign with these calling settings (and goal and script), one lead, and a call to it; the
+  // call's id.
+  CallId CallFor(const std::string& campaign_id, nlohmann::json calling_config,
+                 std::optional<std::string> goal = std::nullopt,
+                 nlohmann::json script_config = nullptr) {
     const CampaignId campaign{campaign_id};
     EXPECT_TRUE(store().CreateCampaign({.id = campaign,
                                         .tenant_id = tenant_,
                                         .name = "Reminders",
                                         .voice_id = "en-gb",
                                         .created_at = clock_.Now(),
+                                        .goal = std::move(goal),
+                                        .script_config = std::move(script_config),
                                         .calling_config = std::move(calling_config)}));
-    EXPECT_TRUE(store().ImportLeads(
-        tenant_, campaign,
-        std::vector<Lead>{{.phone_number = "+12125550001", .first_name = "Ada"}}));
+    EXPECT_TRUE(store().ImportLeads(tenant_, campaign,
+                                    std::vector<Lead>{{.phone_number = "+12125550001",
+                                                       .first_name = "Ada",
+                                                       .custom_fields = {{"plan", "Gold"}}}}));
     Expected<std::vector<DialerJob>> jobs =
         store().CreateCampaignJobs(tenant_, campaign, clock_.Now());
     EXPECT_TRUE(jobs && jobs->size() == 1);
@@ -74,13 +82,59 @@ TEST_F(AnsweredCallLookupTest, TheCampaignsTurnTakingAndVoiceReachThePipeline) {
 }
 
 TEST_F(AnsweredCallLookupTest, OptingOutPutsTheCalleesNumberOnTheTenantsDoNotCallList) {
-  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, CallFor("c3", nullptr));
+  const CallId call = CallFor("c3", nullptr);
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, call);
   ASSERT_TRUE(answered) << answered.error().Describe();
   EXPECT_EQ(answered->config.opt_out_key, '9');
   EXPECT_FALSE(*store().IsDoNotCall(tenant_, "+12125550001"));
-  ASSERT_TRUE(answered->config.opt_out);
-  ASSERT_TRUE(answered->config.opt_out());
+  ASSERT_TRUE(answered->recorder);
+  ASSERT_TRUE(answered->recorder->OptOut());
   EXPECT_TRUE(*store().IsDoNotCall(tenant_, "+12125550001"));
+  EXPECT_EQ(store().FindCall(call)->outcome, CallOutcome::kDoNotCall);
+}
+
+TEST_F(AnsweredCallLookupTest, TheRecorderKeepsTurnsAndTheFirstVerdict) {
+  const CallId call = CallFor("c4", nullptr);
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, call);
+  ASSERT_TRUE(answered) << answered.error().Describe();
+  ASSERT_TRUE(answered->recorder->AppendTurn(
+      {.call_id = call, .turn_index = 0, .role = MessageRole::kAssistant, .text = "Hello Ada!",
+       .at = clock_.Now(), .tts_latency_ms = 12.5}));
+  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalAchieved));
+  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalNotAchieved));  // too late
+  Expected<std::vector<ConversationTurn>> turns = store().ListConversationTurns(tenant_, call);
+  ASSERT_TRUE(turns && turns->size() == 1);
+  EXPECT_EQ(turns->front().text, "Hello Ada!");
+  EXPECT_EQ(turns->front().tts_latency_ms, 12.5);
+  EXPECT_EQ(store().FindCall(call)->outcome, CallOutcome::kGoalAchieved);
+}
+
+std::string Greeting(const AnsweredCall& answered) {
+  auto engine = std::dynamic_pointer_cast<ConversationEngine>(answered.language_model);
+  return engine ? engine->NextReply({}).text : "(not the conversation engine)";
+}
+
+TEST_F(AnsweredCallLookupTest, ACampaignWithoutAScriptRunsTheDefaultForItsGoal) {
+  Expected<AnsweredCall> answered =
+      LookUpAnsweredCall(store(), clock_, CallFor("c5", nullptr, "renew the policy"));
+  ASSERT_TRUE(answered) << answered.error().Describe();
+  EXPECT_EQ(Greeting(*answered),
+            "Hello Ada! This is Acme, calling because your plan is up for renewal soon. Is now a "
+            "good time to talk?");
+}
+
+TEST_F(AnsweredCallLookupTest, TheCampaignsScriptIsFilledInWithTheLeadAndTheBusiness) {
+  const nlohmann::json script = {
+      {"business_name", "Acme Insurance"},
+      {"goal_states", {"done"}},
+      {"states",
+       {{"greeting", {{"say", "Hi {first_name}, {business} here about your {custom.plan} plan."},
+                      {"next", {{"yes", "done"}}}}},
+        {"done", {{"say", "Goodbye."}}}}}};
+  Expected<AnsweredCall> answered =
+      LookUpAnsweredCall(store(), clock_, CallFor("c6", nullptr, std::nullopt, script));
+  ASSERT_TRUE(answered) << answered.error().Describe();
+  EXPECT_EQ(Greeting(*answered), "Hi Ada, Acme Insurance here about your Gold plan.");
 }
 
 TEST_F(AnsweredCallLookupTest, ACampaignWithoutSettingsGetsTheDefaults) {

@@ -6,7 +6,8 @@
 
 #include "fake_voice.h"
 #include "voice/memory_call_session_store.h"
-#include "voice/scripted_language_model.h"
+#include "voice/campaign_script.h"
+#include "voice/conversation_engine.h"
 
 namespace talky {
 namespace {
@@ -37,10 +38,14 @@ class SessionManagerTest : public ::testing::Test {
     if (call.value != "c1" && call.value != "c2") {
       return std::unexpected(Error::NotFound("call '" + call.value + "' not found"));
     }
-    auto script = std::make_shared<ScriptedLanguageModel>(ScriptedCallFacts{});
+    // The default script; the lead has no first name.
+    auto engine = std::make_shared<ConversationEngine>(
+        std::make_shared<const ConversationScript>(
+            *ParseConversationScript(DefaultScriptConfig(GoalKind::kAppointment), "Acme")),
+        LineFields{{"business", "Acme"}});
     return AnsweredCall{.session = {.call_id = call, .tenant_id = TenantId{"t1"}},
-                        .language_model = script,
-                        .reply_grammar = script};
+                        .language_model = engine,
+                        .reply_grammar = engine};
   }
 
   ManualClock clock_{Instant{seconds(1'800'000'000)}};

@@ -1,5 +1,6 @@
 // The pipeline's turn taking, driven frame by frame with providers that answer at once: what the
-// agent says and when, barge-in, "could you repeat", re-prompts, the goodbye that hangs up.
+// agent says and when, barge-in, "could you repeat", re-prompts, the goodbye that hangs up; and
+// what it keeps of the call (turns, the conversation's verdict, opt-outs by key and by voice).
 // The offline providers themselves are tested in providers/; the real socket in tests/http/media/.
 #include "voice/voice_pipeline.h"
 
@@ -9,7 +10,7 @@
 #include <functional>
 
 #include "fake_voice.h"
-#include "voice/scripted_language_model.h"
+#include "voice/conversation_engine.h"
 
 namespace talky {
 namespace {
@@ -35,34 +36,67 @@ class CountingObserver final : public VoicePipelineObserver {
   int not_understood = 0;
 };
 
+// What the store would keep; opt-outs answer `opt_out_result`.
+class KeptRecord final : public ConversationRecorder {
+ public:
+  Expected<void> AppendTurn(const ConversationTurn& turn) override {
+    turns.push_back(turn);
+    return {};
+  }
+  Expected<void> Conclude(CallOutcome verdict) override {
+    verdicts.push_back(verdict);
+    return {};
+  }
+  Expected<void> OptOut() override {
+    ++opt_outs;
+    return opt_out_result;
+  }
+  std::vector<ConversationTurn> turns;
+  std::vector<CallOutcome> verdicts;
+  int opt_outs = 0;
+  Expected<void> opt_out_result;
+};
+
+// A small script in the shape of the default appointment one, with fewer phrases.
+constexpr char kScript[] = R"({
+  "goal_states": ["confirmed"],
+  "intents": {"yes": ["yes", "yes please", "sure", "yes i will"], "no": ["no", "not now"]},
+  "questions": {"who_is_this": {"phrases": ["who is this"],
+                                "answer": "This is the reminder service of your dental practice."}},
+  "states": {
+    "greeting": {"say": "Hello {first_name}! This is {business} about your appointment. Is now a good time to talk?",
+                 "again": "Is now a good time to talk?", "next": {"yes": "confirm", "no": "later"}},
+    "confirm": {"say": "Great. Your appointment is tomorrow at ten in the morning. Will you be able to make it?",
+                "next": {"yes": "confirmed", "no": "later"}},
+    "confirmed": {"say": "Thank you. See you tomorrow. Goodbye."},
+    "later": {"say": "No problem. We will call another time. Goodbye."}}})";
+
 class VoicePipelineTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Open(VoicePipelineConfig{}); }
+
+  void Open(VoicePipelineConfig config) {
     observer_ = std::make_shared<CountingObserver>();
     gateway_ = std::make_shared<RecordingGateway>();
-    auto script = std::make_shared<ScriptedLanguageModel>(ScriptedCallFacts{.first_name = "Ada"});
+    Expected<ConversationScript> script =
+        ParseConversationScript(nlohmann::json::parse(kScript), "Smile Dental");
+    ASSERT_TRUE(script) << script.error().Describe();
+    auto engine = std::make_shared<ConversationEngine>(
+        std::make_shared<const ConversationScript>(*script),
+        LineFields{{"first_name", "Ada"}, {"business", "Smile Dental"}});
     Expected<std::shared_ptr<VoicePipeline>> pipeline = VoicePipeline::Create(
-        CallSession{.call_id = CallId{"c1"}, .voice_id = "en-us"}, OptOutConfig(),
+        CallSession{.call_id = CallId{"c1"}, .voice_id = "en-us"}, std::move(config),
         VoiceProviders{.speech_to_text = stt_,
                        .text_to_speech = tts_,
                        .voice_activity = vad_,
-                       .language_model = script,
-                       .reply_grammar = script},
+                       .language_model = engine,
+                       .reply_grammar = engine,
+                       .recorder = record_},
         gateway_, observer_, clock_);
     ASSERT_TRUE(pipeline) << pipeline.error().Describe();
     pipeline_ = *pipeline;
     pipeline_->Start();
     gateway_->RunTasks();
-  }
-
-  // The default configuration, with an opt-out action that counts and answers opt_out_result_.
-  VoicePipelineConfig OptOutConfig() {
-    VoicePipelineConfig config;
-    config.opt_out = [this]() -> Expected<void> {
-      ++opt_outs_;
-      return opt_out_result_;
-    };
-    return config;
   }
 
   // One 20 ms step of the call: the caller's frame in, the agent's frame out (if due).
@@ -103,19 +137,18 @@ class VoicePipelineTest : public ::testing::Test {
   std::shared_ptr<CountingObserver> observer_;
   std::shared_ptr<RecordingGateway> gateway_;
   std::shared_ptr<VoicePipeline> pipeline_;
+  std::shared_ptr<KeptRecord> record_ = std::make_shared<KeptRecord>();
   int agent_frames_ = 0;
-  int opt_outs_ = 0;
-  Expected<void> opt_out_result_;
 };
 
 const char kGreeting[] =
-    "Hello Ada! This is a reminder about your appointment. Is now a good time to talk?";
+    "Hello Ada! This is Smile Dental about your appointment. Is now a good time to talk?";
 const char kConfirm[] =
     "Great. Your appointment is tomorrow at ten in the morning. Will you be able to make it?";
 
 TEST_F(VoicePipelineTest, GreetsSentenceBySentenceThenListensWithTheGrammar) {
   EXPECT_EQ(tts_.texts,
-            (std::vector<std::string>{"Hello Ada!", "This is a reminder about your appointment.",
+            (std::vector<std::string>{"Hello Ada!", "This is Smile Dental about your appointment.",
                                       "Is now a good time to talk?"}));
   gateway_->RunTasks();
   EXPECT_GE(gateway_->audio_ready, 1);  // the first audio asks to go out now, not at the next tick
@@ -125,8 +158,11 @@ TEST_F(VoicePipelineTest, GreetsSentenceBySentenceThenListensWithTheGrammar) {
   EXPECT_EQ(pipeline_->session().state, CallState::kListening);
   EXPECT_EQ(History(), (std::vector<std::string>{std::string("agent: ") + kGreeting}));
   EXPECT_EQ(gateway_->markers, (std::vector<int>{1}));
-  EXPECT_EQ(stt_.expected, (std::vector<std::string>{"yes", "yes please", "sure", "no", "not now",
-                                                     "who is this"}));
+  // The greeting's intents, the questions and the opt-out phrases.
+  for (const char* phrase : {"yes", "yes please", "not now", "who is this", "stop calling me"}) {
+    EXPECT_NE(std::ranges::find(stt_.expected, phrase), stt_.expected.end()) << phrase;
+  }
+  EXPECT_EQ(pipeline_->session().conversation_state, "greeting");
 }
 
 TEST_F(VoicePipelineTest, AnswersTheCallersTurnAndMeasuresEachPart) {
@@ -161,7 +197,7 @@ TEST_F(VoicePipelineTest, CallerSpeechOverTheAgentCutsItOffAndIsAnswered) {
   // the 40 ms the far side may still hold: 740 ms, "Hello Ada!" (200 ms) and 540 ms of the 700 of
   // the next sentence, whose words are cut in that proportion.
   ASSERT_EQ(History().size(), 1u);
-  EXPECT_EQ(History()[0], "agent: Hello Ada! This is a reminder about...");
+  EXPECT_EQ(History()[0], "agent: Hello Ada! This is Smile Dental about...");
   const int frames_before = agent_frames_;
   Run(std::chrono::milliseconds(520), false);  // the caller's turn ends
   Run(std::chrono::seconds(2), false);
@@ -235,10 +271,86 @@ TEST_F(VoicePipelineTest, TheScriptsGoodbyeEndsTheCallOnceItHasPlayed) {
   Run(std::chrono::milliseconds(600), false);  // 6 words
   EXPECT_EQ(History().back(), "agent: Thank you. See you tomorrow. Goodbye.");
   EXPECT_EQ(pipeline_->session().state, CallState::kEnding);
+  EXPECT_EQ(pipeline_->session().conversation_state, "confirmed");
+  EXPECT_EQ(record_->verdicts, (std::vector<CallOutcome>{CallOutcome::kGoalAchieved}));
   EXPECT_TRUE(gateway_->hangups.empty());
   // No word from the far side that it played: the call ends anyway, the lead and half a second on.
   Run(std::chrono::milliseconds(540), false);
   EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"goodbye said"}));
+}
+
+TEST_F(VoicePipelineTest, EveryTurnIsKeptWithItsTimesAndLatencies) {
+  Run(std::chrono::seconds(2), false);
+  Say("yes");
+  Run(std::chrono::seconds(2), false);
+  Say("no");
+  Run(std::chrono::seconds(2), false);
+  const std::vector<ConversationTurn>& turns = record_->turns;
+  ASSERT_EQ(turns.size(), 5u);
+  std::vector<std::string> said;
+  for (std::size_t i = 0; i < turns.size(); ++i) {
+    EXPECT_EQ(turns[i].turn_index, static_cast<int>(i));
+    EXPECT_EQ(turns[i].call_id, CallId{"c1"});
+    said.push_back(std::string(turns[i].role == MessageRole::kUser ? "caller: " : "agent: ") +
+                   turns[i].text);
+    if (i > 0) {
+      EXPECT_GT(turns[i].at, turns[i - 1].at);
+    }
+  }
+  EXPECT_EQ(said, (std::vector<std::string>{
+                      std::string("agent: ") + kGreeting, "caller: yes",
+                      std::string("agent: ") + kConfirm, "caller: no",
+                      "agent: No problem. We will call another time. Goodbye."}));
+  // The greeting starts with the call; the caller's turn at its first speech (the pre-roll
+  // included); the agent's when its first audio went out.
+  EXPECT_EQ(turns[0].at, kStart + std::chrono::milliseconds(20));
+  EXPECT_TRUE(turns[1].stt_latency_ms.has_value());
+  EXPECT_FALSE(turns[1].llm_latency_ms.has_value());
+  EXPECT_TRUE(turns[2].llm_latency_ms.has_value());
+  EXPECT_TRUE(turns[2].tts_latency_ms.has_value());
+  EXPECT_EQ(record_->verdicts, (std::vector<CallOutcome>{CallOutcome::kGoalNotAchieved}));
+  EXPECT_EQ(pipeline_->session().conversation_state, "later");
+}
+
+TEST_F(VoicePipelineTest, AskingNotToBeCalledListsTheNumberConfirmsAndHangsUp) {
+  Run(std::chrono::seconds(2), false);
+  Say("stop calling me", std::chrono::milliseconds(800));
+  EXPECT_EQ(record_->opt_outs, 1);
+  EXPECT_TRUE(record_->verdicts.empty());  // the opt-out itself is the verdict (do_not_call)
+  Run(std::chrono::seconds(1), false);
+  ASSERT_GE(tts_.texts.size(), 2u);  // the model's reply, sentence by sentence
+  EXPECT_EQ(tts_.texts[tts_.texts.size() - 2], "You will not be called again.");
+  EXPECT_EQ(tts_.texts.back(), "Goodbye.");
+  EXPECT_EQ(pipeline_->session().conversation_state, kOptedOutState);
+  pipeline_->OnPlayed(gateway_->markers.back());
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"opted out by voice"}));
+}
+
+TEST_F(VoicePipelineTest, AVoiceOptOutThatCannotBeListedIsNotConfirmed) {
+  record_->opt_out_result = std::unexpected(Error::Unavailable("the store is down"));
+  Run(std::chrono::seconds(2), false);
+  Say("remove me from your list", std::chrono::milliseconds(900));
+  Run(std::chrono::seconds(1), false);
+  EXPECT_EQ(record_->opt_outs, 1);
+  EXPECT_EQ(std::ranges::count(tts_.texts, std::string("You will not be called again.")), 0);
+  EXPECT_EQ(tts_.texts.back(), "Sorry, we could not take your request now. Goodbye.");
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"opt-out failed"}));
+}
+
+TEST_F(VoicePipelineTest, TheCallLengthLimitCutsInWithAGoodbye) {
+  VoicePipelineConfig config;
+  config.max_call_length = std::chrono::seconds(30);
+  config.turn_taking.silence_reprompt = std::chrono::seconds(60);  // no goodbye for silence first
+  Open(config);
+  Run(std::chrono::seconds(2), false);
+  Say("who is this");
+  Run(std::chrono::milliseconds(27'000), false);  // re-prompts; under the limit
+  EXPECT_NE(tts_.texts.back(), config.time_up_line);
+  Run(std::chrono::seconds(1), false);
+  EXPECT_EQ(tts_.texts.back(), config.time_up_line);
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"call length limit"}));
 }
 
 TEST_F(VoicePipelineTest, DtmfReachesTheSession) {
@@ -252,7 +364,7 @@ TEST_F(VoicePipelineTest, TheOptOutKeyListsTheNumberSaysSoAndHangsUpWhateverIsSa
   pipeline_->OnDtmf('9', std::chrono::milliseconds(100));
   pipeline_->OnDtmf('9', std::chrono::milliseconds(100));  // pressed again: listed once
   gateway_->RunTasks();
-  EXPECT_EQ(opt_outs_, 1);
+  EXPECT_EQ(record_->opt_outs, 1);
   EXPECT_EQ(tts_.texts.back(), "You will not be called again. Goodbye.");
   // The callee talks over the goodbye: it is neither cut off nor answered.
   stt_.replies.push_back("yes");
@@ -267,10 +379,10 @@ TEST_F(VoicePipelineTest, TheOptOutKeyListsTheNumberSaysSoAndHangsUpWhateverIsSa
 }
 
 TEST_F(VoicePipelineTest, AnOptOutThatCannotBeListedIsNotConfirmedToTheCallee) {
-  opt_out_result_ = std::unexpected(Error::Unavailable("the store is down"));
+  record_->opt_out_result = std::unexpected(Error::Unavailable("the store is down"));
   pipeline_->OnDtmf('9', std::chrono::milliseconds(100));
   gateway_->RunTasks();
-  EXPECT_EQ(opt_outs_, 1);
+  EXPECT_EQ(record_->opt_outs, 1);
   EXPECT_EQ(tts_.texts.back(), "Sorry, we could not take your request now. Goodbye.");
   Run(std::chrono::seconds(2), false);
   EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"opt-out failed"}));

@@ -8,6 +8,7 @@
 #include "http/api/api_request.h"
 #include "http/api/api_resources.h"
 #include "http/api/api_views.h"
+#include "voice/conversation_script.h"
 #include "voice/voice_settings.h"
 
 namespace talky {
@@ -55,6 +56,14 @@ HttpResponse CreateCampaign(ApiContext& context, const HttpRequest& request, con
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign.calling_config);
       !voice) {
     std::ranges::copy(voice.error().fields, std::back_inserter(fields.errors()));
+  }
+  // Checked now, never mid-call: a campaign without one runs its goal's default script.
+  if (!campaign.script_config.is_null()) {
+    if (Expected<ConversationScript> script =
+            ParseConversationScript(campaign.script_config, tenant.name);
+        !script) {
+      std::ranges::copy(script.error().fields, std::back_inserter(fields.errors()));
+    }
   }
   fields.RejectUnknownKeys();
   if (!fields.errors().empty()) {

@@ -82,6 +82,7 @@ std::vector<SimulatedEvent> PlanSimulatedCall(std::string_view e164, int attempt
     case O::kGoalAchieved:
     case O::kGoalNotAchieved:
     case O::kAnswered:
+    case O::kDoNotCall:  // a conversation that ended with an opt-out
       return {{kAtStart, kStarted, std::nullopt},
               {ringing, kRinging, std::nullopt},
               {answered, kAnswered, std::nullopt},

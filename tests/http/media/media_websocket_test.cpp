@@ -25,15 +25,17 @@ namespace {
 using namespace std::chrono;
 using testing::SimulatedCallee;
 
-// The script's lines (voice/scripted_language_model.cpp) as the callee's recognizer expects them.
+// The default appointment script's lines (voice/campaign_script.cpp, the tenant "Smile Dental")
+// as the callee's recognizer expects them.
 const std::string kGreeting =
-    "hello ada this is a reminder about your appointment is now a good time to talk";
-const std::string kConfirm =
-    "great your appointment is tomorrow at ten in the morning will you be able to make it";
+    "hello ada this is smile dental calling about your upcoming appointment is now a good time to "
+    "talk";
+const std::string kConfirm = "great will you be able to make it to your appointment";
+const std::string kConfirmed = "thank you we look forward to seeing you goodbye";
 const std::string kRepeat = "sorry could you repeat that";
 const std::string kOptOutConfirmation = "you will not be called again goodbye";
-const std::vector<std::string> kAgentLines = {
-    kGreeting, kConfirm, kRepeat, "thank you see you tomorrow goodbye", kOptOutConfirmation};
+const std::vector<std::string> kAgentLines = {kGreeting, kConfirm, kRepeat, kConfirmed,
+                                              kOptOutConfirmation};
 
 class Recognized final : public RecognitionSink {
  public:
@@ -79,7 +81,7 @@ class MediaWebSocketTest : public ::testing::Test {
     scratch_ = std::move(*scratch);
     Store& store = scratch_->store();
     ASSERT_TRUE(store.CreateTenant(
-        {.id = tenant_, .name = "Acme Dental", .api_key_hash = HashApiKey("key-t1")}));
+        {.id = tenant_, .name = "Smile Dental", .api_key_hash = HashApiKey("key-t1")}));
     ASSERT_TRUE(store.CreateTenant(
         {.id = TenantId{"t2"}, .name = "Other", .api_key_hash = HashApiKey("key-t2")}));
     ASSERT_TRUE(store.CreateCampaign({.id = campaign_,
@@ -228,8 +230,9 @@ TEST_F(MediaWebSocketTest, NarrowbandCallsGetNarrowbandFrames_8kHz) {
   // (VOICE.md's claim did not hold here), so the greeting is checked by its length: as long as
   // its three sentences synthesized apart (as the pipeline does) at 16 kHz, within 5 %.
   double expected_ms = 0;
-  for (const char* sentence : {"Hello Ada!", "This is a reminder about your appointment.",
-                               "Is now a good time to talk?"}) {
+  for (const char* sentence :
+       {"Hello Ada!", "This is Smile Dental, calling about your upcoming appointment.",
+        "Is now a good time to talk?"}) {
     const Samples padded =
         testing::Synthesize(*AcquireOfflineVoice()->text_to_speech, sentence, kWidebandRate);
     expected_ms +=
@@ -315,6 +318,63 @@ TEST_F(MediaWebSocketTest, TheOptOutKeyListsTheNumberConfirmsAndEndsTheCall) {
       static_cast<std::size_t>(first_after - heard.arrivals.begin()) * frame);
   const Samples confirmation(heard.audio.begin() + offset, heard.audio.end());
   EXPECT_EQ(RecognizeAgent(confirmation, kWidebandRate), kOptOutConfirmation);
+}
+
+// The default script to its goal: two replies, the goodbye, and what the store keeps: the
+// verdict as the call's outcome and every turn in order.
+TEST_F(MediaWebSocketTest, AConversationToItsGoalIsKeptTurnByTurnWithItsVerdict) {
+  const CallId call = AnsweredCall("0010");
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(WaitForTurns(*callee, 1, kWidebandRate));
+  callee->Say(testing::SpeakWithCommandLine("yes", "en-gb", 140, kWidebandRate));
+  ASSERT_TRUE(WaitForTurns(*callee, 2, kWidebandRate));
+  callee->Say(testing::SpeakWithCommandLine("yes", "en-us", 150, kWidebandRate));
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(20)))
+      << "the call did not end";
+  const auto turns = Turns(callee->Snapshot(), kWidebandRate);
+  ASSERT_EQ(turns.size(), 3u);
+  EXPECT_EQ(RecognizeAgent(turns[2], kWidebandRate), kConfirmed);
+
+  Expected<CallRecord> record = scratch_->store().FindCall(call);
+  ASSERT_TRUE(record) << record.error().Describe();
+  EXPECT_EQ(record->outcome, CallOutcome::kGoalAchieved);
+  Expected<std::vector<ConversationTurn>> kept =
+      scratch_->store().ListConversationTurns(tenant_, call);
+  ASSERT_TRUE(kept) << kept.error().Describe();
+  std::vector<std::string> said;
+  for (const ConversationTurn& turn : *kept) {
+    said.push_back(std::string(turn.role == MessageRole::kUser ? "caller: " : "agent: ") +
+                   turn.text);
+  }
+  EXPECT_EQ(said, (std::vector<std::string>{
+                      "agent: Hello Ada! This is Smile Dental, calling about your upcoming "
+                      "appointment. Is now a good time to talk?",
+                      "caller: yes", "agent: Great. Will you be able to make it to your appointment?",
+                      "caller: yes", "agent: Thank you. We look forward to seeing you. Goodbye."}));
+  EXPECT_TRUE((*kept)[1].stt_latency_ms.has_value());
+  EXPECT_TRUE((*kept)[2].tts_latency_ms.has_value());
+}
+
+// Opt-out by voice: "stop calling me" lists the number at once, the agent confirms (recognized),
+// the call ends, and its outcome is do_not_call.
+TEST_F(MediaWebSocketTest, AskingNotToBeCalledListsTheNumberConfirmsAndEndsTheCall) {
+  const CallId call = AnsweredCall("0011");
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(WaitForTurns(*callee, 1, kWidebandRate));
+  callee->Say(testing::SpeakWithCommandLine("stop calling me", "en-us", 150, kWidebandRate));
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(20)))
+      << "the call did not end";
+  Expected<bool> listed = scratch_->store().IsDoNotCall(tenant_, "+12125550011");
+  ASSERT_TRUE(listed) << listed.error().Describe();
+  EXPECT_TRUE(*listed);
+  const auto turns = Turns(callee->Snapshot(), kWidebandRate);
+  ASSERT_EQ(turns.size(), 2u);
+  EXPECT_EQ(RecognizeAgent(turns[1], kWidebandRate), kOptOutConfirmation);
+  Expected<CallRecord> record = scratch_->store().FindCall(call);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->outcome, CallOutcome::kDoNotCall);
 }
 
 // A row per bad input: what the callee sends, and the close it must get.
