@@ -35,6 +35,13 @@ ConversationScript ScriptOf(const Campaign& campaign, const std::string& tenant_
   return *ParseConversationScript(DefaultScriptConfig(GoalKindOf(campaign.goal)), tenant_name);
 }
 
+// TCPA: a telemarketing message offers an automated opt-out; the greeting says how.
+std::string OptOutNotice(const Campaign& campaign, std::optional<char> key) {
+  if (!campaign.marketing || !key) return "";
+  const std::string said = *key == '*' ? "star" : *key == '#' ? "pound" : std::string(1, *key);
+  return "To stop these calls at any time, press " + said + " or say stop calling me.";
+}
+
 }  // namespace
 
 Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id) {
@@ -49,20 +56,25 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   if (!campaign) return std::unexpected(campaign.error());
   Expected<Lead> lead = store.GetLead(call->tenant_id, call->lead_id);
   if (!lead) return std::unexpected(lead.error());
+  ConversationScript script = ScriptOf(*campaign, tenant->name);
+  LineFields fields = FieldsOf(*lead, script.business_name.value_or(tenant->name));
   VoicePipelineConfig config;
   // Validated when the campaign was created; a row written otherwise falls back to the defaults.
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
     config.turn_taking = voice->turn_taking;
     config.opt_out_key = voice->opt_out_key;
     config.max_call_length = voice->max_call_length;
+    config.detect_answering_machine = voice->voicemail.detect;
+    if (voice->voicemail.message) {
+      config.voicemail_message = RenderLine(*voice->voicemail.message, fields);
+    }
   } else {
     spdlog::warn("campaign {}: {}; the default voice settings apply", campaign->id.value,
                  voice.error().Describe());
   }
-  ConversationScript script = ScriptOf(*campaign, tenant->name);
-  const std::string business = script.business_name.value_or(tenant->name);
   auto engine = std::make_shared<ConversationEngine>(
-      std::make_shared<const ConversationScript>(std::move(script)), FieldsOf(*lead, business));
+      std::make_shared<const ConversationScript>(std::move(script)), std::move(fields),
+      OptOutNotice(*campaign, config.opt_out_key));
   return AnsweredCall{.session = {.call_id = call->id,
                                   .campaign_id = call->campaign_id,
                                   .lead_id = call->lead_id,

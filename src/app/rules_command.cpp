@@ -91,6 +91,10 @@ RulesCommand::RulesCommand(CLI::App& app) {
       ->check(CLI::Range(1, 1000))
       ->default_str("1");
   explain_->add_flag("--dnc", o.dnc, "The number is on the tenant's Do-Not-Call list");
+  explain_->add_flag("--marketing", o.marketing,
+                     "The call is for a telemarketing campaign (needs written consent)");
+  explain_->add_option("--consent", o.consent, "The lead's consent: none, oral or written")
+      ->check(CLI::IsMember({"none", "oral", "written"}));
   explain_->add_option("--holiday", o.holidays, "A tenant holiday, YYYY-MM-DD (repeatable)");
 }
 
@@ -120,6 +124,7 @@ int RulesCommand::RunExplain(std::ostream& out, std::ostream& err) const {
 
   TenantCallingPolicy policy;
   policy.default_region = o.region;
+  policy.marketing = o.marketing;
   if (!o.rules_file.empty()) {
     Expected<CallingRules> rules = ReadRulesFile(o.rules_file);
     if (!rules) return usage(rules.error());
@@ -136,6 +141,7 @@ int RulesCommand::RunExplain(std::ostream& out, std::ostream& err) const {
   Lead lead;
   lead.phone_number = o.phone;
   if (!o.time_zone.empty()) lead.time_zone = o.time_zone;
+  lead.consent.kind = ParseConsentKind(o.consent).value_or(ConsentKind::kNone);
   CallHistory history{.on_dnc_list = o.dnc};
   if (!o.last_called.empty()) {
     Expected<Instant> last = ParseFlagInstant("--last-called", o.last_called);

@@ -4,7 +4,7 @@
 //                                    or every bad field, and exits 2 on bad input.
 //   talky rules explain --phone NUMBER --at INSTANT [--rules FILE.json] [--last-called INSTANT]
 //                       [--calls-24h N] [--region CC] [--time-zone ZONE] [--attempt N] [--dnc]
-//                       [--holiday YYYY-MM-DD ...]
+//                       [--holiday YYYY-MM-DD ...] [--marketing] [--consent none|oral|written]
 //                                    prints whether a call to NUMBER may go out at INSTANT, and
 //                                    why not, as one JSON object (scheduling/call_permission.h);
 //                                    exits 0 with any decision and 2 on bad input.
@@ -43,6 +43,8 @@ class RulesCommand {
     std::string time_zone;
     int attempt = 1;
     bool dnc = false;
+    bool marketing = false;
+    std::string consent = "none";
     std::vector<std::string> holidays;
   };
   ExplainOptions explain_options_;

@@ -111,6 +111,9 @@ enum class Column {
   kIsHighValue,
   kTags,
   kTimeZone,
+  kConsentKind,
+  kConsentGivenAt,
+  kConsentSource,
   kCustom
 };
 
@@ -124,6 +127,9 @@ const std::map<std::string, Column, std::less<>>& KnownColumns() {
       {"is_high_value", Column::kIsHighValue},
       {"tags", Column::kTags},
       {"time_zone", Column::kTimeZone},
+      {"consent_kind", Column::kConsentKind},
+      {"consent_given_at", Column::kConsentGivenAt},
+      {"consent_source", Column::kConsentSource},
   };
   return kColumns;
 }
@@ -338,6 +344,29 @@ Expected<LeadUpload> ReadLeadsCsv(std::string_view text) {
         case Column::kTags:
           lead.tags = SplitTags(cell);
           break;
+        case Column::kConsentKind: {
+          std::string_view value = Trim(cell);
+          if (value.empty()) break;
+          if (std::optional<ConsentKind> kind = ParseConsentKind(value)) {
+            lead.consent.kind = *kind;
+          } else {
+            bad(names[c], "must be none, oral or written");
+          }
+          break;
+        }
+        case Column::kConsentGivenAt: {
+          std::string_view value = Trim(cell);
+          if (value.empty()) break;
+          if (Expected<Instant> given = ParseIso8601(value)) {
+            lead.consent.given_at = *given;
+          } else {
+            bad(names[c], given.error().message);
+          }
+          break;
+        }
+        case Column::kConsentSource:
+          lead.consent.source = NonEmpty(cell);
+          break;
         case Column::kCustom:
           if (!cell.empty()) lead.custom_fields[names[c]] = cell;
           break;
@@ -370,7 +399,9 @@ std::string FormatLeadsCsv(std::span<const Lead> leads) {
     if (!lead.custom_fields.is_object()) continue;
     for (const auto& [key, value] : lead.custom_fields.items()) custom.insert(key);
   }
-  std::string out = "phone_number,first_name,last_name,email,priority,is_high_value,tags,time_zone";
+  std::string out =
+      "phone_number,first_name,last_name,email,priority,is_high_value,tags,time_zone,"
+      "consent_kind,consent_given_at,consent_source";
   for (const std::string& key : custom) out += "," + Quoted(key);
   out += '\n';
   for (const Lead& lead : leads) {
@@ -380,7 +411,10 @@ std::string FormatLeadsCsv(std::span<const Lead> leads) {
            Quoted(lead.last_name.value_or("")) + "," + Quoted(lead.email.value_or("")) + "," +
            Quoted(std::to_string(lead.priority)) + "," +
            Quoted(lead.is_high_value ? "true" : "false") + "," + Quoted(tags) + "," +
-           Quoted(lead.time_zone.value_or(""));
+           Quoted(lead.time_zone.value_or("")) + "," +
+           Quoted(std::string(ToString(lead.consent.kind))) + "," +
+           Quoted(lead.consent.given_at ? FormatIso8601(*lead.consent.given_at) : "") + "," +
+           Quoted(lead.consent.source.value_or(""));
     for (const std::string& key : custom) {
       std::string value;
       if (lead.custom_fields.is_object()) {

@@ -1,8 +1,9 @@
 // Leads uploaded as CSV (RFC 4180) with a header row: quoted fields, "" inside quotes, CRLF or LF
 // line ends, an optional UTF-8 byte order mark. Known columns fill the Lead's fields:
 // phone_number (required), first_name, last_name, email, priority (1-10, default 5),
-// is_high_value (true/false, yes/no, 1/0), tags (separated by ';' or '|') and time_zone; every
-// other column goes to custom_fields as a string. An empty cell is no value; blank lines are
+// is_high_value (true/false, yes/no, 1/0), tags (separated by ';' or '|'), time_zone, and the
+// lead's consent: consent_kind (none, oral, written), consent_given_at (ISO-8601), consent_source;
+// every other column goes to custom_fields as a string. An empty cell is no value; blank lines are
 // skipped. Numbers are not normalised here: the store does that with the tenant's region.
 //
 // Errors are InvalidArgument. A bad data row is named "leads[i].<column>" (i counts data rows

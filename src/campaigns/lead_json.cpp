@@ -42,6 +42,20 @@ Lead ParseLead(const nlohmann::json& object, const std::string& name,
       }
     }
   }
+  if (const nlohmann::json* consent = fields.OptionalValue("consent")) {
+    JsonFields given(*consent, fields.FieldName("consent"));
+    if (std::optional<std::string> kind = given.RequiredString("kind")) {
+      if (std::optional<ConsentKind> parsed = ParseConsentKind(*kind)) {
+        lead.consent.kind = *parsed;
+      } else {
+        given.AddError("kind", "must be none, oral or written");
+      }
+    }
+    lead.consent.given_at = given.OptionalInstant("given_at");
+    lead.consent.source = given.OptionalString("source");
+    given.RejectUnknownKeys();
+    errors.insert(errors.end(), given.errors().begin(), given.errors().end());
+  }
   if (const nlohmann::json* custom = fields.OptionalValue("custom_fields")) {
     if (custom->is_object()) {
       lead.custom_fields = *custom;
@@ -55,6 +69,13 @@ Lead ParseLead(const nlohmann::json& object, const std::string& name,
 }
 
 }  // namespace
+
+nlohmann::json ConsentJson(const Consent& consent) {
+  return {{"kind", ToString(consent.kind)},
+          {"given_at", consent.given_at ? nlohmann::json(FormatIso8601(*consent.given_at))
+                                        : nlohmann::json(nullptr)},
+          {"source", consent.source ? nlohmann::json(*consent.source) : nlohmann::json(nullptr)}};
+}
 
 Expected<LeadUpload> ReadLeadsJson(const nlohmann::json& json) {
   if (!json.is_array()) {
@@ -85,6 +106,7 @@ nlohmann::json LeadUploadJson(const Lead& lead) {
   if (lead.last_name) json["last_name"] = *lead.last_name;
   if (lead.email) json["email"] = *lead.email;
   if (lead.time_zone) json["time_zone"] = *lead.time_zone;
+  json["consent"] = ConsentJson(lead.consent);
   return json;
 }
 

@@ -22,6 +22,15 @@ TenantCallingPolicy PolicyOf(const Tenant& tenant) {
   return policy;
 }
 
+// calling_config.voicemail.detect (default on): the provider's machine detection, where it has
+// one, beside our own on the media (voice/answering_machine_detector.h).
+bool DetectsMachines(const Campaign& campaign) {
+  const nlohmann::json& config = campaign.calling_config;
+  if (!config.is_object() || !config.contains("voicemail")) return true;
+  const nlohmann::json& voicemail = config["voicemail"];
+  return !voicemail.is_object() || voicemail.value("detect", true);
+}
+
 std::string CallerIdOf(const Campaign& campaign, const Tenant& tenant,
                        const std::string& fallback) {
   if (campaign.calling_config.is_object()) {
@@ -123,10 +132,12 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
   if (!tenant) return std::unexpected(tenant.error());
   Expected<Campaign> campaign = stores_.campaigns.GetCampaign(tenant_id, campaign_id);
   if (!campaign) return std::unexpected(campaign.error());
+  TenantCallingPolicy policy = PolicyOf(*tenant);
+  policy.marketing = campaign->marketing;
   auto context = std::make_shared<TenantContext>(
       TenantContext{.tenant = *tenant,
                     .campaign = *campaign,
-                    .policy = PolicyOf(*tenant),
+                    .policy = std::move(policy),
                     .caller_id = CallerIdOf(*campaign, *tenant, options_.default_caller_id),
                     .loaded_at = now});
   // The queue's caps and priority lane follow the tenant's and the campaign's settings; a cap
@@ -343,10 +354,12 @@ void DialerWorker::StartCall(TakenJob taken, DialerJob job,
     std::lock_guard lock(mutex_);
     calls_[call->record.id] = call;
   }
-  Expected<std::string> provider_id = provider_->Originate({.call_id = call->record.id,
-                                                            .to = job.phone_number,
-                                                            .from = context->caller_id,
-                                                            .attempt_number = job.attempt_number});
+  Expected<std::string> provider_id =
+      provider_->Originate({.call_id = call->record.id,
+                            .to = job.phone_number,
+                            .from = context->caller_id,
+                            .attempt_number = job.attempt_number,
+                            .machine_detection = DetectsMachines(context->campaign)});
   if (!provider_id) {
     Forget(call->record.id);
     if (provider_id.error().code == ErrorCode::kInvalidArgument) {

@@ -47,6 +47,8 @@ struct Campaign {
   std::optional<std::string> goal;
   nlohmann::json script_config;   // null when not set
   nlohmann::json calling_config;  // null when not set
+  // Telemarketing: its calls need the callee's written consent (domain/consent.h).
+  bool marketing = false;
 
   bool operator==(const Campaign&) const = default;
 };

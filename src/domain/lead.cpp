@@ -49,6 +49,9 @@ Expected<std::string> ValidateLead(const Lead& lead, std::string_view default_re
   if (lead.time_zone && !IsKnownTimeZone(*lead.time_zone)) {
     errors.push_back({"time_zone", "'" + *lead.time_zone + "' is not an IANA time zone"});
   }
+  if (lead.consent.kind == ConsentKind::kNone && (lead.consent.given_at || lead.consent.source)) {
+    errors.push_back({"consent", "a date or source of consent needs its kind (oral or written)"});
+  }
   if (!errors.empty()) return std::unexpected(Error::InvalidArgument("invalid lead", errors));
   return std::move(number->e164);
 }

@@ -1,5 +1,5 @@
 // A person a campaign calls (document 002 "Lead Model"), with what priority routing and the calling
-// rules need: tags, priority, high-value flag and an optional explicit time zone.
+// rules need: tags, priority, high-value flag, an optional explicit time zone and their consent.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/consent.h"
 #include "domain/error.h"
 #include "domain/ids.h"
 #include "domain/instant.h"
@@ -38,6 +39,7 @@ struct Lead {
   int priority = 5;  // 1-10
   bool is_high_value = false;
   std::optional<std::string> time_zone;  // IANA name; overrides the zone implied by the number
+  Consent consent;                       // to be called; none unless imported
 
   bool operator==(const Lead&) const = default;
 };
@@ -50,8 +52,9 @@ int ComputeLeadPriority(const Lead& lead);
 
 // What a lead must be to be stored: a valid phone number (a national one read in
 // `default_region`), priority 1-10, custom_fields an object, call_attempts not negative, and a
-// time_zone of the tz database if any. Returns the number in E.164, or InvalidArgument naming
-// every bad field (phone_number, priority, custom_fields, call_attempts, time_zone).
+// time_zone of the tz database if any, consent given_at and source only with a kind of consent.
+// Returns the number in E.164, or InvalidArgument naming every bad field (phone_number, priority,
+// custom_fields, call_attempts, time_zone, consent).
 Expected<std::string> ValidateLead(const Lead& lead, std::string_view default_region);
 
 }  // namespace talky

@@ -1,8 +1,9 @@
 // The decision whether one call may go out now (document 002's `can_make_call` and
 // `get_delay_until_next_window`, with ARCHITECTURE.md defect 7 fixed): the tenant's window and
 // days in the tenant's zone and in the lead's local time, the legal floor, holidays, cooldown,
-// the state's daily cap, Do-Not-Call and maximum attempts. "Not now" carries the exact first
-// instant when every rule allows the call, so the worker defers the job once, to that instant.
+// the state's daily cap, Do-Not-Call, maximum attempts and, for telemarketing, written consent.
+// "Not now" carries the exact first instant when every rule allows the call, so the worker
+// defers the job once, to that instant.
 // Concurrency slots belong to the queue; kReasonConcurrencyLimit only names that reason.
 // Pure: plain data in, a decision out; any thread may call. Reasons are documented in
 // docs/calling-rules.md.
@@ -33,6 +34,7 @@ inline constexpr std::string_view kReasonHoliday = "holiday";
 inline constexpr std::string_view kReasonCooldown = "cooldown";
 inline constexpr std::string_view kReasonStateDailyCap = "state_daily_cap";
 inline constexpr std::string_view kReasonDoNotCall = "do_not_call";
+inline constexpr std::string_view kReasonNoConsent = "no_consent";
 inline constexpr std::string_view kReasonMaxAttemptsReached = "max_attempts_reached";
 inline constexpr std::string_view kReasonInvalidPhoneNumber = "invalid_phone_number";
 inline constexpr std::string_view kReasonInvalidTimeZone = "invalid_time_zone";
@@ -40,11 +42,14 @@ inline constexpr std::string_view kReasonNoAllowedTime = "no_allowed_time";
 inline constexpr std::string_view kReasonConcurrencyLimit = "concurrency_limit";  // the queue's
 
 // What a tenant decides beyond CallingRules: the region for national numbers and the holidays
-// (local dates on which no call goes out, in the tenant's zone and in every zone of the lead).
+// (local dates on which no call goes out, in the tenant's zone and in every zone of the lead);
+// and whether the campaign the call is for is telemarketing (then a US number is never dialed
+// without the lead's written consent: kReasonNoConsent).
 struct TenantCallingPolicy {
   CallingRules rules;
   std::string default_region = "US";
   std::set<date::local_days> holidays;
+  bool marketing = false;
 };
 
 // What is known about calls to this lead's number.

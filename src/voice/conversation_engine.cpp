@@ -48,8 +48,10 @@ struct ConversationEngine::Position {
 };
 
 ConversationEngine::ConversationEngine(std::shared_ptr<const ConversationScript> script,
-                                       LineFields fields)
-    : script_(std::move(script)), fields_(std::move(fields)) {}
+                                       LineFields fields, std::string greeting_notice)
+    : script_(std::move(script)),
+      fields_(std::move(fields)),
+      greeting_notice_(std::move(greeting_notice)) {}
 
 std::string ConversationEngine::Render(const std::string& line) const {
   return RenderLine(line, fields_);
@@ -67,6 +69,9 @@ ConversationEngine::Reply ConversationEngine::Enter(Position& position,
   const ScriptState& at = script_->states.at(state);
   Reply reply{.text = Render(at.lines[static_cast<std::size_t>(visit) % at.lines.size()]),
               .state = state};
+  if (state == script_->start && visit == 0 && !greeting_notice_.empty()) {
+    reply.text += " " + greeting_notice_;
+  }
   if (script_->goal_states.contains(state) && !position.goal_reached) {
     position.goal_reached = true;
     reply.decisions.emplace_back("goal_achieved");

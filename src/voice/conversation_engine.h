@@ -28,8 +28,11 @@ inline constexpr char kOptedOutState[] = "opted_out";
 
 class ConversationEngine final : public LanguageModel, public ReplyGrammar {
  public:
-  // `fields` fill the script's lines for this call (first_name, business, custom.*).
-  ConversationEngine(std::shared_ptr<const ConversationScript> script, LineFields fields);
+  // `fields` fill the script's lines for this call (first_name, business, custom.*);
+  // `greeting_notice`, when not empty, follows the greeting (a telemarketing call's automated
+  // opt-out: "To stop these calls, press 9 ...").
+  ConversationEngine(std::shared_ptr<const ConversationScript> script, LineFields fields,
+                     std::string greeting_notice = "");
 
   // Answers at once, from inside Complete: the reply's decisions as tool calls, its text (a word
   // a piece), `end_call` last when it ends the call, then OnDone.
@@ -57,6 +60,7 @@ class ConversationEngine final : public LanguageModel, public ReplyGrammar {
 
   std::shared_ptr<const ConversationScript> script_;
   LineFields fields_;
+  std::string greeting_notice_;
 };
 
 }  // namespace talky

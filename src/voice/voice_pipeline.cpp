@@ -137,6 +137,9 @@ Expected<std::shared_ptr<VoicePipeline>> VoicePipeline::Create(
   auto detector = pipeline->providers_.voice_activity.Open(gateway->sample_rate());
   if (!detector) return std::unexpected(detector.error());
   pipeline->detector_ = std::move(*detector);
+  if (pipeline->config_.detect_answering_machine) {
+    pipeline->machine_detector_.emplace(gateway->sample_rate());
+  }
   return pipeline;
 }
 
@@ -183,6 +186,10 @@ void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
   // and the session from being swept as stale) without a store write per frame.
   if (session_.last_activity_at - last_reported_ >= kActivityReportEvery) Changed();
   const bool speech = detector_->IsSpeech(frame);
+  if (machine_detector_ && machine_detector_->verdict() != AnswerKind::kHuman && !opted_out_) {
+    machine_detector_->OnFrame(frame, speech);
+    if (machine_detector_->verdict() == AnswerKind::kMachine) return TendAnsweringMachine();
+  }
   const TurnTaking& turns = config_.turn_taking;
 
   if (hangup_after_played_ && ++frames_since_drained_ > FramesIn(gateway_->max_lead()) + 25) {
@@ -273,7 +280,7 @@ void VoicePipeline::EndCallerTurn() {
 }
 
 void VoicePipeline::OnTranscript(Transcript transcript) {
-  if (!transcript.is_final || ended_ || opted_out_) return;
+  if (!transcript.is_final || ended_ || opted_out_ || machine_) return;
   if (ignore_next_transcript_) {
     ignore_next_transcript_ = false;
     return;
@@ -350,6 +357,30 @@ bool VoicePipeline::OptOut(const char* how) {
   }
   goodbye_reason_ = listed ? std::string("opted out ") + how : "opt-out failed";
   return listed.has_value();
+}
+
+void VoicePipeline::TendAnsweringMachine() {
+  if (!machine_) {
+    machine_ = true;
+    spdlog::info("voice: call {}: an answering machine answered", session_.call_id.value);
+    Conclude(CallOutcome::kVoicemail);
+    // Whatever the agent was saying or about to answer was for no one.
+    CancelAgentTurn();
+    gateway_->ClearPlayback();
+    caller_speaking_ = false;
+    awaiting_transcript_ = false;
+    session_.user_speaking = false;
+    if (!config_.voicemail_message) return EndCall("answering machine");
+    MoveTo(CallState::kListening);
+  }
+  if (voicemail_left_ || ended_) return;
+  if (machine_detector_->ready_for_message() ||
+      ++frames_waiting_for_beep_ >= FramesIn(config_.max_wait_for_beep)) {
+    voicemail_left_ = true;
+    SayLine(*config_.voicemail_message, true);
+    goodbye_reason_ = machine_detector_->beep_heard() ? "voicemail left after the beep"
+                                                      : "voicemail left";
+  }
 }
 
 void VoicePipeline::Conclude(CallOutcome verdict) {

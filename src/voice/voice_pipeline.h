@@ -25,6 +25,7 @@
 
 #include "domain/call_session.h"
 #include "domain/clock.h"
+#include "voice/answering_machine_detector.h"
 #include "voice/conversation_recorder.h"
 #include "voice/language_model.h"
 #include "voice/media_gateway.h"
@@ -55,6 +56,12 @@ struct VoicePipelineConfig {
   // says time_up_line, whatever it was saying, and hangs up.
   std::chrono::seconds max_call_length{600};
   std::string time_up_line = "We are out of time for today. Thank you for your time. Goodbye.";
+  // Answering machines (answering_machine_detector.h), told from the far side's first words: the
+  // call's verdict is voicemail, the agent stops, and hangs up, or with a message waits for the
+  // beep (or the greeting's end; at most max_wait_for_beep) and leaves it.
+  bool detect_answering_machine = true;
+  std::optional<std::string> voicemail_message;
+  std::chrono::seconds max_wait_for_beep{30};
 };
 
 // The call's providers. The process-wide ones are borrowed and must outlive the pipeline; the
@@ -167,6 +174,8 @@ class VoicePipeline final : public MediaListener,
   bool OptOut(const char* how);
   void Conclude(CallOutcome verdict);
   void RecordTurn(ConversationTurn turn);
+  // The far side is an answering machine: called for each caller frame from the verdict on.
+  void TendAnsweringMachine();
   void RecordAgentTurn(const AgentTurn& turn, std::string said);
 
   CallSession session_;
@@ -180,6 +189,7 @@ class VoicePipeline final : public MediaListener,
   std::unique_ptr<Sinks> sinks_;
   std::unique_ptr<SpeechRecognizer> recognizer_;
   std::unique_ptr<VoiceActivityDetector> detector_;
+  std::optional<AnsweringMachineDetector> machine_detector_;
   std::unique_ptr<Completion> completion_;
   std::unique_ptr<Synthesis> synthesis_;
 
@@ -212,6 +222,9 @@ class VoicePipeline final : public MediaListener,
   bool ended_ = false;
   bool opted_out_ = false;
   int turns_recorded_ = 0;
+  bool machine_ = false;  // the far side is an answering machine
+  bool voicemail_left_ = false;
+  int frames_waiting_for_beep_ = 0;
   std::string goodbye_reason_ = "goodbye said";  // the session's end reason once it has played
   Instant last_reported_{};  // session_.last_activity_at when the observer last heard of it
 };

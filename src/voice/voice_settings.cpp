@@ -1,5 +1,8 @@
 #include "voice/voice_settings.h"
 
+#include "domain/json_fields.h"
+#include "voice/line_template.h"
+
 #include <string_view>
 
 namespace talky {
@@ -7,6 +10,28 @@ namespace {
 
 constexpr long kMinCallSeconds = 30;
 constexpr long kMaxCallSeconds = 7200;
+
+void ReadVoicemail(const nlohmann::json& voicemail, VoicemailSettings& settings,
+                  std::vector<FieldError>& errors) {
+  JsonFields fields(voicemail, "calling_config.voicemail");
+  settings.detect = fields.OptionalBool("detect").value_or(true);
+  const std::string action = fields.OptionalString("action").value_or("hang_up");
+  std::optional<std::string> message = fields.OptionalString("message");
+  fields.RejectUnknownKeys();
+  if (action != "hang_up" && action != "leave_message") {
+    fields.AddError("action", "must be hang_up or leave_message");
+  } else if (action == "leave_message") {
+    if (!message || message->find_first_not_of(" ") == std::string::npos) {
+      fields.AddError("message", "is required to leave a message: the words to say after the beep");
+    } else {
+      for (std::string& problem : LineTemplateProblems(*message)) {
+        fields.AddError("message", std::move(problem));
+      }
+      settings.message = message;
+    }
+  }
+  errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
+}
 
 }  // namespace
 
@@ -42,6 +67,9 @@ Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& cal
                         "must be a whole number of seconds, " + std::to_string(kMinCallSeconds) +
                             "-" + std::to_string(kMaxCallSeconds)});
     }
+  }
+  if (auto voicemail = calling_config.find("voicemail"); voicemail != calling_config.end()) {
+    ReadVoicemail(*voicemail, settings.voicemail, errors);
   }
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid voice settings", std::move(errors)));

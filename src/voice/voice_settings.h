@@ -1,23 +1,33 @@
 // What a campaign's calling_config says about the voice of its calls: when the caller holds the
 // floor (turn_taking, turn_taking.h), the key that opts the callee out (opt_out_key: one of
 // 0-9, * or #, default "9"; null for none, for calls that are not telemarketing) and the longest
-// a call may last (max_call_seconds: 30-7200, default 600). Read when a campaign is created (every
-// bad field named) and when its call is answered.
+// a call may last (max_call_seconds: 30-7200, default 600), and what to do on reaching an
+// answering machine (voicemail: {"detect": true|false (default true), "action": "hang_up" (the
+// default) | "leave_message", "message": the line to leave after the beep, templated as the
+// script's lines}). Read when a campaign is created (every bad field named) and when its call is
+// answered.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <chrono>
 #include <optional>
+#include <string>
 
 #include "domain/error.h"
 #include "voice/turn_taking.h"
 
 namespace talky {
 
+struct VoicemailSettings {
+  bool detect = true;
+  std::optional<std::string> message;  // a template; none: hang up on a machine
+};
+
 struct VoiceSettings {
   TurnTaking turn_taking;
   std::optional<char> opt_out_key = '9';
   std::chrono::seconds max_call_length{600};
+  VoicemailSettings voicemail;
 };
 
 // `calling_config`: null or an object; keys that are not ours (caller_id) are left alone.

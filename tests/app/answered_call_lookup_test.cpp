@@ -28,7 +28,7 @@ class AnsweredCallLookupTest : public ::testing::Test {
   // call's id.
   CallId CallFor(const std::string& campaign_id, nlohmann::json calling_config,
                  std::optional<std::string> goal = std::nullopt,
-                 nlohmann::json script_config = nullptr) {
+                 nlohmann::json script_config = nullptr, bool marketing = false) {
     const CampaignId campaign{campaign_id};
     EXPECT_TRUE(store().CreateCampaign({.id = campaign,
                                         .tenant_id = tenant_,
@@ -37,7 +37,8 @@ class AnsweredCallLookupTest : public ::testing::Test {
                                         .created_at = clock_.Now(),
                                         .goal = std::move(goal),
                                         .script_config = std::move(script_config),
-                                        .calling_config = std::move(calling_config)}));
+                                        .calling_config = std::move(calling_config),
+                                        .marketing = marketing}));
     EXPECT_TRUE(store().ImportLeads(tenant_, campaign,
                                     std::vector<Lead>{{.phone_number = "+12125550001",
                                                        .first_name = "Ada",
@@ -121,6 +122,17 @@ TEST_F(AnsweredCallLookupTest, ACampaignWithoutAScriptRunsTheDefaultForItsGoal) 
   EXPECT_EQ(Greeting(*answered),
             "Hello Ada! This is Acme, calling because your plan is up for renewal soon. Is now a "
             "good time to talk?");
+}
+
+TEST_F(AnsweredCallLookupTest, AMarketingCallsGreetingOffersTheOptOut) {
+  Expected<AnsweredCall> answered = LookUpAnsweredCall(
+      store(), clock_,
+      CallFor("c7", {{"opt_out_key", "*"}}, "renew the policy", nullptr, /*marketing=*/true));
+  ASSERT_TRUE(answered) << answered.error().Describe();
+  EXPECT_TRUE(Greeting(*answered).ends_with(
+      "Is now a good time to talk? To stop these calls at any time, press star or say stop "
+      "calling me."))
+      << Greeting(*answered);
 }
 
 TEST_F(AnsweredCallLookupTest, TheCampaignsScriptIsFilledInWithTheLeadAndTheBusiness) {

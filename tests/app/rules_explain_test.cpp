@@ -75,6 +75,19 @@ TEST(RulesExplain, DncHolidayZoneAndAttemptFlags) {
 }
 
 // Bad input: a message naming what is wrong, exit code 2, never a crash.
+TEST(RulesExplain, AMarketingCallToAUsNumberNeedsWrittenConsent) {
+  const std::vector<std::string> call = {"--phone", "+12125550123", "--at", "2026-11-16T15:00:00Z",
+                                         "--marketing"};
+  CliResult refused = Explain(call);
+  ASSERT_EQ(refused.code, kExitOk) << refused.err;
+  EXPECT_EQ(Json(refused)["reason"], "no_consent");
+  EXPECT_NE(Json(refused)["message"].get<std::string>().find("written consent"),
+            std::string::npos);
+  std::vector<std::string> with_consent = call;
+  with_consent.insert(with_consent.end(), {"--consent", "written"});
+  EXPECT_EQ(Json(Explain(with_consent))["reason"], "allowed");
+}
+
 TEST(RulesExplain, BadInputIsAUsageError) {
   struct Case {
     std::vector<std::string> args;
@@ -103,6 +116,7 @@ TEST(RulesExplain, BadInputIsAUsageError) {
                 "'Mars/Base' is not a time zone"},
            Case{{"--phone", "+12125550123", "--at", ok_at, "--region", "ZZZ"},
                 "default_region: 'ZZZ'"},
+           Case{{"--phone", "+12125550123", "--at", ok_at, "--consent", "maybe"}, "--consent"},
        }) {
     CliResult result = Explain(c.args);
     EXPECT_EQ(result.code, kExitUsage) << c.says << " / " << result.out;

@@ -238,6 +238,26 @@ TEST(LeadCsv, ReportsTheLineOfEveryRow) {
   EXPECT_EQ(parsed->lines, (std::vector<int>{2, 4, 6}));
 }
 
+TEST(LeadCsv, ReadsConsentAndNamesItsBadCells) {
+  Expected<std::vector<Lead>> leads = ParseLeadsCsv(
+      "phone_number,consent_kind,consent_given_at,consent_source\n"
+      "+14155550100,written,2026-10-01T09:30:00Z,web form\n"
+      "+14155550101,,,\n");
+  ASSERT_TRUE(leads) << leads.error().Describe();
+  EXPECT_EQ((*leads)[0].consent.kind, ConsentKind::kWritten);
+  EXPECT_EQ((*leads)[0].consent.given_at, *ParseIso8601("2026-10-01T09:30:00Z"));
+  EXPECT_EQ((*leads)[0].consent.source, "web form");
+  EXPECT_EQ((*leads)[1].consent, Consent{});
+
+  Expected<std::vector<Lead>> bad = ParseLeadsCsv(
+      "phone_number,consent_kind,consent_given_at\n+14155550100,signed,yesterday\n");
+  ASSERT_FALSE(bad);
+  std::vector<std::string> fields;
+  for (const FieldError& error : bad.error().fields) fields.push_back(error.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{"leads[0].consent_kind",
+                                              "leads[0].consent_given_at"}));
+}
+
 TEST(LeadCsv, FormatReadsBackToTheSameLeads) {
   Lead a;
   a.phone_number = "+14155550100";
@@ -248,6 +268,9 @@ TEST(LeadCsv, FormatReadsBackToTheSameLeads) {
   a.tags = {"urgent", "vip"};
   a.time_zone = "Europe/London";
   a.custom_fields = {{"plan", "gold"}, {"note", "two\r\nlines"}};
+  a.consent = {.kind = ConsentKind::kWritten,
+               .given_at = *ParseIso8601("2026-10-01T09:30:00Z"),
+               .source = "web form, signed"};
   Lead b;
   b.phone_number = "+442071838750";
   b.custom_fields = {{"region", "south"}};

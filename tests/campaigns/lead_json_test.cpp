@@ -29,6 +29,18 @@ TEST(LeadJson, ReadsEveryField) {
   EXPECT_EQ((*leads)[1].first_name, std::nullopt);
 }
 
+TEST(LeadJson, ReadsConsentAndWritesItBack) {
+  Expected<std::vector<Lead>> leads = ParseLeadsJson(nlohmann::json::parse(R"([
+    {"phone_number": "+14155550100",
+     "consent": {"kind": "written", "given_at": "2026-10-01T09:30:00Z", "source": "web form"}}
+  ])"));
+  ASSERT_TRUE(leads) << leads.error().Describe();
+  const Lead& lead = leads->front();
+  EXPECT_EQ(lead.consent.kind, ConsentKind::kWritten);
+  EXPECT_EQ(lead.consent.source, "web form");
+  EXPECT_EQ(ParseLeadsJson(nlohmann::json::array({LeadUploadJson(lead)}))->front(), lead);
+}
+
 struct BadCase {
   const char* name;
   const char* body;
@@ -48,6 +60,10 @@ const BadCase kBad[] = {
     {"unknown field",
      R"([{"phone_number": "+1", "phone": "x"}])",
      {{"leads[0].phone", "is not a known field"}}},
+    {"consent of an unknown kind",
+     R"([{"phone_number": "+1", "consent": {"kind": "implied", "when": "x"}}])",
+     {{"leads[0].consent.kind", "must be none, oral or written"},
+      {"leads[0].consent.when", "is not a known field"}}},
     {"priority out of range",
      R"([{"phone_number": "+1", "priority": 11}])",
      {{"leads[0].priority", "must be 1 to 10"}}},

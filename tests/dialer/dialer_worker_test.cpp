@@ -109,6 +109,39 @@ class DialerWorkerTest : public ::testing::Test {
   std::jthread worker_thread_;
 };
 
+// TCPA: a telemarketing campaign calls a US number only with the lead's written consent.
+TEST_F(DialerWorkerTest, AMarketingCampaignDialsOnlyLeadsWithWrittenConsent) {
+  const CampaignId offers{"m1"};
+  ASSERT_TRUE(store_->CreateCampaign(Campaign{.id = offers,
+                                              .tenant_id = kTenant,
+                                              .name = "Offers",
+                                              .system_prompt = "Be brief",
+                                              .voice_id = "v1",
+                                              .created_at = clock_.Now(),
+                                              .marketing = true}));
+  ASSERT_TRUE(store_->ImportLeads(
+      kTenant, offers,
+      std::vector<Lead>{{.phone_number = "+12125550200", .consent = {.kind = ConsentKind::kWritten}},
+                        {.phone_number = "+12125550201", .consent = {.kind = ConsentKind::kOral}}}));
+  Expected<std::vector<DialerJob>> jobs = store_->CreateCampaignJobs(kTenant, offers, clock_.Now());
+  ASSERT_TRUE(jobs && jobs->size() == 2);
+  ASSERT_TRUE(store_->UpdateCampaignStatus(kTenant, offers, CampaignStatus::kRunning, clock_.Now()));
+  ASSERT_TRUE(queue_.Enqueue(*jobs));
+  StartWorker({.ring_time = 0ms, .talk_time = 0ms});
+  ASSERT_TRUE(WaitForCompletedCalls(1));
+  ASSERT_TRUE(WaitUntil([&] { return worker_->Stats().jobs_refused == 1; }));
+  for (const DialerJob& job : *jobs) {
+    const DialerJob now = Job(job.job_id);
+    if (job.phone_number == "+12125550201") {
+      EXPECT_EQ(now.status, JobStatus::kNonRetryable);
+      EXPECT_EQ(now.last_error, "no_consent");
+    } else {
+      EXPECT_EQ(now.status, JobStatus::kGoalAchieved);
+    }
+  }
+  EXPECT_EQ(worker_->Stats().calls_completed, 1);
+}
+
 TEST_F(DialerWorkerTest, RunsACampaignToCompletionWithRetriesByPolicy) {
   ASSERT_TRUE(store_->AddDoNotCall(kTenant, "+12125550777", clock_.Now()));
   std::map<std::string, JobId> jobs =

@@ -369,6 +369,37 @@ TYPED_TEST_P(WebhookCompletion, AMachineVerdictMakesTheCallsEndAVoicemail) {
             CallOutcome::kVoicemail);
 }
 
+// The conversation's verdict, recorded by the media side as an event after the answer (as
+// app/store_conversation_recorder does), decides how the provider's plain `completed` counts:
+// the goal reached closes the job as goal_achieved; an opt-out as non_retryable (do_not_call).
+TYPED_TEST_P(WebhookCompletion, TheConversationsVerdictDecidesHowTheAnsweredCallEnds) {
+  std::map<std::string, JobId> jobs = this->StartCampaign({"+12125550101", "+12125550102"});
+  this->StartWorker();
+  const std::vector<std::pair<std::string, CallOutcome>> rows = {
+      {"+12125550101", CallOutcome::kGoalAchieved}, {"+12125550102", CallOutcome::kDoNotCall}};
+  for (const auto& [number, verdict] : rows) {
+    SCOPED_TRACE(number);
+    const JobId job = jobs[number];
+    std::optional<testing::FakeVonageCall> call = this->CallOf(job);
+    ASSERT_TRUE(call);
+    EXPECT_EQ(this->Deliver(*call, "answered").status, 200);
+    const CallId call_id = *this->Job(job).call_id;
+    ASSERT_TRUE(this->backend_->worker_store().RecordCallEvent(
+        this->kTenant, {.call_id = call_id,
+                        .provider_call_id = call->uuid,
+                        .status = CallStatus::kAnswered,
+                        .outcome = verdict,
+                        .occurred_at = this->clock_.Now(),
+                        .payload = {{"source", "conversation"}}}));
+    EXPECT_EQ(this->Deliver(*call, "completed").status, 200);
+    const DialerJob ended = this->Job(job);
+    EXPECT_EQ(ended.last_outcome, verdict);
+    EXPECT_EQ(ended.status, verdict == CallOutcome::kGoalAchieved ? JobStatus::kGoalAchieved
+                                                                  : JobStatus::kNonRetryable);
+    EXPECT_EQ(this->backend_->worker_store().GetCall(this->kTenant, call_id)->outcome, verdict);
+  }
+}
+
 // Vonage can report a quick failure before the worker has recorded the call it just placed: the
 // event names our call id, so the intake parks it (answering at once) instead of dropping it, and
 // applies it once the record is there.
@@ -451,6 +482,7 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookCompletion, WebhooksCompleteOrRetryTheJobAndT
                             FinalEventBeforeTheCallIsRecordedStillCompletesTheJob,
                             EventsOfUnrecordedCallsAreAnsweredWithoutWaiting,
                             AParkedEventWhoseCallNeverComesIsCountedUnknown,
-                            AMachineVerdictMakesTheCallsEndAVoicemail);
+                            AMachineVerdictMakesTheCallsEndAVoicemail,
+                            TheConversationsVerdictDecidesHowTheAnsweredCallEnds);
 
 }  // namespace talky

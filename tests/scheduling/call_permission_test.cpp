@@ -24,6 +24,8 @@ struct Case {
   std::vector<const char*> holidays = {};
   bool dnc = false;
   int attempt = 1;
+  bool marketing = false;
+  ConsentKind consent = ConsentKind::kNone;
   CallVerdict verdict = CallVerdict::kAllowed;
   const char* reason = "allowed";
   const char* next = nullptr;           // expected next_allowed_at for NotNow
@@ -299,6 +301,20 @@ const std::vector<Case> kCases = {
      .verdict = kNotNow, .reason = "outside_calling_window", .next = "2026-11-16T14:00:00Z"},
     {.name = "london_has_no_us_legal_floor", .phone = kLondon, .now = "2026-11-16T23:30:00Z",
      .rules = kOvernightLondon.c_str()},
+    // Telemarketing in an artificial voice needs written consent for a US number (TCPA).
+    {.name = "marketing_without_consent_is_never", .phone = kNewYork,
+     .now = "2026-11-16T15:00:00Z", .marketing = true, .verdict = kNever, .reason = "no_consent"},
+    {.name = "marketing_with_oral_consent_is_never", .phone = kNewYork,
+     .now = "2026-11-16T15:00:00Z", .marketing = true, .consent = ConsentKind::kOral,
+     .verdict = kNever, .reason = "no_consent"},
+    {.name = "marketing_with_written_consent_is_allowed", .phone = kNewYork,
+     .now = "2026-11-16T15:00:00Z", .marketing = true, .consent = ConsentKind::kWritten},
+    {.name = "informational_call_needs_no_written_consent", .phone = kNewYork,
+     .now = "2026-11-16T15:00:00Z"},
+    {.name = "marketing_outside_the_us_is_not_the_tcpas", .phone = kLondon,
+     .now = "2026-11-16T23:30:00Z", .rules = kOvernightLondon.c_str(), .marketing = true},
+    {.name = "dnc_comes_before_consent", .phone = kNewYork, .now = "2026-11-16T15:00:00Z",
+     .dnc = true, .marketing = true, .verdict = kNever, .reason = "do_not_call"},
     {.name = "australia_every_zone_from_lord_howe_to_perth", .phone = kSydney,
      .now = "2026-11-16T00:30:00Z", .rules = kSydneyEveryDay.c_str(), .verdict = kNotNow,
      .reason = "outside_calling_window", .next = "2026-11-16T01:00:00Z"},
@@ -323,10 +339,10 @@ TEST_P(CallPermissionTable, Decides) {
   const Case& c = GetParam();
   Expected<CallingRules> rules = ParseCallingRules(c.rules);
   ASSERT_TRUE(rules) << rules.error().Describe();
-  TenantCallingPolicy policy{.rules = *rules};
+  TenantCallingPolicy policy{.rules = *rules, .marketing = c.marketing};
   for (const char* day : c.holidays) policy.holidays.insert(Day(day));
   DialerJob job{.phone_number = c.phone, .attempt_number = c.attempt};
-  Lead lead{.phone_number = c.phone};
+  Lead lead{.phone_number = c.phone, .consent = {.kind = c.consent}};
   if (c.lead_zone) lead.time_zone = c.lead_zone;
   if (c.last_called) lead.last_called_at = At(c.last_called);
   CallHistory history{.on_dnc_list = c.dnc};
@@ -362,10 +378,10 @@ TEST(CallPermission, NextAllowedInstantIsTheFirstAllowedMinute) {
     if (c.verdict != kNotNow) continue;
     Expected<CallingRules> rules = ParseCallingRules(c.rules);
     ASSERT_TRUE(rules);
-    TenantCallingPolicy policy{.rules = *rules};
+    TenantCallingPolicy policy{.rules = *rules, .marketing = c.marketing};
     for (const char* day : c.holidays) policy.holidays.insert(Day(day));
     DialerJob job{.phone_number = c.phone, .attempt_number = c.attempt};
-    Lead lead{.phone_number = c.phone};
+    Lead lead{.phone_number = c.phone, .consent = {.kind = c.consent}};
     if (c.lead_zone) lead.time_zone = c.lead_zone;
     if (c.last_called) lead.last_called_at = At(c.last_called);
     CallHistory history;

@@ -116,6 +116,7 @@ json ValidateCreateCall(const json& body) {
                                                "event_url",
                                                "event_method",
                                                "machine_detection",
+                                               "advanced_machine_detection",
                                                "length_timer",
                                                "ringing_timer",
                                                "random_from_number"};
@@ -179,6 +180,23 @@ json ValidateCreateCall(const json& body) {
   if (body.contains("machine_detection") && body["machine_detection"] != "continue" &&
       body["machine_detection"] != "hangup") {
     bad("machine_detection", "must be continue or hangup");
+  }
+  if (body.contains("advanced_machine_detection")) {
+    const json& amd = body["advanced_machine_detection"];
+    if (!amd.is_object() || (amd.value("behavior", "") != "continue" &&
+                             amd.value("behavior", "") != "hangup")) {
+      bad("advanced_machine_detection.behavior", "must be continue or hangup");
+    }
+    if (!amd.is_object() || (amd.value("mode", "default") != "default" &&
+                             amd.value("mode", "default") != "detect" &&
+                             amd.value("mode", "default") != "detect_beep")) {
+      bad("advanced_machine_detection.mode", "must be default, detect or detect_beep");
+    }
+    if (amd.is_object() && amd.contains("beep_timeout") &&
+        (!amd["beep_timeout"].is_number_integer() || amd["beep_timeout"].get<int>() < 45 ||
+         amd["beep_timeout"].get<int>() > 120)) {
+      bad("advanced_machine_detection.beep_timeout", "must be 45-120 seconds");
+    }
   }
   if (body.contains("ringing_timer")) {
     const json& timer = body["ringing_timer"];

@@ -137,9 +137,11 @@ TEST_F(VonageTelephonyTest, MachineDetectionIsSentOnlyWhenAskedWithTheConfigured
 
   const std::vector<FakeVonageCall> calls = fake_.calls();
   ASSERT_EQ(calls.size(), 2u);
-  EXPECT_EQ(calls[0].request["machine_detection"], "hangup");
+  EXPECT_EQ(calls[0].request["advanced_machine_detection"],
+            (json{{"behavior", "hangup"}, {"mode", "default"}, {"beep_timeout", 45}}));
   EXPECT_EQ(calls[0].request["ringing_timer"], 25);
-  EXPECT_FALSE(calls[1].request.contains("machine_detection"));
+  EXPECT_FALSE(calls[1].request.contains("advanced_machine_detection"));
+  EXPECT_TRUE(fake_.rejections().empty()) << json(fake_.rejections()).dump();
 }
 
 TEST_F(VonageTelephonyTest, AnswerUrlReplacesTheNccoAndCarriesOurCallId) {
@@ -380,6 +382,9 @@ TEST_F(VonageTelephonyTest, TheFakeRefusesBodiesVonageWouldRefuse) {
        "ncco[0].endpoint[0].content-type"},
       {"event url", [](json& b) { b["event_url"] = "https://x.example/e"; }, "event_url"},
       {"amd", [](json& b) { b["machine_detection"] = true; }, "machine_detection"},
+      {"advanced amd mode",
+       [](json& b) { b["advanced_machine_detection"] = {{"behavior", "continue"}, {"mode", "x"}}; },
+       "advanced_machine_detection.mode"},
       {"unknown", [](json& b) { b["colour"] = "blue"; }, "colour"},
   };
   int jti = 0;

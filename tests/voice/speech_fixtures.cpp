@@ -1,5 +1,8 @@
 #include "speech_fixtures.h"
 
+#include <cmath>
+#include <numbers>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -96,6 +99,15 @@ Samples SpeakWithCommandLine(const std::string& text, const std::string& voice, 
   Samples tail = resampler.Flush();
   out.insert(out.end(), tail.begin(), tail.end());
   return Padded(out, sample_rate);
+}
+
+Samples Tone(int hz, std::chrono::milliseconds length, int sample_rate) {
+  Samples tone(static_cast<std::size_t>(sample_rate * length.count() / 1000));
+  for (std::size_t i = 0; i < tone.size(); ++i) {
+    tone[i] = static_cast<std::int16_t>(
+        8000 * std::sin(2 * std::numbers::pi * hz * static_cast<double>(i) / sample_rate));
+  }
+  return tone;
 }
 
 }  // namespace talky::testing

@@ -2,6 +2,7 @@
 // independent voice (a WAV at 22,050 Hz, parsed and resampled).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "voice/audio.h"
@@ -19,5 +20,8 @@ Samples Synthesize(TextToSpeech& tts, const std::string& text, int sample_rate,
 // `espeak-ng -v voice -s wpm --stdout text`, resampled to sample_rate and padded as above.
 Samples SpeakWithCommandLine(const std::string& text, const std::string& voice, int wpm,
                              int sample_rate);
+
+// A sine tone (an answering machine's beep) of amplitude 8000.
+Samples Tone(int hz, std::chrono::milliseconds length, int sample_rate);
 
 }  // namespace talky::testing

@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <deque>
 #include <functional>
+#include <numbers>
 
 #include "fake_voice.h"
 #include "voice/conversation_engine.h"
@@ -101,8 +103,10 @@ class VoicePipelineTest : public ::testing::Test {
 
   // One 20 ms step of the call: the caller's frame in, the agent's frame out (if due).
   void Step(bool caller_speaks) {
+    Step(Samples(kFrame, caller_speaks ? std::int16_t{800} : std::int16_t{0}));
+  }
+  void Step(const Samples& frame) {
     clock_.Advance(std::chrono::milliseconds(20));
-    const Samples frame(kFrame, caller_speaks ? std::int16_t{800} : std::int16_t{0});
     pipeline_->OnAudio(frame);
     gateway_->RunTasks();
     Samples out;
@@ -351,6 +355,41 @@ TEST_F(VoicePipelineTest, TheCallLengthLimitCutsInWithAGoodbye) {
   EXPECT_EQ(tts_.texts.back(), config.time_up_line);
   Run(std::chrono::seconds(2), false);
   EXPECT_EQ(gateway_->hangups, (std::vector<std::string>{"call length limit"}));
+}
+
+// An answering machine: its greeting talks on for 3.5 s of speech. The verdict is voicemail, the
+// agent stops at once, and (without a message) hangs up.
+TEST_F(VoicePipelineTest, AnAnsweringMachineIsHungUpOnWithTheVerdictVoicemail) {
+  Run(std::chrono::milliseconds(3400), true);
+  EXPECT_TRUE(gateway_->hangups.empty());
+  Run(std::chrono::milliseconds(200), true);
+  EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kVoicemail});
+  EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"answering machine"});
+}
+
+// With the campaign's message: the agent waits for the beep (a 1 kHz tone), then leaves it.
+TEST_F(VoicePipelineTest, TheVoicemailMessageIsLeftAfterTheBeep) {
+  VoicePipelineConfig config;
+  config.voicemail_message = "Hello Ada, this is Smile Dental. Please call us back.";
+  Open(config);
+  Run(std::chrono::milliseconds(3600), true);  // the greeting, long enough for a verdict
+  EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kVoicemail});
+  EXPECT_GE(gateway_->clears, 1);  // the agent's greeting stopped
+  const std::size_t said_before = tts_.texts.size();
+  Run(std::chrono::milliseconds(600), true);  // the greeting goes on: no message yet
+  EXPECT_EQ(tts_.texts.size(), said_before);
+  Samples beep(kFrame);
+  for (std::size_t i = 0; i < 8; ++i) {
+    for (std::size_t n = 0; n < kFrame; ++n) {
+      const double t = static_cast<double>(i * kFrame + n) / kRate;
+      beep[n] = static_cast<std::int16_t>(8000 * std::sin(2 * std::numbers::pi * 1000 * t));
+    }
+    Step(beep);
+  }
+  ASSERT_GT(tts_.texts.size(), said_before);
+  EXPECT_EQ(tts_.texts.back(), "Hello Ada, this is Smile Dental. Please call us back.");
+  Run(std::chrono::seconds(2), false);  // played, then hung up
+  EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"voicemail left after the beep"});
 }
 
 TEST_F(VoicePipelineTest, DtmfReachesTheSession) {

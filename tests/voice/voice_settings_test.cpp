@@ -1,4 +1,5 @@
-// A campaign's calling_config as the voice path reads it: turn-taking and the opt-out key.
+// A campaign's calling_config as the voice path reads it: turn-taking, the opt-out key, the call
+// length and what to do on an answering machine.
 #include "voice/voice_settings.h"
 
 #include <gtest/gtest.h>
@@ -39,7 +40,34 @@ TEST(VoiceSettings, ReadsTheOptOutKeyAndTurnTaking) {
   EXPECT_EQ(settings->opt_out_key, std::nullopt);
 }
 
+TEST(VoiceSettings, ReadsTheCallLengthAndTheVoicemailAction) {
+  Expected<VoiceSettings> settings = VoiceSettingsFromCallingConfig(
+      {{"max_call_seconds", 120},
+       {"voicemail", {{"action", "leave_message"}, {"message", "Hi {first_name}, call us."}}}});
+  ASSERT_TRUE(settings) << settings.error().Describe();
+  EXPECT_EQ(settings->max_call_length, 120s);
+  EXPECT_TRUE(settings->voicemail.detect);
+  EXPECT_EQ(settings->voicemail.message, "Hi {first_name}, call us.");
+  settings = VoiceSettingsFromCallingConfig({{"voicemail", {{"detect", false}}}});
+  ASSERT_TRUE(settings) << settings.error().Describe();
+  EXPECT_FALSE(settings->voicemail.detect);
+  EXPECT_EQ(settings->voicemail.message, std::nullopt);  // the default action: hang up
+  EXPECT_EQ(VoiceSettingsFromCallingConfig({})->max_call_length, 600s);
+}
+
 TEST(VoiceSettings, EveryBadFieldIsNamedUnderCallingConfig) {
+  EXPECT_EQ(BadFields({{"max_call_seconds", 10}}),
+            std::vector<std::string>{"calling_config.max_call_seconds"});
+  EXPECT_EQ(BadFields({{"voicemail", {{"action", "leave_message"}}}}),
+            std::vector<std::string>{"calling_config.voicemail.message"});
+  EXPECT_EQ(BadFields({{"voicemail",
+                        {{"action", "leave_message"}, {"message", "Hi {nick}"}, {"beep", 1}}}}),
+            (std::vector<std::string>{"calling_config.voicemail.beep",
+                                      "calling_config.voicemail.message"}));
+  EXPECT_EQ(BadFields({{"voicemail", {{"action", "sing"}}}}),
+            std::vector<std::string>{"calling_config.voicemail.action"});
+  EXPECT_EQ(BadFields({{"voicemail", "hang up"}}),
+            std::vector<std::string>{"calling_config.voicemail"});
   for (const nlohmann::json& key : {nlohmann::json("99"), nlohmann::json(9), nlohmann::json("a"),
                                     nlohmann::json(""), nlohmann::json::array()}) {
     EXPECT_EQ(BadFields({{"opt_out_key", key}}),

@@ -51,6 +51,7 @@ HttpResponse CreateCampaign(ApiContext& context, const HttpRequest& request, con
     }
   }
   campaign.goal = fields.OptionalString("goal");
+  campaign.marketing = fields.OptionalBool("marketing").value_or(false);
   campaign.script_config = OptionalObject(fields, "script_config");
   campaign.calling_config = OptionalObject(fields, "calling_config");
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign.calling_config);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "campaigns/lead_json.h"
 #include "domain/calling_rules.h"
 
 namespace talky {
@@ -47,6 +48,7 @@ nlohmann::json CampaignJson(const Campaign& campaign) {
       {"calls_failed", campaign.calls_failed},
       {"goals_achieved", campaign.goals_achieved},
       {"goal", Optional(campaign.goal)},
+      {"marketing", campaign.marketing},
       {"script_config", campaign.script_config},
       {"calling_config", campaign.calling_config},
   };
@@ -70,6 +72,7 @@ nlohmann::json LeadJson(const Lead& lead) {
       {"priority", lead.priority},
       {"is_high_value", lead.is_high_value},
       {"time_zone", Optional(lead.time_zone)},
+      {"consent", ConsentJson(lead.consent)},
   };
 }
 

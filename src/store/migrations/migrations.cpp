@@ -189,11 +189,21 @@ CREATE TABLE queue_events (
 );
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Version 5: a lead's consent to be called (kind, when, where from) and whether a campaign is
+// telemarketing (which needs written consent). Rows from before: no consent, not marketing.
+constexpr std::string_view kConsent = R"sql(
+ALTER TABLE leads ADD COLUMN consent_kind TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE leads ADD COLUMN consent_given_at BIGINT;
+ALTER TABLE leads ADD COLUMN consent_source TEXT;
+ALTER TABLE campaigns ADD COLUMN marketing {bool} NOT NULL DEFAULT FALSE;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
     {2, "call lease token", kCallLeaseToken},
     {3, "job skips and open job counts", kJobSkips, ""},
     {4, "queue events", kQueueEvents, ""},
+    {5, "consent and marketing", kConsent, ""},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {

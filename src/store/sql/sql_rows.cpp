@@ -13,11 +13,12 @@ const std::string_view kTenantColumns =
 const std::string_view kCampaignColumns =
     "id, tenant_id, name, description, status, system_prompt, voice_id, max_concurrent_calls, "
     "retry_failed, max_retries, created_at, started_at, completed_at, total_leads, "
-    "calls_completed, calls_failed, goals_achieved, goal, script_config, calling_config";
+    "calls_completed, calls_failed, goals_achieved, goal, script_config, calling_config, "
+    "marketing";
 const std::string_view kLeadColumns =
     "id, tenant_id, campaign_id, phone_number, first_name, last_name, email, custom_fields, "
     "created_at, last_called_at, call_attempts, status, last_call_result, tags, priority, "
-    "is_high_value, time_zone";
+    "is_high_value, time_zone, consent_kind, consent_given_at, consent_source";
 const std::string_view kJobColumns =
     "id, tenant_id, campaign_id, lead_id, phone_number, priority, status, attempt_number, "
     "scheduled_at, created_at, processed_at, completed_at, last_outcome, last_error, call_id";
@@ -262,7 +263,8 @@ std::vector<SqlValue> CampaignRow(const Campaign& c) {
           Int(c.goals_achieved),
           OptionalText(c.goal),
           JsonText(c.script_config),
-          JsonText(c.calling_config)};
+          JsonText(c.calling_config),
+          c.marketing};
 }
 
 Expected<Campaign> ReadCampaign(const Row& row) {
@@ -288,6 +290,7 @@ Expected<Campaign> ReadCampaign(const Row& row) {
   c.goal = reader.OptionalText();
   c.script_config = reader.Json();
   c.calling_config = reader.Json();
+  c.marketing = reader.Bool();
   return reader.Finish(std::move(c), "campaign");
 }
 
@@ -315,7 +318,10 @@ std::vector<SqlValue> LeadRow(const Lead& lead, const LeadId& id, const TenantId
           nlohmann::json(lead.tags).dump(),
           Int(lead.priority),
           lead.is_high_value,
-          OptionalText(lead.time_zone)};
+          OptionalText(lead.time_zone),
+          EnumText(lead.consent.kind),
+          OptionalMicros(lead.consent.given_at),
+          OptionalText(lead.consent.source)};
 }
 
 Expected<Lead> ReadLead(const Row& row) {
@@ -338,6 +344,9 @@ Expected<Lead> ReadLead(const Row& row) {
   lead.priority = reader.Int32();
   lead.is_high_value = reader.Bool();
   lead.time_zone = reader.OptionalText();
+  lead.consent.kind = reader.Enumerated<ConsentKind>(ParseConsentKind);
+  lead.consent.given_at = reader.OptionalTime();
+  lead.consent.source = reader.OptionalText();
   if (tags.is_array()) {
     for (const nlohmann::json& tag : tags) {
       if (tag.is_string()) lead.tags.push_back(tag.get<std::string>());

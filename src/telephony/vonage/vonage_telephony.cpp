@@ -182,7 +182,12 @@ Expected<std::string> VonageTelephony::Originate(const OriginateRequest& request
     if (!answer_url) return std::unexpected(answer_url.error());
     body["answer_url"] = json::array({*answer_url});
   }
-  if (request.machine_detection) body["machine_detection"] = options_.machine_detection;
+  // Advanced machine detection, asynchronous ("default": the media flows at once, the verdict and
+  // the beep come as `machine`/`human` events), with beep detection.
+  if (request.machine_detection) {
+    body["advanced_machine_detection"] = {
+        {"behavior", options_.machine_detection}, {"mode", "default"}, {"beep_timeout", 45}};
+  }
   if (options_.ringing_timer_seconds) body["ringing_timer"] = *options_.ringing_timer_seconds;
 
   Expected<HttpClientResponse> response = Call("POST", "/v1/calls", body.dump());

@@ -35,8 +35,9 @@ struct VonageOptions {
   // Exactly one of these: where the answered call's audio goes, or where Vonage gets the NCCO.
   std::string media_websocket_uri;  // wss://.../media
   std::string answer_url;
-  // What Vonage does on a machine when a request asks for machine detection: "continue" (report
-  // a `machine` event and keep the call) or "hangup".
+  // What Vonage does on a machine when a request asks for machine detection (advanced machine
+  // detection, with the beep): "continue" (report a `machine` event and keep the call) or
+  // "hangup".
   std::string machine_detection = "continue";
   std::optional<int> ringing_timer_seconds;  // 1..120; Vonage's default is 60
   std::chrono::seconds jwt_lifetime{900};

@@ -34,8 +34,10 @@ const std::string kConfirm = "great will you be able to make it to your appointm
 const std::string kConfirmed = "thank you we look forward to seeing you goodbye";
 const std::string kRepeat = "sorry could you repeat that";
 const std::string kOptOutConfirmation = "you will not be called again goodbye";
+// The campaign's voicemail message (calling_config.voicemail), for Ada.
+const std::string kVoicemailMessage = "hello ada this is smile dental please call us back";
 const std::vector<std::string> kAgentLines = {kGreeting, kConfirm, kRepeat, kConfirmed,
-                                              kOptOutConfirmation};
+                                              kOptOutConfirmation, kVoicemailMessage};
 
 class Recognized final : public RecognitionSink {
  public:
@@ -89,7 +91,12 @@ class MediaWebSocketTest : public ::testing::Test {
                                       .name = "Reminders",
                                       .system_prompt = "Remind the patient.",
                                       .voice_id = "en-us",
-                                      .created_at = clock_.Now()}));
+                                      .created_at = clock_.Now(),
+                                      .calling_config = {{"voicemail",
+                                                          {{"action", "leave_message"},
+                                                           {"message",
+                                                            "Hello {first_name}, this is Smile "
+                                                            "Dental. Please call us back."}}}}}));
     server_ = std::make_unique<TalkyServer>(store, queue_, clock_, ids_,
                                             TalkyServerOptions{.admin_key = "admin"});
     Expected<int> port = server_->Start();
@@ -375,6 +382,39 @@ TEST_F(MediaWebSocketTest, AskingNotToBeCalledListsTheNumberConfirmsAndEndsTheCa
   Expected<CallRecord> record = scratch_->store().FindCall(call);
   ASSERT_TRUE(record);
   EXPECT_EQ(record->outcome, CallOutcome::kDoNotCall);
+}
+
+// An answering machine answers: its greeting talks over the agent's, then beeps. The agent stops,
+// waits for the beep, leaves the campaign's message (recognized) and hangs up; the call's outcome
+// is voicemail.
+TEST_F(MediaWebSocketTest, AnAnsweringMachineGetsTheCampaignsMessageAfterItsBeep) {
+  const CallId call = AnsweredCall("0012");
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.arrivals.size() > 10; }, seconds(10)));
+  const Samples greeting = testing::SpeakWithCommandLine(
+      "Hi, you have reached Ada. I cannot take your call right now. Please leave your name and "
+      "number after the tone, and I will call you back.",
+      "en-gb", 160, kWidebandRate);
+  Samples machine = greeting;
+  const Samples beep = testing::Tone(1000, milliseconds(600), kWidebandRate);
+  machine.insert(machine.end(), beep.begin(), beep.end());
+  callee->Say(machine);
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(30)))
+      << "the call did not end";
+  const SimulatedCallee::Heard heard = callee->Snapshot();
+  const auto turns = Turns(heard, kWidebandRate);
+  ASSERT_GE(turns.size(), 2u);
+  EXPECT_EQ(RecognizeAgent(turns.back(), kWidebandRate), kVoicemailMessage);
+  // The message began after the beep began (the synthesized greeting opens with 300 ms of silence
+  // and ends with 300 ms more).
+  const auto beep_start = *callee->SpeechStartedAt() + DurationOf(greeting.size(), kWidebandRate);
+  const std::size_t message_frames = turns.back().size() / SamplesPerFrame(kWidebandRate);
+  const auto message_start = heard.arrivals[heard.arrivals.size() - message_frames];
+  EXPECT_GE(message_start, beep_start);
+  Expected<CallRecord> record = scratch_->store().FindCall(call);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->outcome, CallOutcome::kVoicemail);
 }
 
 // A row per bad input: what the callee sends, and the close it must get.
