@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/calls_command.h"
 #include "app/migrate_command.h"
 #include "app/rules_command.h"
 #include "app/run_command.h"
@@ -29,6 +30,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   commands.push_back(std::make_unique<CommandOf<RunCommand>>(app));
   commands.push_back(std::make_unique<CommandOf<RulesCommand>>(app));
   commands.push_back(std::make_unique<CommandOf<MigrateCommand>>(app));
+  commands.push_back(std::make_unique<CommandOf<CallsCommand>>(app));
   commands.push_back(std::make_unique<CommandOf<WorkerCommand>>(app));
   commands.push_back(std::make_unique<CommandOf<ServeCommand>>(app));
   if (add_more) add_more(app, commands);

@@ -8,9 +8,7 @@ namespace talky {
 
 MigrateCommand::MigrateCommand(CLI::App& app) {
   migrate_ = app.add_subcommand("migrate", "Bring the database schema up to date");
-  migrate_->add_option("--database-url", database_url_,
-                       "postgresql://user@host:port/database, or sqlite:PATH (default: sqlite:" +
-                           std::string(kDefaultSqliteFile) + ")");
+  migrate_->add_option("--database-url", database_url_, DatabaseUrlHelp());
 }
 
 bool MigrateCommand::Selected() const { return migrate_->parsed(); }

@@ -22,6 +22,11 @@ Expected<DatabaseTarget> ParseDatabaseUrl(const std::string& url) {
       {{"database-url", "use postgresql://user@host:port/database or sqlite:PATH"}}));
 }
 
+std::string DatabaseUrlHelp() {
+  return std::string("postgresql://user@host:port/database, or sqlite:PATH (default: sqlite:") +
+         kDefaultSqliteFile + ")";
+}
+
 Expected<std::unique_ptr<Store>> OpenStore(const DatabaseTarget& target, Clock& clock,
                                            IdGenerator& ids, int pool_size) {
   if (target.dialect == SqlDialect::kPostgres) {

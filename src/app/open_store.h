@@ -26,6 +26,9 @@ struct DatabaseTarget {
 // An unknown scheme is an InvalidArgument naming "database-url".
 Expected<DatabaseTarget> ParseDatabaseUrl(const std::string& url);
 
+// The --database-url help for a command whose default is kDefaultSqliteFile.
+std::string DatabaseUrlHelp();
+
 // The clock and the id generator must outlive the store.
 Expected<std::unique_ptr<Store>> OpenStore(const DatabaseTarget& target, Clock& clock,
                                            IdGenerator& ids, int pool_size = 4);

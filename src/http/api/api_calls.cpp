@@ -1,8 +1,10 @@
 // Calls: GET /v1/calls?campaign_id= (paged, in the order they were dialed), each with its outcome
-// and which attempt of its lead it was; GET /v1/calls/{id}/session, a call's live session (state,
-// what was said, latency per turn) while it lasts and for a while after.
+// and which attempt of its lead it was; GET /v1/calls/{id}, one call with its stored transcript;
+// GET /v1/calls/{id}/session, a call's live session (state, what was said, latency per turn) while
+// it lasts and for a while after.
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "http/api/api_request.h"
 #include "http/api/api_resources.h"
@@ -65,6 +67,20 @@ HttpResponse ListCalls(ApiContext& context, const HttpRequest& request, const Te
             {"next", calls->next ? nlohmann::json(*calls->next) : nlohmann::json(nullptr)}});
 }
 
+HttpResponse GetCall(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  const CallId id{request.path_params.at("id")};
+  // Another tenant's call is not found, as the store reports it.
+  Expected<CallRecord> call = context.store.GetCall(tenant.id, id);
+  if (!call) return ErrorResponse(call.error());
+  Expected<int> attempt = AttemptCounter(context.store, tenant.id).AttemptOf(*call);
+  if (!attempt) return ErrorResponse(attempt.error());
+  Expected<std::vector<ConversationTurn>> turns =
+      context.store.ListConversationTurns(tenant.id, id);
+  if (!turns) return ErrorResponse(turns.error());
+  return JsonResponse(200, CallDetailJson(*call, *attempt, *turns));
+}
+
 HttpResponse GetSession(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
   if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
   const CallId call{request.path_params.at("id")};
@@ -82,6 +98,10 @@ void AddCallRoutes(Router& router, ApiContext& context) {
   router.Add("GET", "/v1/calls",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
                return ListCalls(context, request, tenant);
+             }));
+  router.Add("GET", "/v1/calls/{id}",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return GetCall(context, request, tenant);
              }));
   router.Add("GET", "/v1/calls/{id}/session",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {

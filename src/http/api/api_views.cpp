@@ -1,9 +1,11 @@
 #include "http/api/api_views.h"
 
 #include <cstdio>
+#include <type_traits>
 
 #include "campaigns/lead_json.h"
 #include "domain/calling_rules.h"
+#include "domain/transcript.h"
 
 namespace talky {
 namespace {
@@ -16,8 +18,25 @@ nlohmann::json Optional(const std::optional<Instant>& value) {
   return value ? nlohmann::json(FormatIso8601(*value)) : nlohmann::json(nullptr);
 }
 
-nlohmann::json Optional(const std::optional<int>& value) {
+// Numbers; strings and instants take the overloads above.
+template <typename Number>
+nlohmann::json Optional(const std::optional<Number>& value) {
+  static_assert(std::is_arithmetic_v<Number>);
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json TurnJson(const ConversationTurn& turn, const CallRecord& call) {
+  return {
+      {"turn_index", turn.turn_index},
+      {"role", ToString(turn.role)},
+      {"text", turn.text},
+      {"at", FormatIso8601(turn.at)},
+      {"offset_seconds", std::chrono::duration<double>(OffsetInCall(call, turn.at)).count()},
+      {"latency_ms",
+       {{"stt", Optional(turn.stt_latency_ms)},
+        {"llm", Optional(turn.llm_latency_ms)},
+        {"tts", Optional(turn.tts_latency_ms)}}},
+  };
 }
 
 }  // namespace
@@ -95,6 +114,15 @@ nlohmann::json CallJson(const CallRecord& call, std::optional<int> attempt) {
       {"ended_at", Optional(call.ended_at)},
       {"duration_seconds", Optional(call.duration_seconds)},
   };
+}
+
+nlohmann::json CallDetailJson(const CallRecord& call, std::optional<int> attempt,
+                              const std::vector<ConversationTurn>& turns) {
+  nlohmann::json transcript = nlohmann::json::array();
+  for (const ConversationTurn& turn : turns) transcript.push_back(TurnJson(turn, call));
+  nlohmann::json detail = CallJson(call, attempt);
+  detail["transcript"] = std::move(transcript);
+  return detail;
 }
 
 nlohmann::json CampaignStatsJson(const CampaignStats& stats) {

@@ -18,8 +18,10 @@ class ApiJobsTest : public ApiTest {
     ASSERT_EQ(jobs_.size(), 3u);
   }
 
-  // Records a dial of `job` now, as the worker does, ending with `outcome`.
-  std::string Dial(const DialerJob& job, CallOutcome outcome) {
+  // Records a dial of `job` now, as the worker does, ending with `outcome`; answered
+  // `answered_after` the dial when given, and ended at once.
+  std::string Dial(const DialerJob& job, CallOutcome outcome,
+                   std::optional<std::chrono::seconds> answered_after = std::nullopt) {
     const std::string provider_id = "prov-" + std::to_string(++calls_);
     CallRecord call{.id = CallId{"call-" + std::to_string(calls_)},
                     .tenant_id = job.tenant_id,
@@ -30,13 +32,18 @@ class ApiJobsTest : public ApiTest {
                     .to_number = job.phone_number,
                     .created_at = clock_.Now()};
     EXPECT_TRUE(store_->RecordCall(call));
-    Expected<CallEventResult> ended =
-        store_->RecordCallEvent(job.tenant_id, CallEvent{.provider_call_id = provider_id,
-                                                         .status = CallStatus::kCompleted,
-                                                         .outcome = outcome,
-                                                         .occurred_at = clock_.Now(),
-                                                         .payload = {{"status", "completed"}}});
-    EXPECT_TRUE(ended) << ended.error().Describe();
+    const auto event = [&](CallStatus status, std::optional<CallOutcome> result, Instant at) {
+      Expected<CallEventResult> recorded =
+          store_->RecordCallEvent(job.tenant_id, CallEvent{.provider_call_id = provider_id,
+                                                           .status = status,
+                                                           .outcome = result,
+                                                           .occurred_at = at,
+                                                           .payload = {{"status", "x"}}});
+      EXPECT_TRUE(recorded) << recorded.error().Describe();
+    };
+    const Instant answered_at = clock_.Now() + answered_after.value_or(std::chrono::seconds(0));
+    if (answered_after) event(CallStatus::kAnswered, std::nullopt, answered_at);
+    event(CallStatus::kCompleted, outcome, answered_at);
     clock_.Advance(std::chrono::minutes(1));
     return call.id.value;
   }
@@ -88,11 +95,17 @@ struct BadQueryCase {
 };
 
 const BadQueryCase kBadJobQueries[] = {
-    {"/v1/jobs?status=finished", 400, {"status"}}, {"/v1/jobs?status=", 400, {"status"}},
-    {"/v1/jobs?limit=0", 400, {"limit"}},          {"/v1/jobs?after=nonsense", 400, {"after"}},
-    {"/v1/jobs?campaign=x", 400, {"campaign"}},    {"/v1/jobs?campaign_id=unknown", 404, {}},
-    {"/v1/calls?campaign_id=unknown", 404, {}},    {"/v1/calls?status=completed", 400, {"status"}},
+    {"/v1/jobs?status=finished", 400, {"status"}},
+    {"/v1/jobs?status=", 400, {"status"}},
+    {"/v1/jobs?limit=0", 400, {"limit"}},
+    {"/v1/jobs?after=nonsense", 400, {"after"}},
+    {"/v1/jobs?campaign=x", 400, {"campaign"}},
+    {"/v1/jobs?campaign_id=unknown", 404, {}},
+    {"/v1/calls?campaign_id=unknown", 404, {}},
+    {"/v1/calls?status=completed", 400, {"status"}},
     {"/v1/calls?limit=5000", 400, {"limit"}},
+    {"/v1/calls/unknown", 404, {}},
+    {"/v1/calls/unknown?verbose=1", 400, {"verbose"}},
 };
 
 TEST_F(ApiJobsTest, BadQueriesAreRefused) {
@@ -139,6 +152,93 @@ TEST_F(ApiJobsTest, CallsComeInDialOrderWithOutcomeAndAttempt) {
 
   TestTenant globex = CreateTenant("Globex");
   EXPECT_TRUE(Get("/v1/calls", globex.key).json["items"].empty());
+}
+
+TEST_F(ApiJobsTest, OneCallComesAsListedWithItsTranscriptInOrder) {
+  using namespace std::chrono_literals;
+  const std::string busy = Dial(jobs_[0], CallOutcome::kBusy);
+  const Instant dialed = clock_.Now();
+  const std::string answered = Dial(jobs_[0], CallOutcome::kGoalAchieved, 4s);
+  const Instant answered_at = dialed + 4s;
+  const TenantId acme{acme_.id};
+  // Written out of order: the transcript follows the turn index.
+  const ConversationTurn turns[] = {
+      {.call_id = CallId{answered},
+       .turn_index = 1,
+       .role = MessageRole::kUser,
+       .text = "yes",
+       .at = answered_at + 5100ms,
+       .stt_latency_ms = 80.5},
+      {.call_id = CallId{answered},
+       .turn_index = 0,
+       .role = MessageRole::kAssistant,
+       .text = "Hello Ann!",
+       .at = answered_at + 3200ms,
+       .llm_latency_ms = 1.25,
+       .tts_latency_ms = 12.0},
+      // Never answered: its offset counts from the dial.
+      {.call_id = CallId{busy},
+       .turn_index = 0,
+       .role = MessageRole::kAssistant,
+       .text = "Hello?",
+       .at = dialed - 1min + 2500ms},
+  };
+  for (const ConversationTurn& turn : turns) {
+    ASSERT_TRUE(store_->AppendConversationTurn(acme, turn));
+  }
+
+  ApiAnswer detail = Get("/v1/calls/" + answered, acme_.key);
+  ASSERT_EQ(detail.status, 200) << detail.response.body;
+  ApiAnswer list = Get("/v1/calls?campaign_id=" + campaign_, acme_.key);
+  ASSERT_EQ(list.json["items"].size(), 2u);
+  nlohmann::json call_part = detail.json;
+  call_part.erase("transcript");
+  EXPECT_EQ(call_part, list.json["items"][1]);  // the same fields as listed, attempt included
+  EXPECT_EQ(detail.json["attempt"], 2);
+  EXPECT_EQ(detail.json["answered_at"], FormatIso8601(answered_at));
+
+  const nlohmann::json& transcript = detail.json["transcript"];
+  ASSERT_EQ(transcript.size(), 2u);
+  EXPECT_EQ(transcript[0], (nlohmann::json{
+                               {"turn_index", 0},
+                               {"role", "assistant"},
+                               {"text", "Hello Ann!"},
+                               {"at", FormatIso8601(answered_at + 3200ms)},
+                               {"offset_seconds", 3.2},
+                               {"latency_ms", {{"stt", nullptr}, {"llm", 1.25}, {"tts", 12.0}}},
+                           }));
+  EXPECT_EQ(transcript[1], (nlohmann::json{
+                               {"turn_index", 1},
+                               {"role", "user"},
+                               {"text", "yes"},
+                               {"at", FormatIso8601(answered_at + 5100ms)},
+                               {"offset_seconds", 5.1},
+                               {"latency_ms", {{"stt", 80.5}, {"llm", nullptr}, {"tts", nullptr}}},
+                           }));
+
+  ApiAnswer unanswered = Get("/v1/calls/" + busy, acme_.key);
+  ASSERT_EQ(unanswered.status, 200) << unanswered.response.body;
+  EXPECT_TRUE(unanswered.json["answered_at"].is_null());
+  ASSERT_EQ(unanswered.json["transcript"].size(), 1u);
+  EXPECT_EQ(unanswered.json["transcript"][0]["offset_seconds"], 2.5);
+  const std::string silent = Dial(jobs_[1], CallOutcome::kNoAnswer);
+  EXPECT_EQ(Get("/v1/calls/" + silent, acme_.key).json["transcript"], nlohmann::json::array());
+
+  // Another tenant's call answers exactly as an id that does not exist.
+  TestTenant globex = CreateTenant("Globex");
+  ApiAnswer foreign = Get("/v1/calls/" + answered, globex.key);
+  ApiAnswer unknown = Get("/v1/calls/call-99", acme_.key);
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.json["error"]["code"], "not_found");
+  nlohmann::json unknown_error = unknown.json;
+  std::string message = unknown_error["error"]["message"];
+  message.replace(message.find("call-99"), 7, answered);
+  unknown_error["error"]["message"] = message;
+  EXPECT_EQ(foreign.json, unknown_error);
+
+  ApiAnswer verbose = Get("/v1/calls/" + answered + "?verbose=1", acme_.key);
+  EXPECT_EQ(verbose.status, 400);
+  EXPECT_EQ(ErrorFields(verbose), std::vector<std::string>{"verbose"});
 }
 
 }  // namespace
