@@ -19,9 +19,9 @@
 #include "http/media/vonage_media_endpoint.h"
 #include "http/metrics.h"
 #include "http/router.h"
-#include "voice/memory_call_session_store.h"
 #include "voice/campaign_script.h"
 #include "voice/conversation_engine.h"
+#include "voice/memory_call_session_store.h"
 #include "voice/session_manager.h"
 
 namespace talky {

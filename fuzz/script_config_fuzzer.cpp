@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       talky::LineFields{{"first_name", "Ada"}, {"business", "Acme Dental"}});
   std::vector<talky::Message> history;
   talky::ConversationEngine::Reply reply = engine.NextReply(history);
-  std::istringstream replies(std::string(end == std::string_view::npos ? "" : text.substr(end + 1)));
+  std::istringstream replies(
+      std::string(end == std::string_view::npos ? "" : text.substr(end + 1)));
   int turns = 0;
   for (std::string said; std::getline(replies, said) && !reply.ends_call; ++turns) {
     history.push_back({.role = talky::MessageRole::kAssistant, .content = reply.text});

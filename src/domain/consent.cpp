@@ -14,8 +14,6 @@ constexpr EnumNames<ConsentKind, 3> kNames{{
 }  // namespace
 
 std::string_view ToString(ConsentKind kind) { return NameOf(kNames, kind); }
-std::optional<ConsentKind> ParseConsentKind(std::string_view text) {
-  return ValueOf(kNames, text);
-}
+std::optional<ConsentKind> ParseConsentKind(std::string_view text) { return ValueOf(kNames, text); }
 
 }  // namespace talky

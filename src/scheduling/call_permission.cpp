@@ -199,12 +199,12 @@ Expected<CallDecision> CanCall(const DialerJob& job, const Lead& lead,
   }
 
   if (policy.marketing && location->us_law_applies && lead.consent.kind != ConsentKind::kWritten) {
-    CallDecision decision = Never(
-        kReasonNoConsent,
-        fmt::format("a telemarketing call in an artificial voice to a US number needs the "
-                    "callee's prior express written consent (TCPA; FCC ruling of February "
-                    "2024); this lead's consent: {}",
-                    ToString(lead.consent.kind)));
+    CallDecision decision =
+        Never(kReasonNoConsent,
+              fmt::format("a telemarketing call in an artificial voice to a US number needs the "
+                          "callee's prior express written consent (TCPA; FCC ruling of February "
+                          "2024); this lead's consent: {}",
+                          ToString(lead.consent.kind)));
     decision.phone_number = location->number.e164;
     decision.subdivision = location->subdivision;
     return decision;

@@ -118,7 +118,8 @@ nlohmann::json DefaultScriptConfig(GoalKind kind) {
   return WithLater(kAppointment);
 }
 
-Expected<ConversationScript> CampaignScript(const Campaign& campaign, std::string_view tenant_name) {
+Expected<ConversationScript> CampaignScript(const Campaign& campaign,
+                                            std::string_view tenant_name) {
   return ParseConversationScript(campaign.script_config.is_null()
                                      ? DefaultScriptConfig(GoalKindOf(campaign.goal))
                                      : campaign.script_config,

@@ -12,7 +12,8 @@ namespace {
 
 constexpr char kOptOutLine[] = "You will not be called again. Goodbye.";
 constexpr char kNotCaughtLine[] = "Sorry, I did not catch that.";
-constexpr char kGiveUpLine[] = "I am sorry, I could not understand. We will try another time. Goodbye.";
+constexpr char kGiveUpLine[] =
+    "I am sorry, I could not understand. We will try another time. Goodbye.";
 constexpr char kTurnsUsedLine[] = "Thank you for your time. Goodbye.";
 constexpr char kAfterTheEndLine[] = "Goodbye.";
 // Replies in a row that say nothing expected before the agent gives up.
@@ -95,8 +96,8 @@ ConversationEngine::Reply ConversationEngine::Step(Position& position,
       })) {
     position.over = true;
     position.state = kOptedOutState;
-    return {.text = kOptOutLine, .decisions = {"opt_out"}, .ends_call = true,
-            .state = kOptedOutState};
+    return {
+        .text = kOptOutLine, .decisions = {"opt_out"}, .ends_call = true, .state = kOptedOutState};
   }
   if (++position.replies > script_->max_turns) {
     Reply goodbye{.text = kTurnsUsedLine, .state = position.state};
@@ -119,8 +120,7 @@ ConversationEngine::Reply ConversationEngine::Step(Position& position,
   }
   if (question_score > 0) {
     position.misses = 0;
-    return {.text = Render(script_->questions.at(question).answer) + " " +
-                    AskAgain(position.state),
+    return {.text = Render(script_->questions.at(question).answer) + " " + AskAgain(position.state),
             .state = position.state};
   }
   if (++position.misses >= kMaxMisses) {

@@ -43,12 +43,21 @@ const std::map<std::string, ScriptQuestion>& BuiltInQuestions() {
 }
 
 const std::vector<std::string>& OptOutPhrases() {
-  static const std::vector<std::string> phrases = {
-      "stop calling me",        "stop calling",           "do not call",
-      "do not call me",         "do not call me again",   "don't call me",
-      "don't call me again",    "never call me again",    "remove me from your list",
-      "take me off your list",  "remove my number",       "put me on your do not call list",
-      "unsubscribe",            "opt out",                "leave me alone"};
+  static const std::vector<std::string> phrases = {"stop calling me",
+                                                   "stop calling",
+                                                   "do not call",
+                                                   "do not call me",
+                                                   "do not call me again",
+                                                   "don't call me",
+                                                   "don't call me again",
+                                                   "never call me again",
+                                                   "remove me from your list",
+                                                   "take me off your list",
+                                                   "remove my number",
+                                                   "put me on your do not call list",
+                                                   "unsubscribe",
+                                                   "opt out",
+                                                   "leave me alone"};
   return phrases;
 }
 
@@ -174,9 +183,9 @@ void CheckAmbiguity(const ConversationScript& script, std::vector<FieldError>& e
       for (const std::string& phrase : script.intents.at(intent)) {
         auto [it, added] = owner.emplace(phrase, intent);
         if (!added && it->second != intent) {
-          errors.push_back({std::string(kPrefix) + ".states." + name + ".next",
-                            "'" + phrase + "' is a phrase of both intents " + it->second +
-                                " and " + intent});
+          errors.push_back(
+              {std::string(kPrefix) + ".states." + name + ".next",
+               "'" + phrase + "' is a phrase of both intents " + it->second + " and " + intent});
         }
       }
     }
@@ -199,9 +208,8 @@ void CheckReachability(const ConversationScript& script, std::vector<FieldError>
                         "cannot be reached from '" + script.start + "'"});
     }
   }
-  if (std::ranges::none_of(reached, [&](const std::string& name) {
-        return script.states.at(name).next.empty();
-      })) {
+  if (std::ranges::none_of(
+          reached, [&](const std::string& name) { return script.states.at(name).next.empty(); })) {
     errors.push_back({std::string(kPrefix) + ".states",
                       "no reachable state ends the call (a goodbye: a state without next)"});
   }

@@ -25,7 +25,8 @@
 namespace talky {
 
 // What the manager needs to know of an answered call: its session (identity and the campaign's
-// configuration), the providers for it and what keeps its record. NotFound for an unknown call or one already over.
+// configuration), the providers for it and what keeps its record. NotFound for an unknown call or
+// one already over.
 struct AnsweredCall {
   CallSession session;
   VoicePipelineConfig config;

@@ -28,8 +28,8 @@ std::optional<int> ToneDetector::TonalFrequency(std::span<const std::int16_t> fr
       before_previous = previous;
       previous = current;
     }
-    const double power =
-        previous * previous + before_previous * before_previous - coefficient * previous * before_previous;
+    const double power = previous * previous + before_previous * before_previous -
+                         coefficient * previous * before_previous;
     if (power > best_power) {
       best_power = power;
       best_hz = hz;

@@ -16,9 +16,9 @@ struct ToneSettings {
   int lowest_hz = 350;
   int highest_hz = 2100;
   int step_hz = 25;
-  double min_share = 0.7;      // of a frame's energy at the strongest frequency
-  double min_rms = 200;        // quieter frames are not tones (line noise)
-  int max_drift_hz = 60;       // between the frames of one beep
+  double min_share = 0.7;  // of a frame's energy at the strongest frequency
+  double min_rms = 200;    // quieter frames are not tones (line noise)
+  int max_drift_hz = 60;   // between the frames of one beep
   std::chrono::milliseconds min_length{120};
 };
 

@@ -186,10 +186,6 @@ void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
   // and the session from being swept as stale) without a store write per frame.
   if (session_.last_activity_at - last_reported_ >= kActivityReportEvery) Changed();
   const bool speech = detector_->IsSpeech(frame);
-  if (machine_detector_ && machine_detector_->verdict() != AnswerKind::kHuman && !opted_out_) {
-    machine_detector_->OnFrame(frame, speech);
-    if (machine_detector_->verdict() == AnswerKind::kMachine) return TendAnsweringMachine();
-  }
   const TurnTaking& turns = config_.turn_taking;
 
   if (hangup_after_played_ && ++frames_since_drained_ > FramesIn(gateway_->max_lead()) + 25) {
@@ -201,6 +197,11 @@ void VoicePipeline::OnAudio(std::span<const std::int16_t> frame) {
     SayLine(config_.time_up_line, true);
     goodbye_reason_ = "call length limit";
     return;
+  }
+  if (machine_detector_ && machine_detector_->verdict() != AnswerKind::kHuman && !opted_out_ &&
+      !time_up_) {
+    machine_detector_->OnFrame(frame, speech);
+    if (machine_detector_->verdict() == AnswerKind::kMachine) return TendAnsweringMachine();
   }
 
   if (!caller_speaking_) {
@@ -378,16 +379,16 @@ void VoicePipeline::TendAnsweringMachine() {
       ++frames_waiting_for_beep_ >= FramesIn(config_.max_wait_for_beep)) {
     voicemail_left_ = true;
     SayLine(*config_.voicemail_message, true);
-    goodbye_reason_ = machine_detector_->beep_heard() ? "voicemail left after the beep"
-                                                      : "voicemail left";
+    goodbye_reason_ =
+        machine_detector_->beep_heard() ? "voicemail left after the beep" : "voicemail left";
   }
 }
 
 void VoicePipeline::Conclude(CallOutcome verdict) {
   if (!providers_.recorder) return;
   if (Expected<void> kept = providers_.recorder->Conclude(verdict); !kept) {
-    spdlog::warn("voice: call {}: its verdict {} could not be recorded: {}",
-                 session_.call_id.value, ToString(verdict), kept.error().Describe());
+    spdlog::warn("voice: call {}: its verdict {} could not be recorded: {}", session_.call_id.value,
+                 ToString(verdict), kept.error().Describe());
   }
 }
 

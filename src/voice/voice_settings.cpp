@@ -1,9 +1,9 @@
 #include "voice/voice_settings.h"
 
+#include <string_view>
+
 #include "domain/json_fields.h"
 #include "voice/line_template.h"
-
-#include <string_view>
 
 namespace talky {
 namespace {
@@ -12,7 +12,7 @@ constexpr long kMinCallSeconds = 30;
 constexpr long kMaxCallSeconds = 7200;
 
 void ReadVoicemail(const nlohmann::json& voicemail, VoicemailSettings& settings,
-                  std::vector<FieldError>& errors) {
+                   std::vector<FieldError>& errors) {
   JsonFields fields(voicemail, "calling_config.voicemail");
   settings.detect = fields.OptionalBool("detect").value_or(true);
   const std::string action = fields.OptionalString("action").value_or("hang_up");

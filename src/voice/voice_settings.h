@@ -8,8 +8,8 @@
 // answered.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 

@@ -98,9 +98,12 @@ TEST_F(AnsweredCallLookupTest, TheRecorderKeepsTurnsAndTheFirstVerdict) {
   const CallId call = CallFor("c4", nullptr);
   Expected<AnsweredCall> answered = LookUpAnsweredCall(store(), clock_, call);
   ASSERT_TRUE(answered) << answered.error().Describe();
-  ASSERT_TRUE(answered->recorder->AppendTurn(
-      {.call_id = call, .turn_index = 0, .role = MessageRole::kAssistant, .text = "Hello Ada!",
-       .at = clock_.Now(), .tts_latency_ms = 12.5}));
+  ASSERT_TRUE(answered->recorder->AppendTurn({.call_id = call,
+                                              .turn_index = 0,
+                                              .role = MessageRole::kAssistant,
+                                              .text = "Hello Ada!",
+                                              .at = clock_.Now(),
+                                              .tts_latency_ms = 12.5}));
   ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalAchieved));
   ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalNotAchieved));  // too late
   Expected<std::vector<ConversationTurn>> turns = store().ListConversationTurns(tenant_, call);
@@ -140,8 +143,9 @@ TEST_F(AnsweredCallLookupTest, TheCampaignsScriptIsFilledInWithTheLeadAndTheBusi
       {"business_name", "Acme Insurance"},
       {"goal_states", {"done"}},
       {"states",
-       {{"greeting", {{"say", "Hi {first_name}, {business} here about your {custom.plan} plan."},
-                      {"next", {{"yes", "done"}}}}},
+       {{"greeting",
+         {{"say", "Hi {first_name}, {business} here about your {custom.plan} plan."},
+          {"next", {{"yes", "done"}}}}},
         {"done", {{"say", "Goodbye."}}}}}};
   Expected<AnsweredCall> answered =
       LookUpAnsweredCall(store(), clock_, CallFor("c6", nullptr, std::nullopt, script));

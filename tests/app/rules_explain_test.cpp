@@ -81,8 +81,7 @@ TEST(RulesExplain, AMarketingCallToAUsNumberNeedsWrittenConsent) {
   CliResult refused = Explain(call);
   ASSERT_EQ(refused.code, kExitOk) << refused.err;
   EXPECT_EQ(Json(refused)["reason"], "no_consent");
-  EXPECT_NE(Json(refused)["message"].get<std::string>().find("written consent"),
-            std::string::npos);
+  EXPECT_NE(Json(refused)["message"].get<std::string>().find("written consent"), std::string::npos);
   std::vector<std::string> with_consent = call;
   with_consent.insert(with_consent.end(), {"--consent", "written"});
   EXPECT_EQ(Json(Explain(with_consent))["reason"], "allowed");

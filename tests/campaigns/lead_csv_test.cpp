@@ -249,13 +249,13 @@ TEST(LeadCsv, ReadsConsentAndNamesItsBadCells) {
   EXPECT_EQ((*leads)[0].consent.source, "web form");
   EXPECT_EQ((*leads)[1].consent, Consent{});
 
-  Expected<std::vector<Lead>> bad = ParseLeadsCsv(
-      "phone_number,consent_kind,consent_given_at\n+14155550100,signed,yesterday\n");
+  Expected<std::vector<Lead>> bad =
+      ParseLeadsCsv("phone_number,consent_kind,consent_given_at\n+14155550100,signed,yesterday\n");
   ASSERT_FALSE(bad);
   std::vector<std::string> fields;
   for (const FieldError& error : bad.error().fields) fields.push_back(error.field);
-  EXPECT_EQ(fields, (std::vector<std::string>{"leads[0].consent_kind",
-                                              "leads[0].consent_given_at"}));
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"leads[0].consent_kind", "leads[0].consent_given_at"}));
 }
 
 TEST(LeadCsv, FormatReadsBackToTheSameLeads) {

@@ -121,11 +121,13 @@ TEST_F(DialerWorkerTest, AMarketingCampaignDialsOnlyLeadsWithWrittenConsent) {
                                               .marketing = true}));
   ASSERT_TRUE(store_->ImportLeads(
       kTenant, offers,
-      std::vector<Lead>{{.phone_number = "+12125550200", .consent = {.kind = ConsentKind::kWritten}},
-                        {.phone_number = "+12125550201", .consent = {.kind = ConsentKind::kOral}}}));
+      std::vector<Lead>{
+          {.phone_number = "+12125550200", .consent = {.kind = ConsentKind::kWritten}},
+          {.phone_number = "+12125550201", .consent = {.kind = ConsentKind::kOral}}}));
   Expected<std::vector<DialerJob>> jobs = store_->CreateCampaignJobs(kTenant, offers, clock_.Now());
   ASSERT_TRUE(jobs && jobs->size() == 2);
-  ASSERT_TRUE(store_->UpdateCampaignStatus(kTenant, offers, CampaignStatus::kRunning, clock_.Now()));
+  ASSERT_TRUE(
+      store_->UpdateCampaignStatus(kTenant, offers, CampaignStatus::kRunning, clock_.Now()));
   ASSERT_TRUE(queue_.Enqueue(*jobs));
   StartWorker({.ring_time = 0ms, .talk_time = 0ms});
   ASSERT_TRUE(WaitForCompletedCalls(1));

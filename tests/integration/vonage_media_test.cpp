@@ -95,16 +95,16 @@ class VonageMediaTest : public ::testing::Test {
                                           .system_prompt = "Remind the patient.",
                                           .voice_id = "en-us",
                                           .created_at = kStart}));
-      ASSERT_TRUE(store().ImportLeads(tenant_, CampaignId{id},
-                                      std::vector<Lead>{{.phone_number = kNumber,
-                                                         .first_name = "Ada"}}));
+      ASSERT_TRUE(
+          store().ImportLeads(tenant_, CampaignId{id},
+                              std::vector<Lead>{{.phone_number = kNumber, .first_name = "Ada"}}));
     }
     ASSERT_TRUE(store().CreateCampaignJobs(tenant_, CampaignId{"c1"}, kStart));
 
-    serve_ = testing::StartTalky({"serve", "--listen", "127.0.0.1:0", "--database-url", db_->url(),
-                                  "--admin-key", "admin", "--vonage-signature-secret",
-                                  kSignatureSecret},
-                                 db_->dir());
+    serve_ =
+        testing::StartTalky({"serve", "--listen", "127.0.0.1:0", "--database-url", db_->url(),
+                             "--admin-key", "admin", "--vonage-signature-secret", kSignatureSecret},
+                            db_->dir());
     const std::optional<int> port = testing::WaitForListeningPort(*serve_, seconds(60));
     ASSERT_TRUE(port) << serve_->output();
     port_ = *port;
@@ -143,10 +143,11 @@ class VonageMediaTest : public ::testing::Test {
     const nlohmann::json endpoint = call.request["ncco"][0]["endpoint"][0];
     EXPECT_EQ(endpoint["type"], "websocket") << call.request.dump();
     EXPECT_EQ(endpoint["uri"], "ws://" + base_ + "/media");
-    auto callee = testing::SimulatedCallee::Connect({.port = port_,
-                                                     .call_id = endpoint["headers"]["call_id"],
-                                                     .sample_rate = kWidebandRate,
-                                                     .first_message = ConnectedMessageFor(endpoint)});
+    auto callee =
+        testing::SimulatedCallee::Connect({.port = port_,
+                                           .call_id = endpoint["headers"]["call_id"],
+                                           .sample_rate = kWidebandRate,
+                                           .first_message = ConnectedMessageFor(endpoint)});
     EXPECT_TRUE(callee) << callee.error().Describe();
     if (!callee) return nullptr;
     const bool greeted =
@@ -197,7 +198,8 @@ TEST_F(VonageMediaTest, AWorkersCallTalksThroughServesMediaSocketAndItsSessionIs
   const DialerJob job = OnlyJobOf("c1");
   ASSERT_TRUE(job.call_id) << "the job names no call";
   testing::Api api(port_);
-  auto [status, session] = api.Send("GET", "/v1/calls/" + job.call_id->value + "/session", "key-t1");
+  auto [status, session] =
+      api.Send("GET", "/v1/calls/" + job.call_id->value + "/session", "key-t1");
   ASSERT_EQ(status, 200) << session.dump();
   EXPECT_EQ(session["call_id"], job.call_id->value);
   EXPECT_EQ(session["vonage_call_uuid"], call.uuid);
@@ -228,7 +230,8 @@ TEST_F(VonageMediaTest, AskingNotToBeCalledEndsTheCallAndTheNumberIsNeverDialedA
   ASSERT_TRUE(callee);
   callee->Say(testing::SpeakWithCommandLine("stop calling me", "en-us", 150, kWidebandRate));
   ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(20)))
-      << "the agent did not hang up\n" << serve_->output();
+      << "the agent did not hang up\n"
+      << serve_->output();
   EXPECT_TRUE(*store().IsDoNotCall(tenant_, kNumber));
   EXPECT_EQ(PostEvent(*vonage_, call, "completed"), 200);
   ASSERT_TRUE(WaitUntil([&] { return IsFinal(OnlyJobOf("c1").status); }, seconds(10)));

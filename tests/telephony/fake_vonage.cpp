@@ -183,13 +183,13 @@ json ValidateCreateCall(const json& body) {
   }
   if (body.contains("advanced_machine_detection")) {
     const json& amd = body["advanced_machine_detection"];
-    if (!amd.is_object() || (amd.value("behavior", "") != "continue" &&
-                             amd.value("behavior", "") != "hangup")) {
+    if (!amd.is_object() ||
+        (amd.value("behavior", "") != "continue" && amd.value("behavior", "") != "hangup")) {
       bad("advanced_machine_detection.behavior", "must be continue or hangup");
     }
-    if (!amd.is_object() || (amd.value("mode", "default") != "default" &&
-                             amd.value("mode", "default") != "detect" &&
-                             amd.value("mode", "default") != "detect_beep")) {
+    if (!amd.is_object() ||
+        (amd.value("mode", "default") != "default" && amd.value("mode", "default") != "detect" &&
+         amd.value("mode", "default") != "detect_beep")) {
       bad("advanced_machine_detection.mode", "must be default, detect or detect_beep");
     }
     if (amd.is_object() && amd.contains("beep_timeout") &&

@@ -383,7 +383,9 @@ TEST_F(VonageTelephonyTest, TheFakeRefusesBodiesVonageWouldRefuse) {
       {"event url", [](json& b) { b["event_url"] = "https://x.example/e"; }, "event_url"},
       {"amd", [](json& b) { b["machine_detection"] = true; }, "machine_detection"},
       {"advanced amd mode",
-       [](json& b) { b["advanced_machine_detection"] = {{"behavior", "continue"}, {"mode", "x"}}; },
+       [](json& b) {
+         b["advanced_machine_detection"] = {{"behavior", "continue"}, {"mode", "x"}};
+       },
        "advanced_machine_detection.mode"},
       {"unknown", [](json& b) { b["colour"] = "blue"; }, "colour"},
   };

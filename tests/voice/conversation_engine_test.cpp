@@ -36,7 +36,7 @@ std::vector<Message> Conversation(const ConversationEngine& engine,
 struct Path {
   GoalKind kind;
   std::vector<std::string> replies;
-  std::string state;  // where it ends
+  std::string state;                   // where it ends
   std::vector<std::string> decisions;  // of the last reply
   bool ends_call;
 };
@@ -59,7 +59,10 @@ TEST(ConversationEngineTest, EveryPathOfTheDefaultScripts) {
       {kRenewal, {"yes", "no", "yes"}, "callback", {"goal_not_achieved"}, true},
       {kRenewal, {"yes", "no", "no"}, "not_renewing", {"goal_not_achieved"}, true},
       // Free text from a cloud recognizer: a phrase inside a longer reply counts.
-      {kAppointment, {"yes that is fine", "yes i will be there"}, "confirmed", {"goal_achieved"},
+      {kAppointment,
+       {"yes that is fine", "yes i will be there"},
+       "confirmed",
+       {"goal_achieved"},
        true},
   };
   for (const Path& path : paths) {
@@ -134,7 +137,8 @@ TEST(ConversationEngineTest, TheTurnLimitEndsTheCallPolitely) {
   const ConversationEngine engine(
       std::make_shared<const ConversationScript>(*ParseConversationScript(config, "Acme")),
       LineFields{{"business", "Acme"}});
-  std::vector<Message> history = Conversation(engine, {"who is this", "who is this", "who is this"});
+  std::vector<Message> history =
+      Conversation(engine, {"who is this", "who is this", "who is this"});
   history.push_back({.role = MessageRole::kUser, .content = "who is this"});
   const ConversationEngine::Reply reply = engine.NextReply(history);
   EXPECT_EQ(reply.text, "Thank you for your time. Goodbye.");

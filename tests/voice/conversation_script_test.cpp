@@ -137,7 +137,8 @@ TEST(ConversationScriptTest, AScriptWhereNoStateEndsTheCallIsRefused) {
 }
 
 TEST(ConversationScriptTest, TheBusinessMayBeNamedLiterallyOrByTheScriptsOwnName) {
-  EXPECT_TRUE(ParseConversationScript(With("/states/greeting/say", "Hi, ACME here. Book?"), "Acme"));
+  EXPECT_TRUE(
+      ParseConversationScript(With("/states/greeting/say", "Hi, ACME here. Book?"), "Acme"));
   nlohmann::json named = With("/states/greeting/say", "Hi, Smile Dental here. Book?");
   named["business_name"] = "Smile Dental";
   EXPECT_TRUE(ParseConversationScript(named, "Acme"));

@@ -5,9 +5,9 @@
 #include <thread>
 
 #include "fake_voice.h"
-#include "voice/memory_call_session_store.h"
 #include "voice/campaign_script.h"
 #include "voice/conversation_engine.h"
+#include "voice/memory_call_session_store.h"
 
 namespace talky {
 namespace {

@@ -1,14 +1,13 @@
 #include "speech_fixtures.h"
 
-#include <cmath>
-#include <numbers>
-
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <future>
 #include <memory>
+#include <numbers>
 
 #include "voice/providers/espeak_text_to_speech.h"
 #include "voice/resampler.h"

@@ -301,10 +301,10 @@ TEST_F(VoicePipelineTest, EveryTurnIsKeptWithItsTimesAndLatencies) {
       EXPECT_GT(turns[i].at, turns[i - 1].at);
     }
   }
-  EXPECT_EQ(said, (std::vector<std::string>{
-                      std::string("agent: ") + kGreeting, "caller: yes",
-                      std::string("agent: ") + kConfirm, "caller: no",
-                      "agent: No problem. We will call another time. Goodbye."}));
+  EXPECT_EQ(said,
+            (std::vector<std::string>{std::string("agent: ") + kGreeting, "caller: yes",
+                                      std::string("agent: ") + kConfirm, "caller: no",
+                                      "agent: No problem. We will call another time. Goodbye."}));
   // The greeting starts with the call; the caller's turn at its first speech (the pre-roll
   // included); the agent's when its first audio went out.
   EXPECT_EQ(turns[0].at, kStart + std::chrono::milliseconds(20));

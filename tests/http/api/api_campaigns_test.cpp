@@ -3,6 +3,13 @@
 namespace talky {
 namespace {
 
+// A script of two states, as the campaign names it and reads it back.
+const nlohmann::json kScript = {
+    {"goal_states", {"renewed"}},
+    {"states",
+     {{"greeting", {{"say", "Hi, {business} here. Renew?"}, {"next", {{"yes", "renewed"}}}}},
+      {"renewed", {{"say", "Thanks. Goodbye."}}}}}};
+
 TEST_F(ApiTest, CampaignIsCreatedAsDraftAndReadBack) {
   TestTenant acme = CreateTenant("Acme");
   ApiAnswer created = PostJson("/v1/campaigns",
@@ -14,7 +21,7 @@ TEST_F(ApiTest, CampaignIsCreatedAsDraftAndReadBack) {
                                 {"retry_failed", false},
                                 {"max_retries", 2},
                                 {"goal", "book a renewal"},
-                                {"script_config", {{"greeting", "Hi"}}}},
+                                {"script_config", kScript}},
                                acme.key);
   ASSERT_EQ(created.status, 201) << created.response.body;
   EXPECT_EQ(created.json["status"], "draft");
@@ -22,7 +29,7 @@ TEST_F(ApiTest, CampaignIsCreatedAsDraftAndReadBack) {
   EXPECT_EQ(created.json["retry_failed"], false);
   EXPECT_EQ(created.json["max_retries"], 2);
   EXPECT_EQ(created.json["goal"], "book a renewal");
-  EXPECT_EQ(created.json["script_config"], (nlohmann::json{{"greeting", "Hi"}}));
+  EXPECT_EQ(created.json["script_config"], kScript);
   EXPECT_EQ(created.json["calling_config"], nullptr);
   EXPECT_EQ(created.json["created_at"], "2026-11-17T15:00:00Z");
   EXPECT_EQ(created.json["total_leads"], 0);

@@ -82,30 +82,29 @@ TEST_F(ApiLeadsTest, CsvUploadReadsKnownAndCustomColumns) {
 // Consent goes in by JSON or CSV, is kept by the store, and the API shows it; and a marketing
 // campaign says so.
 TEST_F(ApiLeadsTest, ConsentIsImportedKeptAndShown) {
-  ASSERT_EQ(PostJson(leads_path_,
-                     {{{"phone_number", "+12125551000"},
-                       {"consent",
-                        {{"kind", "written"},
-                         {"given_at", "2026-10-01T09:30:00Z"},
-                         {"source", "web form"}}}}},
-                     acme_.key)
-                .status,
-            201);
+  ASSERT_EQ(
+      PostJson(
+          leads_path_,
+          {{{"phone_number", "+12125551000"},
+            {"consent",
+             {{"kind", "written"}, {"given_at", "2026-10-01T09:30:00Z"}, {"source", "web form"}}}}},
+          acme_.key)
+          .status,
+      201);
   ASSERT_EQ(UploadCsv("phone_number,consent_kind\n+12125551001,oral\n").status, 201);
   ApiAnswer listed = Get(leads_path_, acme_.key);
   ASSERT_EQ(listed.json["items"].size(), 2u);
-  EXPECT_EQ(listed.json["items"][0]["consent"],
-            (nlohmann::json{
-                {"kind", "written"}, {"given_at", "2026-10-01T09:30:00Z"}, {"source", "web form"}}));
+  EXPECT_EQ(
+      listed.json["items"][0]["consent"],
+      (nlohmann::json{
+          {"kind", "written"}, {"given_at", "2026-10-01T09:30:00Z"}, {"source", "web form"}}));
   EXPECT_EQ(listed.json["items"][1]["consent"],
             (nlohmann::json{{"kind", "oral"}, {"given_at", nullptr}, {"source", nullptr}}));
 
-  ApiAnswer marketing = PostJson("/v1/campaigns",
-                                 {{"name", "Offers"},
-                                  {"system_prompt", "Sell."},
-                                  {"voice_id", "v"},
-                                  {"marketing", true}},
-                                 acme_.key);
+  ApiAnswer marketing = PostJson(
+      "/v1/campaigns",
+      {{"name", "Offers"}, {"system_prompt", "Sell."}, {"voice_id", "v"}, {"marketing", true}},
+      acme_.key);
   ASSERT_EQ(marketing.status, 201) << marketing.response.body;
   EXPECT_EQ(marketing.json["marketing"], true);
   EXPECT_EQ(Get("/v1/campaigns/" + campaign_, acme_.key).json["marketing"], false);

@@ -36,8 +36,8 @@ const std::string kRepeat = "sorry could you repeat that";
 const std::string kOptOutConfirmation = "you will not be called again goodbye";
 // The campaign's voicemail message (calling_config.voicemail), for Ada.
 const std::string kVoicemailMessage = "hello ada this is smile dental please call us back";
-const std::vector<std::string> kAgentLines = {kGreeting, kConfirm, kRepeat, kConfirmed,
-                                              kOptOutConfirmation, kVoicemailMessage};
+const std::vector<std::string> kAgentLines = {
+    kGreeting, kConfirm, kRepeat, kConfirmed, kOptOutConfirmation, kVoicemailMessage};
 
 class Recognized final : public RecognitionSink {
  public:
@@ -49,9 +49,11 @@ class Recognized final : public RecognitionSink {
 };
 
 // Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
-// else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
+// else, so the recognizer's rejection of unexpected speech is off: it picks the closest line. A
+// fresh recognizer each time: pocketsphinx adapts to what it heard before (cepstral mean), which
+// would make one turn's result depend on the turns and tests before it.
 std::string RecognizeAgent(const Samples& audio, int sample_rate) {
-  static PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
+  PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
   Recognized sink;
   auto stream = recognizer.Open(sample_rate, sink);
   if (!stream) return "(open failed: " + stream.error().message + ")";
@@ -95,8 +97,8 @@ class MediaWebSocketTest : public ::testing::Test {
                                       .calling_config = {{"voicemail",
                                                           {{"action", "leave_message"},
                                                            {"message",
-                                                            "Hello {first_name}, this is Smile "
-                                                            "Dental. Please call us back."}}}}}));
+                                                            "Hello {first_name} this is Smile "
+                                                            "Dental please call us back."}}}}}));
     server_ = std::make_unique<TalkyServer>(store, queue_, clock_, ids_,
                                             TalkyServerOptions{.admin_key = "admin"});
     Expected<int> port = server_->Start();
@@ -336,7 +338,7 @@ TEST_F(MediaWebSocketTest, AConversationToItsGoalIsKeptTurnByTurnWithItsVerdict)
   ASSERT_TRUE(WaitForTurns(*callee, 1, kWidebandRate));
   callee->Say(testing::SpeakWithCommandLine("yes", "en-gb", 140, kWidebandRate));
   ASSERT_TRUE(WaitForTurns(*callee, 2, kWidebandRate));
-  callee->Say(testing::SpeakWithCommandLine("yes", "en-us", 150, kWidebandRate));
+  callee->Say(testing::SpeakWithCommandLine("yes", "en-gb", 140, kWidebandRate));
   ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(20)))
       << "the call did not end";
   const auto turns = Turns(callee->Snapshot(), kWidebandRate);
@@ -349,16 +351,19 @@ TEST_F(MediaWebSocketTest, AConversationToItsGoalIsKeptTurnByTurnWithItsVerdict)
   Expected<std::vector<ConversationTurn>> kept =
       scratch_->store().ListConversationTurns(tenant_, call);
   ASSERT_TRUE(kept) << kept.error().Describe();
+  // The callee's "yes" may be recognized as another phrase of the same intent ("yeah").
   std::vector<std::string> said;
   for (const ConversationTurn& turn : *kept) {
-    said.push_back(std::string(turn.role == MessageRole::kUser ? "caller: " : "agent: ") +
-                   turn.text);
+    const bool agreed = turn.text == "yes" || turn.text == "yeah";
+    said.push_back(turn.role == MessageRole::kUser ? (agreed ? "caller agrees" : turn.text)
+                                                   : "agent: " + turn.text);
   }
-  EXPECT_EQ(said, (std::vector<std::string>{
-                      "agent: Hello Ada! This is Smile Dental, calling about your upcoming "
-                      "appointment. Is now a good time to talk?",
-                      "caller: yes", "agent: Great. Will you be able to make it to your appointment?",
-                      "caller: yes", "agent: Thank you. We look forward to seeing you. Goodbye."}));
+  EXPECT_EQ(said,
+            (std::vector<std::string>{
+                "agent: Hello Ada! This is Smile Dental, calling about your upcoming "
+                "appointment. Is now a good time to talk?",
+                "caller agrees", "agent: Great. Will you be able to make it to your appointment?",
+                "caller agrees", "agent: Thank you. We look forward to seeing you. Goodbye."}));
   EXPECT_TRUE((*kept)[1].stt_latency_ms.has_value());
   EXPECT_TRUE((*kept)[2].tts_latency_ms.has_value());
 }

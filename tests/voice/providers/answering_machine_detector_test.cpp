@@ -65,8 +65,8 @@ class AnsweringMachineDetectorTest : public ::testing::TestWithParam<int> {};
 TEST_P(AnsweringMachineDetectorTest, AGreetingWithABeepIsAMachineReadyAtTheBeep) {
   const int rate = GetParam();
   const Samples greeting = Speech(kGreeting, rate);
-  const Samples audio = Join({greeting, Tone(1000, milliseconds(500), rate),
-                              Silence(milliseconds(2000), rate)});
+  const Samples audio =
+      Join({greeting, Tone(1000, milliseconds(500), rate), Silence(milliseconds(2000), rate)});
   const Heard heard = Listen(audio, rate);
   EXPECT_EQ(heard.verdict, AnswerKind::kMachine);
   EXPECT_TRUE(heard.beep);
@@ -90,10 +90,10 @@ TEST_P(AnsweringMachineDetectorTest, AGreetingWithoutABeepIsReadyWhenItGoesQuiet
 
 TEST_P(AnsweringMachineDetectorTest, AShortGreetingIsAMachineByItsBeep) {
   const int rate = GetParam();
-  const Heard heard = Listen(Join({Speech("Leave a message.", rate),
-                                   Tone(850, milliseconds(400), rate),
-                                   Silence(milliseconds(500), rate)}),
-                             rate);
+  const Heard heard =
+      Listen(Join({Speech("Leave a message.", rate), Tone(850, milliseconds(400), rate),
+                   Silence(milliseconds(500), rate)}),
+             rate);
   EXPECT_EQ(heard.verdict, AnswerKind::kMachine);
   EXPECT_TRUE(heard.beep);
 }
@@ -147,7 +147,8 @@ TEST(ToneDetector, HearsTonesAcrossTheBandAndNotSpeech) {
     for (std::size_t i = 0; i + frame <= said.size(); i += frame) {
       speech.OnFrame(std::span(said).subspan(i, frame));
     }
-    EXPECT_FALSE(speech.heard()) << "speech taken for a tone at " << speech.frequency_hz().value_or(0);
+    EXPECT_FALSE(speech.heard()) << "speech taken for a tone at "
+                                 << speech.frequency_hz().value_or(0);
   }
 }
 
