@@ -1,7 +1,7 @@
 // The agent's mind (spec: llm_provider): given the system prompt and the conversation so far,
-// stream the agent's next words and any tool calls (end_call, goal_achieved, ...). Offline until
-// the conversation engine lands: a fixed script (scripted_language_model.h); cloud: any
-// OpenAI-compatible chat completions API.
+// stream the agent's next words and any tool calls (end_call, goal_achieved, goal_not_achieved,
+// opt_out). Offline: the conversation engine walking the campaign's script
+// (conversation_engine.h); cloud: any OpenAI-compatible chat completions API.
 //
 // Threads: Complete may be called from any thread; the sink is called from the provider's thread
 // or from inside Complete, never concurrently for one completion and never after Cancel() returned
