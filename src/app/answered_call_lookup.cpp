@@ -6,6 +6,7 @@
 #include "app/store_conversation_recorder.h"
 #include "voice/campaign_script.h"
 #include "voice/conversation_engine.h"
+#include "voice/prompt_manager.h"
 #include "voice/voice_settings.h"
 
 namespace talky {
@@ -57,7 +58,8 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   Expected<Lead> lead = store.GetLead(call->tenant_id, call->lead_id);
   if (!lead) return std::unexpected(lead.error());
   ConversationScript script = ScriptOf(*campaign, tenant->name);
-  LineFields fields = FieldsOf(*lead, script.business_name.value_or(tenant->name));
+  const std::string business = script.business_name.value_or(tenant->name);
+  LineFields fields = FieldsOf(*lead, business);
   VoicePipelineConfig config;
   // Validated when the campaign was created; a row written otherwise falls back to the defaults.
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
@@ -73,14 +75,18 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
                  voice.error().Describe());
   }
   auto engine = std::make_shared<ConversationEngine>(
-      std::make_shared<const ConversationScript>(std::move(script)), std::move(fields),
+      std::make_shared<const ConversationScript>(std::move(script)), fields,
       OptOutNotice(*campaign, config.opt_out_key));
   return AnsweredCall{.session = {.call_id = call->id,
                                   .campaign_id = call->campaign_id,
                                   .lead_id = call->lead_id,
                                   .tenant_id = call->tenant_id,
                                   .vonage_call_uuid = call->provider_call_id,
-                                  .system_prompt = campaign->system_prompt,
+                                  .system_prompt = BuildSystemPrompt(
+                                      {.campaign_prompt = campaign->system_prompt,
+                                       .goal = campaign->goal,
+                                       .business = business,
+                                       .lead = fields}),
                                   .voice_id = OfflineVoiceFor(campaign->voice_id)},
                       .config = std::move(config),
                       .language_model = engine,

@@ -125,6 +125,12 @@ TEST_F(AnsweredCallLookupTest, ACampaignWithoutAScriptRunsTheDefaultForItsGoal) 
   EXPECT_EQ(Greeting(*answered),
             "Hello Ada! This is Acme, calling because your plan is up for renewal soon. Is now a "
             "good time to talk?");
+  // What a cloud model would be told (voice/prompt_manager.h).
+  const std::string& prompt = answered->session.system_prompt;
+  EXPECT_NE(prompt.find("on behalf of Acme. The goal of this call: renew the policy."),
+            std::string::npos)
+      << prompt;
+  EXPECT_NE(prompt.find("- first_name: Ada"), std::string::npos) << prompt;
 }
 
 TEST_F(AnsweredCallLookupTest, AMarketingCallsGreetingOffersTheOptOut) {
