@@ -77,21 +77,21 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   auto engine = std::make_shared<ConversationEngine>(
       std::make_shared<const ConversationScript>(std::move(script)), fields,
       OptOutNotice(*campaign, config.opt_out_key));
-  return AnsweredCall{.session = {.call_id = call->id,
-                                  .campaign_id = call->campaign_id,
-                                  .lead_id = call->lead_id,
-                                  .tenant_id = call->tenant_id,
-                                  .vonage_call_uuid = call->provider_call_id,
-                                  .system_prompt = BuildSystemPrompt(
-                                      {.campaign_prompt = campaign->system_prompt,
-                                       .goal = campaign->goal,
-                                       .business = business,
-                                       .lead = fields}),
-                                  .voice_id = OfflineVoiceFor(campaign->voice_id)},
-                      .config = std::move(config),
-                      .language_model = engine,
-                      .reply_grammar = engine,
-                      .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call)};
+  return AnsweredCall{
+      .session = {.call_id = call->id,
+                  .campaign_id = call->campaign_id,
+                  .lead_id = call->lead_id,
+                  .tenant_id = call->tenant_id,
+                  .vonage_call_uuid = call->provider_call_id,
+                  .system_prompt = BuildSystemPrompt({.campaign_prompt = campaign->system_prompt,
+                                                      .goal = campaign->goal,
+                                                      .business = business,
+                                                      .lead = fields}),
+                  .voice_id = OfflineVoiceFor(campaign->voice_id)},
+      .config = std::move(config),
+      .language_model = engine,
+      .reply_grammar = engine,
+      .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call)};
 }
 
 }  // namespace talky

@@ -50,8 +50,7 @@ std::vector<Message> HistoryWithinBudget(const std::vector<Message>& history, in
   }
   std::vector<Message> kept;
   if (greeting < first_kept) kept.push_back(history[greeting]);
-  kept.insert(kept.end(), history.begin() + static_cast<std::ptrdiff_t>(first_kept),
-              history.end());
+  kept.insert(kept.end(), history.begin() + static_cast<std::ptrdiff_t>(first_kept), history.end());
   return kept;
 }
 

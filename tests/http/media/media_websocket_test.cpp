@@ -49,15 +49,22 @@ class Recognized final : public RecognitionSink {
 };
 
 // Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
-// else, so the recognizer's rejection of unexpected speech is off: it picks the closest line. A
-// fresh recognizer each time: pocketsphinx adapts to what it heard before (cepstral mean), which
-// would make one turn's result depend on the turns and tests before it.
+// else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
+// pocketsphinx adapts to what it heard before (cepstral mean), so each check gets a fresh
+// recognizer warmed on the same agent line first: one turn's result then depends neither on the
+// turns and tests before it nor on a cold start.
 std::string RecognizeAgent(const Samples& audio, int sample_rate) {
+  static const Samples warm_up = testing::Synthesize(
+      *AcquireOfflineVoice()->text_to_speech, "Great. Will you be able to make it?", kWidebandRate);
   PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
   Recognized sink;
   auto stream = recognizer.Open(sample_rate, sink);
   if (!stream) return "(open failed: " + stream.error().message + ")";
   (*stream)->Expect(kAgentLines);
+  if (sample_rate == kWidebandRate) {
+    (*stream)->Write(warm_up);
+    (*stream)->Finalize();
+  }
   (*stream)->Write(audio);
   (*stream)->Finalize();
   return sink.text;
