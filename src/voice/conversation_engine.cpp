@@ -108,12 +108,15 @@ ConversationEngine::Reply ConversationEngine::Step(Position& position,
   std::vector<std::string> intents;
   for (const auto& [intent, target] : at.next) intents.push_back(intent);
   const auto [intent, intent_score] = BestMatch(
-      reply, intents, [this](const std::string& name) { return script_->intents.at(name); });
+      reply, intents, [this](const std::string& name) -> const auto& {
+        return script_->intents.at(name);
+      });
   std::vector<std::string> questions;
   for (const auto& [name, question] : script_->questions) questions.push_back(name);
-  const auto [question, question_score] =
-      BestMatch(reply, questions,
-                [this](const std::string& name) { return script_->questions.at(name).phrases; });
+  const auto [question, question_score] = BestMatch(
+      reply, questions, [this](const std::string& name) -> const auto& {
+        return script_->questions.at(name).phrases;
+      });
   if (intent_score > 0 && intent_score >= question_score) {
     position.misses = 0;
     return Enter(position, at.next.at(intent));
