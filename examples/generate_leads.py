@@ -5,7 +5,7 @@ examples/campaign.toml, seeded so the file is the same on every run.
 Every number is fictional: US numbers are NXX-555-01XX (reserved for fiction) or, for the
 simulated provider's test numbers, NXX-555-0SSS with SSS a test suffix; UK numbers are Ofcom's
 drama range 020 7946 0XXX, German ones the Bundesnetzagentur's 030 23125 XXX, French ones ARCEP's
-01 99 00 XX XX. Each campaign gets every test number (last three digits 200, 204, 555, 480, 486,
+01 99 00 XX XX. Each campaign gets every test number (last three digits 200, 204, 205, 555, 480, 486,
 404, 603, 410, 503, 481-484) in each of its area codes or countries, so a run shows every outcome
 and the retries; the rest draw from the simulated provider's outcome mix.
 
@@ -15,7 +15,7 @@ import csv
 import random
 import sys
 
-TEST_SUFFIXES = ["200", "204", "555", "480", "486", "404", "603", "410", "503",
+TEST_SUFFIXES = ["200", "204", "205", "555", "480", "486", "404", "603", "410", "503",
                  "481", "482", "483", "484"]
 
 FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Iris", "Jonas",

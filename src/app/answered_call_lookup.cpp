@@ -43,6 +43,17 @@ std::string OptOutNotice(const Campaign& campaign, std::optional<char> key) {
   return "To stop these calls at any time, press " + said + " or say stop calling me.";
 }
 
+// Once, as the call's media closes (on its connection's thread: one write per call).
+std::function<void(std::string)> KeepRecordingIn(Store& store, const Clock& clock,
+                                                 const CallRecord& call) {
+  return [&store, &clock, tenant = call.tenant_id, id = call.id](std::string wav) {
+    if (Expected<void> kept = store.SaveCallRecording(tenant, id, wav, clock.Now()); !kept) {
+      spdlog::warn("voice: call {}: the recording could not be kept: {}", id.value,
+                   kept.error().Describe());
+    }
+  };
+}
+
 }  // namespace
 
 Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id) {
@@ -61,12 +72,17 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   const std::string business = script.business_name.value_or(tenant->name);
   LineFields fields = FieldsOf(*lead, business);
   VoicePipelineConfig config;
+  // The answer, when its event is stored already (webhooks); else about now, as media comes with
+  // the answer.
+  config.timeline_origin = call->answered_at.value_or(clock.Now());
+  bool record_calls = false;
   // Validated when the campaign was created; a row written otherwise falls back to the defaults.
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
     config.turn_taking = voice->turn_taking;
     config.opt_out_key = voice->opt_out_key;
     config.max_call_length = voice->max_call_length;
     config.detect_answering_machine = voice->voicemail.detect;
+    record_calls = voice->record_calls;
     if (voice->voicemail.message) {
       config.voicemail_message = RenderLine(*voice->voicemail.message, fields);
     }
@@ -91,7 +107,9 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
       .config = std::move(config),
       .language_model = engine,
       .reply_grammar = engine,
-      .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call)};
+      .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call),
+      .keep_recording =
+          record_calls ? KeepRecordingIn(store, clock, *call) : std::function<void(std::string)>()};
 }
 
 }  // namespace talky

@@ -3,7 +3,8 @@
 // turn-taking, opt-out key and call length from calling_config: voice/voice_settings.h; its
 // script, voice/campaign_script.h), its lead and tenant (the script's {first_name}, {business},
 // ...); the conversation engine walking the script is its language model and reply grammar, and
-// the store keeps its turns, verdict and opt-out (store_conversation_recorder.h).
+// the store keeps its turns, verdict and opt-out (store_conversation_recorder.h) and, when the
+// campaign records calls, the recording.
 #pragma once
 
 #include "store/store.h"

@@ -18,29 +18,6 @@ std::string OrDash(const std::optional<Instant>& instant) {
   return instant ? FormatIso8601(*instant) : "-";
 }
 
-std::string_view Speaker(MessageRole role) {
-  switch (role) {
-    case MessageRole::kAssistant:
-      return "agent";
-    case MessageRole::kUser:
-      return "callee";
-    case MessageRole::kSystem:
-      return "system";
-  }
-  return "?";
-}
-
-// "(stt 80 ms)", the components that took part in the turn; "" when none did.
-std::string Latencies(const ConversationTurn& turn) {
-  std::vector<std::string> parts;
-  const std::pair<const char*, const std::optional<double>&> components[] = {
-      {"stt", turn.stt_latency_ms}, {"llm", turn.llm_latency_ms}, {"tts", turn.tts_latency_ms}};
-  for (const auto& [name, latency] : components) {
-    if (latency) parts.push_back(fmt::format("{} {:.0f} ms", name, *latency));
-  }
-  return parts.empty() ? "" : fmt::format("   ({})", fmt::join(parts, ", "));
-}
-
 void PrintCall(std::ostream& out, const CallRecord& call,
                const std::vector<ConversationTurn>& turns) {
   const auto field = [&out](std::string_view name, std::string_view value) {
@@ -64,11 +41,7 @@ void PrintCall(std::ostream& out, const CallRecord& call,
   }
   out << fmt::format("transcript ({} turn{}, seconds from {}):\n", turns.size(),
                      turns.size() == 1 ? "" : "s", call.answered_at ? "the answer" : "the dial");
-  for (const ConversationTurn& turn : turns) {
-    const std::chrono::duration<double> offset = OffsetInCall(call, turn.at);
-    out << fmt::format("  {:>8}  {:<6}  {}{}\n", fmt::format("{:+.2f}s", offset.count()),
-                       Speaker(turn.role), turn.text, Latencies(turn));
-  }
+  out << TranscriptLines(call, turns);
 }
 
 }  // namespace

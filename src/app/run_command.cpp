@@ -20,6 +20,7 @@
 #include "app/cli.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
+#include "app/run_conversations.h"
 #include "app/run_progress.h"
 #include "app/serve_command.h"
 #include "app/stop_signals.h"
@@ -36,6 +37,10 @@ namespace talky {
 namespace {
 
 using namespace std::chrono;
+
+// What one core keeps up with at 4x real time (speech recognition is most of the cost): more at
+// once and the audio falls behind, turns go astray.
+constexpr int kConversationsPerCore = 12;
 
 // One campaign of this run: its store ids and the leads it gets from the CSV.
 struct RunCampaign {
@@ -125,12 +130,19 @@ Error WithCsvLines(Error error, const RunCampaign& campaign, const std::string& 
   return error;
 }
 
-// The workers and their simulated providers, on one io_context thread.
+// The workers and their simulated providers, on one io_context thread; speaking callees on
+// threads of their own.
 class WorkerPool {
  public:
   WorkerPool(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids, int count,
              DialerWorkerOptions worker_options, SimulatedTelephonyOptions simulation)
-      : queue_(queue), work_(boost::asio::make_work_guard(io_)) {
+      : queue_(queue),
+        work_(boost::asio::make_work_guard(io_)),
+        media_work_(boost::asio::make_work_guard(media_io_)) {
+    if (simulation.media) {
+      simulation.media->io = &media_io_;
+      simulation.media->talking = &talking_;
+    }
     for (int i = 0; i < count; ++i) {
       workers_.push_back(std::make_unique<DialerWorker>(queue, store, clock, ids, worker_options));
       providers_.push_back(
@@ -138,11 +150,22 @@ class WorkerPool {
       workers_.back()->SetProvider(*providers_.back());
     }
     io_thread_ = std::thread([this] { io_.run(); });
+    for (int i = 0; i < kMediaThreads; ++i) {
+      media_threads_.emplace_back([this] { media_io_.run(); });
+    }
+
     for (auto& worker : workers_) {
       loops_.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
     }
   }
   ~WorkerPool() { Stop(); }
+
+  // Answered calls in conversation now.
+  size_t Conversations() const {
+    size_t talking = 0;
+    for (const auto& provider : providers_) talking += provider->Conversations();
+    return talking;
+  }
 
   // Takes no more jobs, lets calls in flight end (up to the drain timeout), then stops.
   void Stop() {
@@ -154,15 +177,23 @@ class WorkerPool {
     work_.reset();
     io_.stop();
     io_thread_.join();
+    media_work_.reset();
+    media_io_.stop();
+    for (std::thread& thread : media_threads_) thread.join();
   }
 
  private:
   JobQueue& queue_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::io_context media_io_;
+  std::atomic<int> talking_{0};  // conversations now, across the providers
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> media_work_;
   std::vector<std::unique_ptr<DialerWorker>> workers_;
   std::vector<std::unique_ptr<SimulatedTelephony>> providers_;
   std::thread io_thread_;
+  static constexpr int kMediaThreads = 2;  // each callee runs on a strand
+  std::vector<std::thread> media_threads_;
   std::vector<std::jthread> loops_;
   bool stopped_ = false;
 };
@@ -216,6 +247,17 @@ RunCommand::RunCommand(CLI::App& app) {
   run_->add_option("--progress", progress_,
                    "auto (redrawn line on a terminal, periodic lines otherwise), lines or none")
       ->check(CLI::IsMember({"auto", "lines", "none"}));
+  run_->add_option("--voice", voice_,
+                   "on: answered calls speak with simulated callees over the media WebSocket; "
+                   "off: they are silent and last --talk-time-ms")
+      ->check(CLI::IsMember({"on", "off"}));
+  run_->add_option("--media-speed", media_speed_,
+                   "How many times faster than real time the calls' audio runs")
+      ->check(CLI::Range(0.5, 20.0));
+  run_->add_option("--max-conversations", max_conversations_,
+                   "Answered calls talking at once; more ring until a line is free (0: " +
+                       std::to_string(kConversationsPerCore) + " per core)")
+      ->check(CLI::Range(0, 10'000));
 }
 
 bool RunCommand::Selected() const { return run_->parsed(); }
@@ -368,24 +410,31 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     // the lease, and in one process no worker dies alone (a restart rebuilds the queue anyway).
     worker_options.lease = duration_cast<milliseconds>(kDefaultLease * speed_);
   }
-  WorkerPool pool(**queue, **store, clock, ids, workers_, worker_options,
-                  SimulatedTelephonyOptions{.timing = {.ring_time = milliseconds(ring_time_ms_),
-                                                       .talk_time = milliseconds(talk_time_ms_)},
-                                            .seed = seed_,
-                                            .speed = speed_ > 0 ? speed_ : 1.0});
-  out << fmt::format(
-      "talky run: {} worker(s), database {}{}\n", workers_,
-      database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
-      speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "");
-  out.flush();
-
-  // The API beside the workers. With a campaign the run goes on without it if it cannot listen
-  // (the port is taken): the report does not need it.
-  TalkyServer server(**store, **queue, clock, ids,
-                     TalkyServerOptions{.http = {.address = listen->host, .port = listen->port},
-                                        .admin_key = admin_key,
-                                        .sessions_redis_url = redis_url_});
-  Expected<int> port = server.Start();
+  // The API beside the workers, and the media WebSocket where answered calls speak. With a
+  // campaign the run goes on if it cannot listen where asked (the port is taken): on another port
+  // when calls speak, else without it (the report does not need it).
+  const bool voice = voice_ == "on";
+  auto serve = [&](const std::string& host, int port_number) {
+    return std::make_unique<TalkyServer>(
+        **store, **queue, clock, ids,
+        TalkyServerOptions{.http = {.address = host, .port = port_number},
+                           .admin_key = admin_key,
+                           // The simulated callees' audio is the media clock, faster than real
+                           // time: so may the queue of what a callee has not read yet grow
+                           // without counting it stalled.
+                           .media = {.pace_by_caller_audio = voice,
+                                     .max_queued_writes = static_cast<std::size_t>(
+                                         100 * (voice ? media_speed_ : 1.0))},
+                           .sessions_redis_url = redis_url_});
+  };
+  std::unique_ptr<TalkyServer> server = serve(listen->host, listen->port);
+  Expected<int> port = server->Start();
+  if (!port && with_campaign && voice) {
+    err << "talky run: cannot listen on " << listen_ << " (" << port.error().Describe()
+        << "); the API and the calls' media use another port\n";
+    server = serve("127.0.0.1", 0);
+    port = server->Start();
+  }
   if (!port) {
     err << "talky run: the API is not served: " << port.error().Describe() << "\n";
     if (!with_campaign) {
@@ -400,6 +449,40 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
         << std::endl;
   }
 
+  SimulatedTelephonyOptions simulation{.timing = {.ring_time = milliseconds(ring_time_ms_),
+                                                  .talk_time = milliseconds(talk_time_ms_)},
+                                       .seed = seed_,
+                                       .speed = speed_ > 0 ? speed_ : 1.0};
+  std::optional<SimulatedCalleeVoices> callee_voices;
+  if (voice && port) {
+    Expected<SimulatedCalleeVoices> made =
+        SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
+    if (!made) {
+      err << "talky run: the simulated callees' voices could not be made ("
+          << made.error().Describe() << "); calls are silent\n";
+    } else {
+      callee_voices = std::move(*made);
+      simulation.media = SimulatedMedia{
+          .port = *port,
+          .media_speed = media_speed_,
+          .voices = &*callee_voices,
+          .max_conversations =
+              max_conversations_ > 0
+                  ? max_conversations_
+                  : kConversationsPerCore *
+                        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
+    }
+  }
+  WorkerPool pool(**queue, **store, clock, ids, workers_, worker_options, simulation);
+  out << fmt::format(
+      "talky run: {} worker(s), database {}{}{}\n", workers_,
+      database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
+      speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "",
+      simulation.media
+          ? fmt::format("; answered calls speak, their audio at {}x real time", media_speed_)
+          : "; answered calls are silent");
+  out.flush();
+
   if (!with_campaign) {
     out << "talky run: running until SIGTERM or Ctrl-C" << std::endl;
     int signal_number = 0;
@@ -407,7 +490,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     }
     out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
         << ": draining calls in flight" << std::endl;
-    server.Stop();
+    server->Stop();
     pool.Stop();
     return kExitOk;
   }
@@ -470,7 +553,9 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
       if (Expected<void> gathered = gather(stats); !gathered) {
         spdlog::warn("talky run: reading campaign stats failed: {}", gathered.error().message);
       } else {
-        const std::string line = RenderProgressLine(SumStats(stats), view());
+        const std::string line = RenderProgressLine(
+            SumStats(stats), view(),
+            simulation.media ? std::optional<size_t>(pool.Conversations()) : std::nullopt);
         if (tty) {
           out << "\r" << FitToTerminal(line) << "\x1b[K";
         } else {
@@ -487,8 +572,8 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
     out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
         << ": stopping before the campaigns completed; draining calls in flight" << std::endl;
   }
-  server.Stop();
   pool.Stop();
+  server->Stop();
   (void)gather(stats);
   std::vector<CampaignReportRow> rows;
   for (size_t i = 0; i < campaigns.size() && i < stats.size(); ++i) {
@@ -498,6 +583,19 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
                     .stats = stats[i]});
   }
   out << "\n" << RenderFinalReport(rows, view());
+  if (simulation.media) {
+    std::vector<std::pair<TenantId, CampaignId>> ids_of_campaigns;
+    for (const RunCampaign& run : campaigns) {
+      ids_of_campaigns.emplace_back(run.campaign.tenant_id, run.campaign.id);
+    }
+    Expected<RunConversations> conversations = GatherConversations(**store, ids_of_campaigns);
+    if (conversations) {
+      out << "\n" << RenderConversations(*conversations, media_speed_);
+    } else {
+      err << "talky run: the conversations could not be read: " << conversations.error().Describe()
+          << "\n";
+    }
+  }
   out << "Records: " << database_url << "\n";
   out.flush();
   return signal_number == 0 ? kExitOk : kExitFailure;

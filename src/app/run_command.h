@@ -10,6 +10,11 @@
 // - Without --campaign: serves the API and runs the workers on ./talky.db (or --database-url)
 //   until SIGTERM or SIGINT, printing where the API listens and the admin key (--admin-key, else
 //   $TALKY_ADMIN_KEY, else a new one). With --campaign the API is served too, while the run lasts.
+// - Answered calls speak (--voice on, the default): the simulated provider connects each to the
+//   media WebSocket of the run's own server with a simulated callee (telephony/simulated/
+//   speaking_callee.h) whose audio runs --media-speed times faster than real time; the report
+//   adds the conversations (run_conversations.h). If the server cannot listen where --listen
+//   says, it listens on another free port of 127.0.0.1 so the calls can still speak.
 // - --speed X: a ScaledClock X times faster than real time, so retry delays and calling windows
 //   play out in seconds. Embedded queue only: refused with --redis-url (exit 2). --start-at
 //   INSTANT starts that clock at another instant than now (to see a run at another hour).
@@ -48,6 +53,9 @@ class RunCommand {
   std::string start_at_;  // with --speed: the simulated clock's first instant
   uint64_t seed_ = 1;
   std::string progress_ = "auto";
+  std::string voice_ = "on";
+  double media_speed_ = 4;
+  int max_conversations_ = 0;  // 0: a number per core
 };
 
 }  // namespace talky

@@ -89,11 +89,13 @@ RunTotals SumStats(const std::vector<CampaignStats>& stats) {
   return totals;
 }
 
-std::string RenderProgressLine(const RunTotals& totals, const RunClockView& clock) {
+std::string RenderProgressLine(const RunTotals& totals, const RunClockView& clock,
+                               std::optional<std::size_t> talking) {
   // Most important first: a terminal narrower than the line cuts its end.
   std::string line =
       fmt::format("[{}] leads {}/{} final | calls {} done, {} in flight", FormatSpan(clock.elapsed),
                   totals.jobs_final, totals.jobs, totals.calls_done(), totals.calls_in_progress);
+  if (talking) line += fmt::format(", {} talking", *talking);
   line += fmt::format(" | retries waiting {} | skipped for calling hours {}",
                       totals.retries_waiting, totals.skips_for_calling_hours());
   if (totals.jobs_final > 0 && totals.jobs_final < totals.jobs) {

@@ -53,8 +53,10 @@ struct RunClockView {
 // One line, no newline, the most important figures first: "[12.3s] leads 640/1000 final | calls
 // 812 done, 40 in flight | retries waiting 120 | skipped for calling hours 87 | ETA 9s | busy 200,
 // ...". The ETA is a linear projection of the share of final jobs; "ETA --" until the first job is
-// final. With --speed, the simulated clock's time comes before the outcomes.
-std::string RenderProgressLine(const RunTotals& totals, const RunClockView& clock);
+// final. With --speed, the simulated clock's time comes before the outcomes; with `talking` (calls
+// speak), ", N talking" follows the calls in flight.
+std::string RenderProgressLine(const RunTotals& totals, const RunClockView& clock,
+                               std::optional<std::size_t> talking = std::nullopt);
 
 // The final report, several lines ending with a newline: one row per campaign, calls by outcome
 // (count and share), leads by attempts, goal rate, skips by reason, time taken, and with --speed

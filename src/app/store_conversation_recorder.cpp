@@ -10,26 +10,26 @@ Expected<void> StoreConversationRecorder::AppendTurn(const ConversationTurn& tur
   return store_.AppendConversationTurn(call_.tenant_id, turn);
 }
 
-Expected<void> StoreConversationRecorder::Conclude(CallOutcome verdict) {
+Expected<void> StoreConversationRecorder::Conclude(CallOutcome verdict, Instant answered_at) {
   const Expected<CallEventResult> recorded = store_.RecordCallEvent(
       call_.tenant_id,
       CallEvent{.call_id = call_.id,
                 .provider_call_id = call_.provider_call_id,
                 .status = CallStatus::kAnswered,
                 .outcome = verdict,
-                .occurred_at = clock_.Now(),
+                .occurred_at = answered_at,
                 .payload = {{"source", "conversation"}, {"verdict", ToString(verdict)}}});
   if (!recorded) return std::unexpected(recorded.error());
   return {};
 }
 
-Expected<void> StoreConversationRecorder::OptOut() {
+Expected<void> StoreConversationRecorder::OptOut(Instant answered_at) {
   if (Expected<std::string> listed =
           store_.AddDoNotCall(call_.tenant_id, call_.to_number, clock_.Now());
       !listed) {
     return std::unexpected(listed.error());
   }
-  return Conclude(CallOutcome::kDoNotCall);
+  return Conclude(CallOutcome::kDoNotCall, answered_at);
 }
 
 }  // namespace talky

@@ -27,6 +27,13 @@ Expected<RetryPolicy> CallCompletion::PolicyOf(const TenantId& tenant) {
   return policy;
 }
 
+CallEvent WithVerdict(CallEvent final_event, const std::optional<CallOutcome>& verdict) {
+  if (verdict && final_event.outcome == CallOutcome::kGoalNotAchieved) {
+    final_event.outcome = verdict;
+  }
+  return final_event;
+}
+
 Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,
                                                         const CallEvent& final_event) {
   Expected<RetryPolicy> policy = PolicyOf(job.tenant_id);

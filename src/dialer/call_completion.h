@@ -36,6 +36,11 @@ struct CallCompletionResult {
   bool campaign_completed = false;
 };
 
+// The plain end of an answered call (goal_not_achieved: how providers report a hang-up) counts
+// as the verdict recorded after the answer, when there is one: voicemail from machine detection,
+// or the conversation's goal_achieved, goal_not_achieved or do_not_call.
+CallEvent WithVerdict(CallEvent final_event, const std::optional<CallOutcome>& verdict);
+
 class CallCompletion {
  public:
   CallCompletion(JobQueue& queue, DialerStores stores, const Clock& clock,

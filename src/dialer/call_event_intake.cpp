@@ -57,10 +57,7 @@ Expected<CallEventIntakeResult> CallEventIntake::Apply(const CallEvent& received
   // A verdict given after the answer decides how the plain end of an answered call counts: the
   // provider judged it a machine (voicemail, retried by the tenant's policy), or the conversation
   // reached its goal, missed it, or the callee opted out (do_not_call).
-  if (call->outcome && event.outcome == CallOutcome::kGoalNotAchieved) {
-    event.outcome = call->outcome;
-  }
-  return AcceptFinal(*call, event);
+  return AcceptFinal(*call, WithVerdict(std::move(event), call->outcome));
 }
 
 bool CallEventIntake::Park(const CallEvent& event) {

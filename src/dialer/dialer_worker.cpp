@@ -425,13 +425,32 @@ bool DialerWorker::SaveRecord(Call& call) {
   return true;
 }
 
+// With the call's lock held: the plain end of an answered call counts as the verdict that its
+// conversation recorded in the store (the voice pipeline may run in another process).
+Expected<CallEvent> DialerWorker::WithStoredVerdict(const Call& call, const CallEvent& event) {
+  if (event.outcome != CallOutcome::kGoalNotAchieved) return event;
+  Expected<CallRecord> stored = stores_.calls.FindCall(call.record.id);
+  if (!stored && stored.error().code == ErrorCode::kUnavailable) {
+    return std::unexpected(stored.error());  // retried, as a completion the store cannot take
+  }
+  if (!stored) {
+    spdlog::warn("dialer: call {}: its verdict cannot be read ({}); it ends as reported",
+                 call.record.id.value, stored.error().message);
+    return event;
+  }
+  return WithVerdict(event, stored->outcome);
+}
+
 // With the call's lock held.
 void DialerWorker::Complete(Call& call, const CallEvent& event) {
+  Expected<CallEvent> final_event =
+      SaveRecord(call) ? WithStoredVerdict(call, event)
+                       : std::unexpected(Error::Unavailable("the call record is not stored yet"));
   Expected<CallCompletionResult> completed =
-      SaveRecord(call)
-          ? completion_.Complete(call.job, call.lease, event,
+      final_event
+          ? completion_.Complete(call.job, call.lease, *final_event,
                                  call.context->tenant.rules.retry_policy(), call.unsaved_events)
-          : std::unexpected(Error::Unavailable("the call record is not stored yet"));
+          : std::unexpected(final_event.error());
   if (!completed && completed.error().code == ErrorCode::kUnavailable) {
     if (!call.unsaved_final) {
       spdlog::warn("dialer: call {} ended but the store cannot take it ({}); retrying",

@@ -126,6 +126,7 @@ class DialerWorker final : public CallEventSink {
   bool SaveRecord(Call& call);
   // Stores the call's progress events that are still in memory. With the call's lock held.
   void SaveProgress(Call& call);
+  Expected<CallEvent> WithStoredVerdict(const Call& call, const CallEvent& event);
   void Complete(Call& call, const CallEvent& event);
   void LetGo(Call& call, const Error& extend_error);
   void Forget(const CallId& call_id);

@@ -1,11 +1,12 @@
 // The system of record: tenants, campaigns, leads, dialer jobs, calls and their provider events,
-// Do-Not-Call numbers, conversation turns and the embedded queues' log. Two backends behave the
-// same (one conformance suite): SQLite, the embedded default, and PostgreSQL for many processes on
-// many machines.
+// Do-Not-Call numbers, conversation turns, call recordings and the embedded queues' log. Two
+// backends behave the same (one conformance suite): SQLite, the embedded default, and PostgreSQL
+// for many processes on many machines.
 //
 // Store is the sum of its roles, one interface per aggregate (tenant_store.h, campaign_store.h,
-// job_store.h, call_store.h, do_not_call_store.h, conversation_store.h, statistics_store.h,
-// queue_log_store.h); a caller takes only the roles it uses. What every role promises:
+// job_store.h, call_store.h, do_not_call_store.h, conversation_store.h, recording_store.h,
+// statistics_store.h, queue_log_store.h); a caller takes only the roles it uses. What every role
+// promises:
 // - Every method but ListOpenJobs, FindCallByProviderCallId, FindCall, the statistics over every
 //   tenant and the queue log takes the tenant and touches only that tenant's rows: another tenant's
 //   row is reported as not found.
@@ -22,6 +23,7 @@
 #include "store/do_not_call_store.h"
 #include "store/job_store.h"
 #include "store/queue_log_store.h"
+#include "store/recording_store.h"
 #include "store/statistics_store.h"
 #include "store/tenant_store.h"
 
@@ -33,6 +35,7 @@ class Store : public TenantStore,
               public CallStore,
               public DoNotCallStore,
               public ConversationStore,
+              public RecordingStore,
               public StatisticsStore,
               public QueueLogStore {};
 

@@ -16,11 +16,13 @@ class ConversationRecorder {
   virtual ~ConversationRecorder() = default;
   virtual Expected<void> AppendTurn(const ConversationTurn& turn) = 0;
   // goal_achieved or goal_not_achieved: the call's outcome when it ends, whatever the provider's
-  // final event says. The first verdict of a call stands.
-  virtual Expected<void> Conclude(CallOutcome verdict) = 0;
+  // final event says. The first verdict of a call stands. `answered_at` is the start of the call's
+  // timeline: the verdict is kept as an event of the answer (which may be stored before the
+  // provider's own answered event, as in embedded mode, where that comes with the call's end).
+  virtual Expected<void> Conclude(CallOutcome verdict, Instant answered_at) = 0;
   // The callee asked not to be called again: the number goes on the tenant's Do-Not-Call list at
   // once, and the call's verdict is do_not_call.
-  virtual Expected<void> OptOut() = 0;
+  virtual Expected<void> OptOut(Instant answered_at) = 0;
 };
 
 }  // namespace talky

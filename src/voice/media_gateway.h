@@ -10,11 +10,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "domain/error.h"
 #include "domain/ids.h"
+#include "domain/instant.h"
 #include "voice/audio.h"
 
 namespace talky {
@@ -36,6 +38,9 @@ class MediaGateway {
   virtual void NotifyWhenPlayed(int marker) = 0;
   // Ends the call's media: the connection closes (for Vonage that ends the call).
   virtual void Hangup(std::string reason) = 0;
+  // When the call was answered, if the far side said so on connecting (the simulated provider
+  // does, so that a call's timeline matches its record under a faster clock; Vonage does not).
+  virtual std::optional<Instant> answered_at() const { return std::nullopt; }
 };
 
 // What a connection delivers to the call's pipeline.

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "voice/recording_media_listener.h"
+
 namespace talky {
 
 // Sees one pipeline's changes: stores the session and feeds the metrics.
@@ -63,6 +65,10 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
                                         : "refused_unavailable");
   }
   auto observer = std::make_shared<Observer>(*this);
+  if (std::optional<Instant> answered_at = gateway->answered_at()) {
+    answered->config.timeline_origin = answered_at;
+  }
+  const std::chrono::seconds max_call_length = answered->config.max_call_length;
   Expected<std::shared_ptr<VoicePipeline>> pipeline =
       VoicePipeline::Create(std::move(answered->session), std::move(answered->config),
                             VoiceProviders{.speech_to_text = speech_to_text_,
@@ -82,8 +88,15 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
     live_[call] = Live{.gateway = gateway, .last_activity = clock_.Now()};
   }
   metrics_.CountSession("started");
+  std::shared_ptr<MediaListener> listener = *pipeline;
+  if (answered->keep_recording) {
+    // Past the call's length limit the pipeline is saying its goodbye: a minute covers it.
+    listener = std::make_shared<RecordingMediaListener>(std::move(listener), gateway->sample_rate(),
+                                                        max_call_length + std::chrono::seconds(60),
+                                                        std::move(answered->keep_recording));
+  }
   (*pipeline)->Start();
-  return *pipeline;
+  return listener;
 }
 
 std::size_t SessionManager::LiveCount() const {

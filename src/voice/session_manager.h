@@ -25,14 +25,15 @@
 namespace talky {
 
 // What the manager needs to know of an answered call: its session (identity and the campaign's
-// configuration), the providers for it and what keeps its record. NotFound for an unknown call or
-// one already over.
+// configuration), the providers for it, what keeps its record and, when its campaign records
+// calls, what keeps the recording. NotFound for an unknown call or one already over.
 struct AnsweredCall {
   CallSession session;
   VoicePipelineConfig config;
   std::shared_ptr<LanguageModel> language_model;
   std::shared_ptr<const ReplyGrammar> reply_grammar;
   std::shared_ptr<ConversationRecorder> recorder;
+  std::function<void(std::string wav)> keep_recording;  // empty: the call is not recorded
 };
 using AnsweredCallLookup = std::function<Expected<AnsweredCall>(const CallId&)>;
 

@@ -150,6 +150,7 @@ VoicePipeline::~VoicePipeline() {
 
 void VoicePipeline::Start() {
   const Instant now = clock_.Now();
+  timeline_origin_ = config_.timeline_origin.value_or(now);
   session_.started_at = now;
   session_.UpdateActivity(now);
   MoveTo(CallState::kActive);
@@ -254,7 +255,7 @@ void VoicePipeline::BeginCallerSpeech() {
   turn_speech_frames_ = speech_run_frames_;
   trailing_silence_frames_ = 0;
   caller_speech_end_ = clock_.Now();
-  caller_speech_start_ = caller_speech_end_ - static_cast<long>(pre_roll_.size()) * kFrameDuration;
+  caller_speech_start_ = OnTimeline() - static_cast<long>(pre_roll_.size()) * kFrameDuration;
   for (const Samples& frame : pre_roll_) recognizer_->Write(frame);
   pre_roll_.clear();
   session_.user_speaking = true;
@@ -347,7 +348,7 @@ bool VoicePipeline::OptOut(const char* how) {
   opted_out_ = true;
   const Expected<void> listed =
       providers_.recorder
-          ? providers_.recorder->OptOut()
+          ? providers_.recorder->OptOut(timeline_origin_)
           : Expected<void>(std::unexpected(Error::Internal("nothing records this call")));
   if (!listed) {
     // Not on the list: the callee must not hear that it is. Logged loudly for an operator.
@@ -386,7 +387,7 @@ void VoicePipeline::TendAnsweringMachine() {
 
 void VoicePipeline::Conclude(CallOutcome verdict) {
   if (!providers_.recorder) return;
-  if (Expected<void> kept = providers_.recorder->Conclude(verdict); !kept) {
+  if (Expected<void> kept = providers_.recorder->Conclude(verdict, timeline_origin_); !kept) {
     spdlog::warn("voice: call {}: its verdict {} could not be recorded: {}", session_.call_id.value,
                  ToString(verdict), kept.error().Describe());
   }
@@ -406,7 +407,7 @@ void VoicePipeline::RecordAgentTurn(const AgentTurn& turn, std::string said) {
   if (said.empty()) return;
   RecordTurn({.role = MessageRole::kAssistant,
               .text = std::move(said),
-              .at = turn.first_frame_sent_at.value_or(turn.started_at.value_or(clock_.Now())),
+              .at = turn.first_frame_at.value_or(OnTimeline()),
               .llm_latency_ms = turn.llm_ms,
               .tts_latency_ms = turn.tts_ms});
 }
@@ -562,7 +563,7 @@ bool VoicePipeline::NextFrame(Samples& frame) {
   std::copy_n(output_.begin(), take, frame.begin());
   output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(take));
   if (turn_->samples_sent == 0) {
-    turn_->first_frame_sent_at = clock_.Now();
+    turn_->first_frame_at = OnTimeline();
     if (turn_->answers_caller) {
       Measure("total", std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() -
                                                                              caller_speech_end_));

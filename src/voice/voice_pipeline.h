@@ -9,8 +9,8 @@
 //
 // The CallSession here is the call's one live copy; every change of state, turn or text reaches
 // the observer (which stores it and feeds the metrics), and ongoing audio does every 10 s. Time on
-// the media side is counted in frames received, so turn taking is exact and testable; latencies are
-// measured on the clock given.
+// the media side is counted in frames received, so turn taking is exact and testable (and audio
+// may flow faster than real time); latencies are measured on the clock given.
 //
 // Threads: everything runs on the gateway's executor: MediaListener calls arrive there, and
 // provider callbacks are posted there. Create and Start from that executor too.
@@ -62,6 +62,11 @@ struct VoicePipelineConfig {
   bool detect_answering_machine = true;
   std::optional<std::string> voicemail_message;
   std::chrono::seconds max_wait_for_beep{30};
+  // Where the call's timeline starts (its answer, on the clock of the call's record): turns are
+  // stamped this plus the media time heard (frames received), so a transcript's offsets are the
+  // call's own whatever clock latencies are measured on (talky run's calendar runs faster than
+  // its audio). None: the clock's now at Start.
+  std::optional<Instant> timeline_origin;
 };
 
 // The call's providers. The process-wide ones are borrowed and must outlive the pipeline; the
@@ -140,15 +145,17 @@ class VoicePipeline final : public MediaListener,
     std::optional<Instant> started_at;  // of the model call or the fixed line
     std::optional<Instant> synthesis_started_at;
     bool first_audio_seen = false;
-    std::optional<Instant> first_frame_sent_at;
-    std::optional<double> llm_ms;  // to the model's first text
-    std::optional<double> tts_ms;  // to the first audio
+    std::optional<Instant> first_frame_at;  // on the call's timeline
+    std::optional<double> llm_ms;           // to the model's first text
+    std::optional<double> tts_ms;           // to the first audio
   };
 
   VoicePipeline(CallSession session, VoicePipelineConfig config, VoiceProviders providers,
                 std::shared_ptr<MediaGateway> gateway,
                 std::shared_ptr<VoicePipelineObserver> observer, const Clock& clock);
 
+  // Now on the call's timeline: its origin plus the media time heard.
+  Instant OnTimeline() const { return timeline_origin_ + frames_heard_ * kFrameDuration; }
   void MoveTo(CallState state);
   void Changed();
   void Measure(const char* component, std::chrono::microseconds latency, bool success = true,
@@ -204,9 +211,10 @@ class VoicePipeline final : public MediaListener,
   bool awaiting_transcript_ = false;
   bool ignore_next_transcript_ = false;  // of speech too short to interrupt the agent
   bool caller_over_agent_ = false;       // the caller's turn began while the agent held the floor
-  Instant caller_speech_start_{};
+  Instant caller_speech_start_{};        // on the call's timeline
   Instant caller_speech_end_{};
   long frames_heard_ = 0;  // the call's length, for max_call_length
+  Instant timeline_origin_{};
   bool time_up_ = false;
   std::chrono::milliseconds heard_speech_{0};  // speech in the caller's last turn
   int reprompts_ = 0;

@@ -71,6 +71,13 @@ Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& cal
   if (auto voicemail = calling_config.find("voicemail"); voicemail != calling_config.end()) {
     ReadVoicemail(*voicemail, settings.voicemail, errors);
   }
+  if (auto record = calling_config.find("record_calls"); record != calling_config.end()) {
+    if (record->is_boolean()) {
+      settings.record_calls = record->get<bool>();
+    } else {
+      errors.push_back({"calling_config.record_calls", "must be true or false"});
+    }
+  }
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid voice settings", std::move(errors)));
   }

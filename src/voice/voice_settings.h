@@ -4,8 +4,9 @@
 // a call may last (max_call_seconds: 30-7200, default 600), and what to do on reaching an
 // answering machine (voicemail: {"detect": true|false (default true), "action": "hang_up" (the
 // default) | "leave_message", "message": the line to leave after the beep, templated as the
-// script's lines}). Read when a campaign is created (every bad field named) and when its call is
-// answered.
+// script's lines}) and whether the call's audio is recorded (record_calls: true|false, default
+// false; recording_media_listener.h). Read when a campaign is created (every bad field named) and
+// when its call is answered.
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,7 @@ struct VoiceSettings {
   std::optional<char> opt_out_key = '9';
   std::chrono::seconds max_call_length{600};
   VoicemailSettings voicemail;
+  bool record_calls = false;
 };
 
 // `calling_config`: null or an object; keys that are not ours (caller_id) are left alone.

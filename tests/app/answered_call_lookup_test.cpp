@@ -89,7 +89,7 @@ TEST_F(AnsweredCallLookupTest, OptingOutPutsTheCalleesNumberOnTheTenantsDoNotCal
   EXPECT_EQ(answered->config.opt_out_key, '9');
   EXPECT_FALSE(*store().IsDoNotCall(tenant_, "+12125550001"));
   ASSERT_TRUE(answered->recorder);
-  ASSERT_TRUE(answered->recorder->OptOut());
+  ASSERT_TRUE(answered->recorder->OptOut(clock_.Now()));
   EXPECT_TRUE(*store().IsDoNotCall(tenant_, "+12125550001"));
   EXPECT_EQ(store().FindCall(call)->outcome, CallOutcome::kDoNotCall);
 }
@@ -104,8 +104,9 @@ TEST_F(AnsweredCallLookupTest, TheRecorderKeepsTurnsAndTheFirstVerdict) {
                                               .text = "Hello Ada!",
                                               .at = clock_.Now(),
                                               .tts_latency_ms = 12.5}));
-  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalAchieved));
-  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalNotAchieved));  // too late
+  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalAchieved, clock_.Now()));
+  ASSERT_TRUE(
+      answered->recorder->Conclude(CallOutcome::kGoalNotAchieved, clock_.Now()));  // too late
   Expected<std::vector<ConversationTurn>> turns = store().ListConversationTurns(tenant_, call);
   ASSERT_TRUE(turns && turns->size() == 1);
   EXPECT_EQ(turns->front().text, "Hello Ada!");

@@ -16,6 +16,7 @@
 #include "harness/test_servers.h"
 #include "net/http_client.h"
 #include "run_cli.h"
+#include "telephony/simulated/simulated_call_plan.h"
 
 namespace talky {
 namespace {
@@ -105,12 +106,28 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   WriteFile(folder / "leads.csv", csv);
   const std::string db = (folder / "talky.db").string();
 
-  const testing::ProcessResult run =
-      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
-                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
-                  "20000", "--start-at", "2026-11-23T10:00:00Z", "--ring-time-ms", "1000",
-                  "--talk-time-ms", "2000", "--workers", "2", "--progress", "lines"},
-                 seconds(60));
+  const testing::ProcessResult run = RunProcess({"run",
+                                                 "--campaign",
+                                                 (folder / "campaign.toml").string(),
+                                                 "--leads",
+                                                 (folder / "leads.csv").string(),
+                                                 "--database-url",
+                                                 "sqlite:" + db,
+                                                 "--speed",
+                                                 "20000",
+                                                 "--start-at",
+                                                 "2026-11-23T10:00:00Z",
+                                                 "--ring-time-ms",
+                                                 "1000",
+                                                 "--talk-time-ms",
+                                                 "2000",
+                                                 "--workers",
+                                                 "2",
+                                                 "--progress",
+                                                 "lines",
+                                                 "--voice",
+                                                 "off"},
+                                                seconds(60));
   ASSERT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.output;
   EXPECT_NE(run.output.find("simulated clock at 20000-times speed"), std::string::npos)
       << run.output;
@@ -160,16 +177,103 @@ TEST(RunCommand, PlaysACampaignToItsEndAndReportsWhatTheStoreHolds) {
   EXPECT_EQ(campaigns->items[0].goals_achieved, expected_calls["goal_achieved"]);
 
   // Running again on the same database reuses the tenant and adds a second campaign.
-  const testing::ProcessResult again =
-      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
-                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
-                  "20000", "--ring-time-ms", "0", "--talk-time-ms", "0", "--progress", "none"},
-                 seconds(60));
+  const testing::ProcessResult again = RunProcess(
+      {"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+       (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed", "20000",
+       "--ring-time-ms", "0", "--talk-time-ms", "0", "--progress", "none", "--voice", "off"},
+      seconds(60));
   ASSERT_TRUE(WIFEXITED(again.status) && WEXITSTATUS(again.status) == 0) << again.output;
   EXPECT_NE(again.output.find("tenant acme: exists"), std::string::npos) << again.output;
   campaigns = (*store)->ListCampaigns(TenantId{"acme"}, {});
   ASSERT_TRUE(campaigns);
   EXPECT_EQ(campaigns->items.size(), 2u);
+}
+
+// Calls speak: every answered call is a conversation over the run's media socket with a simulated
+// callee. The goals are exactly the callees who meant to agree, the number that asked not to be
+// called is on the Do-Not-Call list, the machine was detected, and the report shows latencies and
+// transcripts on each call's own timeline (the calendar runs 20,000 times faster than the audio).
+TEST(RunCommand, AnsweredCallsSpeakAndTheGoalsAreTheCalleesAgreements) {
+  Expected<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create("run-voice");
+  ASSERT_TRUE(dir);
+  const std::filesystem::path folder = (*dir)->path();
+  std::string campaign_file = kCampaignFile;
+  campaign_file.replace(campaign_file.find("max_retry_attempts = 3"), 22, "max_retry_attempts = 1");
+  WriteFile(folder / "campaign.toml", campaign_file);
+  std::vector<std::string> numbers = {"+442079460200", "+442079460204", "+442079460205",
+                                      "+442079460555"};
+  for (int i = 0; i < 10; ++i) numbers.push_back("+44207946" + std::to_string(1300 + i));
+  // One attempt each: the plan of attempt 1 says who answers and what they mean.
+  int agreements = 0;
+  int answered = 0;
+  for (const std::string& number : numbers) {
+    const CallOutcome planned =
+        *PlanSimulatedCall(number, 1, {}, DefaultSimulatedOutcomeMix(), 1).back().outcome;
+    agreements += planned == CallOutcome::kGoalAchieved ? 1 : 0;
+    answered += planned == CallOutcome::kGoalAchieved || planned == CallOutcome::kGoalNotAchieved ||
+                        planned == CallOutcome::kDoNotCall || planned == CallOutcome::kVoicemail
+                    ? 1
+                    : 0;
+  }
+  ASSERT_GE(agreements, 2);
+  std::string csv = "phone_number,first_name\n";
+  for (const std::string& number : numbers) csv += number + ",Sam\n";
+  WriteFile(folder / "leads.csv", csv);
+  const std::string db = (folder / "talky.db").string();
+
+  const testing::ProcessResult run =
+      RunProcess({"run", "--campaign", (folder / "campaign.toml").string(), "--leads",
+                  (folder / "leads.csv").string(), "--database-url", "sqlite:" + db, "--speed",
+                  "20000", "--start-at", "2026-11-23T10:00:00Z", "--ring-time-ms", "1000",
+                  "--workers", "2", "--progress", "lines", "--listen", "127.0.0.1:0"},
+                 seconds(180));
+  ASSERT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.output;
+  EXPECT_NE(run.output.find("answered calls speak"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("talking"), std::string::npos) << run.output;
+
+  SystemClock clock;
+  RandomIdGenerator ids(3);
+  Expected<std::unique_ptr<Store>> store = OpenStore({SqlDialect::kSqlite, db}, clock, ids);
+  ASSERT_TRUE(store) << store.error().Describe();
+  const TenantId acme{"acme"};
+  Expected<Page<Campaign>> campaigns = (*store)->ListCampaigns(acme, {});
+  ASSERT_TRUE(campaigns && campaigns->items.size() == 1u);
+  EXPECT_EQ(campaigns->items[0].goals_achieved, agreements) << run.output;
+  Expected<bool> listed = (*store)->IsDoNotCall(acme, "+442079460205");
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(*listed) << run.output;
+  const std::map<std::string, int64_t> reported = ReportSection(run.output, "Calls by outcome");
+  EXPECT_EQ(reported.at("do_not_call"), 1) << run.output;
+  EXPECT_GE(reported.at("voicemail"), 1) << run.output;
+  EXPECT_EQ(reported.at("goal_achieved"), agreements) << run.output;
+
+  // Every answered call talked, and its turns lie within its own record's time.
+  Expected<Page<CallRecord>> calls = (*store)->ListCalls(acme, std::nullopt, {.limit = 100});
+  ASSERT_TRUE(calls);
+  int talked = 0;
+  for (const CallRecord& call : calls->items) {
+    if (!call.answered_at) continue;
+    Expected<std::vector<ConversationTurn>> turns = (*store)->ListConversationTurns(acme, call.id);
+    ASSERT_TRUE(turns);
+    if (turns->empty()) continue;
+    ++talked;
+    ASSERT_TRUE(call.ended_at) << call.id.value;
+    for (const ConversationTurn& turn : *turns) {
+      EXPECT_GE(turn.at, *call.answered_at) << call.id.value;
+      EXPECT_LE(turn.at, *call.ended_at) << call.id.value;
+    }
+  }
+  EXPECT_EQ(talked, answered) << run.output;
+
+  // The report's conversations: latencies per component, and a sample transcript per outcome.
+  EXPECT_NE(run.output.find(fmt::format("Conversations ({} answered calls talked", answered)),
+            std::string::npos)
+      << run.output;
+  for (const char* line :
+       {"  stt  p50", "  llm  p50", "  tts  p50", "opt-outs by voice or key: 1",
+        "outcome goal_achieved", "outcome do_not_call", "callee  stop calling me"}) {
+    EXPECT_NE(run.output.find(line), std::string::npos) << line << "\n" << run.output;
+  }
 }
 
 TEST(RunCommand, WithoutACampaignServesTheApiUntilSigterm) {

@@ -830,6 +830,34 @@ TYPED_TEST_P(StoreConformance, ConversationTurnsKeepTheirOrderAndLatencies) {
   EXPECT_TRUE(HasField(foreign.error(), "call_id"));
 }
 
+TYPED_TEST_P(StoreConformance, CallRecordingsRoundTripAndGoWithTheLead) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(1);
+  ASSERT_EQ(jobs.size(), 1u);
+  const TenantId t1{"t1"};
+  ASSERT_TRUE(this->store_->RecordCall(this->MakeCall(jobs[0], "p-rec")));
+  const CallId call{"call-p-rec"};
+  EXPECT_EQ(this->store_->GetCallRecording(t1, call).error().code, ErrorCode::kNotFound);
+  // Every byte value, NULs and padding included, comes back as it went in.
+  std::string wav = "RIFF";
+  for (int i = 0; i < 1000; ++i) wav.push_back(static_cast<char>(i % 256));
+  ASSERT_TRUE(this->store_->SaveCallRecording(t1, call, wav, this->clock_.Now()));
+  Expected<std::string> kept = this->store_->GetCallRecording(t1, call);
+  ASSERT_TRUE(kept) << kept.error().Describe();
+  EXPECT_EQ(*kept, wav);
+  EXPECT_EQ(this->store_->SaveCallRecording(t1, call, "again", this->clock_.Now()).error().code,
+            ErrorCode::kConflict);
+  // Another tenant neither reads nor writes it.
+  EXPECT_EQ(this->store_->GetCallRecording(TenantId{"t2"}, call).error().code,
+            ErrorCode::kNotFound);
+  Expected<void> foreign =
+      this->store_->SaveCallRecording(TenantId{"t2"}, call, wav, this->clock_.Now());
+  ASSERT_FALSE(foreign);
+  EXPECT_TRUE(HasField(foreign.error(), "call_id"));
+  // Erasing the lead erases the recording.
+  ASSERT_TRUE(this->store_->EraseLead(t1, jobs[0].lead_id, this->clock_.Now()));
+  EXPECT_EQ(this->store_->GetCallRecording(t1, call).error().code, ErrorCode::kNotFound);
+}
+
 TYPED_TEST_P(StoreConformance, ReopeningKeepsDataAndMigratesOnce) {
   this->CreateTwoTenants();
   this->store_.reset();
@@ -1202,10 +1230,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     AVoicemailVerdictAfterTheAnswerSetsTheOutcomeOnce, CallsToANumberInTheLastDayAreCounted,
     CompletionWritesEverythingOrNothing, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt,
     DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
-    ReopeningKeepsDataAndMigratesOnce, ConcurrentWritersFromFourThreads,
-    ConcurrentWritersFromTwoProcesses, WaitingJobsCloseForDoNotCallOrAll,
-    TallyCountsJobsCallsAttemptsAndSkipsPerCampaign, ErasingALeadKeepsItsCallsWithoutTheNumber,
-    DeletingACampaignThatIsNotRunning);
+    CallRecordingsRoundTripAndGoWithTheLead, ReopeningKeepsDataAndMigratesOnce,
+    ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses,
+    WaitingJobsCloseForDoNotCallOrAll, TallyCountsJobsCallsAttemptsAndSkipsPerCampaign,
+    ErasingALeadKeepsItsCallsWithoutTheNumber, DeletingACampaignThatIsNotRunning);
 
 }  // namespace
 }  // namespace talky

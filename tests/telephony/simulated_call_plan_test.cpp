@@ -26,16 +26,17 @@ struct ScriptCase {
 
 // The README documents these numbers; every one, and every 48N step, is a row.
 const ScriptCase kScripts[] = {
-    {"+12125550486", 1, O::kBusy},         {"+12125550486", 3, O::kBusy},
-    {"+12125550480", 1, O::kNoAnswer},     {"+12125550404", 1, O::kInvalid},
-    {"+12125550603", 1, O::kRejected},     {"+12125550410", 1, O::kDisconnected},
-    {"+12125550503", 1, O::kFailed},       {"+12125550555", 1, O::kVoicemail},
-    {"+12125550200", 1, O::kGoalAchieved}, {"+12125550204", 1, O::kGoalNotAchieved},
-    {"+12125550481", 1, O::kBusy},         {"+12125550481", 2, O::kGoalAchieved},
-    {"+12125550482", 2, O::kBusy},         {"+12125550482", 3, O::kGoalAchieved},
-    {"+12125550483", 3, O::kBusy},         {"+12125550483", 4, O::kGoalAchieved},
-    {"+12125550484", 4, O::kBusy},         {"+12125550484", 5, O::kGoalAchieved},
-    {"+442071838486", 1, O::kBusy},        {"+442071838200", 2, O::kGoalAchieved},
+    {"+12125550486", 1, O::kBusy},          {"+12125550486", 3, O::kBusy},
+    {"+12125550480", 1, O::kNoAnswer},      {"+12125550404", 1, O::kInvalid},
+    {"+12125550603", 1, O::kRejected},      {"+12125550410", 1, O::kDisconnected},
+    {"+12125550503", 1, O::kFailed},        {"+12125550555", 1, O::kVoicemail},
+    {"+12125550200", 1, O::kGoalAchieved},  {"+12125550204", 1, O::kGoalNotAchieved},
+    {"+12125550205", 1, O::kDoNotCall},     {"+12125550481", 1, O::kBusy},
+    {"+12125550481", 2, O::kGoalAchieved},  {"+12125550482", 2, O::kBusy},
+    {"+12125550482", 3, O::kGoalAchieved},  {"+12125550483", 3, O::kBusy},
+    {"+12125550483", 4, O::kGoalAchieved},  {"+12125550484", 4, O::kBusy},
+    {"+12125550484", 5, O::kGoalAchieved},  {"+442071838486", 1, O::kBusy},
+    {"+442071838200", 2, O::kGoalAchieved},
 };
 
 TEST(SimulatedCallPlan, TestNumbersScriptTheOutcome) {
@@ -72,6 +73,7 @@ TEST(SimulatedCallPlan, OtherNumbersDrawFromTheMixReproducibly) {
   std::map<CallOutcome, int> counts;
   for (int i = 0; i < 2000; ++i) {
     const std::string number = "+1212555" + std::to_string(1000 + i);
+    if (number.ends_with("205")) continue;  // test numbers outside the mix: do_not_call
     const CallOutcome outcome = FinalOutcome(number, 1);
     EXPECT_EQ(FinalOutcome(number, 1), outcome);  // same seed, number and attempt: same draw
     ++counts[outcome];

@@ -45,11 +45,11 @@ class KeptRecord final : public ConversationRecorder {
     turns.push_back(turn);
     return {};
   }
-  Expected<void> Conclude(CallOutcome verdict) override {
+  Expected<void> Conclude(CallOutcome verdict, Instant) override {
     verdicts.push_back(verdict);
     return {};
   }
-  Expected<void> OptOut() override {
+  Expected<void> OptOut(Instant) override {
     ++opt_outs;
     return opt_out_result;
   }

@@ -55,6 +55,13 @@ TEST(VoiceSettings, ReadsTheCallLengthAndTheVoicemailAction) {
   EXPECT_EQ(VoiceSettingsFromCallingConfig({})->max_call_length, 600s);
 }
 
+TEST(VoiceSettings, CallsAreRecordedOnlyWhenTheCampaignSaysSo) {
+  EXPECT_FALSE(VoiceSettingsFromCallingConfig({})->record_calls);
+  EXPECT_TRUE(VoiceSettingsFromCallingConfig({{"record_calls", true}})->record_calls);
+  EXPECT_EQ(BadFields({{"record_calls", "yes"}}),
+            std::vector<std::string>{"calling_config.record_calls"});
+}
+
 TEST(VoiceSettings, EveryBadFieldIsNamedUnderCallingConfig) {
   EXPECT_EQ(BadFields({{"max_call_seconds", 10}}),
             std::vector<std::string>{"calling_config.max_call_seconds"});

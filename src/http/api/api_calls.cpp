@@ -1,7 +1,8 @@
 // Calls: GET /v1/calls?campaign_id= (paged, in the order they were dialed), each with its outcome
 // and which attempt of its lead it was; GET /v1/calls/{id}, one call with its stored transcript;
-// GET /v1/calls/{id}/session, a call's live session (state, what was said, latency per turn) while
-// it lasts and for a while after.
+// GET /v1/calls/{id}/recording, the call's audio (a stereo WAV, caller left, agent right) when its
+// campaign records calls; GET /v1/calls/{id}/session, a call's live session (state, what was
+// said, latency per turn) while it lasts and for a while after.
 #include <algorithm>
 #include <map>
 #include <vector>
@@ -81,6 +82,18 @@ HttpResponse GetCall(ApiContext& context, const HttpRequest& request, const Tena
   return JsonResponse(200, CallDetailJson(*call, *attempt, *turns));
 }
 
+HttpResponse GetRecording(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  const CallId id{request.path_params.at("id")};
+  // Another tenant's call is not found, as the store reports it.
+  if (Expected<CallRecord> call = context.store.GetCall(tenant.id, id); !call) {
+    return ErrorResponse(call.error());
+  }
+  Expected<std::string> wav = context.store.GetCallRecording(tenant.id, id);
+  if (!wav) return ErrorResponse(wav.error());
+  return HttpResponse{.status = 200, .content_type = "audio/wav", .body = std::move(*wav)};
+}
+
 HttpResponse GetSession(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
   if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
   const CallId call{request.path_params.at("id")};
@@ -102,6 +115,10 @@ void AddCallRoutes(Router& router, ApiContext& context) {
   router.Add("GET", "/v1/calls/{id}",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
                return GetCall(context, request, tenant);
+             }));
+  router.Add("GET", "/v1/calls/{id}/recording",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return GetRecording(context, request, tenant);
              }));
   router.Add("GET", "/v1/calls/{id}/session",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {

@@ -73,6 +73,7 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
   int sample_rate() const override { return sample_rate_; }
   std::chrono::milliseconds max_lead() const override { return options_.max_lead; }
   void AudioReady() override {
+    if (options_.pace_by_caller_audio) return PaceByCallerAudio();
     if (sent_in_burst_ == 0 && listener_) Pace();  // idle: start the burst now, not next tick
   }
 
@@ -98,6 +99,8 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     hanging_up_ = true;
     CloseWhenFlushed(websocket::close_code::normal, reason);
   }
+
+  std::optional<Instant> answered_at() const override { return answered_at_; }
 
  private:
   struct Outgoing {
@@ -147,6 +150,7 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     sample_rate_ = connected.sample_rate;
     frame_bytes_ = SamplesPerFrame(sample_rate_) * 2;
     call_id_ = connected.call_id;
+    answered_at_ = connected.answered_at;
     Expected<std::shared_ptr<MediaListener>> listener =
         endpoint_.acceptor_.Accept(call_id_, shared_from_this());
     if (!listener) {
@@ -161,6 +165,7 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     listener_ = std::move(*listener);
     Count("talky_media_connections_total", "Media WebSocket connections, by result",
           {{"result", "accepted"}});
+    if (options_.pace_by_caller_audio) return PaceByCallerAudio();
     Pace();
   }
 
@@ -177,6 +182,10 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
       frame_in_[i] = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
     }
     listener_->OnAudio(frame_in_);
+    if (options_.pace_by_caller_audio && listener_) {
+      ++caller_frames_;
+      PaceByCallerAudio();
+    }
   }
 
   void OnTextMessage(std::string_view data) {
@@ -217,13 +226,7 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
         if (sent_in_burst_ * kFrameDuration <= elapsed) sent_in_burst_ = 0;
         break;
       }
-      std::string bytes(frame_out_.size() * 2, '\0');
-      for (std::size_t i = 0; i < frame_out_.size(); ++i) {
-        const auto sample = static_cast<std::uint16_t>(frame_out_[i]);
-        bytes[2 * i] = static_cast<char>(sample & 0xff);
-        bytes[2 * i + 1] = static_cast<char>(sample >> 8);
-      }
-      Queue({.text = false, .data = std::move(bytes)});
+      SendAgentFrame();
       ++sent_in_burst_;
     }
     if (finished_) return;
@@ -232,6 +235,29 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
     pacer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->Pace();
     });
+  }
+
+  // The media clock is the caller's frames: the agent's audio may run max_lead ahead of them; after
+  // a silence its next frame plays "now".
+  void PaceByCallerAudio() {
+    if (finished_ || hanging_up_ || close_code_ || !listener_) return;
+    const long lead = static_cast<long>(options_.max_lead / kFrameDuration);
+    agent_frames_ = std::max(agent_frames_, caller_frames_);
+    while (agent_frames_ < caller_frames_ + lead && !close_code_ && listener_) {
+      if (!listener_->NextFrame(frame_out_)) break;
+      SendAgentFrame();
+      ++agent_frames_;
+    }
+  }
+
+  void SendAgentFrame() {
+    std::string bytes(frame_out_.size() * 2, '\0');
+    for (std::size_t i = 0; i < frame_out_.size(); ++i) {
+      const auto sample = static_cast<std::uint16_t>(frame_out_[i]);
+      bytes[2 * i] = static_cast<char>(sample & 0xff);
+      bytes[2 * i + 1] = static_cast<char>(sample >> 8);
+    }
+    Queue({.text = false, .data = std::move(bytes)});
   }
 
   void Queue(Outgoing message) {
@@ -337,11 +363,14 @@ class VonageMediaEndpoint::Connection final : public MediaGateway,
   int sample_rate_ = kWidebandRate;
   std::size_t frame_bytes_ = SamplesPerFrame(kWidebandRate) * 2;
   CallId call_id_;
+  std::optional<Instant> answered_at_;
   std::shared_ptr<MediaListener> listener_;
 
   SteadyClock::time_point burst_start_{};
   SteadyClock::time_point pacer_due_{};
   std::size_t sent_in_burst_ = 0;
+  long caller_frames_ = 0;  // with pace_by_caller_audio: the media clock
+  long agent_frames_ = 0;   // where the agent's next frame plays on that clock
   std::deque<Outgoing> queue_;
   Outgoing in_flight_;  // the message being written, outside the queue that ClearPlayback edits
   bool writing_ = false;

@@ -4,7 +4,9 @@
 // ways, DTMF and our `clear`/`notify` answers as text. Each connection is one call's
 // MediaGateway: the call's pipeline (from the MediaCallAcceptor) hears the caller's frames, and
 // the connection pulls the agent's frames at real time, at most max_lead ahead of the media clock
-// (how late that clock's ticks fire: talky_media_pacing_lateness_seconds).
+// (how late that clock's ticks fire: talky_media_pacing_lateness_seconds). With
+// pace_by_caller_audio the caller's frames are the media clock instead (talky run's simulated
+// callees stream faster than real time).
 //
 // Bad input closes only its own connection, with a close code and a reason, a warning and a count
 // in talky_media_closes_total{reason}: a first message that is not websocket:connected, an
@@ -31,8 +33,11 @@ namespace talky {
 
 struct VonageMediaOptions {
   std::chrono::milliseconds first_message_timeout{5'000};
-  std::chrono::milliseconds max_lead{100};  // agent audio sent ahead of real time
-  std::size_t max_queued_writes = 100;      // 2 s of audio frames
+  std::chrono::milliseconds max_lead{100};  // agent audio sent ahead of the media clock
+  // The agent's frames follow the caller's (one per caller frame, max_lead ahead) rather than
+  // real time: both sides of a simulated call then share one media clock, however fast it runs.
+  bool pace_by_caller_audio = false;
+  std::size_t max_queued_writes = 100;  // 2 s of audio frames
   std::size_t max_message_bytes = 64 * 1024;
 };
 

@@ -198,12 +198,23 @@ ALTER TABLE leads ADD COLUMN consent_source TEXT;
 ALTER TABLE campaigns ADD COLUMN marketing {bool} NOT NULL DEFAULT FALSE;
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// Version 6: calls' audio recordings (stereo WAV, base64: values cross as text on both engines).
+constexpr std::string_view kCallRecordings = R"sql(
+CREATE TABLE call_recordings (
+  call_id TEXT PRIMARY KEY REFERENCES calls (id),
+  tenant_id TEXT NOT NULL,
+  wav_base64 TEXT NOT NULL,
+  recorded_at BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
     {2, "call lease token", kCallLeaseToken},
     {3, "job skips and open job counts", kJobSkips, ""},
     {4, "queue events", kQueueEvents, ""},
     {5, "consent and marketing", kConsent, ""},
+    {6, "call recordings", kCallRecordings, ""},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {

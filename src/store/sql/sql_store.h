@@ -93,6 +93,10 @@ class SqlStore final : public Store {
   Expected<std::vector<ConversationTurn>> ListConversationTurns(const TenantId& tenant,
                                                                 const CallId& call) override;
 
+  Expected<void> SaveCallRecording(const TenantId& tenant, const CallId& call, std::string_view wav,
+                                   Instant at) override;
+  Expected<std::string> GetCallRecording(const TenantId& tenant, const CallId& call) override;
+
   Expected<int64_t> AppendQueueEvent(const QueueEvent& event) override;
   Expected<std::vector<QueueEvent>> ListQueueEvents(int64_t after_sequence, int limit) override;
   Expected<QueuedJobCounts> CountQueuedJobs() override;

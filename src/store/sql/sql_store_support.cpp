@@ -221,6 +221,11 @@ Expected<int> AnonymiseCalls(SqlConnection& connection, const TenantId& tenant,
       !turns) {
     return std::unexpected(turns.error());
   }
+  if (Expected<SqlResult> recordings = connection.Execute(
+          "DELETE FROM call_recordings WHERE call_id IN (" + call_ids + ")", params);
+      !recordings) {
+    return std::unexpected(recordings.error());
+  }
   Expected<SqlResult> kept =
       connection.Execute("UPDATE calls SET to_number = '' WHERE " + calls, params);
   if (!kept) return std::unexpected(kept.error());

@@ -129,8 +129,8 @@ Expected<void> ApplyCounters(SqlConnection& connection, const TenantId& tenant,
 
 // Erasure keeps a campaign's calls (or one lead's: `lead` given) for the statistics, but takes out
 // what identifies the person: the number called, the provider's event payloads (which repeat the
-// number) and what was said. Returns how many calls were kept. Runs inside the caller's
-// transaction.
+// number), what was said and the recordings. Returns how many calls were kept. Runs inside the
+// caller's transaction.
 Expected<int> AnonymiseCalls(SqlConnection& connection, const TenantId& tenant,
                              const CampaignId& campaign, const std::optional<LeadId>& lead);
 

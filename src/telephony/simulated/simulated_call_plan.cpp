@@ -26,6 +26,7 @@ std::optional<CallOutcome> ScriptedOutcome(std::string_view e164, int attempt_nu
   if (suffix == "555") return O::kVoicemail;
   if (suffix == "200") return O::kGoalAchieved;
   if (suffix == "204") return O::kGoalNotAchieved;
+  if (suffix == "205") return O::kDoNotCall;
   if (suffix[0] == '4' && suffix[1] == '8' && suffix[2] >= '1' && suffix[2] <= '4') {
     const int busy_attempts = suffix[2] - '0';
     return attempt_number <= busy_attempts ? O::kBusy : O::kGoalAchieved;

@@ -3,6 +3,7 @@
 //   486 busy          480 no answer (rings out)   404 invalid      603 rejected
 //   410 disconnected  503 failed                  555 voicemail
 //   200 answered, goal achieved                   204 answered, goal not achieved
+//   205 answered, asks not to be called again (do_not_call)
 //   481-484 (48N)     busy on attempts 1..N, then answered with the goal achieved
 // Any other number draws from a weighted outcome mix. The draw is seeded by (seed, number,
 // attempt), so a scenario repeats exactly whatever order the workers dial in.

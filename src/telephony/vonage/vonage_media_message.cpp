@@ -32,8 +32,17 @@ Expected<VonageMediaEvent> ParseConnected(const nlohmann::json& json) {
     }
   }
   connected.call_id = CallId{fields.RequiredNonEmptyString("call_id").value_or("")};
+  if (auto answered_at = fields.OptionalString("answered_at")) {
+    if (Expected<Instant> at = ParseIso8601(*answered_at)) {
+      connected.answered_at = *at;
+    } else {
+      fields.AddError("answered_at", "must be an ISO-8601 instant such as 2026-12-02T15:00:00Z");
+    }
+  }
   for (const auto& [key, value] : json.items()) {
-    if (key == "event" || key == "content-type" || key == "call_id") continue;
+    if (key == "event" || key == "content-type" || key == "call_id" || key == "answered_at") {
+      continue;
+    }
     if (value.is_string()) connected.headers[key] = value.get<std::string>();
   }
   return ValueOrFieldErrors<VonageMediaEvent>(std::move(connected), std::move(fields.errors()),

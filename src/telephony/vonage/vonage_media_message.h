@@ -7,12 +7,14 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "domain/error.h"
 #include "domain/ids.h"
+#include "domain/instant.h"
 
 namespace talky {
 
@@ -20,6 +22,9 @@ struct VonageMediaConnected {
   int sample_rate = 16000;                     // from content-type audio/l16;rate=8000|16000
   CallId call_id;                              // the NCCO header call_id
   std::map<std::string, std::string> headers;  // every other flattened header (strings only)
+  // The header answered_at (ISO-8601), which only the simulated provider sends: when the call was
+  // answered on its clock.
+  std::optional<Instant> answered_at;
 };
 
 struct VonageMediaDtmf {

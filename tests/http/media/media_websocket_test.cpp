@@ -105,7 +105,8 @@ class MediaWebSocketTest : public ::testing::Test {
                                                           {{"action", "leave_message"},
                                                            {"message",
                                                             "Hello {first_name} this is Smile "
-                                                            "Dental please call us back."}}}}}));
+                                                            "Dental please call us back."}}},
+                                                         {"record_calls", true}}}));
     server_ = std::make_unique<TalkyServer>(store, queue_, clock_, ids_,
                                             TalkyServerOptions{.admin_key = "admin"});
     Expected<int> port = server_->Start();
@@ -195,6 +196,43 @@ class MediaWebSocketTest : public ::testing::Test {
   const TenantId tenant_{"t1"};
   const CampaignId campaign_{"k1"};
 };
+
+// A stereo recording's channels (the header as StereoWav writes it: 44 bytes, 16-bit PCM).
+std::pair<Samples, Samples> StereoChannels(const std::string& wav) {
+  Samples left, right;
+  for (std::size_t at = 44; at + 4 <= wav.size(); at += 4) {
+    left.push_back(static_cast<std::int16_t>(static_cast<unsigned char>(wav[at]) |
+                                             (static_cast<unsigned char>(wav[at + 1]) << 8)));
+    right.push_back(static_cast<std::int16_t>(static_cast<unsigned char>(wav[at + 2]) |
+                                              (static_cast<unsigned char>(wav[at + 3]) << 8)));
+  }
+  return {left, right};
+}
+
+// Where a track holds sound: [first, last) sample of each run of 20 ms frames louder than
+// silence, runs closer than 400 ms joined.
+std::vector<std::pair<std::size_t, std::size_t>> SoundRuns(const Samples& track, int rate) {
+  const std::size_t frame = SamplesPerFrame(rate);
+  const std::size_t gap = 20 * frame;
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  for (std::size_t at = 0; at + frame <= track.size(); at += frame) {
+    const bool loud = std::any_of(track.begin() + static_cast<std::ptrdiff_t>(at),
+                                  track.begin() + static_cast<std::ptrdiff_t>(at + frame),
+                                  [](std::int16_t s) { return s > 300 || s < -300; });
+    if (!loud) continue;
+    if (!runs.empty() && at - runs.back().second <= gap) {
+      runs.back().second = at + frame;
+    } else {
+      runs.emplace_back(at, at + frame);
+    }
+  }
+  return runs;
+}
+
+Samples Slice(const Samples& track, std::pair<std::size_t, std::size_t> run) {
+  return Samples(track.begin() + static_cast<std::ptrdiff_t>(run.first),
+                 track.begin() + static_cast<std::ptrdiff_t>(run.second));
+}
 
 // Frames of exactly 20 ms, never sent further ahead of real time than the 100 ms lead (plus
 // scheduling slack), and on average at real time.
@@ -373,6 +411,55 @@ TEST_F(MediaWebSocketTest, AConversationToItsGoalIsKeptTurnByTurnWithItsVerdict)
                 "caller agrees", "agent: Thank you. We look forward to seeing you. Goodbye."}));
   EXPECT_TRUE((*kept)[1].stt_latency_ms.has_value());
   EXPECT_TRUE((*kept)[2].tts_latency_ms.has_value());
+
+  // The campaign records its calls: on the right exactly the agent's audio that the callee heard,
+  // in three lines (the last two recognized here; the greeting's words are checked as heard in
+  // other tests), and on the left the caller's two answers, each between the line it answers and
+  // the next.
+  // (Kept as the server's side of the connection closes, just after the callee saw it close.)
+  Expected<HttpClientResponse> recording = std::unexpected(Error::Internal("not asked"));
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    recording = client_.Send({.url = "http://127.0.0.1:" + std::to_string(port_) + "/v1/calls/" +
+                                     call.value + "/recording",
+                              .headers = {{"Authorization", "Bearer key-t1"}}});
+    if (!recording || recording->status != 404) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_TRUE(recording) << recording.error().Describe();
+  ASSERT_EQ(recording->status, 200) << recording->body;
+  EXPECT_EQ(recording->Header("Content-Type"), "audio/wav");
+  const auto [caller, agent] = StereoChannels(recording->body);
+  const auto agent_runs = SoundRuns(agent, kWidebandRate);
+  const auto caller_runs = SoundRuns(caller, kWidebandRate);
+  ASSERT_EQ(agent_runs.size(), 3u);
+  ASSERT_EQ(caller_runs.size(), 2u);
+  const auto voiced = [](const Samples& track) {  // its frames that are not all silence
+    Samples voiced_frames;
+    const std::size_t frame = SamplesPerFrame(kWidebandRate);
+    for (std::size_t at = 0; at + frame <= track.size(); at += frame) {
+      const auto begin = track.begin() + static_cast<std::ptrdiff_t>(at);
+      if (std::any_of(begin, begin + static_cast<std::ptrdiff_t>(frame),
+                      [](std::int16_t s) { return s != 0; })) {
+        voiced_frames.insert(voiced_frames.end(), begin,
+                             begin + static_cast<std::ptrdiff_t>(frame));
+      }
+    }
+    return voiced_frames;
+  };
+  EXPECT_EQ(voiced(agent), voiced(callee->Snapshot().audio));
+  EXPECT_EQ(RecognizeAgent(Slice(agent, agent_runs[1]), kWidebandRate), kConfirm);
+  EXPECT_EQ(RecognizeAgent(Slice(agent, agent_runs[2]), kWidebandRate), kConfirmed);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_GE(caller_runs[i].first, agent_runs[i].second) << "answer " << i;
+    EXPECT_LE(caller_runs[i].second, agent_runs[i + 1].first) << "answer " << i;
+  }
+  // Another tenant's key does not find it.
+  Expected<HttpClientResponse> foreign =
+      client_.Send({.url = "http://127.0.0.1:" + std::to_string(port_) + "/v1/calls/" + call.value +
+                           "/recording",
+                    .headers = {{"Authorization", "Bearer key-t2"}}});
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 404);
 }
 
 // Opt-out by voice: "stop calling me" lists the number at once, the agent confirms (recognized),
