@@ -161,11 +161,7 @@ class WorkerPool {
   ~WorkerPool() { Stop(); }
 
   // Answered calls in conversation now.
-  size_t Conversations() const {
-    size_t talking = 0;
-    for (const auto& provider : providers_) talking += provider->Conversations();
-    return talking;
-  }
+  size_t Conversations() const { return static_cast<size_t>(talking_.load()); }
 
   // Takes no more jobs, lets calls in flight end (up to the drain timeout), then stops.
   void Stop() {

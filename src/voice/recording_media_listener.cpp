@@ -44,8 +44,7 @@ bool RecordingMediaListener::NextFrame(Samples& frame) {
   // The agent's audio plays on from where it was unless it stopped a while ago: a frame late by
   // scheduling jitter (the far side's buffer bridges it) does not open a gap in the recording.
   const std::size_t bridged = kBridgedFrames * frame.size();
-  const std::size_t at =
-      agent_.size() + bridged >= caller_.size() ? agent_.size() : caller_.size();
+  const std::size_t at = agent_.size() + bridged >= caller_.size() ? agent_.size() : caller_.size();
   if (at + frame.size() <= max_samples_) {
     agent_.resize(at, 0);
     agent_.insert(agent_.end(), frame.begin(), frame.end());

@@ -1,11 +1,13 @@
 // Speech for the provider tests: our EspeakTextToSpeech, and the espeak-ng command line as an
-// independent voice (a WAV at 22,050 Hz, parsed and resampled).
+// independent voice (a WAV at 22,050 Hz, parsed and resampled); a sink that keeps what was
+// recognized.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 #include "voice/audio.h"
+#include "voice/speech_to_text.h"
 #include "voice/text_to_speech.h"
 
 namespace talky::testing {
@@ -20,6 +22,17 @@ Samples Synthesize(TextToSpeech& tts, const std::string& text, int sample_rate,
 // `espeak-ng -v voice -s wpm --stdout text`, resampled to sample_rate and padded as above.
 Samples SpeakWithCommandLine(const std::string& text, const std::string& voice, int wpm,
                              int sample_rate);
+
+// Keeps the final transcript's text: "(not understood)" when the recognizer rejected it, or
+// "(error: ...)".
+class FinalText final : public RecognitionSink {
+ public:
+  void OnTranscript(Transcript transcript) override {
+    if (transcript.is_final) text = transcript.understood ? transcript.text : "(not understood)";
+  }
+  void OnError(Error error) override { text = "(error: " + error.message + ")"; }
+  std::string text;
+};
 
 // A sine tone (an answering machine's beep) of amplitude 8000.
 Samples Tone(int hz, std::chrono::milliseconds length, int sample_rate);

@@ -99,7 +99,6 @@ void SimulatedTelephony::Converse(const std::shared_ptr<Call>& call) {
   const Instant answered_at = clock_.Now();
   // Our own machine detection listens: the provider reports a plain answer.
   Deliver(call, {.status = CallStatus::kAnswered}, answered_at);
-  ++conversations_;
   Connect(call, answered_at, 1);
 }
 
@@ -156,10 +155,8 @@ void SimulatedTelephony::Ended(const std::shared_ptr<Call>& call, Instant answer
           answered_at + *ended);
 }
 
-void SimulatedTelephony::EndConversation() {
-  --conversations_;
-  --*options_.media->talking;
-}
+// Frees the line that Step took for the conversation.
+void SimulatedTelephony::EndConversation() { --*options_.media->talking; }
 
 void SimulatedTelephony::Deliver(const std::shared_ptr<Call>& call, const SimulatedEvent& event,
                                  std::optional<Instant> at) {

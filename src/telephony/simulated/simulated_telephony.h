@@ -58,9 +58,8 @@ class SimulatedTelephony final : public TelephonyProvider {
   Expected<std::string> Originate(const OriginateRequest& request) override;
   Expected<void> Hangup(std::string_view provider_call_id) override;
 
-  // Calls placed and not yet completed; of them, those in conversation.
+  // Calls placed and not yet completed (those in conversation: SimulatedMedia::talking).
   size_t InFlight() const;
-  size_t Conversations() const { return conversations_.load(); }
 
  private:
   struct Call;
@@ -78,7 +77,6 @@ class SimulatedTelephony final : public TelephonyProvider {
   CallEventSink& sink_;
   SimulatedTelephonyOptions options_;
   std::atomic<uint64_t> next_id_{1};
-  std::atomic<size_t> conversations_{0};
   std::atomic<bool> media_failure_logged_{false};
 
   mutable std::mutex mutex_;

@@ -39,15 +39,6 @@ const std::string kVoicemailMessage = "hello ada this is smile dental please cal
 const std::vector<std::string> kAgentLines = {
     kGreeting, kConfirm, kRepeat, kConfirmed, kOptOutConfirmation, kVoicemailMessage};
 
-class Recognized final : public RecognitionSink {
- public:
-  void OnTranscript(Transcript transcript) override {
-    if (transcript.is_final) text = transcript.understood ? transcript.text : "(not understood)";
-  }
-  void OnError(Error error) override { text = "(error: " + error.message + ")"; }
-  std::string text;
-};
-
 // Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
 // else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
 // pocketsphinx adapts to what it heard before (cepstral mean), so each check gets a fresh
@@ -57,7 +48,7 @@ std::string RecognizeAgent(const Samples& audio, int sample_rate) {
   static const Samples warm_up = testing::Synthesize(
       *AcquireOfflineVoice()->text_to_speech, "Great. Will you be able to make it?", kWidebandRate);
   PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
-  Recognized sink;
+  testing::FinalText sink;
   auto stream = recognizer.Open(sample_rate, sink);
   if (!stream) return "(open failed: " + stream.error().message + ")";
   (*stream)->Expect(kAgentLines);

@@ -15,15 +15,6 @@
 namespace talky {
 namespace {
 
-class Recognized final : public RecognitionSink {
- public:
-  void OnTranscript(Transcript transcript) override {
-    if (transcript.is_final) text = transcript.understood ? transcript.text : "(not understood)";
-  }
-  void OnError(Error error) override { text = "(error: " + error.message + ")"; }
-  std::string text;
-};
-
 const SimulatedCalleeVoices& Voices() {
   static const SimulatedCalleeVoices voices = [] {
     Expected<SimulatedCalleeVoices> made =
@@ -40,7 +31,7 @@ TEST(SimulatedCalleeVoices, EveryLineInEveryVoiceIsRecognizedAsItself) {
     for (const std::string& line : CalleeLines()) {
       // A fresh recognizer per line: pocketsphinx adapts to what it heard before.
       PocketsphinxSpeechToText recognizer;
-      Recognized sink;
+      testing::FinalText sink;
       auto stream = recognizer.Open(kWidebandRate, sink);
       ASSERT_TRUE(stream) << stream.error().Describe();
       (*stream)->Expect(CalleeLines());
