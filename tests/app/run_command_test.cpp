@@ -205,15 +205,17 @@ TEST(RunCommand, AnsweredCallsSpeakAndTheGoalsAreTheCalleesAgreements) {
   for (int i = 0; i < 10; ++i) numbers.push_back("+44207946" + std::to_string(1300 + i));
   // One attempt each: the plan of attempt 1 says who answers and what they mean.
   int agreements = 0;
-  int answered = 0;
+  int people = 0;    // answered by a person
+  int machines = 0;  // answered by an answering machine
   for (const std::string& number : numbers) {
     const CallOutcome planned =
         *PlanSimulatedCall(number, 1, {}, DefaultSimulatedOutcomeMix(), 1).back().outcome;
     agreements += planned == CallOutcome::kGoalAchieved ? 1 : 0;
-    answered += planned == CallOutcome::kGoalAchieved || planned == CallOutcome::kGoalNotAchieved ||
-                        planned == CallOutcome::kDoNotCall || planned == CallOutcome::kVoicemail
-                    ? 1
-                    : 0;
+    people += planned == CallOutcome::kGoalAchieved || planned == CallOutcome::kGoalNotAchieved ||
+                      planned == CallOutcome::kDoNotCall
+                  ? 1
+                  : 0;
+    machines += planned == CallOutcome::kVoicemail ? 1 : 0;
   }
   ASSERT_GE(agreements, 2);
   std::string csv = "phone_number,first_name\n";
@@ -244,10 +246,12 @@ TEST(RunCommand, AnsweredCallsSpeakAndTheGoalsAreTheCalleesAgreements) {
   EXPECT_TRUE(*listed) << run.output;
   const std::map<std::string, int64_t> reported = ReportSection(run.output, "Calls by outcome");
   EXPECT_EQ(reported.at("do_not_call"), 1) << run.output;
-  EXPECT_GE(reported.at("voicemail"), 1) << run.output;
+  EXPECT_EQ(reported.at("voicemail"), machines) << run.output;
   EXPECT_EQ(reported.at("goal_achieved"), agreements) << run.output;
 
-  // Every answered call talked, and its turns lie within its own record's time.
+  // Every call a person answered talked, and every turn lies within its own record's time. (A
+  // machine whose greeting talks over the agent's first word leaves no turn: the agent stopped
+  // before saying one.)
   Expected<Page<CallRecord>> calls = (*store)->ListCalls(acme, std::nullopt, {.limit = 100});
   ASSERT_TRUE(calls);
   int talked = 0;
@@ -263,10 +267,11 @@ TEST(RunCommand, AnsweredCallsSpeakAndTheGoalsAreTheCalleesAgreements) {
       EXPECT_LE(turn.at, *call.ended_at) << call.id.value;
     }
   }
-  EXPECT_EQ(talked, answered) << run.output;
+  EXPECT_GE(talked, people) << run.output;
+  EXPECT_LE(talked, people + machines) << run.output;
 
   // The report's conversations: latencies per component, and a sample transcript per outcome.
-  EXPECT_NE(run.output.find(fmt::format("Conversations ({} answered calls talked", answered)),
+  EXPECT_NE(run.output.find(fmt::format("Conversations ({} answered calls talked", talked)),
             std::string::npos)
       << run.output;
   for (const char* line :
