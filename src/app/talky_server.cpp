@@ -44,7 +44,11 @@ TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerato
   server_.RouteWebSocket("/media", media_);
   AddOperationalRoutes(router_, metrics_, queue, store);
   AddApiRoutes(router_, api_);
-  webhook_counters_ = AddVonageWebhookRoutes(router_, options_.vonage, intake_, clock);
+  VonageWebhookOptions vonage = options_.vonage;
+  vonage.on_machine_detection = [this](const CallId& call, ProviderMachineDetection detection) {
+    session_manager_.OnProviderMachineDetection(call, detection);
+  };
+  webhook_counters_ = AddVonageWebhookRoutes(router_, std::move(vonage), intake_, clock);
   AddWebhookMetrics();
   AddStoreHealthMetrics();
 }

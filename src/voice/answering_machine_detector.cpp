@@ -35,9 +35,23 @@ void AnsweringMachineDetector::OnFrame(std::span<const std::int16_t> frame, bool
   }
 }
 
+void AnsweringMachineDetector::Told(ProviderMachineDetection detection) {
+  const AnswerKind before = verdict_;
+  if (detection.beep) {
+    told_beep_ = true;
+    verdict_ = AnswerKind::kMachine;
+  } else if (detection.verdict != AnswerKind::kUndecided) {
+    verdict_ = detection.verdict;
+  }
+  // A machine told of, not heard: its greeting's silence is counted from now.
+  if (verdict_ == AnswerKind::kMachine && before != AnswerKind::kMachine) {
+    silence_run_ = std::chrono::milliseconds(0);
+  }
+}
+
 bool AnsweringMachineDetector::ready_for_message() const {
   return verdict_ == AnswerKind::kMachine &&
-         (tones_.heard() || silence_run_ >= settings_.quiet_after_greeting);
+         (beep_heard() || silence_run_ >= settings_.quiet_after_greeting);
 }
 
 }  // namespace talky

@@ -85,7 +85,7 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
       return refuse(Error::Conflict("call " + call.value + " already has a media connection"),
                     "refused_duplicate");
     }
-    live_[call] = Live{.gateway = gateway, .last_activity = clock_.Now()};
+    live_[call] = Live{.gateway = gateway, .pipeline = *pipeline, .last_activity = clock_.Now()};
   }
   metrics_.CountSession("started");
   std::shared_ptr<MediaListener> listener = *pipeline;
@@ -102,6 +102,24 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
 std::size_t SessionManager::LiveCount() const {
   std::lock_guard lock(mutex_);
   return live_.size();
+}
+
+bool SessionManager::OnProviderMachineDetection(const CallId& call,
+                                                ProviderMachineDetection detection) {
+  std::shared_ptr<MediaGateway> gateway;
+  std::weak_ptr<VoicePipeline> pipeline;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = live_.find(call);
+    if (found == live_.end()) return false;
+    gateway = found->second.gateway.lock();
+    pipeline = found->second.pipeline;
+  }
+  if (!gateway) return false;
+  gateway->Post([pipeline, detection] {
+    if (auto live = pipeline.lock()) live->OnProviderMachineDetection(detection);
+  });
+  return true;
 }
 
 void SessionManager::Saved(const CallSession& session) {

@@ -53,12 +53,17 @@ class SessionManager final : public MediaCallAcceptor {
   Expected<std::shared_ptr<MediaListener>> Accept(const CallId& call,
                                                   std::shared_ptr<MediaGateway> gateway) override;
   std::size_t LiveCount() const;
+  // The provider's machine detection for a call: passed to its pipeline on the call's executor
+  // when the call is live in this process. False when it is not (the media socket went to another
+  // process, or the call is over): the pipeline then goes by its own detection from the audio.
+  bool OnProviderMachineDetection(const CallId& call, ProviderMachineDetection detection);
 
  private:
   class Observer;
   // Weak: a call's connection owns its pipeline; the manager only finds them.
   struct Live {
     std::weak_ptr<MediaGateway> gateway;
+    std::weak_ptr<VoicePipeline> pipeline;
     Instant last_activity{};
   };
 

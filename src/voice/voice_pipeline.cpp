@@ -361,6 +361,15 @@ bool VoicePipeline::OptOut(const char* how) {
   return listed.has_value();
 }
 
+void VoicePipeline::OnProviderMachineDetection(ProviderMachineDetection detection) {
+  if (!machine_detector_ || ended_) return;
+  spdlog::info("voice: call {}: the provider's machine detection says {}", session_.call_id.value,
+               detection.beep                            ? "beep"
+               : detection.verdict == AnswerKind::kHuman ? "human"
+                                                         : "machine");
+  machine_detector_->Told(detection);
+}
+
 void VoicePipeline::TendAnsweringMachine() {
   if (!machine_) {
     machine_ = true;

@@ -110,6 +110,10 @@ class VoicePipeline final : public MediaListener,
   void OnPlaybackCleared() override;
   bool NextFrame(Samples& frame) override;
   void OnClosed(std::string reason) override;
+  // The telephony provider's machine detection for this call (Vonage's events reach the webhook,
+  // not the media socket): acted on from the next frame heard. Ignored when the campaign does not
+  // detect machines.
+  void OnProviderMachineDetection(ProviderMachineDetection detection);
 
   // Provider results, posted to the executor by the sinks (tagged with the turn they belong to,
   // so a result of a cancelled turn is dropped).

@@ -85,6 +85,8 @@ TEST(VonageEvent, MachineDetectionEventsNameTheCallByCallUuid) {
   EXPECT_EQ(human->call_event->provider_call_id, kUuid);
   EXPECT_EQ(human->call_event->status, S::kAnswered);
   EXPECT_EQ(human->call_event->outcome, std::nullopt);
+  ASSERT_TRUE(MachineDetectionOf(*human));
+  EXPECT_EQ(MachineDetectionOf(*human)->verdict, AnswerKind::kHuman);
 
   Expected<VonageEvent> machine = ParseVonageEvent(detection("machine", ""), kCall, clock);
   ASSERT_TRUE(machine) << machine.error().Describe();
@@ -92,12 +94,23 @@ TEST(VonageEvent, MachineDetectionEventsNameTheCallByCallUuid) {
   EXPECT_EQ(machine->call_event->provider_call_id, kUuid);
   EXPECT_EQ(machine->call_event->outcome, O::kVoicemail);
   EXPECT_EQ(machine->sub_state, "");
+  ASSERT_TRUE(MachineDetectionOf(*machine));
+  EXPECT_EQ(MachineDetectionOf(*machine)->verdict, AnswerKind::kMachine);
+  EXPECT_FALSE(MachineDetectionOf(*machine)->beep);
 
   Expected<VonageEvent> beep =
       ParseVonageEvent(detection("machine", R"(,"sub_state":"beep_start")"), kCall, clock);
   ASSERT_TRUE(beep) << beep.error().Describe();
   EXPECT_EQ(beep->sub_state, "beep_start");
   EXPECT_EQ(beep->call_event->outcome, O::kVoicemail);
+  ASSERT_TRUE(MachineDetectionOf(*beep));
+  EXPECT_EQ(MachineDetectionOf(*beep)->verdict, AnswerKind::kMachine);
+  EXPECT_TRUE(MachineDetectionOf(*beep)->beep);
+
+  Expected<VonageEvent> answered = ParseVonageEvent(
+      R"({"uuid":"u","status":"answered","timestamp":"2026-11-21T14:59:58.125Z"})", kCall, clock);
+  ASSERT_TRUE(answered) << answered.error().Describe();
+  EXPECT_FALSE(MachineDetectionOf(*answered));
 
   // Neither name: the field is named.
   Expected<VonageEvent> nameless = ParseVonageEvent(

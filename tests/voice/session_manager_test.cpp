@@ -82,6 +82,24 @@ TEST_F(SessionManagerTest, AcceptedCallsStartTalkingAndTheirSessionIsStored) {
   EXPECT_EQ(metrics_.Events(), (std::vector<std::string>{"started", "ended"}));
 }
 
+// The provider's `machine` verdict, from the webhook, reaches the live call's pipeline on its
+// executor: the agent stops with the verdict voicemail. A call not live here is not found.
+TEST_F(SessionManagerTest, TheProvidersMachineDetectionReachesTheLiveCall) {
+  auto gateway = std::make_shared<testing::RecordingGateway>();
+  Expected<std::shared_ptr<MediaListener>> listener = manager_.Accept(CallId{"c1"}, gateway);
+  ASSERT_TRUE(listener) << listener.error().Describe();
+  gateway->RunTasks();
+  EXPECT_FALSE(manager_.OnProviderMachineDetection(CallId{"c2"}, {AnswerKind::kMachine}));
+  ASSERT_TRUE(manager_.OnProviderMachineDetection(CallId{"c1"}, {AnswerKind::kMachine}));
+  EXPECT_TRUE(gateway->hangups.empty());  // not yet: posted to the call's executor
+  gateway->RunTasks();
+  (*listener)->OnAudio(Samples(SamplesPerFrame(kWidebandRate), 0));
+  gateway->RunTasks();
+  EXPECT_EQ(gateway->hangups, std::vector<std::string>{"answering machine"});
+  (*listener)->OnClosed("peer_closed");
+  EXPECT_FALSE(manager_.OnProviderMachineDetection(CallId{"c1"}, {AnswerKind::kMachine}));
+}
+
 TEST_F(SessionManagerTest, RefusesASecondConnectionAnUnknownCallAndAStoreThatCannotSay) {
   auto gateway = std::make_shared<testing::RecordingGateway>();
   auto first = manager_.Accept(CallId{"c1"}, gateway);

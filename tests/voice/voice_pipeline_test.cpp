@@ -392,6 +392,43 @@ TEST_F(VoicePipelineTest, TheVoicemailMessageIsLeftAfterTheBeep) {
   EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"voicemail left after the beep"});
 }
 
+// The provider's machine detection (Vonage's `machine` event) comes before ours could decide
+// (3.5 s of greeting): the agent stops at the next frame with the verdict voicemail.
+TEST_F(VoicePipelineTest, TheProvidersMachineVerdictStopsTheAgentAtOnce) {
+  Run(std::chrono::milliseconds(1000), true);
+  EXPECT_TRUE(record_->verdicts.empty());
+  pipeline_->OnProviderMachineDetection({.verdict = AnswerKind::kMachine});
+  Step(true);
+  EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kVoicemail});
+  EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"answering machine"});
+}
+
+// Vonage's `beep_start`: the message is left at once, though the greeting's audio gave no beep
+// and has not gone quiet.
+TEST_F(VoicePipelineTest, TheProvidersBeepLeavesTheMessageAtOnce) {
+  VoicePipelineConfig config;
+  config.voicemail_message = "Hello Ada, this is Smile Dental. Please call us back.";
+  Open(config);
+  Run(std::chrono::milliseconds(1000), true);
+  pipeline_->OnProviderMachineDetection({.verdict = AnswerKind::kMachine});
+  Run(std::chrono::milliseconds(600), true);  // the greeting goes on: no message yet
+  EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kVoicemail});
+  EXPECT_NE(tts_.texts.back(), *config.voicemail_message);
+  pipeline_->OnProviderMachineDetection({.verdict = AnswerKind::kMachine, .beep = true});
+  Step(true);
+  EXPECT_EQ(tts_.texts.back(), *config.voicemail_message);
+  Run(std::chrono::seconds(2), false);
+  EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"voicemail left after the beep"});
+}
+
+// The provider heard a person: a long first answer is not taken for a machine's greeting.
+TEST_F(VoicePipelineTest, TheProvidersHumanVerdictOverridesALongAnswer) {
+  pipeline_->OnProviderMachineDetection({.verdict = AnswerKind::kHuman});
+  Run(std::chrono::milliseconds(5000), true);
+  EXPECT_TRUE(record_->verdicts.empty());
+  EXPECT_TRUE(gateway_->hangups.empty());
+}
+
 TEST_F(VoicePipelineTest, DtmfReachesTheSession) {
   pipeline_->OnDtmf('4', std::chrono::milliseconds(100));
   pipeline_->OnDtmf('#', std::chrono::milliseconds(100));

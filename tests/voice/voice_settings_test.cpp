@@ -9,7 +9,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> BadFields(const nlohmann::json& calling_config) {
+std::vector<std::string> BadSettingsFields(const nlohmann::json& calling_config) {
   Expected<VoiceSettings> settings = VoiceSettingsFromCallingConfig(calling_config);
   std::vector<std::string> fields;
   if (settings) return fields;
@@ -58,30 +58,31 @@ TEST(VoiceSettings, ReadsTheCallLengthAndTheVoicemailAction) {
 TEST(VoiceSettings, CallsAreRecordedOnlyWhenTheCampaignSaysSo) {
   EXPECT_FALSE(VoiceSettingsFromCallingConfig({})->record_calls);
   EXPECT_TRUE(VoiceSettingsFromCallingConfig({{"record_calls", true}})->record_calls);
-  EXPECT_EQ(BadFields({{"record_calls", "yes"}}),
+  EXPECT_EQ(BadSettingsFields({{"record_calls", "yes"}}),
             std::vector<std::string>{"calling_config.record_calls"});
 }
 
 TEST(VoiceSettings, EveryBadFieldIsNamedUnderCallingConfig) {
-  EXPECT_EQ(BadFields({{"max_call_seconds", 10}}),
+  EXPECT_EQ(BadSettingsFields({{"max_call_seconds", 10}}),
             std::vector<std::string>{"calling_config.max_call_seconds"});
-  EXPECT_EQ(BadFields({{"voicemail", {{"action", "leave_message"}}}}),
+  EXPECT_EQ(BadSettingsFields({{"voicemail", {{"action", "leave_message"}}}}),
             std::vector<std::string>{"calling_config.voicemail.message"});
-  EXPECT_EQ(BadFields({{"voicemail",
-                        {{"action", "leave_message"}, {"message", "Hi {nick}"}, {"beep", 1}}}}),
-            (std::vector<std::string>{"calling_config.voicemail.beep",
-                                      "calling_config.voicemail.message"}));
-  EXPECT_EQ(BadFields({{"voicemail", {{"action", "sing"}}}}),
+  EXPECT_EQ(
+      BadSettingsFields(
+          {{"voicemail", {{"action", "leave_message"}, {"message", "Hi {nick}"}, {"beep", 1}}}}),
+      (std::vector<std::string>{"calling_config.voicemail.beep",
+                                "calling_config.voicemail.message"}));
+  EXPECT_EQ(BadSettingsFields({{"voicemail", {{"action", "sing"}}}}),
             std::vector<std::string>{"calling_config.voicemail.action"});
-  EXPECT_EQ(BadFields({{"voicemail", "hang up"}}),
+  EXPECT_EQ(BadSettingsFields({{"voicemail", "hang up"}}),
             std::vector<std::string>{"calling_config.voicemail"});
   for (const nlohmann::json& key : {nlohmann::json("99"), nlohmann::json(9), nlohmann::json("a"),
                                     nlohmann::json(""), nlohmann::json::array()}) {
-    EXPECT_EQ(BadFields({{"opt_out_key", key}}),
+    EXPECT_EQ(BadSettingsFields({{"opt_out_key", key}}),
               std::vector<std::string>{"calling_config.opt_out_key"})
         << key;
   }
-  EXPECT_EQ(BadFields({{"opt_out_key", "x"}, {"turn_taking", {{"max_reprompts", 9}}}}),
+  EXPECT_EQ(BadSettingsFields({{"opt_out_key", "x"}, {"turn_taking", {{"max_reprompts", 9}}}}),
             (std::vector<std::string>{"calling_config.opt_out_key",
                                       "calling_config.turn_taking.max_reprompts"}));
 }

@@ -61,6 +61,11 @@ std::shared_ptr<const VonageWebhookCounters> AddVonageWebhookRoutes(Router& rout
                }
                sink.OnCallEvent(*event->call_event);
                counters->events.fetch_add(1, std::memory_order_relaxed);
+               const std::optional<ProviderMachineDetection> detection = MachineDetectionOf(*event);
+               if (detection && shared_options->on_machine_detection &&
+                   !event->call_event->call_id.value.empty()) {
+                 shared_options->on_machine_detection(event->call_event->call_id, *detection);
+               }
                return Accepted();
              });
 

@@ -6,7 +6,8 @@
 //   counted in `replays`; a body that is not a Vonage event gets 400 naming the
 //   field; otherwise the event goes to the sink (a CallEventIntake, which completes the call's
 //   attempt on its final event) and Vonage gets 200, also for an unknown call (retrying cannot
-//   help; the intake counts it).
+//   help; the intake counts it). Machine detection's verdicts (`human`, `machine`, the beep) also
+//   go to on_machine_detection, for the call's live voice pipeline.
 // - GET and POST /webhooks/vonage/answer?call_id=...: the NCCO that connects the answered call's
 //   audio to our media WebSocket, the one VonageTelephony sends inline (VonageMediaNcco). It
 //   changes nothing, so it is not signature-checked; the media WebSocket identifies the call.
@@ -17,18 +18,22 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "domain/clock.h"
 #include "http/router.h"
 #include "telephony/telephony_provider.h"
+#include "voice/answering_machine_detector.h"
 
 namespace talky {
 
 struct VonageWebhookOptions {
   std::string signature_secret;     // empty: events are accepted unsigned
   std::string media_websocket_uri;  // ws(s)://.../media, for the answer NCCO
+  // Empty: verdicts only reach the sink, as events.
+  std::function<void(const CallId&, ProviderMachineDetection)> on_machine_detection;
 };
 
 // What the webhooks saw, for metrics; read from any thread.

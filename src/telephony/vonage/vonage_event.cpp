@@ -74,6 +74,13 @@ Expected<VonageEvent> ParseVonageEvent(std::string_view body, const CallId& call
   return event;
 }
 
+std::optional<ProviderMachineDetection> MachineDetectionOf(const VonageEvent& event) {
+  if (event.status == "human") return ProviderMachineDetection{.verdict = AnswerKind::kHuman};
+  if (event.status != "machine") return std::nullopt;
+  return ProviderMachineDetection{.verdict = AnswerKind::kMachine,
+                                  .beep = event.sub_state == "beep_start"};
+}
+
 Expected<std::string> VonageEventUrl(std::string_view event_url, const CallId& call_id) {
   boost::system::result<boost::urls::url_view> parsed = boost::urls::parse_uri(event_url);
   if (!parsed || (parsed->scheme_id() != boost::urls::scheme::http &&

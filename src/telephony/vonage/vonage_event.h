@@ -14,6 +14,7 @@
 #include "domain/error.h"
 #include "domain/ids.h"
 #include "telephony/telephony_provider.h"
+#include "voice/answering_machine_detector.h"
 
 namespace talky {
 
@@ -41,6 +42,10 @@ struct VonageEvent {
 // progress event (one whose status moves a call) must name its `uuid` (or `call_uuid`).
 Expected<VonageEvent> ParseVonageEvent(std::string_view body, const CallId& call_id,
                                        const Clock& clock);
+
+// What machine detection's events say of the call (`human`; `machine`; `machine` with sub_state
+// `beep_start`, the voicemail's beep); nullopt for every other event.
+std::optional<ProviderMachineDetection> MachineDetectionOf(const VonageEvent& event);
 
 // `event_url` with our call id added as the `call_id` query parameter (percent-encoded).
 // InvalidArgument when event_url is not an absolute http(s) URL.

@@ -507,6 +507,56 @@ TEST_F(MediaWebSocketTest, AnAnsweringMachineGetsTheCampaignsMessageAfterItsBeep
   EXPECT_EQ(record->outcome, CallOutcome::kVoicemail);
 }
 
+// Vonage's machine detection, through the event webhook of the same server: `machine` while the
+// greeting talks, then `beep_start` (the audio has no beep and has not gone quiet). The message
+// is left at once, over the rest of the greeting; the outcome is voicemail.
+TEST_F(MediaWebSocketTest, VonagesBeepEventLeavesTheMessageWhileTheGreetingStillTalks) {
+  const CallId call = AnsweredCall("0013");
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.arrivals.size() > 10; }, seconds(10)));
+  const Samples greeting = testing::SpeakWithCommandLine(
+      "Hi, you have reached Ada. I cannot take your call right now. Please leave your name and "
+      "number after the tone, and I will call you back as soon as I can. Thank you, and have a "
+      "lovely day.",
+      "en-gb", 140, kWidebandRate);
+  callee->Say(greeting);
+  auto post_detection = [&](const std::string& sub_state) {
+    nlohmann::json body = {{"call_uuid", "vonage-0013"},
+                           {"conversation_uuid", "CON-0013"},
+                           {"status", "machine"},
+                           {"timestamp", "2026-12-02T15:00:02.000Z"}};
+    if (!sub_state.empty()) body["sub_state"] = sub_state;
+    Expected<HttpClientResponse> response =
+        client_.Send({.method = "POST",
+                      .url = "http://127.0.0.1:" + std::to_string(port_) +
+                             "/webhooks/vonage/event?call_id=" + call.value,
+                      .headers = {{"Content-Type", "application/json"}},
+                      .body = body.dump()});
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200) << response->body;
+  };
+  std::this_thread::sleep_for(milliseconds(1000));
+  post_detection("");
+  std::this_thread::sleep_for(milliseconds(1000));
+  const auto beep_at = steady_clock::now();
+  post_detection("beep_start");
+  ASSERT_TRUE(callee->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(30)))
+      << "the call did not end";
+  const SimulatedCallee::Heard heard = callee->Snapshot();
+  const auto turns = Turns(heard, kWidebandRate);
+  ASSERT_GE(turns.size(), 2u);
+  EXPECT_EQ(RecognizeAgent(turns.back(), kWidebandRate), kVoicemailMessage);
+  const std::size_t message_frames = turns.back().size() / SamplesPerFrame(kWidebandRate);
+  const auto message_start = heard.arrivals[heard.arrivals.size() - message_frames];
+  const auto greeting_end = *callee->SpeechStartedAt() + DurationOf(greeting.size(), kWidebandRate);
+  EXPECT_GE(message_start, beep_at);
+  EXPECT_LT(message_start, greeting_end) << "the message waited for the greeting to end";
+  Expected<CallRecord> record = scratch_->store().FindCall(call);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->outcome, CallOutcome::kVoicemail);
+}
+
 // A row per bad input: what the callee sends, and the close it must get.
 TEST_F(MediaWebSocketTest, BadInputIsClosedWithItsReasonAndOtherCallsGoOn) {
   const CallId good = AnsweredCall("0006");

@@ -209,6 +209,52 @@ TEST_F(VonageWebhooksTest, EventsThatMoveNoCallAreAcceptedAndDropped) {
   EXPECT_EQ(counters_->events_ignored.load(), 1);
 }
 
+// Machine detection's verdicts also go to the call's live pipeline (on_machine_detection), once:
+// a replayed token reaches neither the sink nor the pipeline.
+TEST_F(VonageWebhooksTest, MachineDetectionVerdictsReachTheLiveCall) {
+  Router router;
+  std::vector<std::pair<CallId, ProviderMachineDetection>> told;
+  AddVonageWebhookRoutes(router,
+                         {.signature_secret = kSecret,
+                          .media_websocket_uri = kMediaUri,
+                          .on_machine_detection =
+                              [&told](const CallId& call, ProviderMachineDetection detection) {
+                                told.emplace_back(call, detection);
+                              }},
+                         sink_, clock_);
+  // As Vonage sends them: the call is `call_uuid`.
+  auto detection_body = [](const std::string& status, const std::string& sub_state = "") {
+    json body = EventBody(status);
+    body.erase("uuid");
+    body["call_uuid"] = "63f61863-4a51-4f6b-86e1-46edebcf9356";
+    if (!sub_state.empty()) body["sub_state"] = sub_state;
+    return body.dump();
+  };
+  auto post = [&](const std::string& body, const std::string& call_id,
+                  const std::string& signature) {
+    const std::string target = "/webhooks/vonage/event?call_id=" + call_id;
+    EXPECT_EQ(router.Handle(Request("POST", target, body, signature)).status, 200);
+  };
+  auto sign = [](const std::string& body) {
+    return testing::FakeVonage::SignWebhook(body, kSecret, kNow);
+  };
+  const std::string human = detection_body("human");
+  post(human, "call-1", sign(human));
+  const std::string beep = detection_body("machine", "beep_start");
+  const std::string beep_signature = sign(beep);
+  post(beep, "call-2", beep_signature);
+  post(beep, "call-2", beep_signature);                       // the same delivery again: a replay
+  const std::string answered = EventBody("answered").dump();  // not a verdict
+  post(answered, "call-3", sign(answered));
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[0].first, CallId{"call-1"});
+  EXPECT_EQ(told[0].second.verdict, AnswerKind::kHuman);
+  EXPECT_EQ(told[1].first, CallId{"call-2"});
+  EXPECT_EQ(told[1].second.verdict, AnswerKind::kMachine);
+  EXPECT_TRUE(told[1].second.beep);
+  EXPECT_EQ(sink_.events().size(), 3u);
+}
+
 TEST_F(VonageWebhooksTest, WithoutASecretUnsignedEventsAreAccepted) {
   Router open_router;
   AddVonageWebhookRoutes(open_router, {.media_websocket_uri = kMediaUri}, sink_, clock_);

@@ -98,6 +98,34 @@ TEST_P(AnsweringMachineDetectorTest, AShortGreetingIsAMachineByItsBeep) {
   EXPECT_TRUE(heard.beep);
 }
 
+// The provider's detection overrides the audio: a beep told is a machine ready for its message;
+// a person told is a person, whatever the greeting that follows.
+TEST(AnsweringMachineDetectorTold, TheProvidersVerdictOverridesTheAudio) {
+  const int rate = 16000;
+  const Samples speech = Speech(kGreeting, rate);
+  const std::span<const std::int16_t> frame(speech.data(), SamplesPerFrame(rate));
+
+  AnsweringMachineDetector beeped(rate);
+  beeped.OnFrame(frame, true);
+  beeped.Told({.verdict = AnswerKind::kMachine, .beep = true});
+  EXPECT_EQ(beeped.verdict(), AnswerKind::kMachine);
+  EXPECT_TRUE(beeped.beep_heard());
+  EXPECT_TRUE(beeped.ready_for_message());
+
+  AnsweringMachineDetector machine(rate);
+  machine.Told({.verdict = AnswerKind::kMachine});
+  EXPECT_EQ(machine.verdict(), AnswerKind::kMachine);
+  EXPECT_FALSE(machine.ready_for_message());  // its greeting has not gone quiet
+
+  AnsweringMachineDetector person(rate);
+  person.Told({.verdict = AnswerKind::kHuman});
+  EXPECT_EQ(Listen(speech, rate).verdict, AnswerKind::kMachine);  // by the audio alone
+  for (std::size_t i = 0; i + SamplesPerFrame(rate) <= speech.size(); i += SamplesPerFrame(rate)) {
+    person.OnFrame({speech.data() + i, SamplesPerFrame(rate)}, true);
+  }
+  EXPECT_EQ(person.verdict(), AnswerKind::kHuman);
+}
+
 TEST_P(AnsweringMachineDetectorTest, APersonWhoSaysHelloAndWaitsIsAPerson) {
   const int rate = GetParam();
   const Heard heard =
