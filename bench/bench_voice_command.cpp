@@ -13,6 +13,7 @@
 #include "app/offline_voice.h"
 #include "bench/cpu_time.h"
 #include "bench/delayed_voice_providers.h"
+#include "bench/figures.h"
 #include "bench/voice_load.h"
 #include "http/http_server.h"
 #include "http/media/prometheus_voice_metrics.h"
@@ -30,8 +31,6 @@ namespace {
 using namespace std::chrono;
 
 constexpr double kLatenessAimSeconds = 0.005;
-
-double Round3(double value) { return std::round(value * 1000) / 1000; }
 
 double Percentile(std::vector<double> values, double fraction) {
   if (values.empty()) return 0;

@@ -14,6 +14,7 @@
 #include "app/open_store.h"
 #include "app/talky_server.h"
 #include "bench/bench_database.h"
+#include "bench/figures.h"
 #include "bench/http_load.h"
 
 namespace talky {
@@ -27,8 +28,6 @@ constexpr char kRingingEventTemplate[] =
     R"({"from":"442070000000","to":"442071000000","uuid":"bench-{n}",)"
     R"("conversation_uuid":"CON-bench-{n}","status":"ringing","direction":"outbound",)"
     R"("timestamp":"2026-11-21T12:00:00.000Z"})";
-
-double Round3(double value) { return std::round(value * 1000) / 1000; }
 
 }  // namespace
 

@@ -53,7 +53,7 @@ Expected<Target> ParseTarget(const std::string& url) {
 }
 
 // What every connection shares: the request's fixed parts and the figures.
-struct LoadState {
+struct HttpLoadState {
   http::verb verb;
   Target target;
   std::string host_header;
@@ -80,7 +80,7 @@ struct LoadState {
 
 class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
  public:
-  LoadConnection(asio::any_io_executor executor, LoadState& state)
+  LoadConnection(asio::any_io_executor executor, HttpLoadState& state)
       : stream_(executor), state_(state) {}
 
   ~LoadConnection() {
@@ -161,7 +161,7 @@ class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
   }
 
   beast::tcp_stream stream_;
-  LoadState& state_;
+  HttpLoadState& state_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   std::optional<http::response_parser<http::string_body>> response_;
@@ -213,7 +213,7 @@ Expected<HttpLoadResult> RunHttpLoad(const HttpLoadOptions& options) {
     return std::unexpected(Error::InvalidArgument("--method '" + options.method + "' is unknown",
                                                   {{"method", "not an HTTP method"}}));
   }
-  LoadState state{.verb = verb, .target = *target, .options = &options};
+  HttpLoadState state{.verb = verb, .target = *target, .options = &options};
   state.host_header = target->host + ":" + target->port;
   for (size_t from = 0;;) {
     const size_t at = options.body_template.find("{n}", from);

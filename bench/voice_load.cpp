@@ -22,7 +22,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr auto kFrame = 20ms;
@@ -30,8 +30,8 @@ constexpr auto kAgentTurnOver = 150ms;  // no agent frame for this long: its tur
 constexpr std::size_t kMaxQueuedFrames = 50;
 
 // What every call reports into; guarded by `mutex` except the counters.
-struct LoadState {
-  explicit LoadState(const VoiceLoadOptions& load_options) : options(load_options) {}
+struct VoiceLoadState {
+  explicit VoiceLoadState(const VoiceLoadOptions& load_options) : options(load_options) {}
   const VoiceLoadOptions& options;
   std::mutex mutex;
   VoiceLoadResult result;
@@ -43,7 +43,7 @@ struct LoadState {
 
 class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
  public:
-  BenchCallee(asio::io_context& io, LoadState& state, int index)
+  BenchCallee(asio::io_context& io, VoiceLoadState& state, int index)
       : ws_(asio::make_strand(io)),
         timer_(ws_.get_executor()),
         state_(state),
@@ -51,7 +51,7 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
         frame_bytes_(static_cast<std::size_t>(state.options.sample_rate) / 50 * 2),
         tone_(MakeTone()) {}
 
-  void Start(Clock::duration delay) {
+  void Start(SteadyClock::duration delay) {
     timer_.expires_after(delay);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Fail("start: " + ec.message());
@@ -104,7 +104,7 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
                       if (ec) return self->Fail("websocket:connected: " + ec.message());
                       self->ws_.binary(true);
                       self->Read();
-                      self->next_frame_ = Clock::now();
+                      self->next_frame_ = SteadyClock::now();
                       self->first_frame_at_ = self->next_frame_;
                       self->Tick();
                     });
@@ -123,7 +123,7 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
   }
 
   void OnAgentFrame() {
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     last_agent_frame_ = now;
     if (!greeted_) {
       greeted_ = true;
@@ -144,7 +144,7 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
   // Every 20 ms of this call's media clock: the next caller frame.
   void Tick() {
     if (phase_ == Phase::kDone) return;
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     const VoiceLoadOptions& options = state_.options;
     bool speech = false;
     switch (phase_) {
@@ -246,9 +246,9 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
       VoiceLoadResult& result = state_.result;
       result.engine_latency_ms.insert(result.engine_latency_ms.end(), latencies_.begin(),
                                       latencies_.end());
-      if (first_frame_at_ != Clock::time_point{}) {
+      if (first_frame_at_ != SteadyClock::time_point{}) {
         result.call_seconds +=
-            std::chrono::duration<double>(Clock::now() - first_frame_at_).count();
+            std::chrono::duration<double>(SteadyClock::now() - first_frame_at_).count();
       }
       if (finished) {
         ++result.calls_finished;
@@ -264,7 +264,7 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
 
   websocket::stream<beast::tcp_stream> ws_;
   asio::steady_timer timer_;
-  LoadState& state_;
+  VoiceLoadState& state_;
   const int index_;
   const std::size_t frame_bytes_;
   const std::string tone_;
@@ -277,11 +277,11 @@ class BenchCallee : public std::enable_shared_from_this<BenchCallee> {
   Phase phase_ = Phase::kListening;
   bool greeted_ = false;
   bool agent_frames_this_turn_ = false;
-  Clock::time_point first_frame_at_{};
-  Clock::time_point next_frame_{};
-  Clock::time_point last_agent_frame_{};
-  Clock::time_point pause_until_{};
-  Clock::time_point turn_completed_at_{};
+  SteadyClock::time_point first_frame_at_{};
+  SteadyClock::time_point next_frame_{};
+  SteadyClock::time_point last_agent_frame_{};
+  SteadyClock::time_point pause_until_{};
+  SteadyClock::time_point turn_completed_at_{};
   int frames_left_ = 0;
   int answers_ = 0;
   std::size_t speech_offset_ = 0;
@@ -299,7 +299,7 @@ Expected<VoiceLoadResult> RunVoiceLoad(const VoiceLoadOptions& options,
     return std::unexpected(Error::InvalidArgument("the sample rate must be 8000 or 16000"));
   }
   asio::io_context io;
-  LoadState state(options);
+  VoiceLoadState state(options);
   state.remaining = options.calls;
   state.on_all_connected = std::move(on_all_connected);
   asio::steady_timer deadline(asio::make_strand(io));
@@ -309,7 +309,7 @@ Expected<VoiceLoadResult> RunVoiceLoad(const VoiceLoadOptions& options,
     if (!ec) io.stop();  // calls still going count as failed below
   });
 
-  const auto started = Clock::now();
+  const auto started = SteadyClock::now();
   for (int i = 0; i < options.calls; ++i) {
     const auto delay = options.ramp * i / options.calls;
     std::make_shared<BenchCallee>(io, state, i + 1)->Start(delay);
@@ -326,7 +326,7 @@ Expected<VoiceLoadResult> RunVoiceLoad(const VoiceLoadOptions& options,
   }
   for (std::thread& thread : threads) thread.join();
   VoiceLoadResult result = std::move(state.result);
-  result.elapsed = Clock::now() - started;
+  result.elapsed = SteadyClock::now() - started;
   const int unfinished = options.calls - result.calls_finished - result.calls_failed;
   if (unfinished > 0) {
     result.calls_failed += unfinished;

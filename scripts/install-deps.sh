@@ -15,9 +15,9 @@ packages=(
   # activity, resampling; espeak-ng's command also voices the simulated callee in tests
   libespeak-ng-dev espeak-ng libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   libwebrtc-audio-processing-dev libspeexdsp-dev
-  # tests, fuzzing (libFuzzer needs clang; 19 is the first whose libstdc++ <expected> works) and
-  # benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev
+  # tests, fuzzing (libFuzzer needs clang; 19 is the first whose libstdc++ <expected> works; its
+  # lld links the sanitized test binaries several times faster than ld) and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev lld-19
   # servers that the test harness starts on loopback
   redis-server redis-tools postgresql
   # the README's walkthrough of the REST API

@@ -5,7 +5,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<CallOutcome, kCallOutcomeCount> kNames{{
+constexpr EnumNames<CallOutcome, kCallOutcomeCount> kCallOutcomeNames{{
     {CallOutcome::kAnswered, "answered"},
     {CallOutcome::kNoAnswer, "no_answer"},
     {CallOutcome::kBusy, "busy"},
@@ -24,7 +24,7 @@ constexpr EnumNames<CallOutcome, kCallOutcomeCount> kNames{{
 
 }  // namespace
 
-std::string_view ToString(CallOutcome outcome) { return NameOf(kNames, outcome); }
-std::optional<CallOutcome> ParseCallOutcome(std::string_view text) { return ValueOf(kNames, text); }
+std::string_view ToString(CallOutcome outcome) { return NameOf(kCallOutcomeNames, outcome); }
+std::optional<CallOutcome> ParseCallOutcome(std::string_view text) { return ValueOf(kCallOutcomeNames, text); }
 
 }  // namespace talky

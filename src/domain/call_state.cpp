@@ -5,7 +5,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<CallState, 8> kNames{{
+constexpr EnumNames<CallState, 8> kCallStateNames{{
     {CallState::kConnecting, "connecting"},
     {CallState::kActive, "active"},
     {CallState::kListening, "listening"},
@@ -18,7 +18,7 @@ constexpr EnumNames<CallState, 8> kNames{{
 
 }  // namespace
 
-std::string_view ToString(CallState state) { return NameOf(kNames, state); }
-std::optional<CallState> ParseCallState(std::string_view text) { return ValueOf(kNames, text); }
+std::string_view ToString(CallState state) { return NameOf(kCallStateNames, state); }
+std::optional<CallState> ParseCallState(std::string_view text) { return ValueOf(kCallStateNames, text); }
 
 }  // namespace talky

@@ -5,7 +5,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<CampaignStatus, 6> kNames{{
+constexpr EnumNames<CampaignStatus, 6> kCampaignStatusNames{{
     {CampaignStatus::kDraft, "draft"},
     {CampaignStatus::kScheduled, "scheduled"},
     {CampaignStatus::kRunning, "running"},
@@ -16,9 +16,9 @@ constexpr EnumNames<CampaignStatus, 6> kNames{{
 
 }  // namespace
 
-std::string_view ToString(CampaignStatus status) { return NameOf(kNames, status); }
+std::string_view ToString(CampaignStatus status) { return NameOf(kCampaignStatusNames, status); }
 std::optional<CampaignStatus> ParseCampaignStatus(std::string_view text) {
-  return ValueOf(kNames, text);
+  return ValueOf(kCampaignStatusNames, text);
 }
 
 bool CanTransition(CampaignStatus from, CampaignStatus to) {

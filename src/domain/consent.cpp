@@ -5,7 +5,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<ConsentKind, 3> kNames{{
+constexpr EnumNames<ConsentKind, 3> kConsentKindNames{{
     {ConsentKind::kNone, "none"},
     {ConsentKind::kOral, "oral"},
     {ConsentKind::kWritten, "written"},
@@ -13,7 +13,7 @@ constexpr EnumNames<ConsentKind, 3> kNames{{
 
 }  // namespace
 
-std::string_view ToString(ConsentKind kind) { return NameOf(kNames, kind); }
-std::optional<ConsentKind> ParseConsentKind(std::string_view text) { return ValueOf(kNames, text); }
+std::string_view ToString(ConsentKind kind) { return NameOf(kConsentKindNames, kind); }
+std::optional<ConsentKind> ParseConsentKind(std::string_view text) { return ValueOf(kConsentKindNames, text); }
 
 }  // namespace talky

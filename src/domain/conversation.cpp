@@ -5,7 +5,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<MessageRole, 3> kNames{{
+constexpr EnumNames<MessageRole, 3> kMessageRoleNames{{
     {MessageRole::kSystem, "system"},
     {MessageRole::kUser, "user"},
     {MessageRole::kAssistant, "assistant"},
@@ -13,7 +13,7 @@ constexpr EnumNames<MessageRole, 3> kNames{{
 
 }  // namespace
 
-std::string_view ToString(MessageRole role) { return NameOf(kNames, role); }
-std::optional<MessageRole> ParseMessageRole(std::string_view text) { return ValueOf(kNames, text); }
+std::string_view ToString(MessageRole role) { return NameOf(kMessageRoleNames, role); }
+std::optional<MessageRole> ParseMessageRole(std::string_view text) { return ValueOf(kMessageRoleNames, text); }
 
 }  // namespace talky

@@ -5,7 +5,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<JobStatus, 8> kNames{{
+constexpr EnumNames<JobStatus, 8> kJobStatusNames{{
     {JobStatus::kPending, "pending"},
     {JobStatus::kProcessing, "processing"},
     {JobStatus::kCompleted, "completed"},
@@ -18,12 +18,12 @@ constexpr EnumNames<JobStatus, 8> kNames{{
 
 }  // namespace
 
-std::string_view ToString(JobStatus status) { return NameOf(kNames, status); }
-std::optional<JobStatus> ParseJobStatus(std::string_view text) { return ValueOf(kNames, text); }
+std::string_view ToString(JobStatus status) { return NameOf(kJobStatusNames, status); }
+std::optional<JobStatus> ParseJobStatus(std::string_view text) { return ValueOf(kJobStatusNames, text); }
 
 std::vector<JobStatus> AllJobStatuses() {
   std::vector<JobStatus> all;
-  for (const auto& [status, name] : kNames) all.push_back(status);
+  for (const auto& [status, name] : kJobStatusNames) all.push_back(status);
   return all;
 }
 

@@ -10,7 +10,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<LeadStatus, 4> kNames{{
+constexpr EnumNames<LeadStatus, 4> kLeadStatusNames{{
     {LeadStatus::kPending, "pending"},
     {LeadStatus::kCalled, "called"},
     {LeadStatus::kCompleted, "completed"},
@@ -19,8 +19,8 @@ constexpr EnumNames<LeadStatus, 4> kNames{{
 
 }  // namespace
 
-std::string_view ToString(LeadStatus status) { return NameOf(kNames, status); }
-std::optional<LeadStatus> ParseLeadStatus(std::string_view text) { return ValueOf(kNames, text); }
+std::string_view ToString(LeadStatus status) { return NameOf(kLeadStatusNames, status); }
+std::optional<LeadStatus> ParseLeadStatus(std::string_view text) { return ValueOf(kLeadStatusNames, text); }
 
 int ComputeLeadPriority(int base_priority, bool is_high_value,
                         const std::vector<std::string>& tags) {

@@ -70,4 +70,17 @@ std::string NewLeaseToken(std::mt19937_64& rng) {
   return fmt::format("{:016x}{:016x}", rng(), rng());
 }
 
+std::uint64_t SeedOrRandom(std::uint64_t seed) {
+  if (seed != 0) return seed;
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) | device();
+}
+
+Error StaleLease(const Lease& lease) {
+  return Error::Conflict(fmt::format(
+      "lease on job '{}' is no longer held (it expired and the job was recovered, or the job "
+      "was finished)",
+      lease.job_id.value));
+}
+
 }  // namespace talky

@@ -46,5 +46,10 @@ Expected<void> ValidateTakeBatch(std::size_t max_jobs, std::chrono::milliseconds
 
 // 128 random bits as 32 hex digits, from the caller's seeded generator.
 std::string NewLeaseToken(std::mt19937_64& rng);
+// The lease tokens' seed: `seed`, or a random one when it is 0.
+std::uint64_t SeedOrRandom(std::uint64_t seed);
+
+// The Conflict a queue answers for a lease it no longer holds.
+Error StaleLease(const Lease& lease);
 
 }  // namespace talky

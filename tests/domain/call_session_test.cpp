@@ -129,11 +129,11 @@ TEST(CallSessionJson, RoundTripsEveryField) {
 }
 
 TEST(CallSessionJson, BadFieldsAreNamed) {
-  nlohmann::json json = ToJson(CallSession{.call_id = CallId{"c1"}});
-  json["state"] = "dancing";
-  json["latency_measurements"] = nlohmann::json::array({{{"component", "stt"}}});
-  json["extra"] = 1;
-  const Expected<CallSession> parsed = CallSessionFromJson(json);
+  nlohmann::json body = ToJson(CallSession{.call_id = CallId{"c1"}});
+  body["state"] = "dancing";
+  body["latency_measurements"] = nlohmann::json::array({{{"component", "stt"}}});
+  body["extra"] = 1;
+  const Expected<CallSession> parsed = CallSessionFromJson(body);
   ASSERT_FALSE(parsed);
   std::vector<std::string> named;
   for (const FieldError& field : parsed.error().fields) named.push_back(field.field);

@@ -8,7 +8,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-Instant At(const char* text) { return ParseIso8601(text).value(); }
+Instant InstantAt(const char* text) { return ParseIso8601(text).value(); }
 
 std::vector<std::pair<std::string, std::string>> Spans(const IntervalSet& set) {
   std::vector<std::pair<std::string, std::string>> spans;
@@ -125,7 +125,7 @@ const WindowCase kWindowCases[] = {
 TEST(LocalTimeSets, DailyWindows) {
   for (const WindowCase& c : kWindowCases) {
     const IntervalSet set = DailyWindowInstants(*date::locate_zone(c.zone), {c.start, c.end},
-                                                c.days, At(c.from), At(c.to));
+                                                c.days, InstantAt(c.from), InstantAt(c.to));
     EXPECT_EQ(Spans(set), c.expected) << c.name;
   }
 }
@@ -134,7 +134,7 @@ TEST(LocalTimeSets, HolidaysAreLocalDates) {
   const std::set<date::local_days> holidays{date::local_days(date::year(2026) / 11 / 26)};
   const IntervalSet set =
       NonHolidayInstants(*date::locate_zone("America/Los_Angeles"), holidays,
-                         At("2026-11-25T00:00:00Z"), At("2026-11-28T00:00:00Z"));
+                         InstantAt("2026-11-25T00:00:00Z"), InstantAt("2026-11-28T00:00:00Z"));
   EXPECT_EQ(Spans(set), (std::vector<std::pair<std::string, std::string>>{
                             {"2026-11-25T00:00:00Z", "2026-11-26T08:00:00Z"},
                             {"2026-11-27T08:00:00Z", "2026-11-28T00:00:00Z"}}));

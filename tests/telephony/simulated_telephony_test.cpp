@@ -14,7 +14,7 @@ using O = CallOutcome;
 using enum CallStatus;
 
 // Collects events; tests wait on a condition with a generous bound, never on a fixed sleep.
-class RecordingSink final : public CallEventSink {
+class WaitableEventSink final : public CallEventSink {
  public:
   void OnCallEvent(const CallEvent& event) override {
     std::lock_guard lock(mutex_);
@@ -70,7 +70,7 @@ class SimulatedTelephonyTest : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
       boost::asio::make_work_guard(io_);
   ManualClock clock_{sys_days{2026y / 11 / 21} + 15h};
-  RecordingSink sink_;
+  WaitableEventSink sink_;
   std::unique_ptr<SimulatedTelephony> provider_;
   std::thread thread_;
 };

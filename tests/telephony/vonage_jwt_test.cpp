@@ -14,8 +14,8 @@ namespace {
 using namespace std::chrono;
 using nlohmann::json;
 
-const Instant kNow = sys_days{2026y / 11 / 21} + 15h;
-const long long kNowSeconds = duration_cast<seconds>(kNow.time_since_epoch()).count();
+const Instant kIssuedAt = sys_days{2026y / 11 / 21} + 15h;
+const long long kIssuedAtSeconds = duration_cast<seconds>(kIssuedAt.time_since_epoch()).count();
 
 // Test-side base64url, independent of the code under test.
 std::string FromBase64Url(std::string text) {
@@ -64,9 +64,11 @@ TEST(VonageJwt, ApiTokenIsSignedRs256WithTheApplicationsClaims) {
   char* pem_data = nullptr;
   const long pem_size = BIO_get_mem_data(pem.get(), &pem_data);
 
-  Expected<std::string> token = SignVonageApiJwt(
-      {.application_id = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", .jti = "jti-1", .issued_at = kNow},
-      std::string_view(pem_data, static_cast<size_t>(pem_size)));
+  Expected<std::string> token =
+      SignVonageApiJwt({.application_id = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+                        .jti = "jti-1",
+                        .issued_at = kIssuedAt},
+                       std::string_view(pem_data, static_cast<size_t>(pem_size)));
   ASSERT_TRUE(token) << token.error().message;
 
   const size_t dot1 = token->find('.'), dot2 = token->rfind('.');
@@ -75,9 +77,9 @@ TEST(VonageJwt, ApiTokenIsSignedRs256WithTheApplicationsClaims) {
             json::parse(R"({"alg":"RS256","typ":"JWT"})"));
   EXPECT_EQ(json::parse(FromBase64Url(token->substr(dot1 + 1, dot2 - dot1 - 1))),
             (json{{"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"},
-                  {"iat", kNowSeconds},
-                  {"nbf", kNowSeconds},
-                  {"exp", kNowSeconds + 900},
+                  {"iat", kIssuedAtSeconds},
+                  {"nbf", kIssuedAtSeconds},
+                  {"exp", kIssuedAtSeconds + 900},
                   {"jti", "jti-1"}}));
 
   // The signature verifies with the public key, through OpenSSL's own verify path.
@@ -109,14 +111,15 @@ const std::string kBody = R"({"status":"answered","uuid":"aaaaaaaa-bbbb-cccc-ddd
 const json kHs256 = {{"alg", "HS256"}, {"typ", "JWT"}};
 
 json ValidClaims() {
-  return {{"iat", kNowSeconds},    {"jti", "j-1"},
-          {"iss", "Vonage"},       {"payload_hash", Sha256Hex(kBody)},
-          {"api_key", "abcd1234"}, {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
+  return {{"iat", kIssuedAtSeconds}, {"jti", "j-1"},
+          {"iss", "Vonage"},         {"payload_hash", Sha256Hex(kBody)},
+          {"api_key", "abcd1234"},   {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
 }
 
 TEST(VonageJwt, WebhookSignatureAcceptsAGenuineRequest) {
   const std::string token = MakeHs256Token(kHs256, ValidClaims(), kSecret);
-  Expected<json> claims = VerifyVonageWebhookSignature("Bearer " + token, kBody, kSecret, kNow);
+  Expected<json> claims =
+      VerifyVonageWebhookSignature("Bearer " + token, kBody, kSecret, kIssuedAt);
   ASSERT_TRUE(claims) << claims.error().message;
   EXPECT_EQ((*claims)["api_key"], "abcd1234");
 }
@@ -128,10 +131,11 @@ TEST(VonageJwt, WebhookSignatureChecksTheHmacBeforeThePayloadHash) {
       "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9l"
       "IiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
   Expected<json> right_secret =
-      VerifyVonageWebhookSignature(jwt_io, "", "your-256-bit-secret", kNow);
+      VerifyVonageWebhookSignature(jwt_io, "", "your-256-bit-secret", kIssuedAt);
   ASSERT_FALSE(right_secret);
   EXPECT_EQ(right_secret.error().message, "the JWT has no payload_hash claim");
-  Expected<json> wrong_secret = VerifyVonageWebhookSignature(jwt_io, "", "another-secret", kNow);
+  Expected<json> wrong_secret =
+      VerifyVonageWebhookSignature(jwt_io, "", "another-secret", kIssuedAt);
   ASSERT_FALSE(wrong_secret);
   EXPECT_EQ(wrong_secret.error().message, "the JWT signature does not match the secret");
 }
@@ -145,15 +149,15 @@ struct RejectCase {
 
 TEST(VonageJwt, WebhookSignatureRefusesEveryForgery) {
   json expired = ValidClaims();
-  expired["exp"] = kNowSeconds - 1;
+  expired["exp"] = kIssuedAtSeconds - 1;
   json no_hash = ValidClaims();
   no_hash.erase("payload_hash");
   json no_iat = ValidClaims();
   no_iat.erase("iat");
   json old = ValidClaims();
-  old["iat"] = kNowSeconds - 301;
+  old["iat"] = kIssuedAtSeconds - 301;
   json ahead = ValidClaims();
-  ahead["iat"] = kNowSeconds + 301;
+  ahead["iat"] = kIssuedAtSeconds + 301;
   const std::string valid = MakeHs256Token(kHs256, ValidClaims(), kSecret);
   std::string tampered = valid;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
@@ -185,7 +189,8 @@ TEST(VonageJwt, WebhookSignatureRefusesEveryForgery) {
        "the JWT's iat is more than 300 s from now (a late replay, or a clock far off)"},
   };
   for (const RejectCase& c : cases) {
-    Expected<json> claims = VerifyVonageWebhookSignature(c.authorization, c.body, kSecret, kNow);
+    Expected<json> claims =
+        VerifyVonageWebhookSignature(c.authorization, c.body, kSecret, kIssuedAt);
     ASSERT_FALSE(claims) << c.name;
     EXPECT_EQ(claims.error().code, ErrorCode::kUnauthenticated) << c.name;
     EXPECT_EQ(claims.error().message, c.message) << c.name;

@@ -367,12 +367,12 @@ TEST_F(VonageTelephonyTest, TheFakeRefusesBodiesVonageWouldRefuse) {
     "ncco": [{"action": "connect", "endpoint": [{"type": "websocket",
               "uri": "wss://talky.example.com/media", "content-type": "audio/l16;rate=16000"}]}]
   })");
-  struct Row {
+  struct RefusedBody {
     std::string name;
     void (*change)(json&);
     std::string parameter;
   };
-  const std::vector<Row> rows = {
+  const std::vector<RefusedBody> rows = {
       {"plus sign", [](json& b) { b["to"][0]["number"] = "+14155550100"; }, "to[0].number"},
       {"to not array", [](json& b) { b["to"] = b["to"][0]; }, "to"},
       {"from type", [](json& b) { b["from"]["type"] = "sip"; }, "from.type"},
@@ -404,7 +404,7 @@ TEST_F(VonageTelephonyTest, TheFakeRefusesBodiesVonageWouldRefuse) {
   Expected<HttpClientResponse> accepted = send(good);
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 201) << accepted->body;
-  for (const Row& row : rows) {
+  for (const RefusedBody& row : rows) {
     json body = good;
     row.change(body);
     Expected<HttpClientResponse> response = send(body);

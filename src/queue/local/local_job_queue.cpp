@@ -9,23 +9,10 @@
 namespace talky {
 namespace {
 
-Error StaleLease(const Lease& lease) {
-  return Error::Conflict(fmt::format(
-      "lease on job '{}' is no longer held (it expired and the job was recovered, or the job "
-      "was finished)",
-      lease.job_id.value));
-}
-
 template <typename Map, typename Key>
 int BusyCount(const Map& counts, const Key& key) {
   auto it = counts.find(key);
   return it == counts.end() ? 0 : it->second;
-}
-
-std::uint64_t SeedOrRandom(std::uint64_t seed) {
-  if (seed != 0) return seed;
-  std::random_device device;
-  return (std::uint64_t{device()} << 32) | device();
 }
 
 }  // namespace

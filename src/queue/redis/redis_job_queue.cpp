@@ -38,19 +38,6 @@ constexpr std::chrono::milliseconds kClientSideWait{150};
 
 std::string Micros(Instant instant) { return std::to_string(instant.time_since_epoch().count()); }
 
-Error StaleLease(const Lease& lease) {
-  return Error::Conflict(fmt::format(
-      "lease on job '{}' is no longer held (it expired and the job was recovered, or the job "
-      "was finished)",
-      lease.job_id.value));
-}
-
-std::uint64_t SeedOrRandom(std::uint64_t seed) {
-  if (seed != 0) return seed;
-  std::random_device device;
-  return (std::uint64_t{device()} << 32) | device();
-}
-
 // "the take script", for messages; a view that lives as long as the process.
 std::string_view ScriptWhat(Script script) {
   static const std::array<std::string, redis_lua::kScriptCount> kWhat = [] {
@@ -67,7 +54,6 @@ std::string_view ScriptWhat(Script script) {
 Expected<std::int64_t> IntegerReply(const Reply& reply, Script script) {
   return ReplyView(reply, ScriptWhat(script)).Integer();
 }
-
 }  // namespace
 
 class RedisJobQueue::Impl {
