@@ -1,13 +1,9 @@
 #include "net/http_client.h"
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -15,10 +11,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "net/http_endpoint.h"
+#include "net/http_errors.h"
+#include "net/tls_client.h"
 
 namespace talky {
 namespace {
@@ -29,48 +28,6 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
-
-// Where a URL points, split the way a connection needs it.
-struct Endpoint {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string target;  // path and query, as sent on the request line
-
-  std::string Origin() const { return (tls ? "https://" : "http://") + host + ":" + port; }
-  std::string HostHeader() const {
-    const bool default_port = port == (tls ? "443" : "80");
-    const bool ipv6 = host.find(':') != std::string::npos;
-    const std::string name = ipv6 ? "[" + host + "]" : host;
-    return default_port ? name : name + ":" + port;
-  }
-};
-
-Expected<Endpoint> ParseEndpoint(std::string_view url) {
-  auto invalid = [&](std::string why) {
-    return std::unexpected(Error::InvalidArgument(
-        "cannot send a request to '" + std::string(url) + "': " + why, {{"url", why}}));
-  };
-  boost::system::result<boost::urls::url_view> parsed = boost::urls::parse_uri(url);
-  if (!parsed) return invalid("not an absolute URL");
-  Endpoint endpoint;
-  if (parsed->scheme_id() == boost::urls::scheme::https) {
-    endpoint.tls = true;
-  } else if (parsed->scheme_id() != boost::urls::scheme::http) {
-    return invalid("the scheme must be http or https");
-  }
-  if (parsed->host_type() == boost::urls::host_type::ipv6) {
-    endpoint.host = parsed->host_ipv6_address().to_string();
-  } else {
-    endpoint.host = parsed->host();
-  }
-  if (endpoint.host.empty()) return invalid("the URL names no host");
-  if (parsed->has_userinfo()) return invalid("credentials in the URL are not supported");
-  endpoint.port = parsed->has_port() ? std::string(parsed->port()) : endpoint.tls ? "443" : "80";
-  endpoint.target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
-  if (parsed->has_query()) endpoint.target += "?" + std::string(parsed->encoded_query());
-  return endpoint;
-}
 
 bool IsIdempotent(http::verb verb) {
   return verb == http::verb::get || verb == http::verb::head || verb == http::verb::put ||
@@ -118,14 +75,6 @@ bool LooksReusable(Connection& connection) {
   return idle && !ec && connection.buffer.size() == 0;
 }
 
-Error Unavailable(const Endpoint& endpoint, std::string_view what, const beast::error_code& ec) {
-  return Error::Unavailable(std::string(what) + " " + endpoint.Origin() + ": " + ec.message());
-}
-
-std::string Millis(std::chrono::milliseconds duration) {
-  return std::to_string(duration.count()) + " ms";
-}
-
 }  // namespace
 
 std::optional<std::string> HttpClientResponse::Header(std::string_view name) const {
@@ -137,16 +86,8 @@ std::optional<std::string> HttpClientResponse::Header(std::string_view name) con
 
 struct HttpClient::Impl {
   explicit Impl(HttpClientOptions client_options)
-      : options(std::move(client_options)), tls_context(ssl::context::tls_client) {
-    beast::error_code ec;
-    tls_context.set_default_verify_paths(ec);
-    if (ec) throw std::runtime_error("cannot load the system's CA certificates: " + ec.message());
-    if (!options.extra_ca_pem.empty()) {
-      tls_context.add_certificate_authority(asio::buffer(options.extra_ca_pem), ec);
-      if (ec) throw std::runtime_error("extra_ca_pem is not a PEM certificate: " + ec.message());
-    }
-    tls_context.set_verify_mode(ssl::verify_peer);
-  }
+      : options(std::move(client_options)),
+        tls_context(MakeVerifyingTlsContext(options.extra_ca_pem)) {}
 
   std::unique_ptr<Connection> TakeIdle(const std::string& origin) {
     std::lock_guard lock(mutex);
@@ -167,7 +108,7 @@ struct HttpClient::Impl {
     if (pool.size() < options.max_idle_connections_per_host) pool.push_back(std::move(connection));
   }
 
-  Expected<std::unique_ptr<Connection>> Open(const Endpoint& endpoint) {
+  Expected<std::unique_ptr<Connection>> Open(const HttpEndpoint& endpoint) {
     auto connection = std::make_unique<Connection>(endpoint.tls, tls_context);
     const SteadyClock::time_point deadline = SteadyClock::now() + options.connect_timeout;
 
@@ -189,7 +130,7 @@ struct HttpClient::Impl {
       return std::unexpected(Error::Unavailable("could not resolve " + endpoint.host + " within " +
                                                 Millis(options.connect_timeout)));
     }
-    if (*resolved) return std::unexpected(Unavailable(endpoint, "could not resolve", *resolved));
+    if (*resolved) return std::unexpected(TransportError(endpoint, "could not resolve", *resolved));
 
     beast::tcp_stream& stream = connection->Lowest();
     stream.expires_at(deadline);
@@ -201,19 +142,14 @@ struct HttpClient::Impl {
         return std::unexpected(Error::Unavailable("could not connect to " + endpoint.Origin() +
                                                   " within " + Millis(options.connect_timeout)));
       }
-      return std::unexpected(Unavailable(endpoint, "could not connect to", ec));
+      return std::unexpected(TransportError(endpoint, "could not connect to", ec));
     }
 
     if (endpoint.tls) {
-      beast::ssl_stream<beast::tcp_stream>& secure = *connection->secure;
-      beast::error_code not_an_address;
-      asio::ip::make_address(endpoint.host, not_an_address);
-      // SNI carries names only; certificate checking covers names and IP addresses alike.
-      if (not_an_address &&
-          !SSL_set_tlsext_host_name(secure.native_handle(), endpoint.host.c_str())) {
-        return std::unexpected(Error::Internal("OpenSSL refused the server name " + endpoint.host));
+      if (Expected<void> prepared = PrepareTlsClient(*connection->secure, endpoint.host);
+          !prepared) {
+        return std::unexpected(prepared.error());
       }
-      secure.set_verify_callback(ssl::host_name_verification(endpoint.host));
       std::optional<beast::error_code> shook;
       connection->secure->async_handshake(ssl::stream_base::client,
                                           [&](beast::error_code ec) { shook = ec; });
@@ -222,7 +158,7 @@ struct HttpClient::Impl {
           return std::unexpected(Error::Unavailable("no TLS handshake with " + endpoint.Origin() +
                                                     " within " + Millis(options.connect_timeout)));
         }
-        return std::unexpected(Unavailable(endpoint, "TLS handshake failed with", ec));
+        return std::unexpected(TransportError(endpoint, "TLS handshake failed with", ec));
       }
     }
     stream.expires_never();
@@ -233,7 +169,7 @@ struct HttpClient::Impl {
   // server said anything (a keep-alive connection closed under us), which makes a retry safe.
   template <typename Stream>
   Expected<http::response<http::string_body>> Exchange(Connection& connection, Stream& stream,
-                                                       const Endpoint& endpoint,
+                                                       const HttpEndpoint& endpoint,
                                                        const http::request<http::string_body>& req,
                                                        bool& stale) {
     stale = false;
@@ -247,7 +183,7 @@ struct HttpClient::Impl {
                                                   endpoint.Origin() + " within " +
                                                   Millis(options.request_timeout)));
       }
-      return std::unexpected(Unavailable(endpoint, "could not send the request to", ec));
+      return std::unexpected(TransportError(endpoint, "could not send the request to", ec));
     }
 
     http::response_parser<http::string_body> parser;
@@ -270,14 +206,14 @@ struct HttpClient::Impl {
       stale = !parser.got_some() && connection.buffer.size() == 0 &&
               (ec == http::error::end_of_stream || ec == asio::error::eof ||
                ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
-      return std::unexpected(Unavailable(endpoint, "no valid HTTP response from", ec));
+      return std::unexpected(TransportError(endpoint, "no valid HTTP response from", ec));
     }
     connection.Lowest().expires_never();
     return parser.release();
   }
 
   Expected<http::response<http::string_body>> Exchange(Connection& connection,
-                                                       const Endpoint& endpoint,
+                                                       const HttpEndpoint& endpoint,
                                                        const http::request<http::string_body>& req,
                                                        bool& stale) {
     if (connection.tls) return Exchange(connection, *connection.secure, endpoint, req, stale);
@@ -296,7 +232,7 @@ HttpClient::HttpClient(HttpClientOptions options)
 HttpClient::~HttpClient() = default;
 
 Expected<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) {
-  Expected<Endpoint> endpoint = ParseEndpoint(request.url);
+  Expected<HttpEndpoint> endpoint = ParseHttpEndpoint(request.url);
   if (!endpoint) return std::unexpected(endpoint.error());
   const http::verb verb = http::string_to_verb(request.method);
   if (verb == http::verb::unknown) {

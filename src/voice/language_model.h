@@ -28,6 +28,16 @@ struct CompletionRequest {
 struct ToolCall {
   std::string name;       // end_call, goal_achieved, goal_not_achieved, opt_out
   std::string arguments;  // JSON text
+
+  bool operator==(const ToolCall&) const = default;
+};
+
+// What a cloud model's server counted for one completion.
+struct TokenUsage {
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+
+  bool operator==(const TokenUsage&) const = default;
 };
 
 class CompletionSink {
@@ -36,6 +46,8 @@ class CompletionSink {
   // The next piece of the agent's reply, in order.
   virtual void OnText(std::string_view piece) = 0;
   virtual void OnToolCall(ToolCall call) = 0;
+  // Before OnDone, when the model's server reports it (the offline engine does not).
+  virtual void OnUsage(TokenUsage usage) { static_cast<void>(usage); }
   // Once per completion unless cancelled.
   virtual void OnDone(Expected<void> result) = 0;
 };
