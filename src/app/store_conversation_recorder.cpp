@@ -1,5 +1,7 @@
 #include "app/store_conversation_recorder.h"
 
+#include <nlohmann/json.hpp>
+
 namespace talky {
 
 StoreConversationRecorder::StoreConversationRecorder(Store& store, const Clock& clock,
@@ -10,15 +12,17 @@ Expected<void> StoreConversationRecorder::AppendTurn(const ConversationTurn& tur
   return store_.AppendConversationTurn(call_.tenant_id, turn);
 }
 
-Expected<void> StoreConversationRecorder::Conclude(CallOutcome verdict, Instant answered_at) {
-  const Expected<CallEventResult> recorded = store_.RecordCallEvent(
-      call_.tenant_id,
-      CallEvent{.call_id = call_.id,
-                .provider_call_id = call_.provider_call_id,
-                .status = CallStatus::kAnswered,
-                .outcome = verdict,
-                .occurred_at = answered_at,
-                .payload = {{"source", "conversation"}, {"verdict", ToString(verdict)}}});
+Expected<void> StoreConversationRecorder::Conclude(CallOutcome verdict, Instant answered_at,
+                                                   std::string_view error) {
+  nlohmann::json payload = {{"source", "conversation"}, {"verdict", ToString(verdict)}};
+  if (!error.empty()) payload["error"] = error;
+  const Expected<CallEventResult> recorded =
+      store_.RecordCallEvent(call_.tenant_id, CallEvent{.call_id = call_.id,
+                                                        .provider_call_id = call_.provider_call_id,
+                                                        .status = CallStatus::kAnswered,
+                                                        .outcome = verdict,
+                                                        .occurred_at = answered_at,
+                                                        .payload = std::move(payload)});
   if (!recorded) return std::unexpected(recorded.error());
   return {};
 }
@@ -29,7 +33,7 @@ Expected<void> StoreConversationRecorder::OptOut(Instant answered_at) {
       !listed) {
     return std::unexpected(listed.error());
   }
-  return Conclude(CallOutcome::kDoNotCall, answered_at);
+  return Conclude(CallOutcome::kDoNotCall, answered_at, {});
 }
 
 }  // namespace talky

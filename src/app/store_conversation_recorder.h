@@ -16,7 +16,8 @@ class StoreConversationRecorder final : public ConversationRecorder {
   StoreConversationRecorder(Store& store, const Clock& clock, CallRecord call);
 
   Expected<void> AppendTurn(const ConversationTurn& turn) override;
-  Expected<void> Conclude(CallOutcome verdict, Instant answered_at) override;
+  Expected<void> Conclude(CallOutcome verdict, Instant answered_at,
+                          std::string_view error) override;
   Expected<void> OptOut(Instant answered_at) override;
 
  private:

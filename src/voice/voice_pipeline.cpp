@@ -317,6 +317,7 @@ void VoicePipeline::OnTranscript(Transcript transcript) {
               .text = transcript.text,
               .at = caller_speech_start_,
               .stt_latency_ms = std::chrono::duration<double, std::milli>(recognized_in).count()});
+  model_retried_ = false;  // a new question for the model, with its own retry
   StartModelTurn();
 }
 
@@ -394,9 +395,10 @@ void VoicePipeline::TendAnsweringMachine() {
   }
 }
 
-void VoicePipeline::Conclude(CallOutcome verdict) {
+void VoicePipeline::Conclude(CallOutcome verdict, std::string_view error) {
   if (!providers_.recorder) return;
-  if (Expected<void> kept = providers_.recorder->Conclude(verdict, timeline_origin_); !kept) {
+  if (Expected<void> kept = providers_.recorder->Conclude(verdict, timeline_origin_, error);
+      !kept) {
     spdlog::warn("voice: call {}: its verdict {} could not be recorded: {}", session_.call_id.value,
                  ToString(verdict), kept.error().Describe());
   }
@@ -449,9 +451,12 @@ void VoicePipeline::StartModelTurn() {
   Changed();
 }
 
-void VoicePipeline::SayLine(const std::string& text, bool ends_call) {
+void VoicePipeline::SayLine(const std::string& text, bool ends_call, bool then_ask_model_again) {
   CancelAgentTurn();
-  turn_ = AgentTurn{.model_done = true, .ends_call = ends_call, .started_at = clock_.Now()};
+  turn_ = AgentTurn{.model_done = true,
+                    .ends_call = ends_call,
+                    .then_ask_model_again = then_ask_model_again,
+                    .started_at = clock_.Now()};
   QueueSentence(text);
 }
 
@@ -497,8 +502,17 @@ void VoicePipeline::OnReplyDone(std::uint64_t generation, Expected<void> result)
     spdlog::warn("voice: call {}: the language model failed: {}", session_.call_id.value,
                  result.error().message);
     Measure("llm", {}, false, result.error().message);
-    return SayLine(config_.goodbye_line, true);
+    // The caller must not hear silence: a word while the model is asked once more, then, if it
+    // fails again, a polite goodbye and the verdict failed, with the model's error.
+    if (!model_retried_) {
+      model_retried_ = true;
+      return SayLine(config_.one_moment_line, false, true);
+    }
+    Conclude(CallOutcome::kFailed, "the language model failed: " + result.error().message);
+    goodbye_reason_ = "language model failed";
+    return SayLine(config_.trouble_line, true);
   }
+  model_retried_ = false;
   turn_->model_done = true;
   if (std::string rest = Trimmed(turn_->pending_text); !rest.empty()) QueueSentence(rest);
   turn_->pending_text.clear();
@@ -611,6 +625,7 @@ void VoicePipeline::FinishTurnIfDone() {
     MoveTo(CallState::kEnding);
     return;
   }
+  if (done.then_ask_model_again) return StartModelTurn();
   ExpectReplies();
   MoveTo(CallState::kListening);
 }

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/call_session.h"
@@ -44,6 +45,11 @@ struct VoicePipelineConfig {
   std::string repeat_line = "Sorry, could you repeat that?";
   std::string reprompt_line = "Are you still there?";
   std::string goodbye_line = "It seems this is not a good time. Goodbye.";
+  // When the language model fails: said while it is asked again, and, if it fails again, the
+  // goodbye (the call's verdict is then failed).
+  std::string one_moment_line = "Sorry, one moment.";
+  std::string trouble_line =
+      "Sorry, we are having trouble on our side. We will call you another time. Goodbye.";
   // The key that opts the callee out at any time (TCPA: an automated opt-out by key press; per
   // campaign, voice_settings.h); none: digits are only recorded. The recorder's OptOut puts the
   // number on the tenant's Do-Not-Call list.
@@ -144,6 +150,7 @@ class VoicePipeline final : public MediaListener,
     bool model_done = false;
     bool synthesizing = false;
     bool ends_call = false;
+    bool then_ask_model_again = false;  // "one moment" after a failed model turn
     std::size_t samples_produced = 0;
     std::size_t samples_sent = 0;
     std::optional<Instant> started_at;  // of the model call or the fixed line
@@ -172,7 +179,7 @@ class VoicePipeline final : public MediaListener,
   bool TooLongFor(const std::string& phrase) const;
 
   void StartModelTurn();
-  void SayLine(const std::string& text, bool ends_call);
+  void SayLine(const std::string& text, bool ends_call, bool then_ask_model_again = false);
   void QueueSentence(std::string text);
   void SynthesizeNext();
   void FinishTurnIfDone();
@@ -183,7 +190,7 @@ class VoicePipeline final : public MediaListener,
   // The callee asked not to be called again: the number goes on the Do-Not-Call list. Whether it
   // did.
   bool OptOut(const char* how);
-  void Conclude(CallOutcome verdict);
+  void Conclude(CallOutcome verdict, std::string_view error = {});
   void RecordTurn(ConversationTurn turn);
   // The far side is an answering machine: called for each caller frame from the verdict on.
   void TendAnsweringMachine();
@@ -234,7 +241,8 @@ class VoicePipeline final : public MediaListener,
   bool ended_ = false;
   bool opted_out_ = false;
   int turns_recorded_ = 0;
-  bool machine_ = false;  // the far side is an answering machine
+  bool machine_ = false;        // the far side is an answering machine
+  bool model_retried_ = false;  // the current model turn is a retry after a failure
   bool voicemail_left_ = false;
   int frames_waiting_for_beep_ = 0;
   std::string goodbye_reason_ = "goodbye said";  // the session's end reason once it has played

@@ -104,9 +104,9 @@ TEST_F(AnsweredCallLookupTest, TheRecorderKeepsTurnsAndTheFirstVerdict) {
                                               .text = "Hello Ada!",
                                               .at = clock_.Now(),
                                               .tts_latency_ms = 12.5}));
-  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalAchieved, clock_.Now()));
+  ASSERT_TRUE(answered->recorder->Conclude(CallOutcome::kGoalAchieved, clock_.Now(), {}));
   ASSERT_TRUE(
-      answered->recorder->Conclude(CallOutcome::kGoalNotAchieved, clock_.Now()));  // too late
+      answered->recorder->Conclude(CallOutcome::kGoalNotAchieved, clock_.Now(), {}));  // too late
   Expected<std::vector<ConversationTurn>> turns = store().ListConversationTurns(tenant_, call);
   ASSERT_TRUE(turns && turns->size() == 1);
   EXPECT_EQ(turns->front().text, "Hello Ada!");

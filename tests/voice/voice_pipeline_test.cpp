@@ -45,8 +45,9 @@ class KeptRecord final : public ConversationRecorder {
     turns.push_back(turn);
     return {};
   }
-  Expected<void> Conclude(CallOutcome verdict, Instant) override {
+  Expected<void> Conclude(CallOutcome verdict, Instant, std::string_view error) override {
     verdicts.push_back(verdict);
+    errors.emplace_back(error);
     return {};
   }
   Expected<void> OptOut(Instant) override {
@@ -55,8 +56,27 @@ class KeptRecord final : public ConversationRecorder {
   }
   std::vector<ConversationTurn> turns;
   std::vector<CallOutcome> verdicts;
+  std::vector<std::string> errors;  // one per verdict
   int opt_outs = 0;
   Expected<void> opt_out_result;
+};
+
+// A cloud model that fails its first `failures` completions (as a 503 would), then is the engine.
+class FlakyModel final : public LanguageModel {
+ public:
+  FlakyModel(std::shared_ptr<LanguageModel> engine, int failures)
+      : engine_(std::move(engine)), failures_(failures) {}
+  std::unique_ptr<Completion> Complete(CompletionRequest request, CompletionSink& sink) override {
+    if (failures_-- > 0) {
+      sink.OnDone(std::unexpected(Error::Unavailable("api.groq.com answered 503")));
+      return nullptr;
+    }
+    return engine_->Complete(std::move(request), sink);
+  }
+
+ private:
+  std::shared_ptr<LanguageModel> engine_;
+  int failures_;
 };
 
 // A small script in the shape of the default appointment one, with fewer phrases.
@@ -77,7 +97,8 @@ class VoicePipelineTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(VoicePipelineConfig{}); }
 
-  void Open(VoicePipelineConfig config) {
+  // `model_failures`: how many completions fail before the model answers.
+  void Open(VoicePipelineConfig config, int model_failures = 0) {
     observer_ = std::make_shared<CountingObserver>();
     gateway_ = std::make_shared<RecordingGateway>();
     Expected<ConversationScript> script =
@@ -91,7 +112,9 @@ class VoicePipelineTest : public ::testing::Test {
         VoiceProviders{.speech_to_text = stt_,
                        .text_to_speech = tts_,
                        .voice_activity = vad_,
-                       .language_model = engine,
+                       .language_model = model_failures > 0
+                                             ? std::make_shared<FlakyModel>(engine, model_failures)
+                                             : std::shared_ptr<LanguageModel>(engine),
                        .reply_grammar = engine,
                        .recorder = record_},
         gateway_, observer_, clock_);
@@ -427,6 +450,35 @@ TEST_F(VoicePipelineTest, TheProvidersHumanVerdictOverridesALongAnswer) {
   Run(std::chrono::milliseconds(5000), true);
   EXPECT_TRUE(record_->verdicts.empty());
   EXPECT_TRUE(gateway_->hangups.empty());
+}
+
+// The model fails once: the caller hears "Sorry, one moment." and then the greeting, from the
+// model asked again.
+TEST_F(VoicePipelineTest, AModelThatFailsOnceIsBridgedAndAskedAgain) {
+  VoicePipelineConfig config;
+  const std::size_t before = tts_.texts.size();  // the fixture's own call greeted already
+  Open(config, 1);
+  Run(std::chrono::seconds(3), false);
+  ASSERT_GE(tts_.texts.size(), before + 2);
+  EXPECT_EQ(tts_.texts[before], config.one_moment_line);
+  EXPECT_EQ(tts_.texts[before + 1], "Hello Ada!");
+  EXPECT_TRUE(record_->verdicts.empty());
+  EXPECT_TRUE(gateway_->hangups.empty());
+}
+
+// It fails again: a polite goodbye, the verdict failed with the model's error, and the call ends.
+TEST_F(VoicePipelineTest, AModelThatFailsTwiceEndsTheCallPolitelyAsFailed) {
+  VoicePipelineConfig config;
+  const std::size_t before = tts_.texts.size();
+  Open(config, 2);
+  Run(std::chrono::seconds(12), false);
+  EXPECT_EQ(std::vector<std::string>(tts_.texts.begin() + static_cast<std::ptrdiff_t>(before),
+                                     tts_.texts.end()),
+            (std::vector<std::string>{config.one_moment_line, config.trouble_line}));
+  EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kFailed});
+  EXPECT_EQ(record_->errors,
+            std::vector<std::string>{"the language model failed: api.groq.com answered 503"});
+  EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"language model failed"});
 }
 
 TEST_F(VoicePipelineTest, DtmfReachesTheSession) {
