@@ -56,7 +56,8 @@ std::function<void(std::string)> KeepRecordingIn(Store& store, const Clock& cloc
 
 }  // namespace
 
-Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id) {
+Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id,
+                                          CloudLanguageModels* cloud) {
   Expected<CallRecord> call = store.FindCall(call_id);
   if (!call) return std::unexpected(call.error());
   if (call->status == CallStatus::kCompleted) {
@@ -76,6 +77,7 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   // the answer.
   config.timeline_origin = call->answered_at.value_or(clock.Now());
   bool record_calls = false;
+  LanguageModelSettings model_settings;
   // Validated when the campaign was created; a row written otherwise falls back to the defaults.
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
     config.turn_taking = voice->turn_taking;
@@ -83,6 +85,7 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
     config.max_call_length = voice->max_call_length;
     config.detect_answering_machine = voice->voicemail.detect;
     record_calls = voice->record_calls;
+    model_settings = voice->language_model;
     if (voice->voicemail.message) {
       config.voicemail_message = RenderLine(*voice->voicemail.message, fields);
     }
@@ -93,6 +96,18 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   auto engine = std::make_shared<ConversationEngine>(
       std::make_shared<const ConversationScript>(std::move(script)), fields,
       OptOutNotice(*campaign, config.opt_out_key));
+  std::shared_ptr<LanguageModel> language_model = engine;
+  if (model_settings.cloud) {
+    Expected<std::shared_ptr<LanguageModel>> model =
+        cloud ? cloud->ModelFor(model_settings)
+              : std::unexpected(Error::Unavailable("this process has no cloud language models"));
+    if (model) {
+      language_model = std::move(*model);
+    } else {
+      spdlog::error("call {}: campaign {}: {}; the offline engine speaks instead", call_id.value,
+                    campaign->id.value, model.error().message);
+    }
+  }
   return AnsweredCall{
       .session = {.call_id = call->id,
                   .campaign_id = call->campaign_id,
@@ -105,7 +120,7 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
                                                       .lead = fields}),
                   .voice_id = OfflineVoiceFor(campaign->voice_id)},
       .config = std::move(config),
-      .language_model = engine,
+      .language_model = std::move(language_model),
       .reply_grammar = engine,
       .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call),
       .keep_recording =

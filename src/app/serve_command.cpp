@@ -77,6 +77,11 @@ ServeCommand::ServeCommand(CLI::App& app) {
                    "/webhooks/vonage/answer; default: ws://<--listen>/media, a wildcard host as "
                    "loopback)")
       ->envname("TALKY_MEDIA_WEBSOCKET_URI");
+  serve_
+      ->add_option("--secrets-file", secrets_file_,
+                   "NAME=VALUE lines: the keys that campaigns name for their cloud providers "
+                   "(language_model.api_key_name); the environment is searched too")
+      ->envname("TALKY_SECRETS_FILE");
 }
 
 bool ServeCommand::Selected() const { return serve_->parsed(); }
@@ -130,6 +135,11 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
           << ") cannot name the port chosen at start; pass --media-websocket-uri\n";
     }
   }
+  Expected<Secrets> secrets = secrets_file_.empty() ? Secrets() : Secrets::FromFile(secrets_file_);
+  if (!secrets) {
+    err << "talky serve: --secrets-file: " << secrets.error().message << "\n";
+    return kExitUsage;
+  }
   std::unique_ptr<TalkyServer> server;
   try {
     server = std::make_unique<TalkyServer>(
@@ -138,7 +148,8 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
                            .admin_key = admin_key,
                            .vonage = {.signature_secret = vonage_signature_secret_,
                                       .media_websocket_uri = media_websocket_uri},
-                           .sessions_redis_url = redis_url_});
+                           .sessions_redis_url = redis_url_,
+                           .secrets = std::move(*secrets)});
   } catch (const std::invalid_argument& error) {
     err << "talky serve: " << error.what() << "\n";
     return kExitUsage;

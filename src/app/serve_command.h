@@ -1,7 +1,7 @@
 // `talky serve`: the REST API, the telephony webhooks, /health and /metrics over HTTP, until
 // SIGTERM or SIGINT; then it stops accepting, lets requests in progress finish and exits 0.
 //   talky serve [--listen HOST:PORT] [--database-url URL] [--redis-url URL] [--threads N]
-//               [--body-limit BYTES] [--admin-key KEY]
+//               [--body-limit BYTES] [--admin-key KEY] [--secrets-file FILE]
 // PORT 0 picks a free port; the line "talky serve: listening on http://HOST:PORT" names it.
 // The admin key comes from --admin-key or TALKY_ADMIN_KEY; without either, one is generated and
 // printed once.
@@ -46,6 +46,7 @@ class ServeCommand {
   std::string admin_key_;
   std::string vonage_signature_secret_;
   std::string media_websocket_uri_;  // empty: DefaultMediaWebSocketUri(--listen)
+  std::string secrets_file_;         // empty: the environment alone
 };
 
 }  // namespace talky

@@ -16,7 +16,9 @@
 #include <memory>
 #include <string>
 
+#include "app/cloud_language_models.h"
 #include "app/offline_voice.h"
+#include "app/secrets.h"
 #include "campaigns/campaign_service.h"
 #include "dialer/call_event_intake.h"
 #include "domain/clock.h"
@@ -44,6 +46,10 @@ struct TalkyServerOptions {
   // Where live call sessions are kept: Redis (every `talky serve` of the deployment answers GET
   // /v1/calls/{id}/session), or, when empty, this process's memory.
   std::string sessions_redis_url;
+  // The keys of the campaigns' cloud providers (secrets.h), and authorities their servers' TLS
+  // certificates may be signed by beside the system's.
+  Secrets secrets;
+  std::string extra_ca_pem;
 };
 
 class TalkyServer {
@@ -74,6 +80,7 @@ class TalkyServer {
   Metrics metrics_;
   Router router_;
   std::shared_ptr<OfflineVoice> voice_;
+  CloudLanguageModels cloud_models_;  // before the sessions, whose calls use its models
   PrometheusVoiceMetrics voice_metrics_;
   SessionManager session_manager_;
   VonageMediaEndpoint media_;

@@ -1,8 +1,11 @@
 #include "voice/voice_settings.h"
 
+#include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "domain/json_fields.h"
+#include "net/http_endpoint.h"
 #include "voice/line_template.h"
 
 namespace talky {
@@ -29,6 +32,45 @@ void ReadVoicemail(const nlohmann::json& voicemail, VoicemailSettings& settings,
       }
       settings.message = message;
     }
+  }
+  errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
+}
+
+bool IsSecretName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
+  return std::ranges::all_of(
+      name, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+void ReadLanguageModel(const nlohmann::json& model, LanguageModelSettings& settings,
+                       std::vector<FieldError>& errors) {
+  JsonFields fields(model, "calling_config.language_model");
+  const std::string provider = fields.OptionalString("provider").value_or("offline");
+  std::optional<std::string> base_url = fields.OptionalString("base_url");
+  std::optional<std::string> name = fields.OptionalString("model");
+  std::optional<std::string> key_name = fields.OptionalString("api_key_name");
+  fields.RejectUnknownKeys();
+  if (provider == "openai") {
+    settings.cloud = true;
+    if (!base_url || !ParseHttpEndpoint(*base_url)) {
+      fields.AddError("base_url", "must be the API's absolute http(s) URL, as .../v1");
+    } else {
+      settings.base_url = *base_url;
+      while (settings.base_url.ends_with('/')) settings.base_url.pop_back();
+    }
+    if (!name || name->empty()) {
+      fields.AddError("model", "is required: the model's name at that API");
+    } else {
+      settings.model = *name;
+    }
+    if (key_name && !IsSecretName(*key_name)) {
+      fields.AddError("api_key_name",
+                      "must name a secret (letters, digits, _), as GROQ_API_KEY; never the key");
+    } else {
+      settings.api_key_name = key_name.value_or("");
+    }
+  } else if (provider != "offline") {
+    fields.AddError("provider", "must be offline or openai");
   }
   errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
 }
@@ -77,6 +119,9 @@ Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& cal
     } else {
       errors.push_back({"calling_config.record_calls", "must be true or false"});
     }
+  }
+  if (auto model = calling_config.find("language_model"); model != calling_config.end()) {
+    ReadLanguageModel(*model, settings.language_model, errors);
   }
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid voice settings", std::move(errors)));

@@ -5,8 +5,11 @@
 // answering machine (voicemail: {"detect": true|false (default true), "action": "hang_up" (the
 // default) | "leave_message", "message": the line to leave after the beep, templated as the
 // script's lines}) and whether the call's audio is recorded (record_calls: true|false, default
-// false; recording_media_listener.h). Read when a campaign is created (every bad field named) and
-// when its call is answered.
+// false; recording_media_listener.h) and which language model speaks (language_model: {"provider":
+// "offline" (the default: the conversation engine walks the script) | "openai" (any
+// OpenAI-compatible chat completions API), "base_url", "model", "api_key_name": the name of the
+// secret that holds its key, never the key}). Read when a campaign is created (every bad field
+// named) and when its call is answered.
 #pragma once
 
 #include <chrono>
@@ -24,12 +27,22 @@ struct VoicemailSettings {
   std::optional<std::string> message;  // a template; none: hang up on a machine
 };
 
+struct LanguageModelSettings {
+  bool cloud = false;        // provider "openai"
+  std::string base_url;      // e.g. https://api.groq.com/openai/v1
+  std::string model;         // e.g. llama-3.1-8b-instant
+  std::string api_key_name;  // e.g. GROQ_API_KEY; empty: the server wants no key
+
+  bool operator==(const LanguageModelSettings&) const = default;
+};
+
 struct VoiceSettings {
   TurnTaking turn_taking;
   std::optional<char> opt_out_key = '9';
   std::chrono::seconds max_call_length{600};
   VoicemailSettings voicemail;
   bool record_calls = false;
+  LanguageModelSettings language_model;
 };
 
 // `calling_config`: null or an object; keys that are not ours (caller_id) are left alone.

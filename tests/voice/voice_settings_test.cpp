@@ -87,5 +87,40 @@ TEST(VoiceSettings, EveryBadFieldIsNamedUnderCallingConfig) {
                                       "calling_config.turn_taking.max_reprompts"}));
 }
 
+// Which language model speaks: offline by default; an OpenAI-compatible API names its URL, its
+// model and the secret that holds its key (never the key).
+TEST(VoiceSettings, ReadsTheLanguageModelAndNamesEachBadField) {
+  Expected<VoiceSettings> offline = VoiceSettingsFromCallingConfig(nlohmann::json::object());
+  ASSERT_TRUE(offline);
+  EXPECT_FALSE(offline->language_model.cloud);
+
+  Expected<VoiceSettings> groq =
+      VoiceSettingsFromCallingConfig({{"language_model",
+                                       {{"provider", "openai"},
+                                        {"base_url", "https://api.groq.com/openai/v1/"},
+                                        {"model", "llama-3.1-8b-instant"},
+                                        {"api_key_name", "GROQ_API_KEY"}}}});
+  ASSERT_TRUE(groq) << groq.error().Describe();
+  EXPECT_EQ(groq->language_model,
+            (LanguageModelSettings{.cloud = true,
+                                   .base_url = "https://api.groq.com/openai/v1",
+                                   .model = "llama-3.1-8b-instant",
+                                   .api_key_name = "GROQ_API_KEY"}));
+
+  EXPECT_EQ(BadSettingsFields({{"language_model", {{"provider", "gemini"}}}}),
+            std::vector<std::string>{"calling_config.language_model.provider"});
+  EXPECT_EQ(
+      BadSettingsFields({{"language_model",
+                          {{"provider", "openai"},
+                           {"base_url", "ftp://models.example.com"},
+                           {"api_key_name", "gsk-0123456789abcdef"},
+                           {"temperature", 2}}}}),
+      (std::vector<std::string>{
+          "calling_config.language_model.api_key_name", "calling_config.language_model.base_url",
+          "calling_config.language_model.model", "calling_config.language_model.temperature"}));
+  EXPECT_EQ(BadSettingsFields({{"language_model", "groq"}}),
+            std::vector<std::string>{"calling_config.language_model"});
+}
+
 }  // namespace
 }  // namespace talky

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "net/server_sent_events.h"
+#include "voice/prompt_manager.h"
 #include "voice/providers/chat_stream_reader.h"
 
 namespace talky {
@@ -37,7 +38,8 @@ std::string RequestBody(const ChatModelSettings& settings, const CompletionReque
   if (!request.system_prompt.empty()) {
     messages.push_back({{"role", "system"}, {"content", request.system_prompt}});
   }
-  for (const Message& message : request.history) {
+  for (const Message& message :
+       HistoryWithinBudget(request.history, settings.history_token_budget)) {
     messages.push_back({{"role", ToString(message.role)}, {"content", message.content}});
   }
   json body = {{"model", settings.model},

@@ -21,6 +21,8 @@ struct ChatModelSettings {
   std::string api_key;   // sent as a Bearer token; empty for a server that wants none
   std::string model;
   bool report_usage = true;  // ask for it (stream_options.include_usage; Groq sends it anyway)
+  // The history sent is cut to this (prompt_manager.h: the greeting and the latest turns).
+  int history_token_budget = 3000;
   HttpStreamOptions http;
 };
 

@@ -3,10 +3,15 @@
 // are synthesized by the espeak-ng command line (another voice and speed than the agent's); what
 // the agent says is recognized with pocketsphinx against the script's lines and timed.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "app/offline_voice.h"
@@ -14,6 +19,7 @@
 #include "harness/scratch_store.h"
 #include "http/api/api_auth.h"
 #include "net/http_client.h"
+#include "net/scripted_stream_server.h"
 #include "queue/local/local_job_queue.h"
 #include "simulated_callee.h"
 #include "speech_fixtures.h"
@@ -36,22 +42,28 @@ const std::string kRepeat = "sorry could you repeat that";
 const std::string kOptOutConfirmation = "you will not be called again goodbye";
 // The campaign's voicemail message (calling_config.voicemail), for Ada.
 const std::string kVoicemailMessage = "hello ada this is smile dental please call us back";
+// What the fake cloud model says, for a campaign whose language model is it.
+const std::string kCloudGreeting = "hello ada this is smile dental calling from the cloud";
 const std::vector<std::string> kAgentLines = {
-    kGreeting, kConfirm, kRepeat, kConfirmed, kOptOutConfirmation, kVoicemailMessage};
+    kGreeting,           kConfirm,          kRepeat,       kConfirmed,
+    kOptOutConfirmation, kVoicemailMessage, kCloudGreeting};
+constexpr char kCloudKeyName[] = "TEST_LLM_KEY";
+constexpr char kCloudKey[] = "sk-test-9f8e7d6c5b4a";
 
 // Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
 // else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
 // pocketsphinx adapts to what it heard before (cepstral mean), so each check gets a fresh
 // recognizer warmed on the same agent line first: one turn's result then depends neither on the
 // turns and tests before it nor on a cold start.
-std::string RecognizeAgent(const Samples& audio, int sample_rate) {
+std::string RecognizeAgent(const Samples& audio, int sample_rate,
+                           const std::vector<std::string>& lines = kAgentLines) {
   static const Samples warm_up = testing::Synthesize(
       *AcquireOfflineVoice()->text_to_speech, "Great. Will you be able to make it?", kWidebandRate);
   PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
   testing::FinalText sink;
   auto stream = recognizer.Open(sample_rate, sink);
   if (!stream) return "(open failed: " + stream.error().message + ")";
-  (*stream)->Expect(kAgentLines);
+  (*stream)->Expect(lines);
   if (sample_rate == kWidebandRate) {
     (*stream)->Write(warm_up);
     (*stream)->Finalize();
@@ -98,8 +110,14 @@ class MediaWebSocketTest : public ::testing::Test {
                                                             "Hello {first_name} this is Smile "
                                                             "Dental please call us back."}}},
                                                          {"record_calls", true}}}));
-    server_ = std::make_unique<TalkyServer>(store, queue_, clock_, ids_,
-                                            TalkyServerOptions{.admin_key = "admin"});
+    const std::filesystem::path secrets_file = scratch_->folder() / "secrets.env";
+    std::ofstream(secrets_file) << "# the cloud model's key\n"
+                                << kCloudKeyName << "=" << kCloudKey << "\n";
+    Expected<Secrets> secrets = Secrets::FromFile(secrets_file.string());
+    ASSERT_TRUE(secrets) << secrets.error().Describe();
+    server_ = std::make_unique<TalkyServer>(
+        store, queue_, clock_, ids_,
+        TalkyServerOptions{.admin_key = "admin", .secrets = std::move(*secrets)});
     Expected<int> port = server_->Start();
     ASSERT_TRUE(port) << port.error().Describe();
     port_ = *port;
@@ -109,20 +127,21 @@ class MediaWebSocketTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
-  // An answered call to a new lead named Ada; its id.
-  CallId AnsweredCall(const std::string& suffix) {
+  // An answered call to a new lead named Ada, in `campaign` (default: the fixture's); its id.
+  CallId AnsweredCall(const std::string& suffix, std::optional<CampaignId> in = std::nullopt) {
+    const CampaignId campaign = in.value_or(campaign_);
     Store& store = scratch_->store();
     const std::string number = "+1212555" + std::string(4 - suffix.size(), '0') + suffix;
     EXPECT_TRUE(store.ImportLeads(
-        tenant_, campaign_, std::vector<Lead>{{.phone_number = number, .first_name = "Ada"}}));
+        tenant_, campaign, std::vector<Lead>{{.phone_number = number, .first_name = "Ada"}}));
     Expected<std::vector<DialerJob>> jobs =
-        store.CreateCampaignJobs(tenant_, campaign_, clock_.Now());
+        store.CreateCampaignJobs(tenant_, campaign, clock_.Now());
     EXPECT_TRUE(jobs && !jobs->empty());
     const DialerJob& job = jobs->back();
     const CallId call{"call-" + suffix};
     EXPECT_TRUE(store.RecordCall({.id = call,
                                   .tenant_id = tenant_,
-                                  .campaign_id = campaign_,
+                                  .campaign_id = campaign,
                                   .lead_id = job.lead_id,
                                   .job_id = job.job_id,
                                   .provider_call_id = "vonage-" + suffix,
@@ -555,6 +574,85 @@ TEST_F(MediaWebSocketTest, VonagesBeepEventLeavesTheMessageWhileTheGreetingStill
   Expected<CallRecord> record = scratch_->store().FindCall(call);
   ASSERT_TRUE(record);
   EXPECT_EQ(record->outcome, CallOutcome::kVoicemail);
+}
+
+// A campaign whose language model is a cloud one (here a fake of an OpenAI-compatible API, plain
+// HTTP as a local server would be). The first call: the agent says what the model streams, heard
+// by the callee and recognized; the model was asked with the campaign's system prompt and the key
+// the campaign names, from the secrets file. The second call: the model answers 401 twice, so the
+// agent bridges, then says goodbye and the call's outcome is failed. The failure is logged, and
+// the key is in no log line.
+TEST_F(MediaWebSocketTest, ACampaignsCloudModelSpeaksWithItsKeyFromTheSecrets) {
+  std::ostringstream logged;
+  auto log_sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logged);
+  spdlog::default_logger()->sinks().push_back(log_sink);
+  const std::string reply = "Hello Ada, this is Smile Dental calling from the cloud.";
+  std::atomic<int> asked{0};
+  testing::ScriptedStreamServer model([&](const testing::LoopbackRequest&) {
+    if (asked++ > 0) {
+      return testing::StreamScript{
+          .status = 401,
+          .headers = {{"Content-Type", "application/json"}},
+          .pieces = {{.bytes = R"({"error":{"message":"Invalid API Key"}})"}}};
+    }
+    nlohmann::json text = {{"choices", {{{"index", 0}, {"delta", {{"content", reply}}}}}}};
+    nlohmann::json finish = {
+        {"choices",
+         {{{"index", 0}, {"delta", nlohmann::json::object()}, {"finish_reason", "stop"}}}}};
+    return testing::StreamScript{
+        .pieces = {{.bytes = "data: " + text.dump() + "\n\n"},
+                   {.bytes = "data: " + finish.dump() + "\n\ndata: [DONE]\n\n"}}};
+  });
+  const CampaignId cloud{"k2"};
+  ASSERT_TRUE(
+      scratch_->store().CreateCampaign({.id = cloud,
+                                        .tenant_id = tenant_,
+                                        .name = "Reminders from the cloud",
+                                        .system_prompt = "Remind the patient.",
+                                        .voice_id = "en-us",
+                                        .created_at = clock_.Now(),
+                                        .calling_config = {{"language_model",
+                                                            {{"provider", "openai"},
+                                                             {"base_url", model.BaseUrl() + "/v1"},
+                                                             {"model", "llama-3.1-8b-instant"},
+                                                             {"api_key_name", kCloudKeyName}}}}}));
+  const CallId call = AnsweredCall("0014", cloud);
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(WaitForTurns(*callee, 1, kWidebandRate));
+  const auto turns = Turns(callee->Snapshot(), kWidebandRate);
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_EQ(RecognizeAgent(turns[0], kWidebandRate), kCloudGreeting);
+  const std::vector<testing::LoopbackRequest> requests = model.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].target, "/v1/chat/completions");
+  EXPECT_EQ(requests[0].Header("authorization"), std::string("Bearer ") + kCloudKey);
+  const nlohmann::json body = nlohmann::json::parse(requests[0].body);
+  EXPECT_EQ(body["model"], "llama-3.1-8b-instant");
+  ASSERT_FALSE(body["messages"].empty());
+  EXPECT_EQ(body["messages"][0]["role"], "system");
+  const std::string system_prompt = body["messages"][0]["content"];
+  EXPECT_NE(system_prompt.find("Remind the patient."), std::string::npos) << system_prompt;
+  EXPECT_NE(system_prompt.find("Smile Dental"), std::string::npos) << system_prompt;
+
+  const CallId failing = AnsweredCall("0015", cloud);
+  auto second = Callee(failing);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(second->WaitFor([](const auto& h) { return h.close_code.has_value(); }, seconds(30)))
+      << "the call did not end";
+  // "Sorry, one moment." and the goodbye, back to back (the second 401 comes at once).
+  EXPECT_GT(second->Snapshot().arrivals.size(), 100u);
+  Expected<CallRecord> record = scratch_->store().FindCall(failing);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->outcome, CallOutcome::kFailed);
+  EXPECT_EQ(model.requests().size(), 3u);
+
+  callee.reset();
+  second.reset();
+  spdlog::default_logger()->flush();
+  std::erase(spdlog::default_logger()->sinks(), log_sink);
+  EXPECT_NE(logged.str().find("answered 401"), std::string::npos) << logged.str();
+  EXPECT_EQ(logged.str().find(kCloudKey), std::string::npos);
 }
 
 // A row per bad input: what the callee sends, and the close it must get.
