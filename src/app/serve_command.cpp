@@ -105,6 +105,12 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   const std::string admin_key = resolved_key->key;
   const bool generated_key = resolved_key->generated;
 
+  Expected<Secrets> secrets = secrets_file_.empty() ? Secrets() : Secrets::FromFile(secrets_file_);
+  if (!secrets) {
+    err << "talky serve: --secrets-file: " << secrets.error().message << "\n";
+    return kExitUsage;
+  }
+
   const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   SystemClock clock;
@@ -134,11 +140,6 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
           << media_websocket_uri
           << ") cannot name the port chosen at start; pass --media-websocket-uri\n";
     }
-  }
-  Expected<Secrets> secrets = secrets_file_.empty() ? Secrets() : Secrets::FromFile(secrets_file_);
-  if (!secrets) {
-    err << "talky serve: --secrets-file: " << secrets.error().message << "\n";
-    return kExitUsage;
   }
   std::unique_ptr<TalkyServer> server;
   try {

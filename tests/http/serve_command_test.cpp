@@ -170,6 +170,7 @@ TEST(ServeCommand, BadFlagsExitWithUsageAndAMessage) {
       {{"serve", "--threads", "-1"}, "--threads"},
       {{"serve", "--body-limit", "0"}, "--body-limit"},
       {{"serve", "--database-url", "mysql://x"}, "database-url"},
+      {{"serve", "--secrets-file", "/nonexistent/secrets.env"}, "--secrets-file"},
   };
   for (const Case& row : cases) {
     std::ostringstream out, err;
