@@ -16,6 +16,7 @@ class SessionManager::Observer final : public VoicePipelineObserver {
   void OnLatency(const LatencyMetric& metric) override { manager_.metrics_.ObserveLatency(metric); }
   void OnBargeIn() override { manager_.metrics_.CountBargeIn(); }
   void OnNotUnderstood() override { manager_.metrics_.CountNotUnderstood(); }
+  void OnTokenUsage(const TokenUsage& usage) override { manager_.metrics_.CountTokens(usage); }
 
  private:
   SessionManager& manager_;

@@ -77,6 +77,10 @@ class VoicePipeline::Sinks final {
         p.OnReplyToolCall(g, std::move(call));
       });
     }
+    void OnUsage(TokenUsage usage) override {
+      // Spent whether or not the turn is still wanted: no generation check.
+      sinks_.Post([usage](VoicePipeline& p) { p.observer_->OnTokenUsage(usage); });
+    }
     void OnDone(Expected<void> result) override {
       sinks_.Post([g = generation, result = std::move(result)](VoicePipeline& p) mutable {
         p.OnReplyDone(g, std::move(result));

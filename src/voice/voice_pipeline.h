@@ -93,6 +93,8 @@ class VoicePipelineObserver {
   virtual void OnLatency(const LatencyMetric& metric) = 0;
   virtual void OnBargeIn() = 0;
   virtual void OnNotUnderstood() = 0;
+  // What a cloud language model's server counted for one of the call's completions.
+  virtual void OnTokenUsage(const TokenUsage& usage) = 0;
 };
 
 class VoicePipeline final : public MediaListener,

@@ -18,6 +18,7 @@ class CountingMetrics final : public VoiceMetrics {
  public:
   void ObserveLatency(const LatencyMetric&) override {}
   void CountBargeIn() override {}
+  void CountTokens(const TokenUsage&) override {}
   void CountNotUnderstood() override {}
   void CountSession(std::string_view event) override {
     std::lock_guard lock(mutex);

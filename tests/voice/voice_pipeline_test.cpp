@@ -32,10 +32,12 @@ class CountingObserver final : public VoicePipelineObserver {
   void OnLatency(const LatencyMetric& metric) override { latencies.push_back(metric); }
   void OnBargeIn() override { ++barge_ins; }
   void OnNotUnderstood() override { ++not_understood; }
+  void OnTokenUsage(const TokenUsage& usage) override { usages.push_back(usage); }
   std::vector<CallState> states;
   std::vector<LatencyMetric> latencies;
   int barge_ins = 0;
   int not_understood = 0;
+  std::vector<TokenUsage> usages;
 };
 
 // What the store would keep; opt-outs answer `opt_out_result`.
@@ -61,7 +63,8 @@ class KeptRecord final : public ConversationRecorder {
   Expected<void> opt_out_result;
 };
 
-// A cloud model that fails its first `failures` completions (as a 503 would), then is the engine.
+// A cloud model that fails its first `failures` completions (as a 503 would), then is the engine,
+// reporting 40 + 9 tokens for each completion that succeeds.
 class FlakyModel final : public LanguageModel {
  public:
   FlakyModel(std::shared_ptr<LanguageModel> engine, int failures)
@@ -71,6 +74,7 @@ class FlakyModel final : public LanguageModel {
       sink.OnDone(std::unexpected(Error::Unavailable("api.groq.com answered 503")));
       return nullptr;
     }
+    sink.OnUsage({.prompt_tokens = 40, .completion_tokens = 9});
     return engine_->Complete(std::move(request), sink);
   }
 
@@ -462,6 +466,8 @@ TEST_F(VoicePipelineTest, AModelThatFailsOnceIsBridgedAndAskedAgain) {
   ASSERT_GE(tts_.texts.size(), before + 2);
   EXPECT_EQ(tts_.texts[before], config.one_moment_line);
   EXPECT_EQ(tts_.texts[before + 1], "Hello Ada!");
+  EXPECT_EQ(observer_->usages,
+            (std::vector<TokenUsage>{{.prompt_tokens = 40, .completion_tokens = 9}}));
   EXPECT_TRUE(record_->verdicts.empty());
   EXPECT_TRUE(gateway_->hangups.empty());
 }

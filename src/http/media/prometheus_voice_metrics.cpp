@@ -20,6 +20,17 @@ void PrometheusVoiceMetrics::ObserveLatency(const LatencyMetric& metric) {
       .Observe(metric.latency_ms / 1000.0);
 }
 
+void PrometheusVoiceMetrics::CountTokens(const TokenUsage& usage) {
+  auto count = [&](const char* kind, int tokens) {
+    metrics_
+        .GetCounter("talky_llm_tokens_total",
+                    "Tokens the cloud language models' servers counted, by kind", {{"kind", kind}})
+        .Increment(static_cast<double>(tokens));
+  };
+  count("prompt", usage.prompt_tokens);
+  count("completion", usage.completion_tokens);
+}
+
 void PrometheusVoiceMetrics::CountBargeIn() {
   metrics_.GetCounter("talky_voice_barge_ins_total", "Times a caller interrupted the agent")
       .Increment();

@@ -1,5 +1,6 @@
 // The voice path's counts in /metrics: per-turn latency by component (stt, llm, tts, total) as
-// histograms, barge-ins, replies not understood, and call sessions by event. Thread-safe.
+// histograms, barge-ins, replies not understood, call sessions by event, and the cloud language
+// models' tokens. Thread-safe.
 #pragma once
 
 #include "http/metrics.h"
@@ -13,6 +14,7 @@ class PrometheusVoiceMetrics final : public VoiceMetrics {
   void ObserveLatency(const LatencyMetric& metric) override;
   void CountBargeIn() override;
   void CountNotUnderstood() override;
+  void CountTokens(const TokenUsage& usage) override;
   void CountSession(std::string_view event) override;
 
  private:

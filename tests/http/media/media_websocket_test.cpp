@@ -599,9 +599,12 @@ TEST_F(MediaWebSocketTest, ACampaignsCloudModelSpeaksWithItsKeyFromTheSecrets) {
     nlohmann::json finish = {
         {"choices",
          {{{"index", 0}, {"delta", nlohmann::json::object()}, {"finish_reason", "stop"}}}}};
+    nlohmann::json usage = {{"choices", nlohmann::json::array()},
+                            {"usage", {{"prompt_tokens", 57}, {"completion_tokens", 12}}}};
     return testing::StreamScript{
         .pieces = {{.bytes = "data: " + text.dump() + "\n\n"},
-                   {.bytes = "data: " + finish.dump() + "\n\ndata: [DONE]\n\n"}}};
+                   {.bytes = "data: " + finish.dump() + "\n\n"},
+                   {.bytes = "data: " + usage.dump() + "\n\ndata: [DONE]\n\n"}}};
   });
   const CampaignId cloud{"k2"};
   ASSERT_TRUE(
@@ -634,6 +637,15 @@ TEST_F(MediaWebSocketTest, ACampaignsCloudModelSpeaksWithItsKeyFromTheSecrets) {
   const std::string system_prompt = body["messages"][0]["content"];
   EXPECT_NE(system_prompt.find("Remind the patient."), std::string::npos) << system_prompt;
   EXPECT_NE(system_prompt.find("Smile Dental"), std::string::npos) << system_prompt;
+
+  // The tokens the model's server counted, in /metrics.
+  Expected<HttpClientResponse> metrics =
+      client_.Send({.url = "http://127.0.0.1:" + std::to_string(port_) + "/metrics"});
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("talky_llm_tokens_total{kind=\"prompt\"} 57"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("talky_llm_tokens_total{kind=\"completion\"} 12"),
+            std::string::npos);
 
   const CallId failing = AnsweredCall("0015", cloud);
   auto second = Callee(failing);
