@@ -69,7 +69,8 @@ Expected<ChatStreamUpdate> ChatStreamReader::Read(std::string_view data) {
   update.usage = UsageIn(chunk);
   for (const json& choice : *choices) {
     if (!choice.is_object()) return std::unexpected(NotAChunk("a choice is not an object"));
-    if (choice.value("index", 0) != 0) continue;
+    // The first choice only (we ask for one); a choice without an index is taken as it.
+    if (auto index = choice.find("index"); index != choice.end() && *index != 0) continue;
     if (auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
       if (auto content = delta->find("content"); content != delta->end() && content->is_string()) {
         update.text += content->get<std::string>();
