@@ -25,6 +25,8 @@ constexpr EnumNames<CallOutcome, kCallOutcomeCount> kCallOutcomeNames{{
 }  // namespace
 
 std::string_view ToString(CallOutcome outcome) { return NameOf(kCallOutcomeNames, outcome); }
-std::optional<CallOutcome> ParseCallOutcome(std::string_view text) { return ValueOf(kCallOutcomeNames, text); }
+std::optional<CallOutcome> ParseCallOutcome(std::string_view text) {
+  return ValueOf(kCallOutcomeNames, text);
+}
 
 }  // namespace talky

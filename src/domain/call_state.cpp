@@ -19,6 +19,8 @@ constexpr EnumNames<CallState, 8> kCallStateNames{{
 }  // namespace
 
 std::string_view ToString(CallState state) { return NameOf(kCallStateNames, state); }
-std::optional<CallState> ParseCallState(std::string_view text) { return ValueOf(kCallStateNames, text); }
+std::optional<CallState> ParseCallState(std::string_view text) {
+  return ValueOf(kCallStateNames, text);
+}
 
 }  // namespace talky

@@ -16,7 +16,9 @@ constexpr EnumNames<CallStatus, 4> kCallStatusNames{{
 }  // namespace
 
 std::string_view ToString(CallStatus status) { return NameOf(kCallStatusNames, status); }
-std::optional<CallStatus> ParseCallStatus(std::string_view text) { return ValueOf(kCallStatusNames, text); }
+std::optional<CallStatus> ParseCallStatus(std::string_view text) {
+  return ValueOf(kCallStatusNames, text);
+}
 
 bool CanAdvance(CallStatus from, CallStatus to) {
   return static_cast<int>(to) > static_cast<int>(from);

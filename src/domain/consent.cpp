@@ -14,6 +14,8 @@ constexpr EnumNames<ConsentKind, 3> kConsentKindNames{{
 }  // namespace
 
 std::string_view ToString(ConsentKind kind) { return NameOf(kConsentKindNames, kind); }
-std::optional<ConsentKind> ParseConsentKind(std::string_view text) { return ValueOf(kConsentKindNames, text); }
+std::optional<ConsentKind> ParseConsentKind(std::string_view text) {
+  return ValueOf(kConsentKindNames, text);
+}
 
 }  // namespace talky

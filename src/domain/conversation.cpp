@@ -14,6 +14,8 @@ constexpr EnumNames<MessageRole, 3> kMessageRoleNames{{
 }  // namespace
 
 std::string_view ToString(MessageRole role) { return NameOf(kMessageRoleNames, role); }
-std::optional<MessageRole> ParseMessageRole(std::string_view text) { return ValueOf(kMessageRoleNames, text); }
+std::optional<MessageRole> ParseMessageRole(std::string_view text) {
+  return ValueOf(kMessageRoleNames, text);
+}
 
 }  // namespace talky

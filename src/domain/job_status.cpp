@@ -19,7 +19,9 @@ constexpr EnumNames<JobStatus, 8> kJobStatusNames{{
 }  // namespace
 
 std::string_view ToString(JobStatus status) { return NameOf(kJobStatusNames, status); }
-std::optional<JobStatus> ParseJobStatus(std::string_view text) { return ValueOf(kJobStatusNames, text); }
+std::optional<JobStatus> ParseJobStatus(std::string_view text) {
+  return ValueOf(kJobStatusNames, text);
+}
 
 std::vector<JobStatus> AllJobStatuses() {
   std::vector<JobStatus> all;

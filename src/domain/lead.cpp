@@ -20,7 +20,9 @@ constexpr EnumNames<LeadStatus, 4> kLeadStatusNames{{
 }  // namespace
 
 std::string_view ToString(LeadStatus status) { return NameOf(kLeadStatusNames, status); }
-std::optional<LeadStatus> ParseLeadStatus(std::string_view text) { return ValueOf(kLeadStatusNames, text); }
+std::optional<LeadStatus> ParseLeadStatus(std::string_view text) {
+  return ValueOf(kLeadStatusNames, text);
+}
 
 int ComputeLeadPriority(int base_priority, bool is_high_value,
                         const std::vector<std::string>& tags) {
