@@ -191,20 +191,23 @@ class Session final : public HttpStream, public std::enable_shared_from_this<Ses
     if (ec != beast::error::timeout) {
       return End(std::unexpected(TransportError(endpoint_, what, ec)));
     }
+    End(std::unexpected(Error::Unavailable(TimeoutMessage(what))));
+  }
+
+  // Which bound broke, in words.
+  std::string TimeoutMessage(const char* what) const {
     switch (phase_) {
       case Phase::kConnecting:
-        return End(
-            std::unexpected(Error::Unavailable(std::string(what) + " " + endpoint_.Origin() +
-                                               " within " + Millis(options_.connect_timeout))));
+        return std::string(what) + " " + endpoint_.Origin() + " within " +
+               Millis(options_.connect_timeout);
       case Phase::kAwaitingAnswer:
-        return End(
-            std::unexpected(Error::Unavailable("no answer from " + endpoint_.Origin() + " within " +
-                                               Millis(options_.first_byte_timeout))));
+        return "no answer from " + endpoint_.Origin() + " within " +
+               Millis(options_.first_byte_timeout);
       case Phase::kReadingBody:
-        return End(
-            std::unexpected(Error::Unavailable("the answer from " + endpoint_.Origin() +
-                                               " stalled for " + Millis(options_.stall_timeout))));
+        return "the answer from " + endpoint_.Origin() + " stalled for " +
+               Millis(options_.stall_timeout);
     }
+    return std::string(what) + " " + endpoint_.Origin() + ": timeout";
   }
 
   void End(Expected<void> result) {

@@ -394,10 +394,13 @@ TEST_F(VoicePipelineTest, AnAnsweringMachineIsHungUpOnWithTheVerdictVoicemail) {
   EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"answering machine"});
 }
 
+// The campaign's voicemail message, for the tests of answering machines.
+constexpr char kVoicemailMessage[] = "Hello Ada, this is Smile Dental. Please call us back.";
+
 // With the campaign's message: the agent waits for the beep (a 1 kHz tone), then leaves it.
 TEST_F(VoicePipelineTest, TheVoicemailMessageIsLeftAfterTheBeep) {
   VoicePipelineConfig config;
-  config.voicemail_message = "Hello Ada, this is Smile Dental. Please call us back.";
+  config.voicemail_message = kVoicemailMessage;
   Open(config);
   Run(std::chrono::milliseconds(3600), true);  // the greeting, long enough for a verdict
   EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kVoicemail});
@@ -414,7 +417,7 @@ TEST_F(VoicePipelineTest, TheVoicemailMessageIsLeftAfterTheBeep) {
     Step(beep);
   }
   ASSERT_GT(tts_.texts.size(), said_before);
-  EXPECT_EQ(tts_.texts.back(), "Hello Ada, this is Smile Dental. Please call us back.");
+  EXPECT_EQ(tts_.texts.back(), kVoicemailMessage);
   Run(std::chrono::seconds(2), false);  // played, then hung up
   EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"voicemail left after the beep"});
 }
@@ -434,7 +437,7 @@ TEST_F(VoicePipelineTest, TheProvidersMachineVerdictStopsTheAgentAtOnce) {
 // and has not gone quiet.
 TEST_F(VoicePipelineTest, TheProvidersBeepLeavesTheMessageAtOnce) {
   VoicePipelineConfig config;
-  config.voicemail_message = "Hello Ada, this is Smile Dental. Please call us back.";
+  config.voicemail_message = kVoicemailMessage;
   Open(config);
   Run(std::chrono::milliseconds(1000), true);
   pipeline_->OnProviderMachineDetection({.verdict = AnswerKind::kMachine});

@@ -86,6 +86,13 @@ std::vector<Samples> Turns(const SimulatedCallee::Heard& heard, int sample_rate)
   return turns;
 }
 
+// When the first frame of the last of `turns` (Turns(heard)) arrived.
+SimulatedCallee::TimePoint LastTurnStart(const SimulatedCallee::Heard& heard,
+                                         const std::vector<Samples>& turns, int sample_rate) {
+  const std::size_t frames = turns.back().size() / SamplesPerFrame(sample_rate);
+  return heard.arrivals[heard.arrivals.size() - frames];
+}
+
 class MediaWebSocketTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -518,8 +525,7 @@ TEST_F(MediaWebSocketTest, AnAnsweringMachineGetsTheCampaignsMessageAfterItsBeep
   // The message began after the beep began (the synthesized greeting opens with 300 ms of silence
   // and ends with 300 ms more).
   const auto beep_start = *callee->SpeechStartedAt() + DurationOf(greeting.size(), kWidebandRate);
-  const std::size_t message_frames = turns.back().size() / SamplesPerFrame(kWidebandRate);
-  const auto message_start = heard.arrivals[heard.arrivals.size() - message_frames];
+  const auto message_start = LastTurnStart(heard, turns, kWidebandRate);
   EXPECT_GE(message_start, beep_start);
   Expected<CallRecord> record = scratch_->store().FindCall(call);
   ASSERT_TRUE(record);
@@ -566,8 +572,7 @@ TEST_F(MediaWebSocketTest, VonagesBeepEventLeavesTheMessageWhileTheGreetingStill
   const auto turns = Turns(heard, kWidebandRate);
   ASSERT_GE(turns.size(), 2u);
   EXPECT_EQ(RecognizeAgent(turns.back(), kWidebandRate), kVoicemailMessage);
-  const std::size_t message_frames = turns.back().size() / SamplesPerFrame(kWidebandRate);
-  const auto message_start = heard.arrivals[heard.arrivals.size() - message_frames];
+  const auto message_start = LastTurnStart(heard, turns, kWidebandRate);
   const auto greeting_end = *callee->SpeechStartedAt() + DurationOf(greeting.size(), kWidebandRate);
   EXPECT_GE(message_start, beep_at);
   EXPECT_LT(message_start, greeting_end) << "the message waited for the greeting to end";

@@ -161,6 +161,13 @@ class OpenAiChatModelTest : public ::testing::Test {
                             .http = http});
   }
 
+  // One completion, run to its end; nullopt when it did not end within 10 s.
+  static std::optional<Expected<void>> CompleteOnce(OpenAiChatModel& model,
+                                                    CompletionRecorder& sink) {
+    auto completion = model.Complete(Request(), sink);
+    return sink.WaitForDone();
+  }
+
   static CompletionRequest Request() {
     return {.system_prompt = "You call for Smile Dental.",
             .history = {{.role = MessageRole::kAssistant, .content = "Hello, is this Ada?"},
@@ -300,8 +307,7 @@ TEST_F(OpenAiChatModelTest, AnUnreachableOrUntrustedServerIsUnavailable) {
     OpenAiChatModel model =
         Model("https://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort()));
     CompletionRecorder sink;
-    auto completion = model.Complete(Request(), sink);
-    const std::optional<Expected<void>> done = sink.WaitForDone();
+    const std::optional<Expected<void>> done = CompleteOnce(model, sink);
     ASSERT_TRUE(done && !*done);
     EXPECT_EQ(done->error().code, ErrorCode::kUnavailable);
     EXPECT_NE(done->error().message.find("could not connect"), std::string::npos)
@@ -312,8 +318,7 @@ TEST_F(OpenAiChatModelTest, AnUnreachableOrUntrustedServerIsUnavailable) {
                                 testing::MakeSelfSignedCertificate("IP:127.0.0.1"));
   OpenAiChatModel model = Model(impostor.BaseUrl());
   CompletionRecorder sink;
-  auto completion = model.Complete(Request(), sink);
-  const std::optional<Expected<void>> done = sink.WaitForDone();
+  const std::optional<Expected<void>> done = CompleteOnce(model, sink);
   ASSERT_TRUE(done && !*done);
   EXPECT_EQ(done->error().code, ErrorCode::kUnavailable);
   EXPECT_NE(done->error().message.find("certificate verify failed"), std::string::npos)
