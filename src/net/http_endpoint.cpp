@@ -5,7 +5,8 @@
 namespace talky {
 
 std::string HttpEndpoint::Origin() const {
-  return (tls ? "https://" : "http://") + host + ":" + port;
+  const char* scheme = websocket ? (tls ? "wss://" : "ws://") : (tls ? "https://" : "http://");
+  return scheme + host + ":" + port;
 }
 
 std::string HttpEndpoint::HostHeader() const {
@@ -15,7 +16,11 @@ std::string HttpEndpoint::HostHeader() const {
   return default_port ? name : name + ":" + port;
 }
 
-Expected<HttpEndpoint> ParseHttpEndpoint(std::string_view url) {
+namespace {
+
+// `plain` and `secure`: the two schemes this kind of connection speaks.
+Expected<HttpEndpoint> ParseEndpoint(std::string_view url, boost::urls::scheme plain,
+                                     boost::urls::scheme secure) {
   auto invalid = [&](std::string why) {
     return std::unexpected(Error::InvalidArgument(
         "cannot send a request to '" + std::string(url) + "': " + why, {{"url", why}}));
@@ -23,10 +28,12 @@ Expected<HttpEndpoint> ParseHttpEndpoint(std::string_view url) {
   boost::system::result<boost::urls::url_view> parsed = boost::urls::parse_uri(url);
   if (!parsed) return invalid("not an absolute URL");
   HttpEndpoint endpoint;
-  if (parsed->scheme_id() == boost::urls::scheme::https) {
+  endpoint.websocket = plain == boost::urls::scheme::ws;
+  if (parsed->scheme_id() == secure) {
     endpoint.tls = true;
-  } else if (parsed->scheme_id() != boost::urls::scheme::http) {
-    return invalid("the scheme must be http or https");
+  } else if (parsed->scheme_id() != plain) {
+    return invalid(endpoint.websocket ? "the scheme must be ws or wss"
+                                      : "the scheme must be http or https");
   }
   if (parsed->host_type() == boost::urls::host_type::ipv6) {
     endpoint.host = parsed->host_ipv6_address().to_string();
@@ -39,6 +46,16 @@ Expected<HttpEndpoint> ParseHttpEndpoint(std::string_view url) {
   endpoint.target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
   if (parsed->has_query()) endpoint.target += "?" + std::string(parsed->encoded_query());
   return endpoint;
+}
+
+}  // namespace
+
+Expected<HttpEndpoint> ParseHttpEndpoint(std::string_view url) {
+  return ParseEndpoint(url, boost::urls::scheme::http, boost::urls::scheme::https);
+}
+
+Expected<HttpEndpoint> ParseWebSocketEndpoint(std::string_view url) {
+  return ParseEndpoint(url, boost::urls::scheme::ws, boost::urls::scheme::wss);
 }
 
 }  // namespace talky

@@ -21,4 +21,16 @@ inline Error TransportError(const HttpEndpoint& endpoint, std::string_view what,
   return Error::Unavailable(std::string(what) + " " + endpoint.Origin() + ": " + ec.message());
 }
 
+// A failed answer (`status`, with what its body said) as an error whose code says whether trying
+// again may help: 401 Unauthenticated, 403 PermissionDenied, 429 and 5xx Unavailable, another
+// status InvalidArgument.
+inline Error HttpStatusError(const HttpEndpoint& endpoint, int status, const std::string& body) {
+  std::string message = endpoint.Origin() + " answered " + std::to_string(status);
+  if (!body.empty()) message += ": " + body;
+  if (status == 401) return Error{ErrorCode::kUnauthenticated, std::move(message), {}};
+  if (status == 403) return Error{ErrorCode::kPermissionDenied, std::move(message), {}};
+  if (status == 429 || status >= 500) return Error::Unavailable(std::move(message));
+  return Error::InvalidArgument(std::move(message));
+}
+
 }  // namespace talky

@@ -31,16 +31,6 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 using PlainStream = beast::tcp_stream;
 using SecureStream = beast::ssl_stream<beast::tcp_stream>;
 
-// A failed answer as an error whose code says whether trying again may help.
-Error HttpError(const HttpEndpoint& endpoint, int status, const std::string& body) {
-  std::string message = endpoint.Origin() + " answered " + std::to_string(status);
-  if (!body.empty()) message += ": " + body;
-  if (status == 401) return Error{ErrorCode::kUnauthenticated, std::move(message), {}};
-  if (status == 403) return Error{ErrorCode::kPermissionDenied, std::move(message), {}};
-  if (status == 429 || status >= 500) return Error::Unavailable(std::move(message));
-  return Error::InvalidArgument(std::move(message));
-}
-
 // Which bound a timeout broke, for its message.
 enum class Phase { kConnecting, kAwaitingAnswer, kReadingBody };
 
@@ -183,7 +173,7 @@ class Session final : public HttpStream, public std::enable_shared_from_this<Ses
 
   void Finish() {
     if (status_ >= 200 && status_ < 300) return End({});
-    End(std::unexpected(HttpError(endpoint_, status_, error_body_)));
+    End(std::unexpected(HttpStatusError(endpoint_, status_, error_body_)));
   }
 
   void Fail(const char* what, beast::error_code ec) {

@@ -1,7 +1,6 @@
 // SqlStore, one role: call recordings (store/recording_store.h).
 
-#include <openssl/evp.h>
-
+#include "net/base64.h"
 #include "store/sql/sql_store.h"
 #include "store/sql/sql_store_support.h"
 
@@ -11,28 +10,10 @@ using namespace sql_support;
 
 namespace {
 
-std::string Base64(std::string_view bytes) {
-  std::string text(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  text.resize(static_cast<std::size_t>(written));
-  return text;
-}
-
 Expected<std::string> FromBase64(std::string_view text) {
-  std::string bytes(3 * (text.size() / 4), '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                                      reinterpret_cast<const unsigned char*>(text.data()),
-                                      static_cast<int>(text.size()));
-  if (written < 0 || text.size() % 4 != 0) {
-    return std::unexpected(Error::Internal("a stored recording is not valid base64"));
-  }
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  std::size_t padding = 0;
-  for (auto it = text.rbegin(); it != text.rend() && *it == '=' && padding < 2; ++it) ++padding;
-  bytes.resize(static_cast<std::size_t>(written) - padding);
-  return bytes;
+  std::optional<std::string> bytes = Base64Decode(text);
+  if (!bytes) return std::unexpected(Error::Internal("a stored recording is not valid base64"));
+  return std::move(*bytes);
 }
 
 }  // namespace
@@ -53,7 +34,7 @@ Expected<void> SqlStore::SaveCallRecording(const TenantId& tenant, const CallId&
   return Void(connection.Execute(
       "INSERT INTO call_recordings (call_id, tenant_id, wav_base64, recorded_at) "
       "VALUES ($1, $2, $3, $4)",
-      std::vector<SqlValue>{call.value, tenant.value, Base64(wav),
+      std::vector<SqlValue>{call.value, tenant.value, Base64Encode(wav),
                             int64_t{at.time_since_epoch().count()}}));
 }
 

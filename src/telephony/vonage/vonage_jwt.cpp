@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "net/base64.h"
+
 namespace talky {
 namespace {
 
@@ -17,42 +19,6 @@ using Bytes = std::vector<unsigned char>;
 
 Error Unauthenticated(std::string message) {
   return Error{ErrorCode::kUnauthenticated, std::move(message), {}};
-}
-
-std::string Base64UrlEncode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(data.data()),
-                                     static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(length));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string standard(text);
-  for (char& c : standard) {
-    if (c == '-')
-      c = '+';
-    else if (c == '_')
-      c = '/';
-    else if (c == '+' || c == '/' || c == '=')
-      return std::nullopt;  // not the URL alphabet
-  }
-  const size_t padding = (4 - standard.size() % 4) % 4;
-  standard.append(padding, '=');
-  std::string out(standard.size() / 4 * 3, '\0');
-  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(standard.data()),
-                                     static_cast<int>(standard.size()));
-  if (length < 0) return std::nullopt;
-  out.resize(static_cast<size_t>(length) - padding);
-  return out;
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
