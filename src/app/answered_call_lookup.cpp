@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
+
 #include "app/offline_voice.h"
 #include "app/store_conversation_recorder.h"
 #include "voice/campaign_script.h"
@@ -54,10 +56,26 @@ std::function<void(std::string)> KeepRecordingIn(Store& store, const Clock& cloc
   };
 }
 
+// The campaign's cloud provider from `cloud`, or null (logged) when it cannot have it: the
+// offline one serves.
+template <typename Provider, typename Settings, typename Make>
+std::shared_ptr<Provider> CloudOrOffline(CloudProviders* cloud, const Settings& settings,
+                                         Make make, const CallId& call, const Campaign& campaign,
+                                         const char* what) {
+  if (!settings.cloud) return nullptr;
+  Expected<std::shared_ptr<Provider>> provider =
+      cloud ? make(*cloud, settings)
+            : std::unexpected(Error::Unavailable("this process has no cloud providers"));
+  if (provider) return std::move(*provider);
+  spdlog::error("call {}: campaign {}: {}; the offline {} serves instead", call.value,
+                campaign.id.value, provider.error().message, what);
+  return nullptr;
+}
+
 }  // namespace
 
 Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call_id,
-                                          CloudLanguageModels* cloud) {
+                                          CloudProviders* cloud) {
   Expected<CallRecord> call = store.FindCall(call_id);
   if (!call) return std::unexpected(call.error());
   if (call->status == CallStatus::kCompleted) {
@@ -78,6 +96,8 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   config.timeline_origin = call->answered_at.value_or(clock.Now());
   bool record_calls = false;
   LanguageModelSettings model_settings;
+  SpeechToTextSettings stt_settings;
+  TextToSpeechSettings tts_settings;
   // Validated when the campaign was created; a row written otherwise falls back to the defaults.
   if (Expected<VoiceSettings> voice = VoiceSettingsFromCallingConfig(campaign->calling_config)) {
     config.turn_taking = voice->turn_taking;
@@ -86,6 +106,8 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
     config.detect_answering_machine = voice->voicemail.detect;
     record_calls = voice->record_calls;
     model_settings = voice->language_model;
+    stt_settings = voice->speech_to_text;
+    tts_settings = voice->text_to_speech;
     if (voice->voicemail.message) {
       config.voicemail_message = RenderLine(*voice->voicemail.message, fields);
     }
@@ -96,18 +118,10 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
   auto engine = std::make_shared<ConversationEngine>(
       std::make_shared<const ConversationScript>(std::move(script)), fields,
       OptOutNotice(*campaign, config.opt_out_key));
-  std::shared_ptr<LanguageModel> language_model = engine;
-  if (model_settings.cloud) {
-    Expected<std::shared_ptr<LanguageModel>> model =
-        cloud ? cloud->ModelFor(model_settings)
-              : std::unexpected(Error::Unavailable("this process has no cloud language models"));
-    if (model) {
-      language_model = std::move(*model);
-    } else {
-      spdlog::error("call {}: campaign {}: {}; the offline engine speaks instead", call_id.value,
-                    campaign->id.value, model.error().message);
-    }
-  }
+  std::shared_ptr<LanguageModel> language_model = CloudOrOffline<LanguageModel>(
+      cloud, model_settings, std::mem_fn(&CloudProviders::ModelFor), call_id, *campaign,
+      "engine");
+  if (!language_model) language_model = engine;
   return AnsweredCall{
       .session = {.call_id = call->id,
                   .campaign_id = call->campaign_id,
@@ -120,6 +134,12 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
                                                       .lead = fields}),
                   .voice_id = OfflineVoiceFor(campaign->voice_id)},
       .config = std::move(config),
+      .speech_to_text = CloudOrOffline<SpeechToText>(
+          cloud, stt_settings, std::mem_fn(&CloudProviders::SpeechToTextFor), call_id, *campaign,
+          "recognizer"),
+      .text_to_speech = CloudOrOffline<TextToSpeech>(
+          cloud, tts_settings, std::mem_fn(&CloudProviders::TextToSpeechFor), call_id, *campaign,
+          "voice"),
       .language_model = std::move(language_model),
       .reply_grammar = engine,
       .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call),

@@ -7,17 +7,17 @@
 // campaign records calls, the recording.
 #pragma once
 
-#include "app/cloud_language_models.h"
+#include "app/cloud_providers.h"
 #include "store/store.h"
 #include "voice/session_manager.h"
 
 namespace talky {
 
 // NotFound for an unknown call or one already completed; the store's error when it cannot say.
-// The store and the clock must outlive the call. A campaign whose language model is a cloud one
-// gets it from `cloud` (which must outlive the call); without `cloud`, or when its key is missing
-// (logged), the engine speaks instead: a call is never left without a voice.
+// The store and the clock must outlive the call. A campaign whose language model, ears or voice
+// are cloud ones gets them from `cloud` (which must outlive the call); without `cloud`, or when a
+// key is missing (logged), the offline one serves instead: a call is never left without a voice.
 Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, const CallId& call,
-                                          CloudLanguageModels* cloud = nullptr);
+                                          CloudProviders* cloud = nullptr);
 
 }  // namespace talky

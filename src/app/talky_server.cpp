@@ -34,11 +34,11 @@ TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerato
            .sessions = session_store_.get()},
       intake_(queue, store, clock),
       voice_(AcquireOfflineVoice()),
-      cloud_models_(options_.secrets, options_.extra_ca_pem),
+      cloud_(options_.secrets, options_.extra_ca_pem),
       voice_metrics_(metrics_),
       session_manager_(
           [this, &store, &clock](const CallId& call) {
-            return LookUpAnsweredCall(store, clock, call, &cloud_models_);
+            return LookUpAnsweredCall(store, clock, call, &cloud_);
           },
           *voice_->speech_to_text, *voice_->text_to_speech, *voice_->voice_activity,
           *session_store_, voice_metrics_, latency_clock_),

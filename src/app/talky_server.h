@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "app/cloud_language_models.h"
+#include "app/cloud_providers.h"
 #include "app/offline_voice.h"
 #include "app/secrets.h"
 #include "campaigns/campaign_service.h"
@@ -80,7 +80,7 @@ class TalkyServer {
   Metrics metrics_;
   Router router_;
   std::shared_ptr<OfflineVoice> voice_;
-  CloudLanguageModels cloud_models_;  // before the sessions, whose calls use its models
+  CloudProviders cloud_;  // before the sessions, whose calls use its providers
   PrometheusVoiceMetrics voice_metrics_;
   SessionManager session_manager_;
   VonageMediaEndpoint media_;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "voice/recording_media_listener.h"
+#include "voice/text_to_speech_with_fallback.h"
 
 namespace talky {
 
@@ -72,8 +73,10 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
   const std::chrono::seconds max_call_length = answered->config.max_call_length;
   Expected<std::shared_ptr<VoicePipeline>> pipeline =
       VoicePipeline::Create(std::move(answered->session), std::move(answered->config),
-                            VoiceProviders{.speech_to_text = speech_to_text_,
-                                           .text_to_speech = text_to_speech_,
+                            VoiceProviders{.speech_to_text = answered->speech_to_text
+                                                                 ? answered->speech_to_text
+                                                                 : Borrow(speech_to_text_),
+                                           .text_to_speech = VoiceOf(*answered),
                                            .voice_activity = voice_activity_,
                                            .language_model = std::move(answered->language_model),
                                            .reply_grammar = std::move(answered->reply_grammar),
@@ -98,6 +101,11 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
   }
   (*pipeline)->Start();
   return listener;
+}
+
+std::shared_ptr<TextToSpeech> SessionManager::VoiceOf(const AnsweredCall& call) {
+  if (!call.text_to_speech) return Borrow(text_to_speech_);
+  return std::make_shared<TextToSpeechWithFallback>(call.text_to_speech, text_to_speech_);
 }
 
 std::size_t SessionManager::LiveCount() const {

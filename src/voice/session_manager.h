@@ -30,6 +30,10 @@ namespace talky {
 struct AnsweredCall {
   CallSession session;
   VoicePipelineConfig config;
+  // The campaign's cloud ears and voice; null: the process's offline ones. A cloud voice speaks
+  // with the offline one behind it (text_to_speech_with_fallback.h).
+  std::shared_ptr<SpeechToText> speech_to_text;
+  std::shared_ptr<TextToSpeech> text_to_speech;
   std::shared_ptr<LanguageModel> language_model;
   std::shared_ptr<const ReplyGrammar> reply_grammar;
   std::shared_ptr<ConversationRecorder> recorder;
@@ -67,6 +71,8 @@ class SessionManager final : public MediaCallAcceptor {
     Instant last_activity{};
   };
 
+  // The call's voice: its campaign's cloud voice with ours behind it, or ours.
+  std::shared_ptr<TextToSpeech> VoiceOf(const AnsweredCall& call);
   void Saved(const CallSession& session);
   void Sweep();
 

@@ -134,7 +134,7 @@ Expected<std::shared_ptr<VoicePipeline>> VoicePipeline::Create(
                                                             std::move(providers), gateway,
                                                             std::move(observer), clock));
   pipeline->sinks_ = std::make_unique<Sinks>(pipeline, gateway);
-  auto recognizer = pipeline->providers_.speech_to_text.Open(gateway->sample_rate(),
+  auto recognizer = pipeline->providers_.speech_to_text->Open(gateway->sample_rate(),
                                                              pipeline->sinks_->recognition);
   if (!recognizer) return std::unexpected(recognizer.error());
   pipeline->recognizer_ = std::move(*recognizer);
@@ -336,7 +336,10 @@ void VoicePipeline::OnRecognitionError(Error error) {
                error.message);
   Measure("stt", {}, false, error.message);
   awaiting_transcript_ = false;
-  SayLine(config_.goodbye_line, true);
+  // Without ears the call cannot go on: a polite goodbye, and the verdict failed with the cause.
+  Conclude(CallOutcome::kFailed, "speech recognition failed: " + error.message);
+  goodbye_reason_ = "speech recognition failed";
+  SayLine(config_.trouble_line, true);
 }
 
 void VoicePipeline::OnDtmf(char digit, std::chrono::milliseconds) {
@@ -539,7 +542,7 @@ void VoicePipeline::SynthesizeNext() {
   if (!turn_->synthesis_started_at) turn_->synthesis_started_at = clock_.Now();
   session_.tts_active = true;
   sinks_->synthesis.generation = generation_;
-  synthesis_ = providers_.text_to_speech.Synthesize(
+  synthesis_ = providers_.text_to_speech->Synthesize(
       {.text = sentence.text, .voice = session_.voice_id, .sample_rate = gateway_->sample_rate()},
       sinks_->synthesis);
 }

@@ -75,16 +75,22 @@ struct VoicePipelineConfig {
   std::optional<Instant> timeline_origin;
 };
 
-// The call's providers. The process-wide ones are borrowed and must outlive the pipeline; the
-// language model and grammar may be per call.
+// The call's providers. The process-wide ones are borrowed (Borrow) and must outlive the pipeline;
+// the cloud ones, the language model and the grammar may be per call.
 struct VoiceProviders {
-  SpeechToText& speech_to_text;
-  TextToSpeech& text_to_speech;
+  std::shared_ptr<SpeechToText> speech_to_text;
+  std::shared_ptr<TextToSpeech> text_to_speech;
   VoiceActivityDetection& voice_activity;
   std::shared_ptr<LanguageModel> language_model;
   std::shared_ptr<const ReplyGrammar> reply_grammar;  // may be null: no expectations
   std::shared_ptr<ConversationRecorder> recorder;     // may be null: nothing kept, no opt-out
 };
+
+// A provider that outlives the pipeline (a process-wide one), held as VoiceProviders holds them.
+template <typename Provider>
+std::shared_ptr<Provider> Borrow(Provider& provider) {
+  return std::shared_ptr<Provider>(std::shared_ptr<void>(), &provider);
+}
 
 class VoicePipelineObserver {
  public:

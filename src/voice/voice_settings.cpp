@@ -75,6 +75,94 @@ void ReadLanguageModel(const nlohmann::json& model, LanguageModelSettings& setti
   errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
 }
 
+// A name that goes into a provider's URL or request as it is (a model, a language, a voice id).
+bool IsPlainName(std::string_view name) {
+  return !name.empty() && name.size() <= 100 && std::ranges::all_of(name, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// The fields every cloud provider of a call shares: where (a ws(s) URL), what (plain names) and
+// the name of its key's secret.
+class CloudProviderFields {
+ public:
+  explicit CloudProviderFields(JsonFields& fields) : fields_(fields) {}
+
+  void Url(std::string& url) {
+    if (std::optional<std::string> given = fields_.OptionalString("url")) {
+      if (!ParseWebSocketEndpoint(*given)) {
+        fields_.AddError("url", "must be an absolute ws(s) URL");
+      } else {
+        url = *given;
+      }
+    }
+  }
+  void Name(const std::string& key, std::string& value) {
+    if (std::optional<std::string> given = fields_.OptionalString(key)) {
+      if (!IsPlainName(*given)) {
+        fields_.AddError(key, "must be a name of letters, digits, '-', '_' or '.'");
+      } else {
+        value = *given;
+      }
+    }
+  }
+  void KeyName(std::string& name) {
+    if (std::optional<std::string> given = fields_.OptionalString("api_key_name")) {
+      if (!IsSecretName(*given)) {
+        fields_.AddError("api_key_name",
+                         "must name a secret (letters, digits, _), as DEEPGRAM_API_KEY; never the "
+                         "key");
+      } else {
+        name = *given;
+      }
+    }
+  }
+
+ private:
+  JsonFields& fields_;
+};
+
+void ReadSpeechToText(const nlohmann::json& stt, SpeechToTextSettings& settings,
+                      std::vector<FieldError>& errors) {
+  JsonFields fields(stt, "calling_config.speech_to_text");
+  const std::string provider = fields.OptionalString("provider").value_or("offline");
+  CloudProviderFields cloud(fields);
+  cloud.Url(settings.url);
+  cloud.Name("model", settings.model);
+  cloud.Name("language", settings.language);
+  cloud.KeyName(settings.api_key_name);
+  fields.RejectUnknownKeys();
+  if (provider == "deepgram") {
+    settings.cloud = true;
+  } else if (provider != "offline") {
+    fields.AddError("provider", "must be offline or deepgram");
+  }
+  errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
+}
+
+void ReadTextToSpeech(const nlohmann::json& tts, TextToSpeechSettings& settings,
+                      std::vector<FieldError>& errors) {
+  JsonFields fields(tts, "calling_config.text_to_speech");
+  const std::string provider = fields.OptionalString("provider").value_or("offline");
+  CloudProviderFields cloud(fields);
+  cloud.Url(settings.url);
+  cloud.Name("model", settings.model);
+  cloud.Name("voice", settings.voice);
+  cloud.Name("language", settings.language);
+  cloud.Name("version", settings.version);
+  cloud.KeyName(settings.api_key_name);
+  fields.RejectUnknownKeys();
+  if (provider == "cartesia") {
+    settings.cloud = true;
+    if (settings.voice.empty() && !fields.OptionalValue("voice")) {
+      fields.AddError("voice", "is required: the id of a Cartesia voice");
+    }
+  } else if (provider != "offline") {
+    fields.AddError("provider", "must be offline or cartesia");
+  }
+  errors.insert(errors.end(), fields.errors().begin(), fields.errors().end());
+}
+
 }  // namespace
 
 Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& calling_config) {
@@ -122,6 +210,12 @@ Expected<VoiceSettings> VoiceSettingsFromCallingConfig(const nlohmann::json& cal
   }
   if (auto model = calling_config.find("language_model"); model != calling_config.end()) {
     ReadLanguageModel(*model, settings.language_model, errors);
+  }
+  if (auto stt = calling_config.find("speech_to_text"); stt != calling_config.end()) {
+    ReadSpeechToText(*stt, settings.speech_to_text, errors);
+  }
+  if (auto tts = calling_config.find("text_to_speech"); tts != calling_config.end()) {
+    ReadTextToSpeech(*tts, settings.text_to_speech, errors);
   }
   if (!errors.empty()) {
     return std::unexpected(Error::InvalidArgument("invalid voice settings", std::move(errors)));

@@ -8,8 +8,13 @@
 // false; recording_media_listener.h) and which language model speaks (language_model: {"provider":
 // "offline" (the default: the conversation engine walks the script) | "openai" (any
 // OpenAI-compatible chat completions API), "base_url", "model", "api_key_name": the name of the
-// secret that holds its key, never the key}). Read when a campaign is created (every bad field
-// named) and when its call is answered.
+// secret that holds its key, never the key}), which ears (speech_to_text: {"provider": "offline"
+// (pocketsphinx, the default) | "deepgram", "url" (default Deepgram's /v1/listen), "model"
+// (nova-3), "language" (en), "api_key_name" (DEEPGRAM_API_KEY)}) and which voice (text_to_speech:
+// {"provider": "offline" (espeak-ng, the default) | "cartesia", "voice": Cartesia's voice id
+// (required), "url" (default Cartesia's /tts/websocket), "model" (sonic-2), "language" (en),
+// "version" (the Cartesia-Version header, 2025-04-16), "api_key_name" (CARTESIA_API_KEY)}). Read
+// when a campaign is created (every bad field named) and when its call is answered.
 #pragma once
 
 #include <chrono>
@@ -36,6 +41,28 @@ struct LanguageModelSettings {
   bool operator==(const LanguageModelSettings&) const = default;
 };
 
+struct SpeechToTextSettings {
+  bool cloud = false;  // provider "deepgram"
+  std::string url = "wss://api.deepgram.com/v1/listen";
+  std::string model = "nova-3";
+  std::string language = "en";
+  std::string api_key_name = "DEEPGRAM_API_KEY";
+
+  bool operator==(const SpeechToTextSettings&) const = default;
+};
+
+struct TextToSpeechSettings {
+  bool cloud = false;  // provider "cartesia"
+  std::string url = "wss://api.cartesia.ai/tts/websocket";
+  std::string model = "sonic-2";
+  std::string voice;
+  std::string language = "en";
+  std::string version = "2025-04-16";
+  std::string api_key_name = "CARTESIA_API_KEY";
+
+  bool operator==(const TextToSpeechSettings&) const = default;
+};
+
 struct VoiceSettings {
   TurnTaking turn_taking;
   std::optional<char> opt_out_key = '9';
@@ -43,6 +70,8 @@ struct VoiceSettings {
   VoicemailSettings voicemail;
   bool record_calls = false;
   LanguageModelSettings language_model;
+  SpeechToTextSettings speech_to_text;
+  TextToSpeechSettings text_to_speech;
 };
 
 // `calling_config`: null or an object; keys that are not ours (caller_id) are left alone.

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@ class ScriptedRecognition final : public SpeechToText {
       owner_.samples_written += samples.size();
     }
     void Finalize() override {
+      if (owner_.fail_with) return sink_.OnError(*owner_.fail_with);
       Transcript heard{.is_final = true};
       if (!owner_.replies.empty()) {
         heard.text = owner_.replies.front();
@@ -57,6 +59,7 @@ class ScriptedRecognition final : public SpeechToText {
     return std::make_unique<Recognizer>(*this, sink);
   }
   std::deque<std::string> replies;  // "" is speech that matched nothing expected
+  std::optional<Error> fail_with;   // set: each Finalize reports it instead
   std::vector<std::string> expected;
   std::size_t samples_written = 0;
   int finalized = 0;

@@ -113,8 +113,8 @@ class VoicePipelineTest : public ::testing::Test {
         LineFields{{"first_name", "Ada"}, {"business", "Smile Dental"}});
     Expected<std::shared_ptr<VoicePipeline>> pipeline = VoicePipeline::Create(
         CallSession{.call_id = CallId{"c1"}, .voice_id = "en-us"}, std::move(config),
-        VoiceProviders{.speech_to_text = stt_,
-                       .text_to_speech = tts_,
+        VoiceProviders{.speech_to_text = Borrow<SpeechToText>(stt_),
+                       .text_to_speech = Borrow<TextToSpeech>(tts_),
                        .voice_activity = vad_,
                        .language_model = model_failures > 0
                                              ? std::make_shared<FlakyModel>(engine, model_failures)
@@ -488,6 +488,25 @@ TEST_F(VoicePipelineTest, AModelThatFailsTwiceEndsTheCallPolitelyAsFailed) {
   EXPECT_EQ(record_->errors,
             std::vector<std::string>{"the language model failed: api.groq.com answered 503"});
   EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"language model failed"});
+}
+
+// The recognizer gives up (its provider is gone for good): the call cannot hear, so it ends
+// politely as failed, with the provider's error.
+TEST_F(VoicePipelineTest, RecognitionThatFailsEndsTheCallPolitelyAsFailed) {
+  VoicePipelineConfig config;
+  Run(std::chrono::seconds(3), false);  // the greeting
+  stt_.fail_with = Error::Unavailable("Deepgram closed the connection with code 1011");
+  const std::size_t before = tts_.texts.size();
+  Run(std::chrono::milliseconds(800), true);
+  Run(std::chrono::seconds(4), false);
+  EXPECT_EQ(std::vector<std::string>(tts_.texts.begin() + static_cast<std::ptrdiff_t>(before),
+                                     tts_.texts.end()),
+            std::vector<std::string>{config.trouble_line});
+  EXPECT_EQ(record_->verdicts, std::vector<CallOutcome>{CallOutcome::kFailed});
+  EXPECT_EQ(record_->errors,
+            std::vector<std::string>{
+                "speech recognition failed: Deepgram closed the connection with code 1011"});
+  EXPECT_EQ(gateway_->hangups, std::vector<std::string>{"speech recognition failed"});
 }
 
 TEST_F(VoicePipelineTest, DtmfReachesTheSession) {

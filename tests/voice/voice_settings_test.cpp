@@ -122,5 +122,44 @@ TEST(VoiceSettings, ReadsTheLanguageModelAndNamesEachBadField) {
             std::vector<std::string>{"calling_config.language_model"});
 }
 
+// Which ears and voice: offline by default; Deepgram and Cartesia with documented defaults, a
+// Cartesia voice required, every name checked before it reaches a URL or a request.
+TEST(VoiceSettings, ReadsTheCloudEarsAndVoiceAndNamesEachBadField) {
+  Expected<VoiceSettings> offline = VoiceSettingsFromCallingConfig(nlohmann::json::object());
+  ASSERT_TRUE(offline);
+  EXPECT_FALSE(offline->speech_to_text.cloud);
+  EXPECT_FALSE(offline->text_to_speech.cloud);
+
+  Expected<VoiceSettings> cloud = VoiceSettingsFromCallingConfig(
+      {{"speech_to_text", {{"provider", "deepgram"}, {"language", "en-GB"}}},
+       {"text_to_speech",
+        {{"provider", "cartesia"},
+         {"voice", "a0e99841-438c-4a64-b679-ae501e7d6091"},
+         {"url", "wss://tts.example.com/tts/websocket"},
+         {"api_key_name", "TENANT_CARTESIA_KEY"}}}});
+  ASSERT_TRUE(cloud) << cloud.error().Describe();
+  EXPECT_EQ(cloud->speech_to_text, (SpeechToTextSettings{.cloud = true, .language = "en-GB"}));
+  EXPECT_EQ(cloud->text_to_speech,
+            (TextToSpeechSettings{.cloud = true,
+                                  .url = "wss://tts.example.com/tts/websocket",
+                                  .voice = "a0e99841-438c-4a64-b679-ae501e7d6091",
+                                  .api_key_name = "TENANT_CARTESIA_KEY"}));
+
+  EXPECT_EQ(BadSettingsFields({{"speech_to_text",
+                                {{"provider", "whisper"},
+                                 {"url", "https://api.deepgram.com/v1/listen"},
+                                 {"model", "nova-3&keyterm=x"},
+                                 {"api_key_name", "dg key"}}}}),
+            (std::vector<std::string>{"calling_config.speech_to_text.api_key_name",
+                                      "calling_config.speech_to_text.model",
+                                      "calling_config.speech_to_text.provider",
+                                      "calling_config.speech_to_text.url"}));
+  EXPECT_EQ(BadSettingsFields({{"text_to_speech", {{"provider", "cartesia"}, {"speed", 2}}}}),
+            (std::vector<std::string>{"calling_config.text_to_speech.speed",
+                                      "calling_config.text_to_speech.voice"}));
+  EXPECT_EQ(BadSettingsFields({{"text_to_speech", {{"voice", "\"bad\""}}}}),
+            std::vector<std::string>{"calling_config.text_to_speech.voice"});
+}
+
 }  // namespace
 }  // namespace talky

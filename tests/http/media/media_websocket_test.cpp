@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,7 +20,10 @@
 #include "harness/scratch_store.h"
 #include "http/api/api_auth.h"
 #include "net/http_client.h"
+#include "net/base64.h"
 #include "net/scripted_stream_server.h"
+#include "net/scripted_websocket_server.h"
+#include "net/tls_test_server.h"
 #include "queue/local/local_job_queue.h"
 #include "simulated_callee.h"
 #include "speech_fixtures.h"
@@ -49,6 +53,8 @@ const std::vector<std::string> kAgentLines = {
     kOptOutConfirmation, kVoicemailMessage, kCloudGreeting};
 constexpr char kCloudKeyName[] = "TEST_LLM_KEY";
 constexpr char kCloudKey[] = "sk-test-9f8e7d6c5b4a";
+constexpr char kDeepgramKey[] = "dg-test-4b3a2c1d";
+constexpr char kCartesiaKey[] = "sk_car_test_8e7f6a";
 
 // Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
 // else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
@@ -118,13 +124,17 @@ class MediaWebSocketTest : public ::testing::Test {
                                                             "Dental please call us back."}}},
                                                          {"record_calls", true}}}));
     const std::filesystem::path secrets_file = scratch_->folder() / "secrets.env";
-    std::ofstream(secrets_file) << "# the cloud model's key\n"
-                                << kCloudKeyName << "=" << kCloudKey << "\n";
+    std::ofstream(secrets_file) << "# the cloud providers' keys\n"
+                                << kCloudKeyName << "=" << kCloudKey << "\n"
+                                << "TEST_DEEPGRAM_KEY=" << kDeepgramKey << "\n"
+                                << "TEST_CARTESIA_KEY=" << kCartesiaKey << "\n";
     Expected<Secrets> secrets = Secrets::FromFile(secrets_file.string());
     ASSERT_TRUE(secrets) << secrets.error().Describe();
     server_ = std::make_unique<TalkyServer>(
         store, queue_, clock_, ids_,
-        TalkyServerOptions{.admin_key = "admin", .secrets = std::move(*secrets)});
+        TalkyServerOptions{.admin_key = "admin",
+                           .secrets = std::move(*secrets),
+                           .extra_ca_pem = certificate_.certificate_pem});
     Expected<int> port = server_->Start();
     ASSERT_TRUE(port) << port.error().Describe();
     port_ = *port;
@@ -203,6 +213,9 @@ class MediaWebSocketTest : public ::testing::Test {
     return said;
   }
 
+  // The fake cloud providers' certificate, trusted by the server as a private CA would be.
+  const talky::testing::SelfSignedCertificate certificate_ =
+      talky::testing::MakeSelfSignedCertificate("IP:127.0.0.1");
   ManualClock clock_{sys_days{2026y / 12 / 2} + 15h};
   RandomIdGenerator ids_{11};
   std::unique_ptr<talky::testing::ScratchStore> scratch_;
@@ -671,6 +684,131 @@ TEST_F(MediaWebSocketTest, ACampaignsCloudModelSpeaksWithItsKeyFromTheSecrets) {
   std::erase(spdlog::default_logger()->sinks(), log_sink);
   EXPECT_NE(logged.str().find("answered 401"), std::string::npos) << logged.str();
   EXPECT_EQ(logged.str().find(kCloudKey), std::string::npos);
+}
+
+// A fake of Deepgram that listens: the audio it is sent, recognized by pocketsphinx over the
+// replies a callee may give, answered at each Finalize as Deepgram answers (Results, final,
+// from_finalize).
+testing::WebSocketScript ListeningDeepgram() {
+  auto audio = std::make_shared<Samples>();
+  return {.on_message = [audio](testing::WebSocketPeer& peer,
+                                const testing::ReceivedWebSocketMessage& message) {
+    if (message.binary) {
+      const std::size_t at = audio->size();
+      audio->resize(at + message.bytes.size() / 2);
+      std::memcpy(audio->data() + at, message.bytes.data(), message.bytes.size() / 2 * 2);
+      return;
+    }
+    if (nlohmann::json::parse(message.bytes).value("type", "") != "Finalize") return;
+    PocketsphinxSpeechToText recognizer;
+    testing::FinalText heard;
+    auto stream = recognizer.Open(kWidebandRate, heard);
+    if (!stream) return;
+    (*stream)->Expect({"yes", "no", "yes it is", "not now"});
+    (*stream)->Write(*audio);
+    (*stream)->Finalize();
+    audio->clear();
+    const std::string text = heard.text == "(not understood)" ? "" : heard.text;
+    peer.SendText(nlohmann::json{
+        {"type", "Results"},
+        {"is_final", true},
+        {"speech_final", true},
+        {"from_finalize", true},
+        {"channel", {{"alternatives", {{{"transcript", text}, {"confidence", 0.9}}}}}}}
+                      .dump());
+  }};
+}
+
+// A fake of Cartesia that speaks: each context's transcript synthesized (espeak-ng) and sent back
+// in 100 ms chunks of base64 pcm_s16le, then done.
+testing::WebSocketScript SpeakingCartesia() {
+  return {.on_message = [](testing::WebSocketPeer& peer,
+                           const testing::ReceivedWebSocketMessage& message) {
+    const nlohmann::json request = nlohmann::json::parse(message.bytes);
+    if (!request.contains("transcript")) return;
+    const int rate = request["output_format"]["sample_rate"];
+    Samples speech = testing::Synthesize(*AcquireOfflineVoice()->text_to_speech,
+                                         request["transcript"], rate, "en-us");
+    // Without the fixture's padding: a pause between sentences is not in the check's grammar.
+    const std::size_t padding = static_cast<std::size_t>(rate) * 3 / 10;
+    speech = Samples(speech.begin() + static_cast<std::ptrdiff_t>(padding),
+                     speech.end() - static_cast<std::ptrdiff_t>(padding));
+    const std::size_t chunk = static_cast<std::size_t>(rate) / 10;
+    for (std::size_t at = 0; at < speech.size(); at += chunk) {
+      const std::size_t samples = std::min(chunk, speech.size() - at);
+      const std::string bytes(reinterpret_cast<const char*>(speech.data() + at), samples * 2);
+      peer.SendText(nlohmann::json{{"type", "chunk"},
+                                   {"data", Base64Encode(bytes)},
+                                   {"done", false},
+                                   {"context_id", request["context_id"]}}
+                        .dump());
+    }
+    peer.SendText(
+        nlohmann::json{{"type", "done"}, {"done", true}, {"context_id", request["context_id"]}}
+            .dump());
+  }};
+}
+
+// A campaign whose ears are Deepgram and whose voice is Cartesia (fakes over WSS with a
+// certificate the server trusts through its extra CA). The greeting is spoken by the Cartesia
+// fake and recognized by the callee; the callee's "yes" (espeak-ng's command line) is sent to the
+// Deepgram fake, which recognizes it and answers; the agent confirms in Cartesia's voice. Each fake
+// saw its key from the secrets file; the offline voice never stood in; no key in any log line.
+TEST_F(MediaWebSocketTest, ACampaignsCloudEarsAndVoiceHearTheCallerAndSpeak) {
+  std::ostringstream logged;
+  auto log_sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logged);
+  spdlog::default_logger()->sinks().push_back(log_sink);
+  testing::ScriptedWebSocketServer deepgram(
+      [](const testing::LoopbackRequest&) { return ListeningDeepgram(); }, certificate_);
+  testing::ScriptedWebSocketServer cartesia(
+      [](const testing::LoopbackRequest&) { return SpeakingCartesia(); }, certificate_);
+  const CampaignId cloud{"k3"};
+  ASSERT_TRUE(scratch_->store().CreateCampaign(
+      {.id = cloud,
+       .tenant_id = tenant_,
+       .name = "Reminders with cloud ears and voice",
+       .system_prompt = "Remind the patient.",
+       .voice_id = "en-us",
+       .created_at = clock_.Now(),
+       .calling_config = {{"speech_to_text",
+                           {{"provider", "deepgram"},
+                            {"url", deepgram.Url("/v1/listen")},
+                            {"api_key_name", "TEST_DEEPGRAM_KEY"}}},
+                          {"text_to_speech",
+                           {{"provider", "cartesia"},
+                            {"url", cartesia.Url("/tts/websocket")},
+                            {"voice", "voice-1"},
+                            {"api_key_name", "TEST_CARTESIA_KEY"}}}}}));
+  const CallId call = AnsweredCall("0016", cloud);
+  auto callee = Callee(call);
+  ASSERT_TRUE(callee);
+  ASSERT_TRUE(WaitForTurns(*callee, 1, kWidebandRate));
+  EXPECT_EQ(RecognizeAgent(Turns(callee->Snapshot(), kWidebandRate)[0], kWidebandRate), kGreeting);
+
+  callee->Say(testing::SpeakWithCommandLine("yes", "en-gb", 140, kWidebandRate));
+  ASSERT_TRUE(WaitForTurns(*callee, 2, kWidebandRate));
+  EXPECT_EQ(RecognizeAgent(Turns(callee->Snapshot(), kWidebandRate)[1], kWidebandRate), kConfirm);
+  EXPECT_EQ(CallerTurns(Session(call)), std::vector<std::string>{"yes"});
+
+  ASSERT_EQ(deepgram.upgrades().size(), 1u);
+  EXPECT_EQ(deepgram.upgrades()[0].Header("Authorization"), std::string("Token ") + kDeepgramKey);
+  EXPECT_NE(deepgram.upgrades()[0].target.find("sample_rate=16000"), std::string::npos);
+  ASSERT_EQ(cartesia.upgrades().size(), 1u);
+  EXPECT_EQ(cartesia.upgrades()[0].Header("Authorization"), std::string("Bearer ") + kCartesiaKey);
+  std::vector<std::string> spoken;
+  for (const auto& message : cartesia.messages()) {
+    const nlohmann::json request = nlohmann::json::parse(message.bytes);
+    if (request.contains("transcript")) spoken.push_back(request["transcript"]);
+  }
+  ASSERT_FALSE(spoken.empty());
+  EXPECT_EQ(spoken.front().rfind("Hello Ada", 0), 0u) << spoken.front();
+
+  callee.reset();
+  spdlog::default_logger()->flush();
+  std::erase(spdlog::default_logger()->sinks(), log_sink);
+  EXPECT_EQ(logged.str().find("the offline voice says"), std::string::npos) << logged.str();
+  EXPECT_EQ(logged.str().find(kDeepgramKey), std::string::npos);
+  EXPECT_EQ(logged.str().find(kCartesiaKey), std::string::npos);
 }
 
 // A row per bad input: what the callee sends, and the close it must get.
