@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "app/cloud_providers.h"
 #include "app/offline_voice.h"
+#include "bench/cloud_provider_fakes.h"
 #include "bench/cpu_time.h"
 #include "bench/delayed_voice_providers.h"
 #include "bench/figures.h"
@@ -73,7 +75,9 @@ struct RunSettings {
   ProviderDelays delays;
   int server_threads;
   int load_threads;
-  bool offline;
+  std::string providers;  // delayed, offline or cloud-fakes
+  bool offline() const { return providers == "offline"; }
+  bool cloud() const { return providers == "cloud-fakes"; }
 };
 
 // One run: a fresh server and N calls. Its figures as one JSON object.
@@ -87,7 +91,16 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
   LoudnessVoiceActivity loudness;
   auto delayed_model =
       std::make_shared<DelayedLanguageModel>(timer, settings.delays.language_model);
-  std::shared_ptr<OfflineVoice> offline = settings.offline ? AcquireOfflineVoice() : nullptr;
+  std::shared_ptr<OfflineVoice> offline = settings.offline() ? AcquireOfflineVoice() : nullptr;
+  // The real cloud clients, against fakes that answer at once (a server of their own).
+  CloudProviderFakes fakes;
+  std::unique_ptr<CloudProviders> cloud;
+  if (settings.cloud()) {
+    if (Expected<void> started = fakes.Start(settings.server_threads); !started) {
+      return std::unexpected(started.error());
+    }
+    cloud = std::make_unique<CloudProviders>(Secrets{});
+  }
 
   MemoryCallSessionStore sessions(clock);
   PrometheusVoiceMetrics voice_metrics(metrics);
@@ -102,7 +115,15 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
                           .config = {},
                           .language_model = delayed_model,
                           .reply_grammar = nullptr};
-    if (settings.offline) {
+    if (settings.cloud()) {
+      answered.speech_to_text =
+          *cloud->SpeechToTextFor({.cloud = true, .url = fakes.DeepgramUrl(), .api_key_name = ""});
+      answered.language_model = *cloud->ModelFor(
+          {.cloud = true, .base_url = fakes.ChatCompletionsBase(), .model = "bench"});
+      answered.text_to_speech = *cloud->TextToSpeechFor(
+          {.cloud = true, .url = fakes.CartesiaUrl(), .voice = "bench", .api_key_name = ""});
+    }
+    if (settings.offline()) {
       auto engine = std::make_shared<ConversationEngine>(
           script, LineFields{{"first_name", "Ada"}, {"business", "Bright Smile Dental"}});
       answered.language_model = engine;
@@ -127,9 +148,9 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
       .calls = settings.calls,
       .sample_rate = settings.sample_rate,
       .turns = settings.turns,
-      .provider_delay = settings.offline ? milliseconds(0) : settings.delays.Total(),
+      .provider_delay = settings.providers == "delayed" ? settings.delays.Total() : milliseconds(0),
       .threads = settings.load_threads};
-  if (settings.offline) {
+  if (settings.offline()) {
     // The callee says "yes" (the script's first expected reply) in another voice than the agent's.
     struct Collect final : SynthesisSink {
       void OnAudio(std::span<const std::int16_t> samples) override {
@@ -166,7 +187,7 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
   const Metrics::Histogram& lateness = metrics.GetHistogram(
       "talky_media_pacing_lateness_seconds", "", lateness_bounds);  // the endpoint's own family
   nlohmann::json figures = {
-      {"providers", settings.offline ? "offline" : "delayed"},
+      {"providers", settings.providers},
       {"calls", settings.calls},
       {"calls_finished", result->calls_finished},
       {"calls_failed", result->calls_failed},
@@ -180,12 +201,13 @@ Expected<nlohmann::json> RunOnce(const RunSettings& settings) {
        Round3(result->call_seconds > 0 ? server_cpu * 1000 / result->call_seconds : 0)},
       {"memory_mb_per_call", Round3((memory_loaded - memory_before) / settings.calls)},
       {"cores", std::thread::hardware_concurrency()}};
-  if (settings.offline) {
+  if (settings.offline()) {
     figures["total_latency_p50_ms"] = Round3(Percentile(result->engine_latency_ms, 0.5));
     figures["total_latency_p99_ms"] = Round3(Percentile(result->engine_latency_ms, 0.99));
     figures["calls_per_core"] = Round3(server_cpu > 0 ? result->call_seconds / server_cpu : 0);
   } else {
-    figures["provider_delay_ms"] = settings.delays.Total().count();
+    figures["provider_delay_ms"] = settings.cloud() ? 0 : settings.delays.Total().count();
+    if (settings.cloud()) figures["fakes_served"] = fakes.Served();
     figures["engine_latency_p50_ms"] = Round3(Percentile(result->engine_latency_ms, 0.5));
     figures["engine_latency_p99_ms"] = Round3(Percentile(result->engine_latency_ms, 0.99));
   }
@@ -228,6 +250,12 @@ BenchVoiceCommand::BenchVoiceCommand(CLI::App& app) {
       "Double the calls from 50 up to --calls while pacing lateness p99 <= 5 ms and none fails");
   voice_->add_flag("--offline", offline_,
                    "The offline providers (espeak-ng, pocketsphinx, WebRTC VAD): calls per core");
+  voice_->add_option("--providers", providers_,
+                     "delayed (fixed delays, no work), offline (as --offline) or cloud-fakes (our "
+                     "Deepgram, OpenAI-compatible and Cartesia clients against fakes that answer "
+                     "at once)")
+      ->check(CLI::IsMember({"delayed", "offline", "cloud-fakes"}))
+      ->capture_default_str();
 }
 
 bool BenchVoiceCommand::Selected() const { return voice_->parsed(); }
@@ -242,7 +270,7 @@ int BenchVoiceCommand::Run(std::ostream& out, std::ostream& err) const {
                                   .text_to_speech = milliseconds(tts_ms_)},
                        .server_threads = server_threads_,
                        .load_threads = load_threads_,
-                       .offline = offline_};
+                       .providers = offline_ ? "offline" : providers_};
   if (!find_max_) {
     Expected<nlohmann::json> figures = RunOnce(settings);
     if (!figures) {

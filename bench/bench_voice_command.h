@@ -1,5 +1,6 @@
 // `talky bench voice [--calls N] [--turns T] [--sample-rate R] [--stt-ms A] [--llm-ms B]
-// [--tts-ms C] [--server-threads S] [--load-threads L] [--find-max] [--offline]`: N concurrent
+// [--tts-ms C] [--server-threads S] [--load-threads L] [--find-max] [--offline]
+// [--providers delayed|offline|cloud-fakes]`: N concurrent
 // calls over loopback media WebSockets against an in-process /media (the real endpoint, session
 // manager and pipeline), with providers that answer after fixed delays (delayed_voice_providers.h)
 // so that only the engine is measured. Prints one JSON line per run: the latency the engine adds
@@ -10,11 +11,14 @@
 // --find-max doubles N from 50 up to --calls while the lateness p99 stays <= 5 ms and no call
 // fails, and prints the largest N that held. --offline uses the offline providers (espeak-ng,
 // pocketsphinx, WebRTC VAD; the callee says "yes" synthesized by espeak-ng) and reports calls per
-// core. Benchmark code only.
+// core. --providers cloud-fakes runs our cloud clients (Deepgram, OpenAI-compatible, Cartesia: a
+// socket each per call) against fakes that answer at once (cloud_provider_fakes.h): the latency
+// they and the pipeline add. Benchmark code only.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <ostream>
+#include <string>
 
 namespace talky {
 
@@ -37,6 +41,7 @@ class BenchVoiceCommand {
   int load_threads_ = 1;
   bool find_max_ = false;
   bool offline_ = false;
+  std::string providers_ = "delayed";
 };
 
 }  // namespace talky

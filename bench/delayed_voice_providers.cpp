@@ -56,16 +56,6 @@ class StoppableHandle final : public Completion, public Synthesis {
   std::shared_ptr<Liveness> liveness = std::make_shared<Liveness>();
 };
 
-// A 440 Hz tone, never a zero-only frame (the detector would call it silence).
-Samples Tone(std::size_t samples, int sample_rate) {
-  Samples tone(samples);
-  for (std::size_t i = 0; i < samples; ++i) {
-    const double phase = 2 * std::numbers::pi * 440.0 * static_cast<double>(i) / sample_rate;
-    tone[i] = static_cast<std::int16_t>(3000 * std::sin(phase) + (i % 2 == 0 ? 1 : -1));
-  }
-  return tone;
-}
-
 class LoudnessDetector final : public VoiceActivityDetector {
  public:
   bool IsSpeech(std::span<const std::int16_t> frame) override {
@@ -124,8 +114,7 @@ std::unique_ptr<Completion> DelayedLanguageModel::Complete(CompletionRequest req
   const bool greeting = request.history.empty();
   timer_.After(delay_, [liveness = handle->liveness, &sink, greeting] {
     liveness->IfLive([&] {
-      sink.OnText(greeting ? "Hello, this is a benchmark call. " : "Thank you, noted. ");
-      sink.OnText("Is there anything else?");
+      sink.OnText(BenchReply(greeting));
       sink.OnDone({});
     });
   });
@@ -139,11 +128,25 @@ std::unique_ptr<Synthesis> DelayedTextToSpeech::Synthesize(SynthesisRequest requ
   const std::size_t samples = words * static_cast<std::size_t>(request.sample_rate) / 10;
   timer_.After(delay_, [liveness = handle->liveness, &sink, samples, rate = request.sample_rate] {
     liveness->IfLive([&] {
-      sink.OnAudio(Tone(samples, rate));
+      sink.OnAudio(BenchTone(samples, rate));
       sink.OnDone({});
     });
   });
   return handle;
+}
+
+Samples BenchTone(std::size_t samples, int sample_rate) {
+  Samples tone(samples);
+  for (std::size_t i = 0; i < samples; ++i) {
+    const double phase = 2 * std::numbers::pi * 440.0 * static_cast<double>(i) / sample_rate;
+    tone[i] = static_cast<std::int16_t>(3000 * std::sin(phase) + (i % 2 == 0 ? 1 : -1));
+  }
+  return tone;
+}
+
+std::string BenchReply(bool greeting) {
+  return std::string(greeting ? "Hello, this is a benchmark call. " : "Thank you, noted. ") +
+         "Is there anything else?";
 }
 
 Expected<std::unique_ptr<VoiceActivityDetector>> LoudnessVoiceActivity::Open(int) {

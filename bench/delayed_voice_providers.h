@@ -14,7 +14,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "voice/language_model.h"
 #include "voice/speech_to_text.h"
@@ -80,6 +82,12 @@ class DelayedTextToSpeech final : public TextToSpeech {
   DelayTimer& timer_;
   const std::chrono::milliseconds delay_;
 };
+
+// The bench's speech: a 440 Hz tone, never a zero-only frame (the detector would call it silence).
+std::vector<std::int16_t> BenchTone(std::size_t samples, int sample_rate);
+
+// The bench's agent: what it says to a call's greeting (`greeting`) or to each caller turn.
+std::string BenchReply(bool greeting);
 
 // Speech is any frame with a sample that is not zero.
 class LoudnessVoiceActivity final : public VoiceActivityDetection {

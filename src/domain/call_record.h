@@ -62,6 +62,9 @@ struct ConversationTurn {
   std::optional<double> stt_latency_ms;
   std::optional<double> llm_latency_ms;
   std::optional<double> tts_latency_ms;
+  // An agent turn a cloud language model answered: what its server counted.
+  std::optional<int> prompt_tokens;
+  std::optional<int> completion_tokens;
 
   bool operator==(const ConversationTurn&) const = default;
 };

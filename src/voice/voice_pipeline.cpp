@@ -78,8 +78,7 @@ class VoicePipeline::Sinks final {
       });
     }
     void OnUsage(TokenUsage usage) override {
-      // Spent whether or not the turn is still wanted: no generation check.
-      sinks_.Post([usage](VoicePipeline& p) { p.observer_->OnTokenUsage(usage); });
+      sinks_.Post([g = generation, usage](VoicePipeline& p) { p.OnReplyUsage(g, usage); });
     }
     void OnDone(Expected<void> result) override {
       sinks_.Post([g = generation, result = std::move(result)](VoicePipeline& p) mutable {
@@ -427,7 +426,10 @@ void VoicePipeline::RecordAgentTurn(const AgentTurn& turn, std::string said) {
               .text = std::move(said),
               .at = turn.first_frame_at.value_or(OnTimeline()),
               .llm_latency_ms = turn.llm_ms,
-              .tts_latency_ms = turn.tts_ms});
+              .tts_latency_ms = turn.tts_ms,
+              .prompt_tokens = turn.usage ? std::optional(turn.usage->prompt_tokens) : std::nullopt,
+              .completion_tokens =
+                  turn.usage ? std::optional(turn.usage->completion_tokens) : std::nullopt});
 }
 
 // ---- The agent's side ----
@@ -499,6 +501,12 @@ void VoicePipeline::OnReplyToolCall(std::uint64_t generation, ToolCall call) {
     spdlog::warn("voice: call {}: the language model called an unknown tool '{}'",
                  session_.call_id.value, call.name);
   }
+}
+
+void VoicePipeline::OnReplyUsage(std::uint64_t generation, TokenUsage usage) {
+  observer_->OnTokenUsage(usage);  // spent whether or not the turn is still wanted
+  if (generation != generation_ || !turn_) return;
+  turn_->usage = usage;
 }
 
 void VoicePipeline::OnReplyDone(std::uint64_t generation, Expected<void> result) {

@@ -135,6 +135,7 @@ class VoicePipeline final : public MediaListener,
   void OnRecognitionError(Error error);
   void OnReplyText(std::uint64_t generation, std::string piece);
   void OnReplyToolCall(std::uint64_t generation, ToolCall call);
+  void OnReplyUsage(std::uint64_t generation, TokenUsage usage);
   void OnReplyDone(std::uint64_t generation, Expected<void> result);
   void OnSpeechAudio(std::uint64_t generation, Samples samples);
   void OnSpeechDone(std::uint64_t generation, Expected<void> result);
@@ -167,6 +168,7 @@ class VoicePipeline final : public MediaListener,
     std::optional<Instant> first_frame_at;  // on the call's timeline
     std::optional<double> llm_ms;           // to the model's first text
     std::optional<double> tts_ms;           // to the first audio
+    std::optional<TokenUsage> usage;        // a cloud model's count for this turn
   };
 
   VoicePipeline(CallSession session, VoicePipelineConfig config, VoiceProviders providers,

@@ -44,6 +44,21 @@ TEST(BenchVoiceCommand, OfflineProvidersHearTheCalleeAndAnswer) {
   EXPECT_TRUE(line.contains("calls_per_core")) << line;
 }
 
+// Our cloud clients against the fakes: every turn went through Deepgram's Finalize, a streamed
+// completion and Cartesia contexts (the reply's two sentences).
+TEST(BenchVoiceCommand, CloudClientsAgainstTheFakesAnswerEveryTurn) {
+  const nlohmann::json line = RunBench({"--calls", "3", "--turns", "2", "--providers", "cloud-fakes"});
+  ASSERT_TRUE(line.is_object()) << line;
+  EXPECT_EQ(line["providers"], "cloud-fakes");
+  EXPECT_EQ(line["calls_finished"], 3) << line;
+  EXPECT_EQ(line["calls_failed"], 0) << line;
+  EXPECT_EQ(line["answers"], 6) << line;
+  EXPECT_EQ(line["provider_delay_ms"], 0);
+  EXPECT_EQ(line["fakes_served"]["deepgram_finalizes"], 6) << line;
+  EXPECT_EQ(line["fakes_served"]["chat_completions"], 9) << line;  // greeting and two answers
+  EXPECT_GE(line["fakes_served"]["cartesia_contexts"].get<int>(), 18) << line;
+}
+
 TEST(BenchVoiceCommand, ARateOtherThanTelephonysIsAUsageError) {
   CliResult result = RunTalky({"bench", "voice", "--sample-rate", "44100"}, AddBenchCommands);
   EXPECT_EQ(result.code, kExitUsage);

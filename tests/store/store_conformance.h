@@ -812,7 +812,9 @@ TYPED_TEST_P(StoreConformance, ConversationTurnsKeepTheirOrderAndLatencies) {
                             .text = "Hello, this is Talky.",
                             .at = this->clock_.Now(),
                             .llm_latency_ms = 180.25,
-                            .tts_latency_ms = 95.5};
+                            .tts_latency_ms = 95.5,
+                            .prompt_tokens = 412,
+                            .completion_tokens = 17};
   ConversationTurn reply{.call_id = call,
                          .turn_index = 1,
                          .role = MessageRole::kUser,

@@ -36,6 +36,9 @@ nlohmann::json TurnJson(const ConversationTurn& turn, const CallRecord& call) {
        {{"stt", Optional(turn.stt_latency_ms)},
         {"llm", Optional(turn.llm_latency_ms)},
         {"tts", Optional(turn.tts_latency_ms)}}},
+      {"tokens",
+       {{"prompt", Optional(turn.prompt_tokens)},
+        {"completion", Optional(turn.completion_tokens)}}},
   };
 }
 

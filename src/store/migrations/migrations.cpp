@@ -208,13 +208,20 @@ CREATE TABLE call_recordings (
 );
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Version 7: the tokens a cloud language model's server counted for an agent turn.
+constexpr std::string_view kTurnTokens = R"sql(
+ALTER TABLE conversation_turns ADD COLUMN prompt_tokens INTEGER;
+ALTER TABLE conversation_turns ADD COLUMN completion_tokens INTEGER;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "initial schema", kInitialSchema, kPostgresStorage},
     {2, "call lease token", kCallLeaseToken},
     {3, "job skips and open job counts", kJobSkips, ""},
     {4, "queue events", kQueueEvents, ""},
     {5, "consent and marketing", kConsent, ""},
     {6, "call recordings", kCallRecordings, ""},
+    {7, "turn tokens", kTurnTokens, ""},
 }};
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {

@@ -16,6 +16,10 @@ Expected<void> SqlStore::AppendConversationTurn(const TenantId& tenant,
                              std::pair{"tts_latency_ms", turn.tts_latency_ms}}) {
     if (value && *value < 0) errors.push_back({name, "must not be negative"});
   }
+  for (auto [name, value] : {std::pair{"prompt_tokens", turn.prompt_tokens},
+                             std::pair{"completion_tokens", turn.completion_tokens}}) {
+    if (value && *value < 0) errors.push_back({name, "must not be negative"});
+  }
   if (!errors.empty()) return std::unexpected(Error::InvalidArgument("invalid turn", errors));
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());

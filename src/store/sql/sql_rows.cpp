@@ -29,7 +29,7 @@ const std::string_view kCallEventColumns =
     "provider_call_id, status, tenant_id, call_id, outcome, occurred_at, payload";
 const std::string_view kTurnColumns =
     "call_id, turn_index, tenant_id, role, text, at, stt_latency_ms, llm_latency_ms, "
-    "tts_latency_ms";
+    "tts_latency_ms, prompt_tokens, completion_tokens";
 
 namespace {
 
@@ -464,6 +464,9 @@ std::vector<SqlValue> TurnRow(const ConversationTurn& turn, const TenantId& tena
   auto real = [](const std::optional<double>& value) {
     return value ? SqlValue(*value) : SqlValue(std::monostate{});
   };
+  auto count = [](const std::optional<int>& value) {
+    return value ? Int(*value) : SqlValue(std::monostate{});
+  };
   return {turn.call_id.value,
           Int(turn.turn_index),
           tenant.value,
@@ -472,7 +475,9 @@ std::vector<SqlValue> TurnRow(const ConversationTurn& turn, const TenantId& tena
           Micros(turn.at),
           real(turn.stt_latency_ms),
           real(turn.llm_latency_ms),
-          real(turn.tts_latency_ms)};
+          real(turn.tts_latency_ms),
+          count(turn.prompt_tokens),
+          count(turn.completion_tokens)};
 }
 
 Expected<ConversationTurn> ReadTurn(const Row& row) {
@@ -487,6 +492,12 @@ Expected<ConversationTurn> ReadTurn(const Row& row) {
   turn.stt_latency_ms = reader.OptionalReal();
   turn.llm_latency_ms = reader.OptionalReal();
   turn.tts_latency_ms = reader.OptionalReal();
+  if (std::optional<int64_t> tokens = reader.OptionalInt()) {
+    turn.prompt_tokens = static_cast<int>(*tokens);
+  }
+  if (std::optional<int64_t> tokens = reader.OptionalInt()) {
+    turn.completion_tokens = static_cast<int>(*tokens);
+  }
   return reader.Finish(std::move(turn), "conversation turn");
 }
 

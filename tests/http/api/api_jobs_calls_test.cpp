@@ -175,7 +175,9 @@ TEST_F(ApiJobsTest, OneCallComesAsListedWithItsTranscriptInOrder) {
        .text = "Hello Ann!",
        .at = answered_at + 3200ms,
        .llm_latency_ms = 1.25,
-       .tts_latency_ms = 12.0},
+       .tts_latency_ms = 12.0,
+       .prompt_tokens = 57,
+       .completion_tokens = 12},
       // Never answered: its offset counts from the dial.
       {.call_id = CallId{busy},
        .turn_index = 0,
@@ -206,6 +208,7 @@ TEST_F(ApiJobsTest, OneCallComesAsListedWithItsTranscriptInOrder) {
                                {"at", FormatIso8601(answered_at + 3200ms)},
                                {"offset_seconds", 3.2},
                                {"latency_ms", {{"stt", nullptr}, {"llm", 1.25}, {"tts", 12.0}}},
+                               {"tokens", {{"prompt", 57}, {"completion", 12}}},
                            }));
   EXPECT_EQ(transcript[1], (nlohmann::json{
                                {"turn_index", 1},
@@ -214,6 +217,7 @@ TEST_F(ApiJobsTest, OneCallComesAsListedWithItsTranscriptInOrder) {
                                {"at", FormatIso8601(answered_at + 5100ms)},
                                {"offset_seconds", 5.1},
                                {"latency_ms", {{"stt", 80.5}, {"llm", nullptr}, {"tts", nullptr}}},
+                               {"tokens", {{"prompt", nullptr}, {"completion", nullptr}}},
                            }));
 
   ApiAnswer unanswered = Get("/v1/calls/" + busy, acme_.key);
