@@ -250,10 +250,11 @@ BenchVoiceCommand::BenchVoiceCommand(CLI::App& app) {
       "Double the calls from 50 up to --calls while pacing lateness p99 <= 5 ms and none fails");
   voice_->add_flag("--offline", offline_,
                    "The offline providers (espeak-ng, pocketsphinx, WebRTC VAD): calls per core");
-  voice_->add_option("--providers", providers_,
-                     "delayed (fixed delays, no work), offline (as --offline) or cloud-fakes (our "
-                     "Deepgram, OpenAI-compatible and Cartesia clients against fakes that answer "
-                     "at once)")
+  voice_
+      ->add_option("--providers", providers_,
+                   "delayed (fixed delays, no work), offline (as --offline) or cloud-fakes (our "
+                   "Deepgram, OpenAI-compatible and Cartesia clients against fakes that answer "
+                   "at once)")
       ->check(CLI::IsMember({"delayed", "offline", "cloud-fakes"}))
       ->capture_default_str();
 }

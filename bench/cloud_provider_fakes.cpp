@@ -45,7 +45,9 @@ std::vector<std::string> AnswerAsCartesia(std::string_view message) {
       BenchTone(words * static_cast<std::size_t>(rate) / 10, rate);
   const std::string bytes(reinterpret_cast<const char*>(tone.data()), tone.size() * 2);
   const json context = request.value("context_id", "");
-  return {json{{"type", "chunk"}, {"data", Base64Encode(bytes)}, {"done", false},
+  return {json{{"type", "chunk"},
+               {"data", Base64Encode(bytes)},
+               {"done", false},
                {"context_id", context}}
               .dump(),
           json{{"type", "done"}, {"done", true}, {"context_id", context}}.dump()};
@@ -66,8 +68,8 @@ HttpResponse AnswerAsChatCompletions(const HttpRequest& request) {
                       {"usage", {{"prompt_tokens", 60}, {"completion_tokens", 9}}}};
   return {.status = 200,
           .content_type = "text/event-stream",
-          .body = "data: " + text.dump() + "\n\ndata: " + finish.dump() + "\n\ndata: " +
-                  usage.dump() + "\n\ndata: [DONE]\n\n"};
+          .body = "data: " + text.dump() + "\n\ndata: " + finish.dump() +
+                  "\n\ndata: " + usage.dump() + "\n\ndata: [DONE]\n\n"};
 }
 
 // One client's socket: every text message answered in order, binary audio read and dropped.

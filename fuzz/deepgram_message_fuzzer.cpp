@@ -14,7 +14,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (message.error().code != talky::ErrorCode::kInvalidArgument) std::abort();
     return 0;
   }
-  if (message->type != talky::DeepgramMessage::Type::kResults && !message->transcript.empty()) {
+  if (message->type != talky::DeepgramMessage::Type::kResults &&
+      message->type != talky::DeepgramMessage::Type::kTurnInfo && !message->transcript.empty()) {
+    std::abort();
+  }
+  if (message->type == talky::DeepgramMessage::Type::kTurnInfo && message->event.empty()) {
     std::abort();
   }
   if (message->type == talky::DeepgramMessage::Type::kError && message->error.empty()) {

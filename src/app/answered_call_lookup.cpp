@@ -59,8 +59,8 @@ std::function<void(std::string)> KeepRecordingIn(Store& store, const Clock& cloc
 // The campaign's cloud provider from `cloud`, or null (logged) when it cannot have it: the
 // offline one serves.
 template <typename Provider, typename Settings, typename Make>
-std::shared_ptr<Provider> CloudOrOffline(CloudProviders* cloud, const Settings& settings,
-                                         Make make, const CallId& call, const Campaign& campaign,
+std::shared_ptr<Provider> CloudOrOffline(CloudProviders* cloud, const Settings& settings, Make make,
+                                         const CallId& call, const Campaign& campaign,
                                          const char* what) {
   if (!settings.cloud) return nullptr;
   Expected<std::shared_ptr<Provider>> provider =
@@ -119,8 +119,7 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
       std::make_shared<const ConversationScript>(std::move(script)), fields,
       OptOutNotice(*campaign, config.opt_out_key));
   std::shared_ptr<LanguageModel> language_model = CloudOrOffline<LanguageModel>(
-      cloud, model_settings, std::mem_fn(&CloudProviders::ModelFor), call_id, *campaign,
-      "engine");
+      cloud, model_settings, std::mem_fn(&CloudProviders::ModelFor), call_id, *campaign, "engine");
   if (!language_model) language_model = engine;
   return AnsweredCall{
       .session = {.call_id = call->id,
@@ -134,12 +133,12 @@ Expected<AnsweredCall> LookUpAnsweredCall(Store& store, const Clock& clock, cons
                                                       .lead = fields}),
                   .voice_id = OfflineVoiceFor(campaign->voice_id)},
       .config = std::move(config),
-      .speech_to_text = CloudOrOffline<SpeechToText>(
-          cloud, stt_settings, std::mem_fn(&CloudProviders::SpeechToTextFor), call_id, *campaign,
-          "recognizer"),
-      .text_to_speech = CloudOrOffline<TextToSpeech>(
-          cloud, tts_settings, std::mem_fn(&CloudProviders::TextToSpeechFor), call_id, *campaign,
-          "voice"),
+      .speech_to_text = CloudOrOffline<SpeechToText>(cloud, stt_settings,
+                                                     std::mem_fn(&CloudProviders::SpeechToTextFor),
+                                                     call_id, *campaign, "recognizer"),
+      .text_to_speech = CloudOrOffline<TextToSpeech>(cloud, tts_settings,
+                                                     std::mem_fn(&CloudProviders::TextToSpeechFor),
+                                                     call_id, *campaign, "voice"),
       .language_model = std::move(language_model),
       .reply_grammar = engine,
       .recorder = std::make_shared<StoreConversationRecorder>(store, clock, *call),

@@ -13,9 +13,9 @@ namespace talky {
 struct HttpEndpoint {
   bool tls = false;
   bool websocket = false;  // ws:// or wss://: only how Origin() names it
-  std::string host;    // a name, or an address (IPv6 without brackets)
-  std::string port;    // "443" or "80" when the URL names none
-  std::string target;  // path and query, as sent on the request line
+  std::string host;        // a name, or an address (IPv6 without brackets)
+  std::string port;        // "443" or "80" when the URL names none
+  std::string target;      // path and query, as sent on the request line
 
   std::string Origin() const;      // https://host:port (wss://host:port)
   std::string HostHeader() const;  // host[:port], the port only when not the scheme's default

@@ -36,12 +36,12 @@ struct OutgoingMessage {
 
 template <typename Socket>
 class WebSocketSession final : public WebSocketConnection,
-                         public std::enable_shared_from_this<WebSocketSession<Socket>> {
+                               public std::enable_shared_from_this<WebSocketSession<Socket>> {
  public:
   static constexpr bool kTls = std::is_same_v<Socket, SecureSocket>;
 
-  WebSocketSession(asio::io_context& io, ssl::context& tls, HttpEndpoint endpoint, HttpHeaders headers,
-             WebSocketOptions options, WebSocketHandler& handler)
+  WebSocketSession(asio::io_context& io, ssl::context& tls, HttpEndpoint endpoint,
+                   HttpHeaders headers, WebSocketOptions options, WebSocketHandler& handler)
       : strand_(asio::make_strand(io)),
         resolver_(strand_),
         timer_(strand_),
@@ -141,18 +141,17 @@ class WebSocketSession final : public WebSocketConnection,
         .handshake_timeout = std::max(left, std::chrono::milliseconds(1)),
         .idle_timeout = options_.idle_timeout,
         .keep_alive_pings = true});
-    socket_->set_option(websocket::stream_base::decorator(
-        [headers = headers_](websocket::request_type& request) {
+    socket_->set_option(
+        websocket::stream_base::decorator([headers = headers_](websocket::request_type& request) {
           request.set(beast::http::field::user_agent, "talky");
           for (const auto& [name, value] : headers) request.set(name, value);
         }));
     socket_->async_handshake(upgrade_answer_, endpoint_.HostHeader(), endpoint_.target,
                              [self = this->shared_from_this()](beast::error_code ec) {
                                if (ec == websocket::error::upgrade_declined) {
-                                 return self->End(std::unexpected(
-                                     HttpStatusError(self->endpoint_,
-                                                     self->upgrade_answer_.result_int(),
-                                                     self->upgrade_answer_.body())));
+                                 return self->End(std::unexpected(HttpStatusError(
+                                     self->endpoint_, self->upgrade_answer_.result_int(),
+                                     self->upgrade_answer_.body())));
                                }
                                if (ec) return self->Fail("no WebSocket upgrade from", ec);
                                self->Opened();
@@ -171,18 +170,18 @@ class WebSocketSession final : public WebSocketConnection,
   }
 
   void Read() {
-    socket_->async_read(incoming_, [self = this->shared_from_this()](beast::error_code ec,
-                                                                     std::size_t) {
-      if (ec == websocket::error::closed) return self->ClosedByPeer();
-      if (ec) return self->Fail("the connection broke with", ec);
-      {
-        const std::string message = beast::buffers_to_string(self->incoming_.data());
-        self->incoming_.consume(self->incoming_.size());
-        std::lock_guard lock(self->mutex_);
-        if (!self->detached_) self->handler_.OnMessage(message, !self->socket_->got_text());
-      }
-      self->Read();
-    });
+    socket_->async_read(
+        incoming_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec == websocket::error::closed) return self->ClosedByPeer();
+          if (ec) return self->Fail("the connection broke with", ec);
+          {
+            const std::string message = beast::buffers_to_string(self->incoming_.data());
+            self->incoming_.consume(self->incoming_.size());
+            std::lock_guard lock(self->mutex_);
+            if (!self->detached_) self->handler_.OnMessage(message, !self->socket_->got_text());
+          }
+          self->Read();
+        });
   }
 
   void WriteNext() {
@@ -229,9 +228,9 @@ class WebSocketSession final : public WebSocketConnection,
       return End(std::unexpected(TransportError(endpoint_, what, ec)));
     }
     if (!open_) {
-      return End(std::unexpected(Error::Unavailable("could not open a WebSocket to " +
-                                                    endpoint_.Origin() + " within " +
-                                                    Millis(options_.connect_timeout))));
+      return End(
+          std::unexpected(Error::Unavailable("could not open a WebSocket to " + endpoint_.Origin() +
+                                             " within " + Millis(options_.connect_timeout))));
     }
     End(std::unexpected(Error::Unavailable(endpoint_.Origin() + " fell silent for " +
                                            Millis(options_.idle_timeout))));
@@ -308,12 +307,9 @@ class UnusableConnection final : public WebSocketConnection {
 
 }  // namespace
 
-std::shared_ptr<WebSocketConnection> WebSocketConnection::Open(asio::io_context& io,
-                                                               ssl::context& tls,
-                                                               const std::string& url,
-                                                               HttpHeaders headers,
-                                                               WebSocketOptions options,
-                                                               WebSocketHandler& handler) {
+std::shared_ptr<WebSocketConnection> WebSocketConnection::Open(
+    asio::io_context& io, ssl::context& tls, const std::string& url, HttpHeaders headers,
+    WebSocketOptions options, WebSocketHandler& handler) {
   Expected<HttpEndpoint> endpoint = ParseWebSocketEndpoint(url);
   if (!endpoint) {
     auto unusable = std::make_shared<UnusableConnection>(handler, endpoint.error());
@@ -326,8 +322,8 @@ std::shared_ptr<WebSocketConnection> WebSocketConnection::Open(asio::io_context&
     connection->Begin();
     return connection;
   }
-  auto connection = std::make_shared<WebSocketSession<PlainSocket>>(io, tls, std::move(*endpoint),
-                                                              std::move(headers), options, handler);
+  auto connection = std::make_shared<WebSocketSession<PlainSocket>>(
+      io, tls, std::move(*endpoint), std::move(headers), options, handler);
   connection->Begin();
   return connection;
 }

@@ -71,17 +71,16 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
     answered->config.timeline_origin = answered_at;
   }
   const std::chrono::seconds max_call_length = answered->config.max_call_length;
-  Expected<std::shared_ptr<VoicePipeline>> pipeline =
-      VoicePipeline::Create(std::move(answered->session), std::move(answered->config),
-                            VoiceProviders{.speech_to_text = answered->speech_to_text
-                                                                 ? answered->speech_to_text
-                                                                 : Borrow(speech_to_text_),
-                                           .text_to_speech = VoiceOf(*answered),
-                                           .voice_activity = voice_activity_,
-                                           .language_model = std::move(answered->language_model),
-                                           .reply_grammar = std::move(answered->reply_grammar),
-                                           .recorder = std::move(answered->recorder)},
-                            gateway, std::move(observer), clock_);
+  Expected<std::shared_ptr<VoicePipeline>> pipeline = VoicePipeline::Create(
+      std::move(answered->session), std::move(answered->config),
+      VoiceProviders{.speech_to_text = answered->speech_to_text ? answered->speech_to_text
+                                                                : Borrow(speech_to_text_),
+                     .text_to_speech = VoiceOf(*answered),
+                     .voice_activity = voice_activity_,
+                     .language_model = std::move(answered->language_model),
+                     .reply_grammar = std::move(answered->reply_grammar),
+                     .recorder = std::move(answered->recorder)},
+      gateway, std::move(observer), clock_);
   if (!pipeline) return refuse(pipeline.error(), "refused_provider");
   {
     std::lock_guard lock(mutex_);
@@ -105,7 +104,12 @@ Expected<std::shared_ptr<MediaListener>> SessionManager::Accept(
 
 std::shared_ptr<TextToSpeech> SessionManager::VoiceOf(const AnsweredCall& call) {
   if (!call.text_to_speech) return Borrow(text_to_speech_);
-  return std::make_shared<TextToSpeechWithFallback>(call.text_to_speech, text_to_speech_);
+  // The pipeline hears of no failure (the offline voice spoke): the metrics are told here.
+  return std::make_shared<TextToSpeechWithFallback>(
+      call.text_to_speech, text_to_speech_, [&metrics = metrics_](const Error& error) {
+        metrics.ObserveLatency(
+            {.component = "tts", .success = false, .error_message = error.message});
+      });
 }
 
 std::size_t SessionManager::LiveCount() const {

@@ -11,8 +11,13 @@ namespace {
 // caller's sink is called under mutex_, and never once cancelled_ is set.
 class FallingBack final : public Synthesis {
  public:
-  FallingBack(SynthesisRequest request, SynthesisSink& sink, TextToSpeech& fallback)
-      : request_(std::move(request)), sink_(sink), fallback_(fallback), primary_sink_(*this),
+  FallingBack(SynthesisRequest request, SynthesisSink& sink, TextToSpeech& fallback,
+              std::function<void(const Error&)> on_failure)
+      : request_(std::move(request)),
+        sink_(sink),
+        fallback_(fallback),
+        on_failure_(std::move(on_failure)),
+        primary_sink_(*this),
         fallback_sink_(*this) {}
   ~FallingBack() override { Cancel(); }
 
@@ -52,6 +57,7 @@ class FallingBack final : public Synthesis {
       if (result || owner_.primary_spoke_) return owner_.sink_.OnDone(std::move(result));
       spdlog::warn("voice: the cloud voice failed ({}); the offline voice says '{}'",
                    result.error().message, owner_.request_.text);
+      if (owner_.on_failure_) owner_.on_failure_(result.error());
       owner_.fallback_synthesis_ =
           owner_.fallback_.Synthesize(owner_.request_, owner_.fallback_sink_);
     }
@@ -74,6 +80,7 @@ class FallingBack final : public Synthesis {
   const SynthesisRequest request_;
   SynthesisSink& sink_;
   TextToSpeech& fallback_;
+  const std::function<void(const Error&)> on_failure_;
   PrimarySink primary_sink_;
   FallbackSink fallback_sink_;
 
@@ -87,12 +94,13 @@ class FallingBack final : public Synthesis {
 }  // namespace
 
 TextToSpeechWithFallback::TextToSpeechWithFallback(std::shared_ptr<TextToSpeech> primary,
-                                                   TextToSpeech& fallback)
-    : primary_(std::move(primary)), fallback_(fallback) {}
+                                                   TextToSpeech& fallback,
+                                                   std::function<void(const Error&)> on_failure)
+    : primary_(std::move(primary)), fallback_(fallback), on_failure_(std::move(on_failure)) {}
 
 std::unique_ptr<Synthesis> TextToSpeechWithFallback::Synthesize(SynthesisRequest request,
                                                                 SynthesisSink& sink) {
-  auto synthesis = std::make_unique<FallingBack>(std::move(request), sink, fallback_);
+  auto synthesis = std::make_unique<FallingBack>(std::move(request), sink, fallback_, on_failure_);
   synthesis->Begin(*primary_);
   return synthesis;
 }

@@ -134,7 +134,7 @@ Expected<std::shared_ptr<VoicePipeline>> VoicePipeline::Create(
                                                             std::move(observer), clock));
   pipeline->sinks_ = std::make_unique<Sinks>(pipeline, gateway);
   auto recognizer = pipeline->providers_.speech_to_text->Open(gateway->sample_rate(),
-                                                             pipeline->sinks_->recognition);
+                                                              pipeline->sinks_->recognition);
   if (!recognizer) return std::unexpected(recognizer.error());
   pipeline->recognizer_ = std::move(*recognizer);
   auto detector = pipeline->providers_.voice_activity.Open(gateway->sample_rate());

@@ -9,8 +9,9 @@
 // "offline" (the default: the conversation engine walks the script) | "openai" (any
 // OpenAI-compatible chat completions API), "base_url", "model", "api_key_name": the name of the
 // secret that holds its key, never the key}), which ears (speech_to_text: {"provider": "offline"
-// (pocketsphinx, the default) | "deepgram", "url" (default Deepgram's /v1/listen), "model"
-// (nova-3), "language" (en), "api_key_name" (DEEPGRAM_API_KEY)}) and which voice (text_to_speech:
+// (pocketsphinx, the default) | "deepgram", "url" (default Deepgram's: /v2/listen for a Flux
+// model, else /v1/listen), "model" (nova-3; flux-general-en for Flux), "language" (en),
+// "api_key_name" (DEEPGRAM_API_KEY)}) and which voice (text_to_speech:
 // {"provider": "offline" (espeak-ng, the default) | "cartesia", "voice": Cartesia's voice id
 // (required), "url" (default Cartesia's /tts/websocket), "model" (sonic-2), "language" (en),
 // "version" (the Cartesia-Version header, 2025-04-16), "api_key_name" (CARTESIA_API_KEY)}). Read
@@ -43,7 +44,7 @@ struct LanguageModelSettings {
 
 struct SpeechToTextSettings {
   bool cloud = false;  // provider "deepgram"
-  std::string url = "wss://api.deepgram.com/v1/listen";
+  std::string url;     // empty: Deepgram's (/v2/listen for a flux-* model, else /v1/listen)
   std::string model = "nova-3";
   std::string language = "en";
   std::string api_key_name = "DEEPGRAM_API_KEY";

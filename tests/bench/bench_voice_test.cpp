@@ -47,7 +47,8 @@ TEST(BenchVoiceCommand, OfflineProvidersHearTheCalleeAndAnswer) {
 // Our cloud clients against the fakes: every turn went through Deepgram's Finalize, a streamed
 // completion and Cartesia contexts (the reply's two sentences).
 TEST(BenchVoiceCommand, CloudClientsAgainstTheFakesAnswerEveryTurn) {
-  const nlohmann::json line = RunBench({"--calls", "3", "--turns", "2", "--providers", "cloud-fakes"});
+  const nlohmann::json line =
+      RunBench({"--calls", "3", "--turns", "2", "--providers", "cloud-fakes"});
   ASSERT_TRUE(line.is_object()) << line;
   EXPECT_EQ(line["providers"], "cloud-fakes");
   EXPECT_EQ(line["calls_finished"], 3) << line;

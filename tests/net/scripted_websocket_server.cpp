@@ -98,8 +98,8 @@ struct ScriptedWebSocketServer::Impl {
     }
     const WebSocketScript answer = script(seen);
     if (answer.refuse_status != 0) {
-      http::response<http::string_body> refusal{static_cast<http::status>(answer.refuse_status),
-                                                11, answer.refuse_body};
+      http::response<http::string_body> refusal{static_cast<http::status>(answer.refuse_status), 11,
+                                                answer.refuse_body};
       refusal.set(http::field::content_type, "application/json");
       refusal.prepare_payload();
       http::write(stream, refusal, ec);
@@ -184,8 +184,8 @@ void ScriptedWebSocketServer::Stop() {
 }
 
 std::string ScriptedWebSocketServer::Url(const std::string& path) const {
-  return std::string(impl_->tls ? "wss" : "ws") + "://127.0.0.1:" +
-         std::to_string(impl_->acceptor.local_endpoint().port()) + path;
+  return std::string(impl_->tls ? "wss" : "ws") +
+         "://127.0.0.1:" + std::to_string(impl_->acceptor.local_endpoint().port()) + path;
 }
 
 std::vector<LoopbackRequest> ScriptedWebSocketServer::upgrades() const {
@@ -202,9 +202,9 @@ bool ScriptedWebSocketServer::WaitFor(
     const std::function<bool(const std::vector<ReceivedWebSocketMessage>&)>& done,
     std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex);
-  return impl_->changed.wait_for(lock, timeout,
-                                 [&] { return impl_->stopping || done(impl_->messages); }) &&
-         !impl_->stopping;
+  return impl_->changed.wait_for(lock, timeout, [&] {
+    return impl_->stopping || done(impl_->messages);
+  }) && !impl_->stopping;
 }
 
 }  // namespace talky::testing

@@ -104,9 +104,9 @@ TEST_F(WebSocketClientTest, MessagesGoBothWaysInOrderWithTheUpgradesHeaders) {
   connection->SendText("third");
   ASSERT_TRUE(handler.WaitForMessages(3));
   EXPECT_TRUE(handler.opened());
-  EXPECT_EQ(handler.messages(), (std::vector<std::string>{"text:echo:first",
-                                                          std::string("binary:echo:\x01\x00\xff", 15),
-                                                          "text:echo:third"}));
+  EXPECT_EQ(handler.messages(), (std::vector<std::string>{
+                                    "text:echo:first", std::string("binary:echo:\x01\x00\xff", 15),
+                                    "text:echo:third"}));
   const std::vector<ReceivedWebSocketMessage> received = server.messages();
   ASSERT_EQ(received.size(), 3U);
   EXPECT_FALSE(received[0].binary);

@@ -472,9 +472,9 @@ TEST_F(VoicePipelineTest, AModelThatFailsOnceIsBridgedAndAskedAgain) {
   EXPECT_EQ(observer_->usages,
             (std::vector<TokenUsage>{{.prompt_tokens = 40, .completion_tokens = 9}}));
   // The greeting's record carries what the model's server counted for it.
-  const auto greeting =
-      std::find_if(record_->turns.rbegin(), record_->turns.rend(),
-                   [](const ConversationTurn& turn) { return turn.text.starts_with("Hello Ada!"); });
+  const auto greeting = std::find_if(
+      record_->turns.rbegin(), record_->turns.rend(),
+      [](const ConversationTurn& turn) { return turn.text.starts_with("Hello Ada!"); });
   ASSERT_NE(greeting, record_->turns.rend());
   EXPECT_EQ(greeting->prompt_tokens, 40);
   EXPECT_EQ(greeting->completion_tokens, 9);

@@ -150,10 +150,9 @@ TEST(VoiceSettings, ReadsTheCloudEarsAndVoiceAndNamesEachBadField) {
                                  {"url", "https://api.deepgram.com/v1/listen"},
                                  {"model", "nova-3&keyterm=x"},
                                  {"api_key_name", "dg key"}}}}),
-            (std::vector<std::string>{"calling_config.speech_to_text.api_key_name",
-                                      "calling_config.speech_to_text.model",
-                                      "calling_config.speech_to_text.provider",
-                                      "calling_config.speech_to_text.url"}));
+            (std::vector<std::string>{
+                "calling_config.speech_to_text.api_key_name", "calling_config.speech_to_text.model",
+                "calling_config.speech_to_text.provider", "calling_config.speech_to_text.url"}));
   EXPECT_EQ(BadSettingsFields({{"text_to_speech", {{"provider", "cartesia"}, {"speed", 2}}}}),
             (std::vector<std::string>{"calling_config.text_to_speech.speed",
                                       "calling_config.text_to_speech.voice"}));

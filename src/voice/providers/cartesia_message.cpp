@@ -40,7 +40,8 @@ Expected<CartesiaMessage> ReadCartesiaMessage(std::string_view text) {
     return std::unexpected(MalformedCartesia("not a JSON object"));
   }
   auto type = message.find("type");
-  if (type == message.end() || !type->is_string()) return std::unexpected(MalformedCartesia("no type"));
+  if (type == message.end() || !type->is_string())
+    return std::unexpected(MalformedCartesia("no type"));
   CartesiaMessage out;
   out.context_id = StringFieldOr(message, "context_id");
   if (auto status = message.find("status_code");

@@ -122,10 +122,10 @@ class CartesiaTextToSpeech::Speaking final : public WebSocketHandler,
   };
 
   void Connect() {
-    connection_ = WebSocketConnection::Open(io_, tls_, settings_.url,
-                                            {{"Cartesia-Version", settings_.version},
-                                             {"Authorization", "Bearer " + settings_.api_key}},
-                                            settings_.websocket, *this);
+    connection_ = WebSocketConnection::Open(
+        io_, tls_, settings_.url,
+        {{"Cartesia-Version", settings_.version}, {"Authorization", "Bearer " + settings_.api_key}},
+        settings_.websocket, *this);
   }
 
   void Heard(const std::string& id, const std::string& bytes) {
@@ -166,9 +166,8 @@ class CartesiaTextToSpeech::Speaking final : public WebSocketHandler,
       connection_.reset();
     }
     last_error_ = error;
-    const auto backoff =
-        std::min<std::chrono::milliseconds>(kFirstRetryBackoff * (1 << std::min(failures_, 6)),
-                                            kLongestRetryBackoff);
+    const auto backoff = std::min<std::chrono::milliseconds>(
+        kFirstRetryBackoff * (1 << std::min(failures_, 6)), kLongestRetryBackoff);
     ++failures_;
     retry_at_ = SteadyClock::now() + backoff;
     std::vector<std::string> ids;
@@ -195,9 +194,9 @@ class CartesiaTextToSpeech::Speaking final : public WebSocketHandler,
       if (connection_) {
         connection_->SendText(nlohmann::json{{"context_id", id}, {"cancel", true}}.dump());
       }
-      Finish(id, std::unexpected(Error::Unavailable(
-                     "Cartesia sent no audio for " +
-                     std::to_string(settings_.stall_timeout.count()) + " ms")));
+      Finish(id, std::unexpected(
+                     Error::Unavailable("Cartesia sent no audio for " +
+                                        std::to_string(settings_.stall_timeout.count()) + " ms")));
     }
     ScheduleTick();
   }

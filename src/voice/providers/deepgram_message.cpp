@@ -88,6 +88,13 @@ Expected<DeepgramMessage> ReadDeepgramMessage(std::string_view text) {
     if (!ReadOptionalField(message, "request_id", out.request_id)) {
       return std::unexpected(MalformedDeepgram("Metadata's request_id must be a string"));
     }
+  } else if (name == "TurnInfo") {
+    out.type = DeepgramMessage::Type::kTurnInfo;
+    if (!ReadOptionalField(message, "event", out.event) || out.event.empty() ||
+        !ReadOptionalField(message, "transcript", out.transcript) ||
+        !ReadOptionalField(message, "end_of_turn_confidence", out.confidence)) {
+      return std::unexpected(MalformedDeepgram("TurnInfo needs a string event and transcript"));
+    }
   } else if (name == "Error") {
     out.type = DeepgramMessage::Type::kError;
     out.error = DeepgramErrorWords(message);

@@ -2,7 +2,9 @@
 // a time: `Results` (a piece of transcript: interim, or final for the audio since the previous
 // final piece; `speech_final` where its endpointing heard the end of speech; `from_finalize` in
 // answer to our Finalize), `UtteranceEnd`, `SpeechStarted`, `Metadata` (the request's id, also the
-// answer to CloseStream) and an `Error` frame. Other types are passed over (`kOther`). Pure.
+// answer to CloseStream) and an `Error` frame; from Flux (`/v2/listen`), `TurnInfo` (its `event`:
+// StartOfTurn, Update, EndOfTurn, ...; its transcript so far). Other types are passed over
+// (`kOther`). Pure.
 #pragma once
 
 #include <string>
@@ -13,9 +15,10 @@
 namespace talky {
 
 struct DeepgramMessage {
-  enum class Type { kResults, kUtteranceEnd, kSpeechStarted, kMetadata, kError, kOther };
+  enum class Type { kResults, kUtteranceEnd, kSpeechStarted, kMetadata, kError, kTurnInfo, kOther };
   Type type = Type::kOther;
-  // kResults: the first alternative.
+  // kResults: the first alternative; kTurnInfo: the turn's transcript.
+  std::string event;  // kTurnInfo
   std::string transcript;
   double confidence = 0.0;
   bool is_final = false;

@@ -57,6 +57,7 @@ class Listening final : public WebSocketHandler, public std::enable_shared_from_
         tls_(tls),
         settings_(settings),
         url_(DeepgramListenUrl(settings, sample_rate)),
+        flux_(IsFluxModel(settings.model)),
         sink_(sink),
         tick_(asio::make_strand(io)) {}
 
@@ -82,7 +83,7 @@ class Listening final : public WebSocketHandler, public std::enable_shared_from_
     if (stopped_ || failed_) return;
     finalize_pending_ = true;
     SendFinalize();
-    if (speech_closed_ && !segments_.empty()) Emit();
+    if (speech_closed_ && !segments_.empty()) Emit();  // Flux: a turn its timeout ended before
   }
 
   // The call is over: CloseStream, and nothing more reaches the sink.
@@ -108,6 +109,8 @@ class Listening final : public WebSocketHandler, public std::enable_shared_from_
     switch (read->type) {
       case DeepgramMessage::Type::kResults:
         return Heard(*read);
+      case DeepgramMessage::Type::kTurnInfo:
+        return TurnHeard(*read);
       case DeepgramMessage::Type::kUtteranceEnd:
         speech_closed_ = true;
         if (finalize_pending_) Emit();
@@ -133,9 +136,9 @@ class Listening final : public WebSocketHandler, public std::enable_shared_from_
  private:
   void Connect() {
     reconnect_at_.reset();
-    connection_ = WebSocketConnection::Open(
-        io_, tls_, url_, {{"Authorization", "Token " + settings_.api_key}}, settings_.websocket,
-        *this);
+    connection_ = WebSocketConnection::Open(io_, tls_, url_,
+                                            {{"Authorization", "Token " + settings_.api_key}},
+                                            settings_.websocket, *this);
     last_sent_ = SteadyClock::now();
     // A new socket hears the utterance in progress from its start (queued until it opens).
     if (!utterance_audio_.empty()) connection_->SendBinary(utterance_audio_);
@@ -144,7 +147,19 @@ class Listening final : public WebSocketHandler, public std::enable_shared_from_
 
   void SendFinalize() {
     finalize_sent_at_ = SteadyClock::now();
-    if (connection_) connection_->SendText(R"({"type":"Finalize"})");
+    if (!connection_) return;
+    connection_->SendText(flux_ ? R"({"type":"ForceEndTurn"})" : R"({"type":"Finalize"})");
+  }
+
+  // Flux: a turn's end carries its whole transcript; the other events are progress.
+  void TurnHeard(const DeepgramMessage& turn) {
+    if (turn.event != "EndOfTurn") return;
+    failures_ = 0;
+    segments_.clear();
+    if (!turn.transcript.empty()) segments_.push_back(turn.transcript);
+    confidence_ = turn.confidence;
+    speech_closed_ = true;
+    if (finalize_pending_) Emit();
   }
 
   void Heard(const DeepgramMessage& result) {
@@ -224,6 +239,7 @@ class Listening final : public WebSocketHandler, public std::enable_shared_from_
   asio::ssl::context& tls_;
   const DeepgramSettings settings_;
   const std::string url_;
+  const bool flux_;
   RecognitionSink& sink_;
   asio::steady_timer tick_;  // used on its strand only
 
@@ -258,12 +274,21 @@ class DeepgramRecognizer final : public SpeechRecognizer {
 
 }  // namespace
 
+bool IsFluxModel(const std::string& model) { return model.starts_with("flux"); }
+
 std::string DeepgramListenUrl(const DeepgramSettings& settings, int sample_rate) {
+  if (IsFluxModel(settings.model)) {
+    // Our turn taking ends turns (ForceEndTurn); Flux's own timeout is only a backstop.
+    return fmt::format(
+        "{}?model={}&encoding=linear16&sample_rate={}&eot_threshold=1.0&eot_timeout_ms=30000",
+        settings.url.empty() ? "wss://api.deepgram.com/v2/listen" : settings.url, settings.model,
+        sample_rate);
+  }
   return fmt::format(
       "{}?model={}&language={}&encoding=linear16&sample_rate={}&channels=1&interim_results=true&"
       "endpointing={}&utterance_end_ms={}&vad_events=true",
-      settings.url, settings.model, settings.language, sample_rate, settings.endpointing_ms,
-      settings.utterance_end_ms);
+      settings.url.empty() ? "wss://api.deepgram.com/v1/listen" : settings.url, settings.model,
+      settings.language, sample_rate, settings.endpointing_ms, settings.utterance_end_ms);
 }
 
 DeepgramSpeechToText::DeepgramSpeechToText(asio::io_context& io, asio::ssl::context& tls,
@@ -271,7 +296,7 @@ DeepgramSpeechToText::DeepgramSpeechToText(asio::io_context& io, asio::ssl::cont
     : io_(io), tls_(tls), settings_(std::move(settings)) {}
 
 Expected<std::unique_ptr<SpeechRecognizer>> DeepgramSpeechToText::Open(int sample_rate,
-                                                                        RecognitionSink& sink) {
+                                                                       RecognitionSink& sink) {
   auto listening = std::make_shared<Listening>(io_, tls_, settings_, sample_rate, sink);
   listening->Start();
   return std::make_unique<DeepgramRecognizer>(std::move(listening));

@@ -11,6 +11,10 @@
 // dictation: lower case, words only; `understood` when it is not empty (the conversation decides
 // what it means). Expect() is taken as given and unused: Deepgram's hints are fixed per socket.
 //
+// Flux (a model named flux-*; `/v2/listen`) has its own turn detection, which we switch off
+// (eot_threshold=1.0, Deepgram's "bring your own turn detection"): at our Finalize we send
+// ForceEndTurn and the utterance is the transcript of the EndOfTurn that answers it.
+//
 // A socket that breaks is opened again (backoff 0.1 s, 0.4 s, 1.6 s) and the utterance in progress
 // sent again from its start; when that fails too, the sink hears OnError. The socket ends with
 // CloseStream when the call does.
@@ -25,8 +29,8 @@
 namespace talky {
 
 struct DeepgramSettings {
-  std::string url = "wss://api.deepgram.com/v1/listen";  // the query is ours
-  std::string api_key;                                    // sent as `Authorization: Token`
+  std::string url;  // empty: Deepgram's (/v2/listen for Flux, else /v1/listen); the query is ours
+  std::string api_key;  // sent as `Authorization: Token`
   std::string model = "nova-3";
   std::string language = "en";
   int endpointing_ms = 300;
@@ -36,6 +40,8 @@ struct DeepgramSettings {
   int reconnect_attempts = 3;
   WebSocketOptions websocket;
 };
+
+bool IsFluxModel(const std::string& model);
 
 // The listening URL for a call at `sample_rate`: settings.url with the query Deepgram reads.
 std::string DeepgramListenUrl(const DeepgramSettings& settings, int sample_rate);

@@ -40,8 +40,8 @@ std::string Bytes(const std::vector<std::int16_t>& samples) {
 }
 
 std::string Chunk(const std::string& context, const std::string& bytes) {
-  return json{{"type", "chunk"}, {"data", Base64Encode(bytes)}, {"done", false},
-              {"status_code", 206}, {"step_time", 12.5}, {"context_id", context}}
+  return json{{"type", "chunk"},    {"data", Base64Encode(bytes)}, {"done", false},
+              {"status_code", 206}, {"step_time", 12.5},           {"context_id", context}}
       .dump();
 }
 
@@ -290,14 +290,18 @@ TEST_F(CartesiaTextToSpeechTest, WhatCartesiaWillNotSpeakTheOfflineVoiceSays) {
   auto server = Serve([](int) {
     return WebSocketScript{.refuse_status = 401, .refuse_body = R"({"error":"Invalid API key"})"};
   });
-  testing::ToneSpeech offline;  // speaks at once, on the calling thread
-  TextToSpeechWithFallback voice(Provider(*server), offline);
+  testing::ToneSpeech offline;        // speaks at once, on the calling thread
+  std::vector<std::string> failures;  // told on the io thread, read after the synthesis ended
+  TextToSpeechWithFallback voice(Provider(*server), offline,
+                                 [&](const Error& error) { failures.push_back(error.message); });
   SpeechRecorder sink;
   auto synthesis = voice.Synthesize(Request("Sorry, one moment."), sink);
   const std::optional<Expected<void>> result = sink.WaitForDone();
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->has_value());
   EXPECT_EQ(offline.texts, std::vector<std::string>{"Sorry, one moment."});
+  ASSERT_EQ(failures.size(), 1U);
+  EXPECT_NE(failures[0].find("answered 401"), std::string::npos) << failures[0];
   EXPECT_EQ(sink.audio().size(), 3U * 800U);  // ToneSpeech: 100 ms per word at 8 kHz
 }
 

@@ -47,8 +47,8 @@ std::string Results(const std::string& transcript, bool is_final, bool speech_fi
 }
 
 bool IsFinalize(const ReceivedWebSocketMessage& message) {
-  return !message.binary && json::parse(message.bytes, nullptr, false).value("type", "") ==
-                                "Finalize";
+  return !message.binary &&
+         json::parse(message.bytes, nullptr, false).value("type", "") == "Finalize";
 }
 
 std::size_t CountOfType(const Messages& messages, const std::string& type) {
@@ -153,17 +153,17 @@ TEST_F(DeepgramSpeechToTextTest, ListensWithTheDocumentedQueryAndKeyAndSendsLine
 
 TEST_F(DeepgramSpeechToTextTest, FinalPiecesUpToFromFinalizeAreOneUtterance) {
   auto server = Serve([](int) {
-    return WebSocketScript{.on_message = [](WebSocketPeer& peer,
-                                            const ReceivedWebSocketMessage& message) {
-      if (message.binary) {
-        peer.SendText(Results("yes", false));
-        peer.SendText(Results("Yes,", true));
-        peer.SendText(R"({"type":"SpeechStarted","channel":[0],"timestamp":0.4})");
-        peer.SendText(Results("I can", false));
-      } else if (IsFinalize(message)) {
-        peer.SendText(Results("I can come on Tuesday.", true, false, true));
-      }
-    }};
+    return WebSocketScript{
+        .on_message = [](WebSocketPeer& peer, const ReceivedWebSocketMessage& message) {
+          if (message.binary) {
+            peer.SendText(Results("yes", false));
+            peer.SendText(Results("Yes,", true));
+            peer.SendText(R"({"type":"SpeechStarted","channel":[0],"timestamp":0.4})");
+            peer.SendText(Results("I can", false));
+          } else if (IsFinalize(message)) {
+            peer.SendText(Results("I can come on Tuesday.", true, false, true));
+          }
+        }};
   });
   DeepgramSpeechToText provider = Provider(*server);
   auto recognizer = provider.Open(16000, sink_);
@@ -182,11 +182,11 @@ TEST_F(DeepgramSpeechToTextTest, FinalPiecesUpToFromFinalizeAreOneUtterance) {
 
 TEST_F(DeepgramSpeechToTextTest, SpeechAlreadyClosedBySpeechFinalEndsAtOurFinalizeWithoutWaiting) {
   auto server = Serve([](int) {
-    return WebSocketScript{.on_message = [](WebSocketPeer& peer,
-                                            const ReceivedWebSocketMessage& message) {
-      if (message.binary) peer.SendText(Results("No thanks.", true, true));
-      // Finalize goes unanswered, as Deepgram may when nothing is buffered.
-    }};
+    return WebSocketScript{
+        .on_message = [](WebSocketPeer& peer, const ReceivedWebSocketMessage& message) {
+          if (message.binary) peer.SendText(Results("No thanks.", true, true));
+          // Finalize goes unanswered, as Deepgram may when nothing is buffered.
+        }};
   });
   DeepgramSpeechToText provider = Provider(*server, {.finalize_timeout = 5s});
   auto recognizer = provider.Open(16000, sink_);
@@ -203,13 +203,13 @@ TEST_F(DeepgramSpeechToTextTest, SpeechAlreadyClosedBySpeechFinalEndsAtOurFinali
 
 TEST_F(DeepgramSpeechToTextTest, UtteranceEndAfterOurFinalizeEndsTheUtterance) {
   auto server = Serve([](int) {
-    return WebSocketScript{.on_message = [](WebSocketPeer& peer,
-                                            const ReceivedWebSocketMessage& message) {
-      if (message.binary) peer.SendText(Results("maybe later", true));
-      if (IsFinalize(message)) {
-        peer.SendText(R"({"type":"UtteranceEnd","channel":[0,1],"last_word_end":1.2})");
-      }
-    }};
+    return WebSocketScript{
+        .on_message = [](WebSocketPeer& peer, const ReceivedWebSocketMessage& message) {
+          if (message.binary) peer.SendText(Results("maybe later", true));
+          if (IsFinalize(message)) {
+            peer.SendText(R"({"type":"UtteranceEnd","channel":[0,1],"last_word_end":1.2})");
+          }
+        }};
   });
   DeepgramSpeechToText provider = Provider(*server, {.finalize_timeout = 5s});
   auto recognizer = provider.Open(16000, sink_);
@@ -240,7 +240,8 @@ TEST_F(DeepgramSpeechToTextTest, KeepAliveFlowsWhileNoAudioDoesAndCloseStreamEnd
   auto recognizer = provider.Open(16000, sink_);
   ASSERT_TRUE(server->WaitFor([](const Messages& m) { return CountOfType(m, "KeepAlive") >= 3; }));
   recognizer->reset();  // the call is over
-  ASSERT_TRUE(server->WaitFor([](const Messages& m) { return CountOfType(m, "CloseStream") == 1; }));
+  ASSERT_TRUE(
+      server->WaitFor([](const Messages& m) { return CountOfType(m, "CloseStream") == 1; }));
 }
 
 TEST_F(DeepgramSpeechToTextTest, ASocketThatBreaksMidUtteranceIsOpenedAgainAndHearsItAllAgain) {
@@ -284,6 +285,48 @@ TEST_F(DeepgramSpeechToTextTest, AMalformedFrameCountsAsABrokenSocket) {
   ASSERT_TRUE(heard.has_value());
   EXPECT_EQ(heard->text, "okay");
   EXPECT_EQ(server->upgrades().size(), 2U);
+}
+
+// Flux: /v2/listen with its own turn detection off; our end of turn is ForceEndTurn, and the
+// EndOfTurn that answers it carries the utterance (Update events are progress only).
+TEST_F(DeepgramSpeechToTextTest, FluxEndsTheTurnWhenWeForceItAndGivesItsTranscript) {
+  auto server = Serve([](int) {
+    return WebSocketScript{
+        .on_message = [](WebSocketPeer& peer, const ReceivedWebSocketMessage& message) {
+          auto turn_info = [](const char* event, const char* transcript) {
+            return json{{"type", "TurnInfo"},      {"event", event},
+                        {"turn_index", 0},         {"audio_window_start", 0.0},
+                        {"audio_window_end", 1.2}, {"transcript", transcript},
+                        {"words", json::array()},  {"end_of_turn_confidence", 0.42}}
+                .dump();
+          };
+          if (message.binary) {
+            peer.SendText(turn_info("StartOfTurn", "Tues"));
+            peer.SendText(turn_info("Update", "Tuesday at"));
+          } else if (json::parse(message.bytes).value("type", "") == "ForceEndTurn") {
+            peer.SendText(turn_info("EndOfTurn", "Tuesday at ten works."));
+          }
+        }};
+  });
+  DeepgramSettings settings{.model = "flux-general-en"};
+  settings.url = server->Url("/v2/listen");
+  settings.api_key = kKey;
+  DeepgramSpeechToText provider(testbed_.io, testbed_.tls, settings);
+  auto recognizer = provider.Open(16000, sink_);
+  (*recognizer)->Write(Speech(320));
+  ASSERT_TRUE(server->WaitFor([](const Messages& m) { return !m.empty(); }));
+  EXPECT_EQ(sink_.transcripts(), 0U);
+  (*recognizer)->Finalize();
+  const std::optional<Transcript> heard = sink_.WaitForTranscript();
+  ASSERT_TRUE(heard.has_value());
+  EXPECT_EQ(heard->text, "tuesday at ten works");
+  EXPECT_TRUE(heard->understood);
+  const std::string target = server->upgrades().at(0).target;
+  for (const char* part : {"/v2/listen?", "model=flux-general-en", "encoding=linear16",
+                           "sample_rate=16000", "eot_threshold=1.0"}) {
+    EXPECT_NE(target.find(part), std::string::npos) << part << " in " << target;
+  }
+  EXPECT_EQ(CountOfType(server->messages(), "Finalize"), 0U);
 }
 
 TEST_F(DeepgramSpeechToTextTest, AKeyThatIsRefusedReachesTheCallAfterTheRetries) {
