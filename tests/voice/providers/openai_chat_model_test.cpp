@@ -6,14 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "net/scripted_stream_server.h"
-#include "net/tls_client.h"
+#include "net/trusted_io.h"
 
 namespace talky {
 namespace {
@@ -136,25 +134,14 @@ std::vector<StreamPiece> Cut(const std::string& body, std::size_t size,
 
 class OpenAiChatModelTest : public ::testing::Test {
  protected:
-  OpenAiChatModelTest()
-      : certificate_(testing::MakeSelfSignedCertificate("IP:127.0.0.1")),
-        tls_(MakeVerifyingTlsContext(certificate_.certificate_pem)),
-        work_(boost::asio::make_work_guard(io_)),
-        thread_([this] { io_.run(); }) {}
-  ~OpenAiChatModelTest() override {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-
   // A server answering every request with `script`.
   std::unique_ptr<ScriptedStreamServer> Serve(StreamScript script) {
     return std::make_unique<ScriptedStreamServer>(
-        [script](const testing::LoopbackRequest&) { return script; }, certificate_);
+        [script](const testing::LoopbackRequest&) { return script; }, testbed_.certificate);
   }
 
   OpenAiChatModel Model(const std::string& base_url, HttpStreamOptions http = {}) {
-    return OpenAiChatModel(io_, tls_,
+    return OpenAiChatModel(testbed_.io, testbed_.tls,
                            {.base_url = base_url + "/openai/v1",
                             .api_key = kApiKey,
                             .model = "llama-3.1-8b-instant",
@@ -176,11 +163,7 @@ class OpenAiChatModelTest : public ::testing::Test {
             .max_tokens = 100};
   }
 
-  testing::SelfSignedCertificate certificate_;
-  boost::asio::ssl::context tls_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
+  testing::TrustedIo testbed_;
 };
 
 TEST_F(OpenAiChatModelTest, TheReplyStreamsAsItComesAndAToolCallIsAssembledFromItsPieces) {
