@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 
+#include "net/connect_within.h"
 #include "net/http_endpoint.h"
 #include "net/http_errors.h"
 #include "net/tls_client.h"
@@ -75,35 +76,16 @@ class Session final : public HttpStream, public std::enable_shared_from_this<Ses
 
   void Resolve() {
     if (closed_) return;
-    connect_deadline_ = std::chrono::steady_clock::now() + options_.connect_timeout;
-    timer_.expires_at(connect_deadline_);
-    // Name resolution has no socket to put an expiry on: a timer cancels it.
-    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (ec) return;
-      self->resolve_timed_out_ = true;
-      self->resolver_.cancel();
-    });
-    resolver_.async_resolve(
-        endpoint_.host, endpoint_.port,
-        [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type found) {
-          self->timer_.cancel();
-          if (self->resolve_timed_out_) ec = beast::error::timeout;
-          if (ec) return self->Fail("could not resolve the name of", ec);
-          self->Connect(found);
-        });
-  }
-
-  void Connect(const tcp::resolver::results_type& addresses) {
-    Lowest().expires_at(connect_deadline_);
-    Lowest().async_connect(
-        addresses, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-          if (ec) return self->Fail("could not connect to", ec);
-          if constexpr (kTls) {
-            self->Handshake();
-          } else {
-            self->Send();
-          }
-        });
+    ConnectWithin(resolver_, timer_, Lowest(), endpoint_,
+                  std::chrono::steady_clock::now() + options_.connect_timeout,
+                  [self = this->shared_from_this()](beast::error_code ec, const char* what) {
+                    if (ec) return self->Fail(what, ec);
+                    if constexpr (kTls) {
+                      self->Handshake();
+                    } else {
+                      self->Send();
+                    }
+                  });
   }
 
   void Handshake() {
@@ -227,8 +209,6 @@ class Session final : public HttpStream, public std::enable_shared_from_this<Ses
   HttpStreamHandler& handler_;
 
   // On the strand:
-  std::chrono::steady_clock::time_point connect_deadline_{};
-  bool resolve_timed_out_ = false;
   Phase phase_ = Phase::kConnecting;
   beast::flat_buffer buffer_;
   http::response_parser<http::buffer_body> parser_;

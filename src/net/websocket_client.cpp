@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 
+#include "net/connect_within.h"
 #include "net/http_endpoint.h"
 #include "net/http_errors.h"
 #include "net/tls_client.h"
@@ -90,34 +91,15 @@ class WebSocketSession final : public WebSocketConnection,
   void Resolve() {
     if (ended_) return;
     connect_deadline_ = std::chrono::steady_clock::now() + options_.connect_timeout;
-    timer_.expires_at(connect_deadline_);
-    // Name resolution has no socket to put an expiry on: a timer cancels it.
-    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (ec) return;
-      self->resolve_timed_out_ = true;
-      self->resolver_.cancel();
-    });
-    resolver_.async_resolve(
-        endpoint_.host, endpoint_.port,
-        [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type found) {
-          self->timer_.cancel();
-          if (self->resolve_timed_out_) ec = beast::error::timeout;
-          if (ec) return self->Fail("could not resolve the name of", ec);
-          self->Connect(found);
-        });
-  }
-
-  void Connect(const tcp::resolver::results_type& addresses) {
-    Lowest().expires_at(connect_deadline_);
-    Lowest().async_connect(
-        addresses, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-          if (ec) return self->Fail("could not connect to", ec);
-          if constexpr (kTls) {
-            self->SecureHandshake();
-          } else {
-            self->Upgrade();
-          }
-        });
+    ConnectWithin(resolver_, timer_, Lowest(), endpoint_, connect_deadline_,
+                  [self = this->shared_from_this()](beast::error_code ec, const char* what) {
+                    if (ec) return self->Fail(what, ec);
+                    if constexpr (kTls) {
+                      self->SecureHandshake();
+                    } else {
+                      self->Upgrade();
+                    }
+                  });
   }
 
   void SecureHandshake() {
@@ -264,8 +246,7 @@ class WebSocketSession final : public WebSocketConnection,
   WebSocketHandler& handler_;
 
   // On the strand:
-  std::chrono::steady_clock::time_point connect_deadline_{};
-  bool resolve_timed_out_ = false;
+  std::chrono::steady_clock::time_point connect_deadline_{};  // also bounds the upgrade
   websocket::response_type upgrade_answer_;
   beast::flat_buffer incoming_;
   std::deque<OutgoingMessage> outgoing_;

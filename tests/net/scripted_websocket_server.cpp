@@ -207,4 +207,14 @@ bool ScriptedWebSocketServer::WaitFor(
   }) && !impl_->stopping;
 }
 
+std::unique_ptr<ScriptedWebSocketServer> ServeByConnection(
+    std::function<WebSocketScript(int connection)> script,
+    std::optional<SelfSignedCertificate> certificate) {
+  return std::make_unique<ScriptedWebSocketServer>(
+      [script = std::move(script), connections = 0](const LoopbackRequest&) mutable {
+        return script(connections++);
+      },
+      std::move(certificate));
+}
+
 }  // namespace talky::testing

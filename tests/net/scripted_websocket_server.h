@@ -67,4 +67,9 @@ class ScriptedWebSocketServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// A server whose script depends only on which connection it is (0 for the first accepted).
+std::unique_ptr<ScriptedWebSocketServer> ServeByConnection(
+    std::function<WebSocketScript(int connection)> script,
+    std::optional<SelfSignedCertificate> certificate = std::nullopt);
+
 }  // namespace talky::testing

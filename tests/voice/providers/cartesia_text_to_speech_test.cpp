@@ -126,11 +126,7 @@ std::vector<std::int16_t> SpokenFor(const std::string& text) {
 class CartesiaTextToSpeechTest : public ::testing::Test {
  protected:
   std::unique_ptr<ScriptedWebSocketServer> Serve(std::function<WebSocketScript(int)> script) {
-    return std::make_unique<ScriptedWebSocketServer>(
-        [script, connections = 0](const testing::LoopbackRequest&) mutable {
-          return script(connections++);
-        },
-        testbed_.certificate);
+    return testing::ServeByConnection(std::move(script), testbed_.certificate);
   }
 
   std::unique_ptr<CartesiaTextToSpeech> Provider(const ScriptedWebSocketServer& server,

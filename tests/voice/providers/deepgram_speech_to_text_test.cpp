@@ -106,11 +106,7 @@ class DeepgramSpeechToTextTest : public ::testing::Test {
  protected:
   // A server running `script` for each connection.
   std::unique_ptr<ScriptedWebSocketServer> Serve(std::function<WebSocketScript(int)> script) {
-    return std::make_unique<ScriptedWebSocketServer>(
-        [script, connections = 0](const testing::LoopbackRequest&) mutable {
-          return script(connections++);
-        },
-        testbed_.certificate);
+    return testing::ServeByConnection(std::move(script), testbed_.certificate);
   }
 
   DeepgramSpeechToText Provider(const ScriptedWebSocketServer& server,
