@@ -127,12 +127,12 @@ class FakeSocket final : public std::enable_shared_from_this<FakeSocket> {
 }  // namespace
 
 // A provider's WebSocket path: its sockets, each answering by `answer`.
-class CloudProviderFakes::Endpoint final : public WebSocketEndpoint {
+class CloudProviderFakes::Endpoint final : public ConnectionEndpoint {
  public:
   explicit Endpoint(Answer answer) : answer_(std::move(answer)) {}
 
-  void Upgrade(boost::asio::ip::tcp::socket socket,
-               beast::http::request<beast::http::string_body> request) override {
+  void TakeOver(boost::asio::ip::tcp::socket socket,
+                beast::http::request<beast::http::string_body> request) override {
     auto fake = std::make_shared<FakeSocket>(std::move(socket), answer_);
     {
       std::lock_guard lock(mutex_);

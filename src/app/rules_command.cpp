@@ -6,6 +6,7 @@
 
 #include "app/cli.h"
 #include "domain/calling_rules.h"
+#include "http/api/api_views.h"
 #include "scheduling/call_permission.h"
 #include "scheduling/local_time_sets.h"
 
@@ -40,24 +41,6 @@ Expected<Instant> ParseFlagInstant(const char* flag, const std::string& text) {
         Error::InvalidArgument(std::string(flag) + " '" + text + "': " + instant.error().message));
   }
   return instant;
-}
-
-nlohmann::json ToJson(const CallDecision& decision, Instant at) {
-  return {
-      {"allowed", decision.allowed()},
-      {"decision", ToString(decision.verdict)},
-      {"reason", decision.reason},
-      {"reasons", decision.reasons},
-      {"message", decision.message},
-      {"at", FormatIso8601(at)},
-      {"next_allowed_at", decision.next_allowed_at
-                              ? nlohmann::json(FormatIso8601(*decision.next_allowed_at))
-                              : nlohmann::json(nullptr)},
-      {"phone", decision.phone_number},
-      {"zones", decision.zones},
-      {"zone_source", decision.zone_source},
-      {"subdivision", decision.subdivision},
-  };
 }
 
 }  // namespace
@@ -171,10 +154,10 @@ int RulesCommand::RunExplain(std::ostream& out, std::ostream& err) const {
   if (decision->reason == kReasonInvalidPhoneNumber || decision->reason == kReasonInvalidTimeZone) {
     // The operator's input is what is wrong: say so as a usage error, with the decision.
     err << "talky rules explain: " << decision->message << "\n";
-    out << ToJson(*decision, *at).dump() << "\n";
+    out << CallDecisionJson(*decision, *at).dump() << "\n";
     return kExitUsage;
   }
-  out << ToJson(*decision, *at).dump() << "\n";
+  out << CallDecisionJson(*decision, *at).dump() << "\n";
   return kExitOk;
 }
 

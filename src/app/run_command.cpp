@@ -7,8 +7,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -25,6 +23,7 @@
 #include "app/serve_command.h"
 #include "app/stop_signals.h"
 #include "app/talky_server.h"
+#include "app/worker_pool.h"
 #include "campaigns/campaign_file.h"
 #include "campaigns/campaign_service.h"
 #include "campaigns/lead_csv.h"
@@ -129,70 +128,6 @@ Error WithCsvLines(Error error, const RunCampaign& campaign, const std::string& 
   }
   return error;
 }
-
-// The workers and their simulated providers, on one io_context thread; speaking callees on
-// threads of their own.
-class WorkerPool {
- public:
-  WorkerPool(JobQueue& queue, Store& store, const Clock& clock, IdGenerator& ids, int count,
-             DialerWorkerOptions worker_options, SimulatedTelephonyOptions simulation)
-      : queue_(queue),
-        work_(boost::asio::make_work_guard(io_)),
-        media_work_(boost::asio::make_work_guard(media_io_)) {
-    if (simulation.media) {
-      simulation.media->io = &media_io_;
-      simulation.media->talking = &talking_;
-    }
-    for (int i = 0; i < count; ++i) {
-      workers_.push_back(std::make_unique<DialerWorker>(queue, store, clock, ids, worker_options));
-      providers_.push_back(
-          std::make_unique<SimulatedTelephony>(io_, clock, *workers_.back(), simulation));
-      workers_.back()->SetProvider(*providers_.back());
-    }
-    io_thread_ = std::thread([this] { io_.run(); });
-    for (int i = 0; i < kMediaThreads; ++i) {
-      media_threads_.emplace_back([this] { media_io_.run(); });
-    }
-
-    for (auto& worker : workers_) {
-      loops_.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
-    }
-  }
-  ~WorkerPool() { Stop(); }
-
-  // Answered calls in conversation now.
-  size_t Conversations() const { return static_cast<size_t>(talking_.load()); }
-
-  // Takes no more jobs, lets calls in flight end (up to the drain timeout), then stops.
-  void Stop() {
-    if (stopped_) return;
-    stopped_ = true;
-    for (std::jthread& loop : loops_) loop.request_stop();
-    queue_.StopWaiting();  // idle loops see their stop now, not at the end of their wait
-    loops_.clear();
-    work_.reset();
-    io_.stop();
-    io_thread_.join();
-    media_work_.reset();
-    media_io_.stop();
-    for (std::thread& thread : media_threads_) thread.join();
-  }
-
- private:
-  JobQueue& queue_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  boost::asio::io_context media_io_;
-  std::atomic<int> talking_{0};  // conversations now, across the providers
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> media_work_;
-  std::vector<std::unique_ptr<DialerWorker>> workers_;
-  std::vector<std::unique_ptr<SimulatedTelephony>> providers_;
-  std::thread io_thread_;
-  static constexpr int kMediaThreads = 2;  // each callee runs on a strand
-  std::vector<std::thread> media_threads_;
-  std::vector<std::jthread> loops_;
-  bool stopped_ = false;
-};
 
 // A redrawn line must not wrap: cut to the terminal's width.
 std::string FitToTerminal(std::string line) {
@@ -469,7 +404,10 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
                         static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
     }
   }
-  WorkerPool pool(**queue, **store, clock, ids, workers_, worker_options, simulation);
+  std::atomic<int> talking{0};  // conversations now, across the providers
+  if (simulation.media) simulation.media->talking = &talking;
+  WorkerPool pool(**queue, **store, clock, ids, workers_, worker_options,
+                  MakeSimulatedProviders(clock, simulation));
   out << fmt::format(
       "talky run: {} worker(s), database {}{}{}\n", workers_,
       database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
@@ -551,7 +489,7 @@ int RunCommand::Run(std::ostream& out, std::ostream& err) const {
       } else {
         const std::string line = RenderProgressLine(
             SumStats(stats), view(),
-            simulation.media ? std::optional<size_t>(pool.Conversations()) : std::nullopt);
+            simulation.media ? std::optional<size_t>(talking.load()) : std::nullopt);
         if (tty) {
           out << "\r" << FitToTerminal(line) << "\x1b[K";
         } else {

@@ -47,7 +47,7 @@ Expected<RunConversations> GatherConversations(
   for (const auto& [tenant, campaign] : campaigns) {
     PageRequest page{.limit = kMaxPageSize};
     while (true) {
-      Expected<Page<CallRecord>> calls = store.ListCalls(tenant, campaign, page);
+      Expected<Page<CallRecord>> calls = store.ListCalls(tenant, {.campaign = campaign}, page);
       if (!calls) return std::unexpected(calls.error());
       for (const CallRecord& call : calls->items) {
         if (!call.answered_at) continue;

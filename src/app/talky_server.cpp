@@ -1,7 +1,10 @@
 #include "app/talky_server.h"
 
+#include <cstdlib>
+
 #include "app/answered_call_lookup.h"
 #include "http/api/api_routes.h"
+#include "http/dashboard/dashboard_routes.h"
 #include "http/operational_routes.h"
 #include "store/store_connection_health.h"
 #include "voice/memory_call_session_store.h"
@@ -43,10 +46,14 @@ TalkyServer::TalkyServer(Store& store, JobQueue& queue, Clock& clock, IdGenerato
           *voice_->speech_to_text, *voice_->text_to_speech, *voice_->voice_activity,
           *session_store_, voice_metrics_, latency_clock_),
       media_(session_manager_, metrics_, options_.media),
+      live_(api_),
       server_(router_, metrics_, options_.http) {
   server_.RouteWebSocket("/media", media_);
+  server_.RouteStream(CampaignLiveStream::kPattern, live_);
   AddOperationalRoutes(router_, metrics_, queue, store);
   AddApiRoutes(router_, api_);
+  const char* dashboard_directory = std::getenv("TALKY_DASHBOARD_DIR");
+  AddDashboardRoutes(router_, dashboard_directory ? dashboard_directory : "");
   VonageWebhookOptions vonage = options_.vonage;
   vonage.on_machine_detection = [this](const CallId& call, ProviderMachineDetection detection) {
     session_manager_.OnProviderMachineDetection(call, detection);

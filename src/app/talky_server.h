@@ -2,11 +2,13 @@
 // registry, and the HttpServer that serves them. `talky serve` builds one around the store and
 // queue it opened; `talky run` builds one beside its workers.
 //
-// Routes: /health and /metrics, the REST API (/v1, src/http/api/) and the Vonage webhooks, whose
-// events complete calls through a CallEventIntake of this process (the worker that placed the call
-// may be another process), and the media WebSocket (/media) where answered calls talk: each gets a
-// voice pipeline with the offline providers (app/offline_voice.h), and its live session is readable
-// at GET /v1/calls/{id}/session.
+// Routes: the dashboard at / (src/http/dashboard/; TALKY_DASHBOARD_DIR serves web files from a
+// folder instead), /health and /metrics, the REST API (/v1, src/http/api/) and the Vonage webhooks,
+// whose events complete calls through a CallEventIntake of this process (the worker that placed the
+// call may be another process), and the media WebSocket (/media) where answered calls talk: each
+// gets a voice pipeline with the offline providers (app/offline_voice.h), and its live session is
+// readable at GET /v1/calls/{id}/session. A campaign's figures stream live at GET
+// /v1/campaigns/{id}/live.
 //
 // The store, the queue, the clock and the id generator are borrowed and must outlive the
 // TalkyServer. Routes are added in the constructor; Start and Stop may be called from any thread
@@ -24,6 +26,7 @@
 #include "domain/clock.h"
 #include "domain/error.h"
 #include "http/api/api_context.h"
+#include "http/api/campaign_live_stream.h"
 #include "http/http_server.h"
 #include "http/media/prometheus_voice_metrics.h"
 #include "http/media/vonage_media_endpoint.h"
@@ -84,6 +87,7 @@ class TalkyServer {
   PrometheusVoiceMetrics voice_metrics_;
   SessionManager session_manager_;
   VonageMediaEndpoint media_;
+  CampaignLiveStream live_;
   std::shared_ptr<const VonageWebhookCounters> webhook_counters_;
   HttpServer server_;  // last: built once the router is complete, stopped first
 };

@@ -3,22 +3,25 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <thread>
 
 #include "app/cli.h"
+#include "app/offline_voice.h"
 #include "app/open_queue.h"
 #include "app/open_store.h"
 #include "app/stop_signals.h"
+#include "app/worker_pool.h"
 #include "dialer/dialer_worker.h"
 #include "domain/instant.h"
 #include "domain/scaled_clock.h"
+#include "net/http_endpoint.h"
 #include "telephony/simulated/simulated_telephony.h"
 #include "telephony/vonage/vonage_telephony.h"
+#include "voice/audio.h"
 
 namespace talky {
 namespace {
@@ -85,7 +88,9 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
       ->envname("TALKY_VONAGE_ANSWER_URL");
   worker_
       ->add_option("--media-websocket-uri", media_websocket_uri_,
-                   "Vonage: the media WebSocket (wss://HOST/media) named in an inline NCCO")
+                   "Vonage: the media WebSocket (wss://HOST/media) named in an inline NCCO; "
+                   "simulated: answered calls speak there, with simulated callees "
+                   "(ws://ADDRESS:PORT/media of a talky serve)")
       ->envname("TALKY_MEDIA_WEBSOCKET_URI");
   worker_
       ->add_option("--vonage-signature-secret", vonage_signature_secret_,
@@ -164,57 +169,61 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     return kExitFailure;
   }
 
-  boost::asio::io_context io;
-  auto work = boost::asio::make_work_guard(io);
-  std::vector<std::unique_ptr<DialerWorker>> workers;
-  std::vector<std::unique_ptr<TelephonyProvider>> providers;
-  HttpClient http;
-  const SimulatedTelephonyOptions simulation{
+  // Simulated calls that speak: their callees talk to the media WebSocket of a `talky serve`.
+  SimulatedTelephonyOptions simulation{
       .timing = {.ring_time = std::chrono::milliseconds(ring_time_ms_),
                  .talk_time = std::chrono::milliseconds(talk_time_ms_)},
       .seed = seed_,
       .speed = speed_};
-  for (int i = 0; i < workers_; ++i) {
-    workers.push_back(std::make_unique<DialerWorker>(
-        **queue, **store, clock, ids,
-        DialerWorkerOptions{
-            .max_calls_in_flight = max_calls_,
-            .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_),
-            .provider_retry_delay = std::chrono::milliseconds(retry_unavailable_ms_)}));
-    if (vonage) {
-      providers.push_back(std::make_unique<VonageTelephony>(*vonage, http, clock, *workers.back(),
-                                                            std::random_device{}()));
-    } else {
-      providers.push_back(
-          std::make_unique<SimulatedTelephony>(io, clock, *workers.back(), simulation));
+  std::atomic<int> talking{0};
+  std::optional<SimulatedCalleeVoices> callee_voices;
+  if (!vonage && !media_websocket_uri_.empty()) {
+    Expected<HttpEndpoint> media = ParseWebSocketEndpoint(media_websocket_uri_);
+    boost::system::error_code not_an_address;
+    if (media) boost::asio::ip::make_address(media->host, not_an_address);
+    if (!media || media->tls || media->target != "/media" || not_an_address) {
+      err << "talky worker: --media-websocket-uri: the simulated provider needs "
+             "ws://ADDRESS:PORT/media (an IP address, no TLS), not '"
+          << media_websocket_uri_ << "'\n";
+      return kExitUsage;
     }
-    workers.back()->SetProvider(*providers.back());
+    Expected<SimulatedCalleeVoices> voices =
+        SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
+    if (!voices) {
+      err << "talky worker: the simulated callees' voices: " << voices.error().Describe() << "\n";
+      return kExitFailure;
+    }
+    callee_voices = std::move(*voices);
+    simulation.media = SimulatedMedia{.host = media->host,
+                                      .port = std::stoi(media->port),
+                                      .voices = &*callee_voices,
+                                      .talking = &talking};
   }
-  std::thread io_thread([&io] { io.run(); });
-  std::vector<std::jthread> loops;
-  for (auto& worker : workers) {
-    loops.emplace_back([&worker](std::stop_token stop) { worker->Run(stop); });
+  HttpClient http;
+  WorkerPool::MakeProvider make_provider = MakeSimulatedProviders(clock, simulation);
+  if (vonage) {
+    make_provider = [&](boost::asio::io_context&, boost::asio::io_context&, CallEventSink& sink) {
+      return std::make_unique<VonageTelephony>(*vonage, http, clock, sink, std::random_device{}());
+    };
   }
+  WorkerPool pool(
+      **queue, **store, clock, ids, workers_,
+      DialerWorkerOptions{.max_calls_in_flight = max_calls_,
+                          .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_),
+                          .provider_retry_delay = std::chrono::milliseconds(retry_unavailable_ms_)},
+      make_provider);
   out << "talky worker: " << workers_ << " worker(s) running with the " << provider_ << " provider"
       << (start_at ? "; clock started at " + FormatIso8601(*start_at) : std::string())
+      << (simulation.media ? "; answered calls speak at " + media_websocket_uri_ : std::string())
       << "; stop with SIGTERM or Ctrl-C" << std::endl;
 
   const int signal_number = WaitForStopSignal(stop_signals);
   out << "talky worker: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": draining calls in flight" << std::endl;
-  for (std::jthread& loop : loops) loop.request_stop();
-  (*queue)->StopWaiting();  // an idle loop sees its stop now, not at the end of its wait
-  loops.clear();            // joins: each loop drains its calls
-  work.reset();
-  io.stop();
-  io_thread.join();
-  int64_t started = 0, completed = 0;
-  for (const auto& worker : workers) {
-    started += worker->Stats().calls_started;
-    completed += worker->Stats().calls_completed + worker->Stats().calls_closed_elsewhere;
-  }
-  out << "talky worker: stopped; " << started << " calls started, " << completed << " completed"
-      << std::endl;
+  pool.Stop();  // drains: calls in flight end (up to --drain-timeout-ms)
+  const WorkerPool::Totals totals = pool.Stats();
+  out << "talky worker: stopped; " << totals.calls_started << " calls started, "
+      << totals.calls_completed << " completed" << std::endl;
   return kExitOk;
 }
 

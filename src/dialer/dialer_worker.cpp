@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "dialer/call_facts.h"
+
 namespace talky {
 namespace {
 
@@ -11,16 +13,6 @@ namespace {
 constexpr std::chrono::seconds kContextTtl{30};
 // After a drain's hang-ups, how long the last events may take to arrive.
 constexpr std::chrono::seconds kHangupGrace{5};
-
-TenantCallingPolicy PolicyOf(const Tenant& tenant) {
-  TenantCallingPolicy policy{.rules = tenant.rules, .default_region = tenant.default_region};
-  for (const std::chrono::year_month_day& day : tenant.holidays) {
-    policy.holidays.insert(date::local_days{date::year_month_day{
-        date::year{static_cast<int>(day.year())}, date::month{static_cast<unsigned>(day.month())},
-        date::day{static_cast<unsigned>(day.day())}}});
-  }
-  return policy;
-}
 
 // calling_config.voicemail.detect (default on): the provider's machine detection, where it has
 // one, beside our own on the media (voice/answering_machine_detector.h).
@@ -132,8 +124,7 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
   if (!tenant) return std::unexpected(tenant.error());
   Expected<Campaign> campaign = stores_.campaigns.GetCampaign(tenant_id, campaign_id);
   if (!campaign) return std::unexpected(campaign.error());
-  TenantCallingPolicy policy = PolicyOf(*tenant);
-  policy.marketing = campaign->marketing;
+  TenantCallingPolicy policy = CallingPolicyOf(*tenant, *campaign);
   auto context = std::make_shared<TenantContext>(
       TenantContext{.tenant = *tenant,
                     .campaign = *campaign,
@@ -202,16 +193,11 @@ void DialerWorker::Process(TakenJob taken) {
   Expected<std::shared_ptr<const TenantContext>> context =
       ContextFor(job.tenant_id, job.campaign_id);
   if (!context) return DeferForStore(taken, std::move(job), context.error());
-  Expected<Lead> lead = stores_.campaigns.GetLead(job.tenant_id, job.lead_id);
-  if (!lead) return DeferForStore(taken, std::move(job), lead.error());
-  Expected<bool> on_dnc = stores_.do_not_call.IsDoNotCall(job.tenant_id, job.phone_number);
-  if (!on_dnc) return DeferForStore(taken, std::move(job), on_dnc.error());
   const Instant now = clock_.Now();
-  Expected<NumberCallHistory> calls = stores_.calls.CallsToNumberSince(
-      job.tenant_id, job.phone_number, now - std::chrono::hours(24), job.campaign_id);
-  if (!calls) return DeferForStore(taken, std::move(job), calls.error());
-  const CallHistory history{.on_dnc_list = *on_dnc, .recent_calls = calls->call_times};
-  Expected<CallDecision> decision = CanCall(job, *lead, (*context)->policy, history, now);
+  Expected<CallFacts> facts = ReadCallFacts(stores_, job, now);
+  if (!facts) return DeferForStore(taken, std::move(job), facts.error());
+  Expected<CallDecision> decision =
+      CanCall(job, facts->lead, (*context)->policy, facts->history, now);
   if (!decision) {
     // The tenant's own rules are invalid: nothing can be decided until they are fixed.
     Defer(taken, job, now + std::chrono::hours(1), "invalid_tenant_rules");

@@ -26,6 +26,7 @@
 #include <optional>
 #include <thread>
 
+#include "http/beast_request.h"
 #include "http/request_target.h"
 
 namespace talky {
@@ -75,7 +76,8 @@ struct ServerState {
   const Router& router;
   Metrics& metrics;
   const HttpServerOptions options;
-  std::map<std::string, WebSocketEndpoint*> websockets;  // by path; fixed once started
+  std::map<std::string, ConnectionEndpoint*> websockets;  // by path; fixed once started
+  std::map<std::string, ConnectionEndpoint*> streams;     // by pattern; fixed once started
   Metrics::Gauge& open_connections;
   const std::vector<double> latency_buckets = DefaultLatencyBuckets();
 
@@ -282,31 +284,28 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> message = parser_->release();
     read_in_full_ = true;
     head_ = message.method() == http::verb::head;
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    method_ = request.method;
+    method_ = std::string(message.method_string());
     route_ = kUnmatchedRoute;
-    for (const auto& field : message) {
-      std::string name = Lower(field.name_string());
-      auto [it, inserted] = request.headers.try_emplace(std::move(name), field.value());
-      if (!inserted) {  // repeated header: one value, comma-separated (RFC 9110 5.3)
-        it->second += ", ";
-        it->second += field.value();
-      }
-    }
-    if (beast::websocket::is_upgrade(message)) {
-      Expected<RequestTarget> upgrade_target = ParseRequestTarget(request.target);
-      if (upgrade_target) {
-        if (auto found = state_->websockets.find(upgrade_target->path);
-            found != state_->websockets.end()) {
-          return HandOver(*found->second, std::move(message), upgrade_target->path);
+    // Routes that take the connection over see the request as Beast read it.
+    if (Expected<RequestTarget> head_target = ParseRequestTarget(
+            std::string_view(message.target().data(), message.target().size()))) {
+      const std::string& path = head_target->path;
+      if (beast::websocket::is_upgrade(message)) {
+        if (auto found = state_->websockets.find(path); found != state_->websockets.end()) {
+          return HandOver(*found->second, std::move(message), path, 101);
+        }
+      } else if (message.method() == http::verb::get) {
+        for (const auto& [pattern, endpoint] : state_->streams) {
+          std::map<std::string, std::string> params;
+          if (MatchesPattern(pattern, path, params)) {
+            return HandOver(*endpoint, std::move(message), pattern, 200);
+          }
         }
       }
     }
-    request.body = std::move(message.body());
     const bool keep_alive = message.keep_alive();
     const unsigned version = message.version();
+    HttpRequest request = ToHttpRequest(std::move(message));
 
     Expected<RequestTarget> target = ParseRequestTarget(request.target);
     if (!target) return Respond(ErrorResponse(target.error()), keep_alive, version);
@@ -328,13 +327,13 @@ class Session : public std::enable_shared_from_this<Session> {
     Respond(std::move(response), keep_alive, version);
   }
 
-  // The connection leaves the server for a WebSocket endpoint; this session ends here.
-  void HandOver(WebSocketEndpoint& endpoint, http::request<http::string_body> message,
-                const std::string& path) {
+  // The connection leaves the server for an endpoint that takes it over; this session ends here.
+  void HandOver(ConnectionEndpoint& endpoint, http::request<http::string_body> message,
+                const std::string& route, int status) {
     CancelTimer();
     phase_ = Phase::kClosing;
-    state_->Count(method_, path, 101, SteadyClock::now() - request_start_);
-    endpoint.Upgrade(std::move(socket_), std::move(message));
+    state_->Count(method_, route, status, SteadyClock::now() - request_start_);
+    endpoint.TakeOver(std::move(socket_), std::move(message));
   }
 
   void Respond(HttpResponse answer, bool keep_alive, unsigned version) {
@@ -538,9 +537,14 @@ Expected<int> HttpServer::Start() {
   return port;
 }
 
-void HttpServer::RouteWebSocket(std::string path, WebSocketEndpoint& endpoint) {
+void HttpServer::RouteWebSocket(std::string path, ConnectionEndpoint& endpoint) {
   std::lock_guard lifecycle(impl_->lifecycle_mutex);
   impl_->state->websockets[std::move(path)] = &endpoint;
+}
+
+void HttpServer::RouteStream(std::string pattern, ConnectionEndpoint& endpoint) {
+  std::lock_guard lifecycle(impl_->lifecycle_mutex);
+  impl_->state->streams[std::move(pattern)] = &endpoint;
 }
 
 void HttpServer::Stop() {
@@ -562,8 +566,8 @@ void HttpServer::Stop() {
   acceptor_closed.get_future().wait();
 
   for (const auto& session : impl.LiveSessions()) session->BeginStop();
-  for (const auto& [path, endpoint] : impl.state->websockets) {
-    endpoint->CloseAll(impl.state->options.stop_grace);
+  for (const auto& routes : {impl.state->websockets, impl.state->streams}) {
+    for (const auto& [route, endpoint] : routes) endpoint->CloseAll(impl.state->options.stop_grace);
   }
   const auto grace_end = SteadyClock::now() + impl.state->options.stop_grace;
   if (!impl.WaitForSessions(grace_end)) {

@@ -15,7 +15,8 @@
 // do not make a label each) or "unmatched"; talky_http_connections_open counts open connections.
 //
 // A WebSocket upgrade on a path given to RouteWebSocket leaves the server for that endpoint (it
-// counts as status 101); on other paths it is an ordinary request.
+// counts as status 101); on other paths it is an ordinary request. So does a GET on a path given
+// to RouteStream (it counts as status 200).
 //
 // The Router and the Metrics must outlive the server, and the router must not change once Start
 // was called. Start and Stop may be called from any thread but a handler's; the destructor stops.
@@ -27,9 +28,9 @@
 #include <string>
 
 #include "domain/error.h"
+#include "http/connection_endpoint.h"
 #include "http/metrics.h"
 #include "http/router.h"
-#include "http/websocket_endpoint.h"
 
 namespace talky {
 
@@ -56,7 +57,10 @@ class HttpServer {
 
   // Hands GET requests for `path` that ask for a WebSocket upgrade to `endpoint` (which must
   // outlive the server). Before Start only.
-  void RouteWebSocket(std::string path, WebSocketEndpoint& endpoint);
+  void RouteWebSocket(std::string path, ConnectionEndpoint& endpoint);
+  // Hands other GET requests whose path matches `pattern` (a Router pattern, "{id}" segments
+  // allowed) to `endpoint`: responses that go on, such as an event stream. Before Start only.
+  void RouteStream(std::string pattern, ConnectionEndpoint& endpoint);
 
   // Binds, listens and starts the threads. Returns the bound port; kUnavailable naming the address
   // when it cannot listen there (a port already taken), kInvalidArgument for an address that is

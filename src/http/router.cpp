@@ -13,8 +13,10 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return segments;
 }
 
-bool Matches(std::string_view pattern, std::string_view path,
-             std::map<std::string, std::string>& params) {
+}  // namespace
+
+bool MatchesPattern(std::string_view pattern, std::string_view path,
+                    std::map<std::string, std::string>& params) {
   std::vector<std::string_view> want = Segments(pattern);
   std::vector<std::string_view> have = Segments(path);
   if (want.size() != have.size()) return false;
@@ -29,8 +31,6 @@ bool Matches(std::string_view pattern, std::string_view path,
   params = std::move(found);
   return true;
 }
-
-}  // namespace
 
 void Router::Add(std::string method, std::string pattern, HttpHandler handler) {
   for (Route& route : routes_) {
@@ -47,7 +47,7 @@ const Route* Router::Find(const HttpRequest& request, bool& path_known,
   path_known = false;
   for (const Route& route : routes_) {
     std::map<std::string, std::string> found;
-    if (!Matches(route.pattern, request.path, found)) continue;
+    if (!MatchesPattern(route.pattern, request.path, found)) continue;
     path_known = true;
     if (route.method == request.method) {
       params = std::move(found);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct Route {
   std::string pattern;  // e.g. "/v1/campaigns/{id}/start"
   HttpHandler handler;
 };
+
+// Whether `path` matches `pattern`; if so, `params` holds its "{name}" segments.
+bool MatchesPattern(std::string_view pattern, std::string_view path,
+                    std::map<std::string, std::string>& params);
 
 class Router {
  public:

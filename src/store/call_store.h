@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "domain/call_outcome.h"
 #include "domain/call_record.h"
 #include "domain/error.h"
 #include "domain/ids.h"
@@ -24,6 +25,14 @@ struct NumberCallHistory {
   std::vector<Instant> call_times;  // oldest first; what a state's daily cap needs
 };
 
+// Which of a tenant's calls to list; every field that is set must match.
+struct CallFilter {
+  std::optional<CampaignId> campaign;
+  std::optional<CallOutcome> outcome;
+  std::optional<Instant> since;  // created at or after
+  std::optional<Instant> until;  // created before
+};
+
 class CallStore {
  public:
   virtual ~CallStore() = default;
@@ -35,8 +44,7 @@ class CallStore {
   // WebSocket only ours.
   virtual Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) = 0;
   virtual Expected<CallRecord> FindCall(const CallId& call) = 0;
-  virtual Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
-                                               const std::optional<CampaignId>& campaign,
+  virtual Expected<Page<CallRecord>> ListCalls(const TenantId& tenant, const CallFilter& filter,
                                                PageRequest page) = 0;
   // Stores the event as received; a new (provider call id, status) moves the call's status forward
   // if it is ahead (answered sets answered_at, completed sets ended_at and the duration). An event

@@ -8,6 +8,7 @@
 #include "domain/error.h"
 #include "domain/ids.h"
 #include "domain/tenant.h"
+#include "store/page.h"
 
 namespace talky {
 
@@ -20,6 +21,8 @@ class TenantStore {
   virtual Expected<Tenant> GetTenant(const TenantId& tenant) = 0;
   virtual Expected<Tenant> FindTenantByApiKeyHash(const std::string& api_key_hash) = 0;
   virtual Expected<void> UpdateTenant(const Tenant& tenant) = 0;
+  // Every tenant, in id order (the admin's view; `after` is the last id of the previous page).
+  virtual Expected<Page<Tenant>> ListTenants(PageRequest page) = 0;
 };
 
 }  // namespace talky

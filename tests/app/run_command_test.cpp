@@ -252,7 +252,7 @@ TEST(RunCommand, AnsweredCallsSpeakAndTheGoalsAreTheCalleesAgreements) {
   // Every call a person answered talked, and every turn lies within its own record's time. (A
   // machine whose greeting talks over the agent's first word leaves no turn: the agent stopped
   // before saying one.)
-  Expected<Page<CallRecord>> calls = (*store)->ListCalls(acme, std::nullopt, {.limit = 100});
+  Expected<Page<CallRecord>> calls = (*store)->ListCalls(acme, {}, {.limit = 100});
   ASSERT_TRUE(calls);
   int talked = 0;
   for (const CallRecord& call : calls->items) {

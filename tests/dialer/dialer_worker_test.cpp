@@ -186,7 +186,7 @@ TEST_F(DialerWorkerTest, RunsACampaignToCompletionWithRetriesByPolicy) {
   EXPECT_EQ(campaign.calls_completed, 6);  // 200, 204, 555 x3, 482 on its third attempt
   EXPECT_EQ(campaign.calls_failed, 6);     // 486 x3, 404, 482 x2
   EXPECT_EQ(campaign.goals_achieved, 2);
-  EXPECT_EQ(store_->ListCalls(kTenant, kCampaign, {.limit = 100})->items.size(), 12u);
+  EXPECT_EQ(store_->ListCalls(kTenant, {.campaign = kCampaign}, {.limit = 100})->items.size(), 12u);
   EXPECT_EQ(queue_.Stats()->processing_size, 0);
 }
 
@@ -230,7 +230,7 @@ TEST_F(DialerWorkerTest, RepeatedFinalEventChangesNothing) {
   StartWorker({.ring_time = 0ms, .talk_time = 0ms});
   ASSERT_TRUE(WaitForCompletedCalls(1));
   const DialerJob after_first = Job(jobs["+12125550486"]);
-  const CallRecord call = store_->ListCalls(kTenant, kCampaign, {})->items.front();
+  const CallRecord call = store_->ListCalls(kTenant, {.campaign = kCampaign}, {})->items.front();
 
   // The provider repeats its final event (a webhook retry): nothing moves.
   worker_->OnCallEvent(CallEvent{.call_id = call.id,
@@ -267,9 +267,11 @@ TEST_F(DialerWorkerTest, StopLetsCallsEndThenHangsUpWhatIsLeft) {
   StartWorker({.ring_time = 0ms, .talk_time = 3600s}, {.drain_timeout = 50ms});
   ASSERT_TRUE(WaitUntil([&] { return worker_->Stats().calls_started == 2; }));
   ASSERT_TRUE(WaitUntil([&] {  // both answered: ringing and answer take 2 ms at speed 100
-    return store_->ListCalls(kTenant, kCampaign, {})->items.size() == 2 &&
-           store_->ListCalls(kTenant, kCampaign, {})->items[1].status == CallStatus::kAnswered &&
-           store_->ListCalls(kTenant, kCampaign, {})->items[0].status == CallStatus::kAnswered;
+    return store_->ListCalls(kTenant, {.campaign = kCampaign}, {})->items.size() == 2 &&
+           store_->ListCalls(kTenant, {.campaign = kCampaign}, {})->items[1].status ==
+               CallStatus::kAnswered &&
+           store_->ListCalls(kTenant, {.campaign = kCampaign}, {})->items[0].status ==
+               CallStatus::kAnswered;
   }));
   StopWorker();  // the calls would talk for an hour; the drain hangs them up
   EXPECT_EQ(worker_->CallsInFlight(), 0);

@@ -64,6 +64,9 @@ class FailingStore final : public TenantStore,
     TALKY_FORWARD_OR_FAIL(FindTenantByApiKeyHash, h);
   }
   Expected<void> UpdateTenant(const Tenant& t) override { TALKY_FORWARD_OR_FAIL(UpdateTenant, t); }
+  Expected<Page<Tenant>> ListTenants(PageRequest p) override {
+    TALKY_FORWARD_OR_FAIL(ListTenants, p);
+  }
   Expected<void> CreateCampaign(const Campaign& c) override {
     TALKY_FORWARD_OR_FAIL(CreateCampaign, c);
   }
@@ -137,9 +140,9 @@ class FailingStore final : public TenantStore,
     TALKY_FORWARD_OR_FAIL(FindCallByProviderCallId, id);
   }
   Expected<CallRecord> FindCall(const CallId& c) override { TALKY_FORWARD_OR_FAIL(FindCall, c); }
-  Expected<Page<CallRecord>> ListCalls(const TenantId& t, const std::optional<CampaignId>& c,
+  Expected<Page<CallRecord>> ListCalls(const TenantId& t, const CallFilter& f,
                                        PageRequest p) override {
-    TALKY_FORWARD_OR_FAIL(ListCalls, t, c, p);
+    TALKY_FORWARD_OR_FAIL(ListCalls, t, f, p);
   }
   Expected<CallEventResult> RecordCallEvent(const TenantId& t, const CallEvent& e) override {
     TALKY_FORWARD_OR_FAIL(RecordCallEvent, t, e);

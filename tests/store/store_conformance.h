@@ -152,6 +152,22 @@ TYPED_TEST_P(StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash) {
   EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
 }
 
+TYPED_TEST_P(StoreConformance, TenantsAreListedInIdOrderPageByPage) {
+  for (const char* id : {"t3", "t1", "t2"})
+    ASSERT_TRUE(this->store_->CreateTenant(this->MakeTenant(id)));
+  Expected<Page<Tenant>> first = this->store_->ListTenants({.limit = 2, .after = ""});
+  ASSERT_TRUE(first) << first.error().Describe();
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_EQ(first->items[0].id.value, "t1");
+  EXPECT_EQ(first->items[1].id.value, "t2");
+  ASSERT_TRUE(first->next);
+  Expected<Page<Tenant>> second = this->store_->ListTenants({.limit = 2, .after = *first->next});
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].id.value, "t3");
+  EXPECT_FALSE(second->next);
+}
+
 TYPED_TEST_P(StoreConformance, BadTenantIsRefusedNamingEachField) {
   Tenant tenant = this->MakeTenant("t1");
   tenant.name = "";
@@ -615,8 +631,8 @@ TYPED_TEST_P(StoreConformance, CallEventsAreIdempotentAndOnlyMoveForward) {
   EXPECT_EQ(*events, (std::vector<CallEvent>{ringing, answered, completed}));
   EXPECT_EQ(this->store_->RecordCallEvent(TenantId{"t2"}, completed).error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(this->store_->ListCalls(t1, CampaignId{"c1"}, {})->items.size(), 1u);
-  EXPECT_TRUE(this->store_->ListCalls(TenantId{"t2"}, std::nullopt, {})->items.empty());
+  EXPECT_EQ(this->store_->ListCalls(t1, {.campaign = CampaignId{"c1"}}, {})->items.size(), 1u);
+  EXPECT_TRUE(this->store_->ListCalls(TenantId{"t2"}, {}, {})->items.empty());
 }
 
 // Machine detection's verdict comes after the answer with the answer's status: its outcome is kept
@@ -712,7 +728,7 @@ TYPED_TEST_P(StoreConformance, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt) {
                                                               .status = CallStatus::kAnswered,
                                                               .occurred_at = this->clock_.Now()}));
   Expected<Page<CallRecord>> listed =
-      this->store_->ListCalls(TenantId{"t1"}, CampaignId{"c1"}, {.limit = 10});
+      this->store_->ListCalls(TenantId{"t1"}, {.campaign = CampaignId{"c1"}}, {.limit = 10});
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->items.size(), 2u);
   for (const CallRecord& call : listed->items) {
@@ -721,6 +737,42 @@ TYPED_TEST_P(StoreConformance, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt) {
       EXPECT_EQ(call.status, CallStatus::kAnswered);
     }
   }
+}
+
+TYPED_TEST_P(StoreConformance, CallsAreFilteredByOutcomeAndCreationTime) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  const std::vector<std::optional<CallOutcome>> outcomes{CallOutcome::kBusy, CallOutcome::kAnswered,
+                                                         CallOutcome::kBusy};
+  std::vector<CallRecord> calls;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    CallRecord call = this->MakeCall(jobs[i], "vonage-filter-" + std::to_string(i));
+    call.created_at = At("2026-11-21T12:00:00Z") + std::chrono::hours(i);
+    call.outcome = outcomes[i];
+    ASSERT_TRUE(this->store_->RecordCall(call));
+    calls.push_back(call);
+  }
+  auto ids = [&](const CallFilter& filter) {
+    std::vector<std::string> found;
+    Expected<Page<CallRecord>> page = this->store_->ListCalls(TenantId{"t1"}, filter, {});
+    EXPECT_TRUE(page) << page.error().Describe();
+    if (page) {
+      for (const CallRecord& call : page->items) found.push_back(call.id.value);
+    }
+    return found;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids({.outcome = CallOutcome::kBusy}), (Ids{calls[0].id.value, calls[2].id.value}));
+  EXPECT_EQ(ids({.since = At("2026-11-21T13:00:00Z")}),
+            (Ids{calls[1].id.value, calls[2].id.value}));
+  EXPECT_EQ(ids({.until = At("2026-11-21T13:00:00Z")}), (Ids{calls[0].id.value}));
+  EXPECT_EQ(ids({.campaign = CampaignId{"c1"},
+                 .outcome = CallOutcome::kBusy,
+                 .since = At("2026-11-21T12:30:00Z"),
+                 .until = At("2026-11-21T15:00:00Z")}),
+            (Ids{calls[2].id.value}));
+  EXPECT_EQ(ids({.outcome = CallOutcome::kVoicemail}), Ids{});
+  EXPECT_EQ(ids({.campaign = CampaignId{"another"}}), Ids{});
 }
 
 TYPED_TEST_P(StoreConformance, CompletionWritesEverythingOrNothing) {
@@ -1220,17 +1272,18 @@ TYPED_TEST_P(StoreConformance, DeletingACampaignThatIsNotRunning) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(
-    StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, BadTenantIsRefusedNamingEachField,
-    UnknownDefaultRegionIsRefusedOnCreateAndUpdate, CampaignsRoundTripAndPageInCreationOrder,
-    CampaignOfUnknownTenantIsRefusedNamingTheField, CampaignStatusMovesOnlyAlongAllowedTransitions,
-    ImportStoresLeadsInE164AndCountsThem, LeadsPageInPhoneNumberOrder,
-    FailedImportWritesNothingAndListsEveryBadRow, LargeImportIsAllOrNothingAcrossChunks,
-    ImportRefusesALeadAlreadyInTheCampaign, ImportIntoUnknownOrForeignCampaignNamesTheCampaign,
-    OneTenantCannotReadOrChangeAnothersRows, CampaignStartCreatesOneJobPerPendingLeadOnce,
-    JobCompareAndSetNeverReopensAFinishedJob, OpenJobsAreListedForTheQueueToRebuild,
-    LeadBookkeepingCountsAttempts, CallEventsAreIdempotentAndOnlyMoveForward,
-    AVoicemailVerdictAfterTheAnswerSetsTheOutcomeOnce, CallsToANumberInTheLastDayAreCounted,
-    CompletionWritesEverythingOrNothing, CallCarriesItsJobsLeaseTokenToWhoeverFindsIt,
+    StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, TenantsAreListedInIdOrderPageByPage,
+    BadTenantIsRefusedNamingEachField, UnknownDefaultRegionIsRefusedOnCreateAndUpdate,
+    CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
+    CampaignStatusMovesOnlyAlongAllowedTransitions, ImportStoresLeadsInE164AndCountsThem,
+    LeadsPageInPhoneNumberOrder, FailedImportWritesNothingAndListsEveryBadRow,
+    LargeImportIsAllOrNothingAcrossChunks, ImportRefusesALeadAlreadyInTheCampaign,
+    ImportIntoUnknownOrForeignCampaignNamesTheCampaign, OneTenantCannotReadOrChangeAnothersRows,
+    CampaignStartCreatesOneJobPerPendingLeadOnce, JobCompareAndSetNeverReopensAFinishedJob,
+    OpenJobsAreListedForTheQueueToRebuild, LeadBookkeepingCountsAttempts,
+    CallEventsAreIdempotentAndOnlyMoveForward, AVoicemailVerdictAfterTheAnswerSetsTheOutcomeOnce,
+    CallsToANumberInTheLastDayAreCounted, CompletionWritesEverythingOrNothing,
+    CallCarriesItsJobsLeaseTokenToWhoeverFindsIt, CallsAreFilteredByOutcomeAndCreationTime,
     DoNotCallListIsPerTenantAndNormalised, ConversationTurnsKeepTheirOrderAndLatencies,
     CallRecordingsRoundTripAndGoWithTheLead, ReopeningKeepsDataAndMigratesOnce,
     ConcurrentWritersFromFourThreads, ConcurrentWritersFromTwoProcesses,

@@ -1,7 +1,10 @@
-// Bearer-key authentication for the REST API. A tenant's API key is random (OpenSSL RAND_bytes),
-// shown once when the tenant is created, and stored only as its SHA-256 in hex
-// (Tenant::api_key_hash), so the store finds a tenant by the hash of the presented key. The admin
-// key (configuration) is compared in constant time. Thread-safe.
+// Key authentication for the REST API: "Authorization: Bearer <key>", or the dashboard's session
+// cookie (HttpOnly, so page scripts never hold the key; api_session.cpp sets it). A request
+// authenticated by the cookie that changes something must carry "X-Talky-Dashboard: 1": another
+// site cannot add that header without our consent (CORS), so it cannot act with the cookie. A
+// tenant's API key is random (OpenSSL RAND_bytes), shown once when the tenant is created, and
+// stored only as its SHA-256 in hex (Tenant::api_key_hash), so the store finds a tenant by the hash
+// of the presented key. The admin key (configuration) is compared in constant time. Thread-safe.
 #pragma once
 
 #include <string>
@@ -26,6 +29,16 @@ bool ConstantTimeEquals(std::string_view presented, std::string_view secret);
 
 // The token of "Authorization: Bearer <token>" (scheme case-insensitive), or "" when absent.
 std::string_view BearerToken(const HttpRequest& request);
+
+// The dashboard's cookie: its name, and the Set-Cookie value that holds `key` (empty: one that
+// clears it). `secure` when the page came over HTTPS (directly or through a proxy).
+inline constexpr std::string_view kSessionCookie = "talky_session";
+std::string SessionCookie(std::string_view key, bool secure);
+
+// The key the request presents: its bearer token, else its session cookie's. Unauthenticated
+// (naming `what`, "API key" or "admin key") when there is none; PermissionDenied for a cookie on
+// a request other than GET or HEAD without the dashboard's header.
+Expected<std::string> PresentedKey(const HttpRequest& request, std::string_view what);
 
 // The tenant whose key the request carries; Unauthenticated when there is none or it is unknown.
 Expected<Tenant> AuthenticateTenant(const HttpRequest& request, Store& store);

@@ -1,8 +1,8 @@
-// Calls: GET /v1/calls?campaign_id= (paged, in the order they were dialed), each with its outcome
-// and which attempt of its lead it was; GET /v1/calls/{id}, one call with its stored transcript;
-// GET /v1/calls/{id}/recording, the call's audio (a stereo WAV, caller left, agent right) when its
-// campaign records calls; GET /v1/calls/{id}/session, a call's live session (state, what was
-// said, latency per turn) while it lasts and for a while after.
+// Calls: GET /v1/calls?campaign_id=&outcome=&since=&until= (paged, in the order they were dialed),
+// each with its outcome and which attempt of its lead it was; GET /v1/calls/{id}, one call with its
+// stored transcript; GET /v1/calls/{id}/recording, the call's audio (a stereo WAV, caller left,
+// agent right) when its campaign records calls; GET /v1/calls/{id}/session, a call's live session
+// (state, what was said, latency per turn) while it lasts and for a while after.
 #include <algorithm>
 #include <map>
 #include <vector>
@@ -41,20 +41,53 @@ class AttemptCounter {
   std::map<std::pair<std::string, std::string>, std::vector<Instant>> history_;
 };
 
+// ?campaign_id= &outcome= &since= &until= as a filter; 400 naming each bad parameter.
+Answer<CallFilter> ReadCallFilter(ApiContext& context, const HttpRequest& request,
+                                  const Tenant& tenant) {
+  CallFilter filter;
+  std::vector<FieldError> errors;
+  if (auto it = request.query.find("outcome"); it != request.query.end()) {
+    filter.outcome = ParseCallOutcome(it->second);
+    if (!filter.outcome)
+      errors.push_back({"outcome", "'" + it->second + "' is not a call outcome"});
+  }
+  for (auto [name, bound] :
+       {std::pair{"since", &filter.since}, std::pair{"until", &filter.until}}) {
+    auto it = request.query.find(name);
+    if (it == request.query.end()) continue;
+    Expected<Instant> instant = ParseIso8601(it->second);
+    if (instant) {
+      *bound = *instant;
+    } else {
+      errors.push_back({name, "'" + it->second +
+                                  "' is not an ISO-8601 instant, e.g. "
+                                  "2026-12-01T00:00:00Z"});
+    }
+  }
+  if (!errors.empty()) {
+    return std::unexpected(
+        ErrorResponse(Error::InvalidArgument("invalid call filter", std::move(errors))));
+  }
+  if (auto it = request.query.find("campaign_id"); it != request.query.end()) {
+    filter.campaign = CampaignId{it->second};
+    if (Expected<Campaign> found = context.store.GetCampaign(tenant.id, *filter.campaign); !found) {
+      return std::unexpected(ErrorResponse(found.error()));
+    }
+  }
+  return filter;
+}
+
 HttpResponse ListCalls(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
-  if (Answer<void> query = CheckQuery(request, {"limit", "after", "campaign_id"}); !query) {
+  if (Answer<void> query =
+          CheckQuery(request, {"limit", "after", "campaign_id", "outcome", "since", "until"});
+      !query) {
     return query.error();
   }
   Answer<PageRequest> page = ReadPage(request);
   if (!page) return page.error();
-  std::optional<CampaignId> campaign;
-  if (auto it = request.query.find("campaign_id"); it != request.query.end()) {
-    campaign = CampaignId{it->second};
-    if (Expected<Campaign> found = context.store.GetCampaign(tenant.id, *campaign); !found) {
-      return ErrorResponse(found.error());
-    }
-  }
-  Expected<Page<CallRecord>> calls = context.store.ListCalls(tenant.id, campaign, *page);
+  Answer<CallFilter> filter = ReadCallFilter(context, request, tenant);
+  if (!filter) return filter.error();
+  Expected<Page<CallRecord>> calls = context.store.ListCalls(tenant.id, *filter, *page);
   if (!calls) return ErrorResponse(calls.error());
   AttemptCounter attempts(context.store, tenant.id);
   nlohmann::json items = nlohmann::json::array();

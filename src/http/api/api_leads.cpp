@@ -4,11 +4,13 @@
 // kMaxListedLeadErrors of them and, in fields_total, how many in all. GET pages through them.
 // DELETE /v1/leads/{id} erases one lead's personal data (its calls stay, without the number, for
 // the statistics; the tenant's Do-Not-Call entries stay: they are a legal record).
+// GET /v1/leads/{id}/explanation: whether the lead may be called now, and why not.
 #include <algorithm>
 #include <charconv>
 
 #include "campaigns/lead_csv.h"
 #include "campaigns/lead_json.h"
+#include "dialer/call_facts.h"
 #include "http/api/api_request.h"
 #include "http/api/api_resources.h"
 #include "http/api/api_views.h"
@@ -128,6 +130,30 @@ HttpResponse EraseLead(ApiContext& context, const HttpRequest& request, const Te
                             {"calls_kept", erased->calls_kept}});
 }
 
+// Whether the lead's next attempt may be dialed now, and if not why and when: the worker's own
+// reads and rules (dialer/call_facts.h), so the answer is what the dialer would decide.
+HttpResponse ExplainLead(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
+  if (Answer<void> query = CheckQuery(request, {}); !query) return query.error();
+  Expected<Lead> lead = context.store.GetLead(tenant.id, LeadId{request.path_params.at("id")});
+  if (!lead) return ErrorResponse(lead.error());
+  Expected<Campaign> campaign = context.store.GetCampaign(tenant.id, lead->campaign_id);
+  if (!campaign) return ErrorResponse(campaign.error());
+  DialerJob job;
+  job.tenant_id = tenant.id;
+  job.campaign_id = lead->campaign_id;
+  job.lead_id = lead->id;
+  job.phone_number = lead->phone_number;
+  job.attempt_number = lead->call_attempts + 1;
+  const Instant now = context.clock.Now();
+  Expected<CallFacts> facts = ReadCallFacts(context.store, job, now);
+  if (!facts) return ErrorResponse(facts.error());
+  Expected<CallDecision> decision =
+      CanCall(job, facts->lead, CallingPolicyOf(tenant, *campaign), facts->history, now);
+  if (!decision) return ErrorResponse(decision.error());
+  return JsonResponse(200,
+                      {{"lead", LeadJson(*lead)}, {"decision", CallDecisionJson(*decision, now)}});
+}
+
 }  // namespace
 
 void AddLeadRoutes(Router& router, ApiContext& context) {
@@ -138,6 +164,10 @@ void AddLeadRoutes(Router& router, ApiContext& context) {
   router.Add("GET", "/v1/campaigns/{id}/leads",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
                return ListLeads(context, request, tenant);
+             }));
+  router.Add("GET", "/v1/leads/{id}/explanation",
+             ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {
+               return ExplainLead(context, request, tenant);
              }));
   router.Add("DELETE", "/v1/leads/{id}",
              ForTenant(context, [&context](const HttpRequest& request, const Tenant& tenant) {

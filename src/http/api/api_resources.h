@@ -15,5 +15,6 @@ void AddJobRoutes(Router& router, ApiContext& context);           // api_jobs.cp
 void AddCallRoutes(Router& router, ApiContext& context);          // api_calls.cpp
 void AddDoNotCallRoutes(Router& router, ApiContext& context);     // api_dnc.cpp
 void AddQueueStatsRoutes(Router& router, ApiContext& context);    // api_queue_stats.cpp
+void AddSessionRoutes(Router& router, ApiContext& context);       // api_session.cpp
 
 }  // namespace talky

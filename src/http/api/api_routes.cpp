@@ -13,6 +13,7 @@ void AddApiRoutes(Router& router, ApiContext& context) {
   AddCallRoutes(router, context);
   AddDoNotCallRoutes(router, context);
   AddQueueStatsRoutes(router, context);
+  AddSessionRoutes(router, context);
 }
 
 }  // namespace talky

@@ -1,4 +1,5 @@
-// POST /v1/tenants (admin key): creates a tenant and answers its API key, once.
+// The admin's tenants: POST /v1/tenants creates one and answers its API key, once; GET /v1/tenants
+// lists them (id order, paged).
 #include <cstdio>
 
 #include "domain/calling_rules.h"
@@ -87,11 +88,25 @@ HttpResponse CreateTenant(ApiContext& context, const HttpRequest& request) {
   return JsonResponse(201, {{"tenant", TenantJson(tenant)}, {"api_key", *key}});
 }
 
+HttpResponse ListTenants(ApiContext& context, const HttpRequest& request) {
+  if (Expected<void> admin = AuthenticateAdmin(request, context.admin_key); !admin) {
+    return ErrorResponse(admin.error());
+  }
+  if (Answer<void> query = CheckQuery(request, {"limit", "after"}); !query) return query.error();
+  Answer<PageRequest> page = ReadPage(request);
+  if (!page) return page.error();
+  Expected<Page<Tenant>> tenants = context.store.ListTenants(*page);
+  if (!tenants) return ErrorResponse(tenants.error());
+  return JsonResponse(200, PageJson(*tenants, TenantJson));
+}
+
 }  // namespace
 
 void AddTenantRoutes(Router& router, ApiContext& context) {
   router.Add("POST", "/v1/tenants",
              [&context](const HttpRequest& request) { return CreateTenant(context, request); });
+  router.Add("GET", "/v1/tenants",
+             [&context](const HttpRequest& request) { return ListTenants(context, request); });
 }
 
 }  // namespace talky

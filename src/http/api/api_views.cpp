@@ -164,4 +164,22 @@ nlohmann::json DoNotCallJson(const DoNotCallEntry& entry) {
   return {{"phone_number", entry.phone_number}, {"added_at", FormatIso8601(entry.added_at)}};
 }
 
+nlohmann::json CallDecisionJson(const CallDecision& decision, Instant at) {
+  return {
+      {"allowed", decision.allowed()},
+      {"decision", ToString(decision.verdict)},
+      {"reason", decision.reason},
+      {"reasons", decision.reasons},
+      {"message", decision.message},
+      {"at", FormatIso8601(at)},
+      {"next_allowed_at", decision.next_allowed_at
+                              ? nlohmann::json(FormatIso8601(*decision.next_allowed_at))
+                              : nlohmann::json(nullptr)},
+      {"phone", decision.phone_number},
+      {"zones", decision.zones},
+      {"zone_source", decision.zone_source},
+      {"subdivision", decision.subdivision},
+  };
+}
+
 }  // namespace talky

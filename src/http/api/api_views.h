@@ -15,6 +15,7 @@
 #include "domain/dialer_job.h"
 #include "domain/lead.h"
 #include "domain/tenant.h"
+#include "scheduling/call_permission.h"
 #include "store/store.h"
 
 namespace talky {
@@ -34,5 +35,9 @@ nlohmann::json TenantJson(const Tenant& tenant);
 nlohmann::json DoNotCallJson(const DoNotCallEntry& entry);
 // "YYYY-MM-DD".
 std::string FormatDate(std::chrono::year_month_day day);
+
+// Whether a call may go out at `at`, and why not: what `talky rules explain` prints and the API's
+// lead explanation answers.
+nlohmann::json CallDecisionJson(const CallDecision& decision, Instant at);
 
 }  // namespace talky

@@ -394,8 +394,8 @@ VonageMediaEndpoint::VonageMediaEndpoint(MediaCallAcceptor& acceptor, Metrics& m
 
 VonageMediaEndpoint::~VonageMediaEndpoint() = default;
 
-void VonageMediaEndpoint::Upgrade(asio::ip::tcp::socket socket,
-                                  beast::http::request<beast::http::string_body> request) {
+void VonageMediaEndpoint::TakeOver(asio::ip::tcp::socket socket,
+                                   beast::http::request<beast::http::string_body> request) {
   auto connection = std::make_shared<Connection>(std::move(socket), *this);
   Register(connection);
   connection->Start(std::move(request));

@@ -25,8 +25,8 @@
 #include <memory>
 #include <mutex>
 
+#include "http/connection_endpoint.h"
 #include "http/metrics.h"
-#include "http/websocket_endpoint.h"
 #include "voice/media_gateway.h"
 
 namespace talky {
@@ -41,14 +41,14 @@ struct VonageMediaOptions {
   std::size_t max_message_bytes = 64 * 1024;
 };
 
-class VonageMediaEndpoint final : public WebSocketEndpoint {
+class VonageMediaEndpoint final : public ConnectionEndpoint {
  public:
   VonageMediaEndpoint(MediaCallAcceptor& acceptor, Metrics& metrics,
                       VonageMediaOptions options = {});
   ~VonageMediaEndpoint() override;
 
-  void Upgrade(boost::asio::ip::tcp::socket socket,
-               boost::beast::http::request<boost::beast::http::string_body> request) override;
+  void TakeOver(boost::asio::ip::tcp::socket socket,
+                boost::beast::http::request<boost::beast::http::string_body> request) override;
   void CloseAll(std::chrono::milliseconds grace) override;
 
   class Connection;  // vonage_media_endpoint.cpp

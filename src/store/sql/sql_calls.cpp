@@ -74,8 +74,7 @@ Expected<CallRecord> SqlStore::FindCall(const CallId& call) {
       sql_rows::ReadCall, NotFound("call", call.value));
 }
 
-Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant,
-                                               const std::optional<CampaignId>& campaign,
+Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant, const CallFilter& filter,
                                                PageRequest page) {
   Expected<Cursor> cursor = ParseCursor(page);
   if (!cursor) return std::unexpected(cursor.error());
@@ -83,10 +82,14 @@ Expected<Page<CallRecord>> SqlStore::ListCalls(const TenantId& tenant,
   if (!connection) return std::unexpected(connection.error());
   std::string sql = Concat({"SELECT ", sql_rows::kCallColumns, " FROM calls WHERE tenant_id = $1"});
   std::vector<SqlValue> params{tenant.value};
-  if (campaign) {
-    sql += " AND campaign_id = $2";
-    params.push_back(campaign->value);
-  }
+  auto where = [&](std::string_view condition, SqlValue value) {
+    params.push_back(std::move(value));
+    sql += Concat({" AND ", condition, " $", std::to_string(params.size())});
+  };
+  if (filter.campaign) where("campaign_id =", filter.campaign->value);
+  if (filter.outcome) where("outcome =", std::string(ToString(*filter.outcome)));
+  if (filter.since) where("created_at >=", sql_rows::Micros(*filter.since));
+  if (filter.until) where("created_at <", sql_rows::Micros(*filter.until));
   sql += PagedSuffix(static_cast<int>(params.size()) + 1);
   params.insert(params.end(), {cursor->micros, cursor->id, int64_t{page.limit + 1}});
   Expected<SqlResult> result = (*connection)->Execute(sql, params);

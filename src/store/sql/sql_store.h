@@ -23,6 +23,7 @@ class SqlStore final : public Store {
   Expected<Tenant> GetTenant(const TenantId& tenant) override;
   Expected<Tenant> FindTenantByApiKeyHash(const std::string& api_key_hash) override;
   Expected<void> UpdateTenant(const Tenant& tenant) override;
+  Expected<Page<Tenant>> ListTenants(PageRequest page) override;
 
   Expected<void> CreateCampaign(const Campaign& campaign) override;
   Expected<Campaign> GetCampaign(const TenantId& tenant, const CampaignId& campaign) override;
@@ -65,8 +66,7 @@ class SqlStore final : public Store {
   Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) override;
   Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) override;
   Expected<CallRecord> FindCall(const CallId& call) override;
-  Expected<Page<CallRecord>> ListCalls(const TenantId& tenant,
-                                       const std::optional<CampaignId>& campaign,
+  Expected<Page<CallRecord>> ListCalls(const TenantId& tenant, const CallFilter& filter,
                                        PageRequest page) override;
   Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
                                             const CallEvent& event) override;

@@ -56,4 +56,22 @@ Expected<void> SqlStore::UpdateTenant(const Tenant& tenant) {
   return {};
 }
 
+Expected<Page<Tenant>> SqlStore::ListTenants(PageRequest page) {
+  Expected<ConnectionPool::Lease> connection = pool_->Acquire();
+  if (!connection) return std::unexpected(connection.error());
+  Expected<std::vector<Tenant>> items =
+      All<Tenant>((*connection)
+                      ->Execute(Concat({"SELECT ", sql_rows::kTenantColumns,
+                                        " FROM tenants WHERE id > $1 ORDER BY id LIMIT $2"}),
+                                std::vector<SqlValue>{page.after, int64_t{page.limit + 1}}),
+                  sql_rows::ReadTenant);
+  if (!items) return std::unexpected(items.error());
+  Page<Tenant> result{.items = std::move(*items), .next = std::nullopt};
+  if (result.items.size() > static_cast<size_t>(page.limit)) {
+    result.items.resize(static_cast<size_t>(page.limit));
+    result.next = result.items.back().id.value;
+  }
+  return result;
+}
+
 }  // namespace talky

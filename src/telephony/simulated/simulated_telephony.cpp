@@ -110,7 +110,8 @@ void SimulatedTelephony::Connect(const std::shared_ptr<Call>& call, Instant answ
   const CallOutcome planned = call->plan.back().outcome.value_or(CallOutcome::kGoalNotAchieved);
   call->callee = SpeakingCallee::Start(
       boost::asio::make_strand(*media.io),
-      {.port = media.port,
+      {.host = media.host,
+       .port = media.port,
        .call_id = call->request.call_id,
        .answered_at = answered_at,
        .media_speed = media.media_speed},

@@ -27,7 +27,8 @@
 namespace talky {
 
 struct SimulatedMedia {
-  int port = 0;                                   // of the media WebSocket on 127.0.0.1
+  std::string host = "127.0.0.1";                 // the media WebSocket's address (an IP)
+  int port = 0;                                   // and port; its path is /media
   double media_speed = 1.0;                       // audio this many times faster than real time
   const SimulatedCalleeVoices* voices = nullptr;  // must outlive the provider
   // Where the callees' sockets and media clocks run: threads of their own, so that the dialer's

@@ -91,7 +91,8 @@ TEST_F(ApiTest, WithoutAnAdminKeyNoTenantCanBeCreated) {
 TEST_F(ApiTest, EveryTenantRouteAnswers401WithoutAValidKey) {
   CreateTenant("Acme");
   for (const Route& route : router_.Routes()) {
-    if (route.pattern == "/v1/tenants") continue;
+    // The admin's routes, and the sign-in that trades a key for a cookie (api_session_test.cpp).
+    if (route.pattern == "/v1/tenants" || route.pattern == "/v1/session") continue;
     std::string path = route.pattern;
     if (size_t brace = path.find("{id}"); brace != std::string::npos) path.replace(brace, 4, "x");
     for (const char* key : {"", "tk_unknown"}) {

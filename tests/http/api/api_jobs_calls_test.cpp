@@ -154,6 +154,33 @@ TEST_F(ApiJobsTest, CallsComeInDialOrderWithOutcomeAndAttempt) {
   EXPECT_TRUE(Get("/v1/calls", globex.key).json["items"].empty());
 }
 
+TEST_F(ApiJobsTest, CallsAreFilteredByOutcomeAndTimeAndBadFiltersAreNamed) {
+  const Instant start = clock_.Now();
+  const std::string busy = Dial(jobs_[0], CallOutcome::kBusy);  // each dial advances a minute
+  const std::string goal = Dial(jobs_[1], CallOutcome::kGoalAchieved);
+  const std::string busy_again = Dial(jobs_[2], CallOutcome::kBusy);
+  auto ids = [&](const std::string& query) {
+    ApiAnswer answer = Get("/v1/calls?" + query, acme_.key);
+    EXPECT_EQ(answer.status, 200) << query << ": " << answer.response.body;
+    std::vector<std::string> found;
+    for (const nlohmann::json& call : answer.json["items"]) found.push_back(call["id"]);
+    return found;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids("outcome=busy"), (Ids{busy, busy_again}));
+  const std::string second_minute = FormatIso8601(start + std::chrono::minutes(1));
+  EXPECT_EQ(ids("since=" + second_minute), (Ids{goal, busy_again}));
+  EXPECT_EQ(ids("until=" + second_minute), (Ids{busy}));
+  EXPECT_EQ(ids("campaign_id=" + campaign_ + "&outcome=busy&since=" + second_minute),
+            (Ids{busy_again}));
+  EXPECT_EQ(ids("outcome=voicemail"), Ids{});
+
+  ApiAnswer bad = Get("/v1/calls?outcome=maybe&since=yesterday&until=2026-13-01", acme_.key);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(ErrorFields(bad), (std::vector<std::string>{"outcome", "since", "until"}));
+  EXPECT_EQ(Get("/v1/calls?campaign_id=nope&outcome=busy", acme_.key).status, 404);
+}
+
 TEST_F(ApiJobsTest, OneCallComesAsListedWithItsTranscriptInOrder) {
   using namespace std::chrono_literals;
   const std::string busy = Dial(jobs_[0], CallOutcome::kBusy);

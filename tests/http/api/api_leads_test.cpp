@@ -264,5 +264,36 @@ TEST_F(ApiLeadsTest, FinishedCampaignsTakeNoLeads) {
             404);
 }
 
+// The explanation makes the dialer's own reads and rules: allowed in New York's morning, not now
+// at night (and when), never once the number is on the Do-Not-Call list; another tenant's lead is
+// not found.
+TEST_F(ApiLeadsTest, ALeadsExplanationSaysWhetherAndWhyItMayBeCalledNow) {
+  ASSERT_EQ(UploadCsv("phone_number\n+12125550100\n").status, 201);
+  const std::string lead = Get(leads_path_, acme_.key).json["items"][0]["id"];
+  const std::string path = "/v1/leads/" + lead + "/explanation";
+
+  ApiAnswer morning = Get(path, acme_.key);  // the fixture's clock: 10:00 in New York, a Tuesday
+  ASSERT_EQ(morning.status, 200) << morning.response.body;
+  EXPECT_EQ(morning.json["lead"]["id"], lead);
+  EXPECT_EQ(morning.json["decision"]["allowed"], true);
+  EXPECT_EQ(morning.json["decision"]["zones"], nlohmann::json({"America/New_York"}));
+
+  clock_.Advance(std::chrono::hours(11));  // 21:00 in New York
+  ApiAnswer night = Get(path, acme_.key);
+  ASSERT_EQ(night.status, 200);
+  EXPECT_EQ(night.json["decision"]["decision"], "not_now");
+  EXPECT_EQ(night.json["decision"]["next_allowed_at"], "2026-11-18T14:00:00Z");
+  EXPECT_FALSE(night.json["decision"]["message"].get<std::string>().empty());
+
+  ASSERT_EQ(PostJson("/v1/dnc", {{"phone_numbers", {"+12125550100"}}}, acme_.key).status, 200);
+  ApiAnswer listed = Get(path, acme_.key);
+  EXPECT_EQ(listed.json["decision"]["decision"], "never");
+  EXPECT_EQ(listed.json["decision"]["reason"], "do_not_call");
+
+  TestTenant globex = CreateTenant("Globex");
+  EXPECT_EQ(Get(path, globex.key).status, 404);
+  EXPECT_EQ(Get("/v1/leads/no-such-lead/explanation", acme_.key).status, 404);
+}
+
 }  // namespace
 }  // namespace talky
