@@ -22,14 +22,35 @@ packages=(
   redis-server redis-tools postgresql
   # the README's walkthrough of the REST API
   curl jq
+  # the dashboard (web/): Node.js gathers its npm packages at build time; its browser tests drive
+  # Debian's Chromium
+  nodejs chromium
 )
+
+# Debian's nodejs comes without npm; NodeSource's (on some machines) has it built in, and
+# Debian's npm package would conflict with it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+# The dashboard's npm packages, exactly as web/package-lock.json pins them, into web/node_modules:
+# again only when the lock file changed since the last install.
+install_web_packages() {
+  local web
+  web="$(cd "$(dirname "$0")/.." && pwd)/web"
+  if ! cmp -s "$web/package-lock.json" "$web/node_modules/.talky-installed-lock" 2>/dev/null; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$web/package-lock.json" "$web/node_modules/.talky-installed-lock"
+  fi
+}
 
 missing=()
 for package in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then
+  install_web_packages
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
@@ -64,3 +85,4 @@ fi
 if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
   "${sudo_cmd[@]}" systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
 fi
+install_web_packages

@@ -131,6 +131,21 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     }
   }
 
+  // The simulated provider's callees speak to a serve's media socket, over plain TCP to an address.
+  std::optional<HttpEndpoint> simulated_media;
+  if (!vonage && !media_websocket_uri_.empty()) {
+    Expected<HttpEndpoint> media = ParseWebSocketEndpoint(media_websocket_uri_);
+    boost::system::error_code not_an_address;
+    if (media) boost::asio::ip::make_address(media->host, not_an_address);
+    if (!media || media->tls || media->target != "/media" || not_an_address) {
+      err << "talky worker: --media-websocket-uri: the simulated provider needs "
+             "ws://ADDRESS:PORT/media (an IP address, no TLS), not '"
+          << media_websocket_uri_ << "'\n";
+      return kExitUsage;
+    }
+    simulated_media = *media;
+  }
+
   std::optional<Instant> start_at;
   if (!start_at_.empty()) {
     Expected<Instant> parsed = ParseIso8601(start_at_);
@@ -177,16 +192,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
       .speed = speed_};
   std::atomic<int> talking{0};
   std::optional<SimulatedCalleeVoices> callee_voices;
-  if (!vonage && !media_websocket_uri_.empty()) {
-    Expected<HttpEndpoint> media = ParseWebSocketEndpoint(media_websocket_uri_);
-    boost::system::error_code not_an_address;
-    if (media) boost::asio::ip::make_address(media->host, not_an_address);
-    if (!media || media->tls || media->target != "/media" || not_an_address) {
-      err << "talky worker: --media-websocket-uri: the simulated provider needs "
-             "ws://ADDRESS:PORT/media (an IP address, no TLS), not '"
-          << media_websocket_uri_ << "'\n";
-      return kExitUsage;
-    }
+  if (simulated_media) {
     Expected<SimulatedCalleeVoices> voices =
         SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
     if (!voices) {
@@ -194,8 +200,8 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
       return kExitFailure;
     }
     callee_voices = std::move(*voices);
-    simulation.media = SimulatedMedia{.host = media->host,
-                                      .port = std::stoi(media->port),
+    simulation.media = SimulatedMedia{.host = simulated_media->host,
+                                      .port = std::stoi(simulated_media->port),
                                       .voices = &*callee_voices,
                                       .talking = &talking};
   }

@@ -237,6 +237,18 @@ TEST(WorkerCommand, UnreadableVonagePrivateKeyIsAUsageError) {
       << result.err;
 }
 
+TEST(WorkerCommand, SimulatedCallsSpeakOnlyToAPlainMediaSocketAtAnAddress) {
+  for (const char* uri : {"wss://127.0.0.1:8080/media", "ws://localhost:8080/media",
+                          "ws://127.0.0.1:8080/other", "http://127.0.0.1:8080/media"}) {
+    CliResult result = RunTalky({"worker", "--media-websocket-uri", uri});
+    EXPECT_EQ(result.code, 2) << uri;
+    EXPECT_NE(result.err.find("--media-websocket-uri: the simulated provider needs "
+                              "ws://ADDRESS:PORT/media"),
+              std::string::npos)
+        << result.err;
+  }
+}
+
 TEST(WorkerCommand, UnknownProviderIsRefused) {
   EXPECT_EQ(RunTalky({"worker", "--provider", "twilio"}).code, 2);
 }
