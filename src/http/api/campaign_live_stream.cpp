@@ -24,6 +24,7 @@ namespace beast = boost::beast;
 
 constexpr std::chrono::seconds kKeepAliveEvery{15};
 constexpr int kRetriesShown = 20;
+constexpr size_t kMaxQueuedEvents = 64;
 
 // What the stream says when something changed: the stats, the instant, the next retries.
 Expected<std::string> Snapshot(ApiContext& api, const TenantId& tenant,
@@ -83,6 +84,8 @@ struct CampaignLiveStream::Watcher : std::enable_shared_from_this<Watcher> {
   void Send(std::string text) {
     asio::post(strand, [self = shared_from_this(), text = std::move(text)]() mutable {
       if (self->closed) return;
+      // A browser that stopped reading while a minute of events piled up is gone.
+      if (self->outgoing.size() >= kMaxQueuedEvents) return self->Close();
       self->outgoing.push_back(std::move(text));
       if (self->outgoing.size() == 1) self->WriteNext();
     });
@@ -183,12 +186,15 @@ void CampaignLiveStream::Watch(std::stop_token stop) {
       auto it = snapshots.find(key);
       if (it == snapshots.end()) {
         it = snapshots.emplace(key, Snapshot(api_, watcher->tenant, watcher->campaign)).first;
-        if (!it->second) {
+        if (!it->second && it->second.error().code != ErrorCode::kNotFound) {
           spdlog::warn("live: campaign {}: {}", watcher->campaign.value,
                        it->second.error().Describe());
         }
       }
-      if (it->second && *it->second != watcher->last_sent) {
+      if (!it->second && it->second.error().code == ErrorCode::kNotFound) {
+        // The campaign was deleted: nothing more will come.
+        asio::post(watcher->strand, [watcher] { watcher->Close(); });
+      } else if (it->second && *it->second != watcher->last_sent) {
         watcher->last_sent = *it->second;
         watcher->last_write = now;
         watcher->Send(Event(*it->second, api_.clock.Now()));

@@ -4,8 +4,9 @@
 // "retries" (the next retries waiting, soonest first, at most 20): one at once, then one whenever
 // the figures change. A thread reads each watched campaign's figures once per `interval` (the
 // workers may be other processes: the store is where their progress shows), and a comment line
-// every 15 s finds connections that went away. A bad key, an unknown campaign or a bad query are
-// answered as JSON errors, as the REST API answers them, before any stream begins.
+// every 15 s finds connections that went away; the stream ends when its campaign is deleted. A bad
+// key, an unknown campaign or a bad query are answered as JSON errors, as the REST API answers
+// them, before any stream begins.
 #pragma once
 
 #include <chrono>

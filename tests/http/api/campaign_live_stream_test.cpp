@@ -132,6 +132,14 @@ TEST_F(CampaignLiveStreamTest, BadRequestsAreAnsweredAsTheApiAnswersThemBeforeAn
   }
 }
 
+TEST_F(CampaignLiveStreamTest, DeletingTheCampaignEndsItsStream) {
+  testing::RawConnection connection(port_);
+  ASSERT_TRUE(connection.Send(LiveRequest("/v1/campaigns/" + campaign_ + "/live", acme_.key)));
+  ASSERT_TRUE(ReadUntil(connection, [](const nlohmann::json&) { return true; }));
+  ASSERT_EQ(Send({"DELETE", "/v1/campaigns/" + campaign_, "", "", acme_.key}).status, 200);
+  EXPECT_TRUE(connection.ReadUntilClosed(5s).closed);
+}
+
 TEST_F(CampaignLiveStreamTest, StoppingTheServerEndsTheStream) {
   testing::RawConnection connection(port_);
   ASSERT_TRUE(connection.Send(LiveRequest("/v1/campaigns/" + campaign_ + "/live", acme_.key)));
