@@ -31,8 +31,10 @@ class DoNotCallStore {
   virtual Expected<void> RemoveDoNotCall(const TenantId& tenant,
                                          const std::string& phone_number) = 0;
   virtual Expected<bool> IsDoNotCall(const TenantId& tenant, const std::string& phone_number) = 0;
-  // The tenant's Do-Not-Call numbers in number order; `after` is a previous page's `next`.
+  // The tenant's Do-Not-Call numbers in number order; `after` is a previous page's `next`. With
+  // `digits` (only 0-9; empty for all), those whose number contains them.
   virtual Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& tenant,
+                                                       const std::string& digits,
                                                        PageRequest page) = 0;
 };
 

@@ -168,8 +168,9 @@ class FailingStore final : public TenantStore,
   Expected<bool> IsDoNotCall(const TenantId& t, const std::string& n) override {
     TALKY_FORWARD_OR_FAIL(IsDoNotCall, t, n);
   }
-  Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& t, PageRequest p) override {
-    TALKY_FORWARD_OR_FAIL(ListDoNotCall, t, p);
+  Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& t, const std::string& d,
+                                               PageRequest p) override {
+    TALKY_FORWARD_OR_FAIL(ListDoNotCall, t, d, p);
   }
 
  private:

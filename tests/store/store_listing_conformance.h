@@ -68,7 +68,7 @@ TYPED_TEST_P(StoreListingConformance, DoNotCallListPagesInNumberOrderPerTenant) 
   ASSERT_TRUE(this->store_->AddDoNotCall(t1, TestNumber(2), this->clock_.Now()));
   ASSERT_TRUE(this->store_->AddDoNotCall(TenantId{"t2"}, TestNumber(9), this->clock_.Now()));
 
-  Expected<Page<DoNotCallEntry>> page = this->store_->ListDoNotCall(t1, {.limit = 2});
+  Expected<Page<DoNotCallEntry>> page = this->store_->ListDoNotCall(t1, "", {.limit = 2});
   ASSERT_TRUE(page) << page.error().Describe();
   ASSERT_EQ(page->items.size(), 2u);
   EXPECT_EQ(page->items[0].phone_number, TestNumber(1));  // stored in E.164
@@ -76,26 +76,37 @@ TYPED_TEST_P(StoreListingConformance, DoNotCallListPagesInNumberOrderPerTenant) 
   EXPECT_EQ(page->items[0].added_at, this->clock_.Now());
   ASSERT_TRUE(page->next);
   Expected<Page<DoNotCallEntry>> rest =
-      this->store_->ListDoNotCall(t1, {.limit = 2, .after = *page->next});
+      this->store_->ListDoNotCall(t1, "", {.limit = 2, .after = *page->next});
   ASSERT_TRUE(rest) << rest.error().Describe();
   ASSERT_EQ(rest->items.size(), 1u);
   EXPECT_EQ(rest->items[0], (DoNotCallEntry{TestNumber(3), first}));
   EXPECT_FALSE(rest->next);
 
   ASSERT_TRUE(this->store_->RemoveDoNotCall(t1, TestNumber(2)));
-  EXPECT_EQ(this->store_->ListDoNotCall(t1, {})->items.size(), 2u);
-  Expected<Page<DoNotCallEntry>> other = this->store_->ListDoNotCall(TenantId{"t2"}, {});
+  EXPECT_EQ(this->store_->ListDoNotCall(t1, "", {})->items.size(), 2u);
+  Expected<Page<DoNotCallEntry>> other = this->store_->ListDoNotCall(TenantId{"t2"}, "", {});
   ASSERT_TRUE(other);
   ASSERT_EQ(other->items.size(), 1u);
   EXPECT_EQ(other->items[0].phone_number, TestNumber(9));
 
-  Expected<Page<DoNotCallEntry>> bad_limit = this->store_->ListDoNotCall(t1, {.limit = 0});
+  Expected<Page<DoNotCallEntry>> bad_limit = this->store_->ListDoNotCall(t1, "", {.limit = 0});
   ASSERT_FALSE(bad_limit);
   EXPECT_TRUE(HasField(bad_limit.error(), "limit"));
   Expected<Page<DoNotCallEntry>> bad_cursor =
-      this->store_->ListDoNotCall(t1, {.limit = 10, .after = "x"});
+      this->store_->ListDoNotCall(t1, "", {.limit = 10, .after = "x"});
   ASSERT_FALSE(bad_cursor);
   EXPECT_TRUE(HasField(bad_cursor.error(), "after"));
+
+  // A search by digits anywhere in the number, paged the same way.
+  Expected<Page<DoNotCallEntry>> found = this->store_->ListDoNotCall(t1, "5551001", {});
+  ASSERT_TRUE(found) << found.error().Describe();
+  ASSERT_EQ(found->items.size(), 1u);
+  EXPECT_EQ(found->items[0].phone_number, TestNumber(1));
+  EXPECT_TRUE(this->store_->ListDoNotCall(t1, "999999", {})->items.empty());
+  EXPECT_EQ(this->store_->ListDoNotCall(t1, "212", {})->items.size(), 2u);
+  Expected<Page<DoNotCallEntry>> bad_digits = this->store_->ListDoNotCall(t1, "5%", {});
+  ASSERT_FALSE(bad_digits);
+  EXPECT_TRUE(HasField(bad_digits.error(), "digits"));
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreListingConformance, JobsAreFilteredByStatusAndPaged,

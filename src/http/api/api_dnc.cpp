@@ -112,10 +112,23 @@ HttpResponse RemoveNumbers(ApiContext& context, const HttpRequest& request, cons
 }
 
 HttpResponse ListNumbers(ApiContext& context, const HttpRequest& request, const Tenant& tenant) {
-  if (Answer<void> query = CheckQuery(request, {"limit", "after"}); !query) return query.error();
+  if (Answer<void> query = CheckQuery(request, {"limit", "after", "search"}); !query) {
+    return query.error();
+  }
   Answer<PageRequest> page = ReadPage(request);
   if (!page) return page.error();
-  Expected<Page<DoNotCallEntry>> entries = context.store.ListDoNotCall(tenant.id, *page);
+  // ?search= finds numbers by the digits in them, however they were written ("(212) 555", "+1212").
+  std::string digits;
+  if (auto it = request.query.find("search"); it != request.query.end()) {
+    for (char c : it->second) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    if (digits.empty() && !it->second.empty()) {
+      return ErrorResponse(Error::InvalidArgument(
+          "invalid search", {{"search", "'" + it->second + "' holds no digit to look for"}}));
+    }
+  }
+  Expected<Page<DoNotCallEntry>> entries = context.store.ListDoNotCall(tenant.id, digits, *page);
   if (!entries) return ErrorResponse(entries.error());
   return JsonResponse(200, PageJson(*entries, DoNotCallJson));
 }

@@ -51,11 +51,17 @@ Expected<bool> SqlStore::IsDoNotCall(const TenantId& tenant, const std::string& 
   return !found->rows.empty();
 }
 
-Expected<Page<DoNotCallEntry>> SqlStore::ListDoNotCall(const TenantId& tenant, PageRequest page) {
+Expected<Page<DoNotCallEntry>> SqlStore::ListDoNotCall(const TenantId& tenant,
+                                                       const std::string& digits,
+                                                       PageRequest page) {
   // Numbers page in number order over the (tenant_id, phone_number) key, as leads do; the cursor
   // is the last number of the previous page.
   if (Expected<Cursor> checked = ParseCursor({.limit = page.limit}); !checked) {
     return std::unexpected(checked.error());
+  }
+  if (digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::unexpected(
+        Error::InvalidArgument("invalid search", {{"digits", "may hold only the digits 0-9"}}));
   }
   if (!page.after.empty() && !page.after.starts_with("+")) {
     return std::unexpected(Error::InvalidArgument(
@@ -67,9 +73,10 @@ Expected<Page<DoNotCallEntry>> SqlStore::ListDoNotCall(const TenantId& tenant, P
       (*connection)
           ->Execute(
               "SELECT phone_number, added_at FROM do_not_call WHERE "
-              "tenant_id = $1 AND phone_number > $2 "
-              "ORDER BY phone_number LIMIT $3",
-              std::vector<SqlValue>{tenant.value, page.after, int64_t{page.limit + 1}});
+              "tenant_id = $1 AND phone_number > $2 AND phone_number LIKE $3 "
+              "ORDER BY phone_number LIMIT $4",
+              std::vector<SqlValue>{tenant.value, page.after, "%" + digits + "%",
+                                    int64_t{page.limit + 1}});
   if (!result) return std::unexpected(result.error());
   Page<DoNotCallEntry> entries;
   for (const Row& row : result->rows) {

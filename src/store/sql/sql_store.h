@@ -86,7 +86,8 @@ class SqlStore final : public Store {
                                      Instant at) override;
   Expected<void> RemoveDoNotCall(const TenantId& tenant, const std::string& phone_number) override;
   Expected<bool> IsDoNotCall(const TenantId& tenant, const std::string& phone_number) override;
-  Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& tenant, PageRequest page) override;
+  Expected<Page<DoNotCallEntry>> ListDoNotCall(const TenantId& tenant, const std::string& digits,
+                                               PageRequest page) override;
 
   Expected<void> AppendConversationTurn(const TenantId& tenant,
                                         const ConversationTurn& turn) override;

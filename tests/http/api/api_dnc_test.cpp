@@ -22,6 +22,17 @@ TEST_F(ApiTest, DoNotCallNumbersAreAddedListedAndRemoved) {
   EXPECT_EQ(rest.json["items"][0]["phone_number"], "+12125551002");
   EXPECT_TRUE(rest.json["next"].is_null());
 
+  // A search by the digits in the number, however the operator writes them.
+  ApiAnswer found = Get("/v1/dnc?search=555-1001", acme.key);
+  ASSERT_EQ(found.status, 200) << found.response.body;
+  ASSERT_EQ(found.json["items"].size(), 1u);
+  EXPECT_EQ(found.json["items"][0]["phone_number"], "+12125551001");
+  EXPECT_EQ(Get("/v1/dnc?search=(212)555", acme.key).json["items"].size(), 3u);
+  EXPECT_TRUE(Get("/v1/dnc?search=999", acme.key).json["items"].empty());
+  ApiAnswer no_digits = Get("/v1/dnc?search=abc", acme.key);
+  EXPECT_EQ(no_digits.status, 400);
+  EXPECT_EQ(ErrorFields(no_digits), std::vector<std::string>{"search"});
+
   ApiAnswer by_query = Send({"DELETE", "/v1/dnc?phone_number=2125551000", "", "", acme.key});
   ASSERT_EQ(by_query.status, 200) << by_query.response.body;
   EXPECT_EQ(by_query.json["phone_numbers"], nlohmann::json({"+12125551000"}));
