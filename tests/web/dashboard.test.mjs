@@ -402,6 +402,38 @@ describe('dashboard', {timeout: 30 * 60_000}, () => {
     }
   }));
 
+  test('calls are filtered by outcome, the rows being those the API lists', {timeout: STEP_TIMEOUT}, () => step('calls-filter', async () => {
+    // An outcome the running campaign has: which ones come first depends on the dialing order.
+    const all = await expectStatus(api('GET', '/v1/calls?limit=200', {key: world.a.key}), 200, 'calls');
+    const outcome = all.items.find((c) => c.outcome)?.outcome;
+    assert.ok(outcome, 'no call has an outcome to filter by');
+    const listed = await expectStatus(api('GET', `/v1/calls?outcome=${outcome}&limit=50`, {key: world.a.key}), 200, 'calls');
+    await page.goto(`${base}/#/calls`);
+    await page.getByRole('heading', {name: 'Calls', level: 1}).waitFor();
+    await page.getByLabel('Outcome').selectOption(outcome);
+    await page.getByRole('button', {name: 'Apply'}).click();
+    const rows = page.locator('tr[data-call-id]');
+    await waitFor(`only ${outcome} calls are listed`, async () =>
+      page.url().includes(`outcome=${outcome}`) && (await rows.count()) === listed.items.length, {timeoutMs: UI_TIMEOUT});
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.callId));
+    assert.deepEqual(shown, listed.items.map((c) => c.id));
+    const label = outcome.charAt(0).toUpperCase() + outcome.slice(1).replaceAll('_', ' ');
+    for (const badge of await rows.locator('.badge').allTextContents()) assert.equal(badge, label);
+  }));
+
+  test('a bad calling rule is shown under its field and changes nothing', {timeout: STEP_TIMEOUT}, () => step('rules', async () => {
+    const before = await expectStatus(api('GET', '/v1/calling-rules', {key: world.a.key}), 200, 'rules');
+    await page.goto(`${base}/#/rules`);
+    await page.getByRole('heading', {name: 'Calling rules', level: 1}).waitFor();
+    await page.getByLabel('Attempts per lead').fill('9');
+    await page.getByRole('button', {name: 'Save rules'}).click();
+    const error = page.locator('[data-field="max_retry_attempts"] .field-error');
+    await error.waitFor({state: 'visible'});
+    assert.ok((await error.textContent()).trim().length > 0, 'the field error is empty');
+    const after = await expectStatus(api('GET', '/v1/calling-rules', {key: world.a.key}), 200, 'rules');
+    assert.deepEqual(after, before, 'a refused change changed the rules');
+  }));
+
   test('the Do-Not-Call list takes numbers, finds them by their digits and lets them go', {timeout: STEP_TIMEOUT}, () => step('dnc', async () => {
     await page.goto(`${base}/#/dnc`);
     await page.getByRole('heading', {name: 'Do-Not-Call list', level: 1}).waitFor();
