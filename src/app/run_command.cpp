@@ -139,6 +139,399 @@ std::string FitToTerminal(std::string line) {
   return line;
 }
 
+// One `talky run`, step by step. A step that fails has written why (err) and set the exit code.
+class RunSession {
+ public:
+  RunSession(const RunOptions& options, std::ostream& out, std::ostream& err)
+      : o_(options), out_(out), err_(err) {}
+
+  int Run() {
+    if (!ReadInputs()) return exit_code_;
+    stop_signals_ = BlockStopSignals();  // before any thread starts
+    if (!OpenRecords() || !CreateTenantsAndCampaigns() || !Serve()) return exit_code_;
+    PrepareSimulation();
+    WorkerPool pool(*queue_, *store_, *clock_, ids_, o_.workers, WorkerOptions(),
+                    MakeSimulatedProviders(*clock_, simulation_));
+    out_ << fmt::format(
+        "talky run: {} worker(s), database {}{}{}\n", o_.workers,
+        database_url_.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url_,
+        o_.speed > 0 ? fmt::format(", simulated clock at {}x speed", o_.speed) : "",
+        simulation_.media
+            ? fmt::format("; answered calls speak, their audio at {}x real time", o_.media_speed)
+            : "; answered calls are silent");
+    out_.flush();
+    if (!with_campaign_) {
+      WaitForStop();
+      server_->Stop();
+      pool.Stop();
+      return kExitOk;
+    }
+    if (!StartCampaigns()) return exit_code_;
+    const int signal_number = WatchUntilDone();
+    pool.Stop();
+    server_->Stop();
+    Report();
+    return signal_number == 0 ? kExitOk : kExitFailure;
+  }
+
+ private:
+  bool Fail(int code, const std::string& message) {
+    err_ << "talky run: " << message << "\n";
+    exit_code_ = code;
+    return false;
+  }
+
+  // The flags and the files: bad ones are found before anything is created.
+  bool ReadInputs() {
+    with_campaign_ = !o_.campaign_path.empty();
+    if (o_.speed > 0 && !o_.redis_url.empty()) {
+      return Fail(kExitUsage,
+                  "--speed needs the embedded queue: a simulated clock cannot be shared with "
+                  "other processes through Redis. Leave out --redis-url, or --speed.");
+    }
+    Expected<ListenAddress> listen = ParseListenAddress(o_.listen);
+    if (!listen) return Fail(kExitUsage, listen.error().Describe());
+    listen_ = *listen;
+    Expected<AdminKey> key = ResolveAdminKey(o_.admin_key);
+    if (!key) return Fail(kExitFailure, key.error().Describe());
+    admin_key_ = *key;
+    if (!o_.start_at.empty()) {
+      Expected<Instant> parsed = ParseIso8601(o_.start_at);
+      if (!parsed || o_.speed <= 0) {
+        return Fail(kExitUsage,
+                    "--start-at needs --speed and an ISO-8601 instant such as "
+                    "2026-11-23T02:00:00Z");
+      }
+      start_at_ = *parsed;
+    }
+    if (with_campaign_ != !o_.leads_path.empty()) {
+      return Fail(kExitUsage,
+                  "--campaign and --leads go together (the campaigns, and the leads to call)");
+    }
+    if (!with_campaign_) return true;
+    Expected<CampaignFile> file = LoadCampaignFile(o_.campaign_path);
+    if (!file) return Fail(kExitUsage, file.error().Describe());
+    tenants_ = std::move(file->tenants);
+    Expected<std::string> text = ReadFile(o_.leads_path, "leads file");
+    if (!text) return Fail(kExitUsage, text.error().Describe());
+    Expected<CsvLeads> csv = ParseLeadsCsvWithLines(*text);
+    if (!csv) return Fail(kExitUsage, o_.leads_path + ": " + csv.error().Describe());
+    for (const CampaignFileEntry& entry : file->campaigns) {
+      campaigns_.push_back({.key = entry.key, .campaign = entry.campaign});
+    }
+    if (Expected<void> assigned = AssignLeads(std::move(*csv), o_.leads_path, campaigns_);
+        !assigned) {
+      return Fail(kExitUsage, assigned.error().Describe());
+    }
+    return true;
+  }
+
+  // The clock (simulated with --speed), the store (a fresh SQLite file for a campaign run without
+  // --database-url) and the queue.
+  bool OpenRecords() {
+    start_ = start_at_.value_or(system_clock_.Now());
+    real_start_ = steady_clock::now();
+    if (o_.speed > 0) scaled_.emplace(start_, o_.speed);
+    clock_ = scaled_ ? static_cast<Clock*>(&*scaled_) : &system_clock_;
+    database_url_ = o_.database_url;
+    if (database_url_.empty() && with_campaign_) {
+      std::string folder = (std::filesystem::temp_directory_path() / "talky-run-XXXXXX").string();
+      if (mkdtemp(folder.data()) == nullptr) {
+        return Fail(kExitFailure, "cannot create a temporary folder for the database");
+      }
+      database_url_ = "sqlite:" + folder + "/talky.db";
+    }
+    Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
+    if (!target) return Fail(kExitUsage, target.error().Describe());
+    Expected<std::unique_ptr<Store>> store = OpenStore(*target, *clock_, ids_, o_.workers + 4);
+    if (!store) return Fail(kExitFailure, store.error().Describe());
+    store_ = std::move(*store);
+    Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(o_.redis_url, *store_, *clock_);
+    if (!queue) return Fail(kExitFailure, queue.error().Describe());
+    queue_ = std::move(*queue);
+    service_.emplace(*store_, *queue_, *clock_);
+    return true;
+  }
+
+  // Tenants and campaigns from the file; a tenant that exists keeps its id and API key.
+  bool CreateTenantsAndCampaigns() {
+    for (Tenant& tenant : tenants_) {
+      Expected<Tenant> existing = store_->GetTenant(tenant.id);
+      Expected<void> written;
+      if (existing) {
+        tenant.api_key_hash = existing->api_key_hash;
+        written = store_->UpdateTenant(tenant);
+        out_ << fmt::format("tenant {}: exists; rules updated from {}\n", tenant.id.value,
+                            o_.campaign_path);
+      } else {
+        Expected<std::string> key = NewApiKey();
+        if (!key) return Fail(kExitFailure, key.error().Describe());
+        tenant.api_key_hash = HashApiKey(*key);
+        written = store_->CreateTenant(tenant);
+        if (written) out_ << fmt::format("tenant {}: created; API key {}\n", tenant.id.value, *key);
+      }
+      if (!written) {
+        return Fail(kExitFailure,
+                    "tenant '" + tenant.id.value + "': " + written.error().Describe());
+      }
+    }
+    for (RunCampaign& run : campaigns_) {
+      run.campaign.id = CampaignId{ids_.Next()};
+      run.campaign.created_at = clock_->Now();
+      if (Expected<void> created = store_->CreateCampaign(run.campaign); !created) {
+        return Fail(kExitFailure, "campaign '" + run.key + "': " + created.error().Describe());
+      }
+      Expected<ImportResult> imported =
+          store_->ImportLeads(run.campaign.tenant_id, run.campaign.id, run.leads);
+      if (!imported) {
+        return Fail(kExitUsage, "campaign '" + run.key + "': " +
+                                    WithCsvLines(imported.error(), run, o_.leads_path).Describe());
+      }
+      out_ << fmt::format("campaign {} ({}): {} leads\n", run.key, run.campaign.id.value,
+                          imported->imported);
+    }
+    return true;
+  }
+
+  // The API beside the workers, and the media WebSocket where answered calls speak. With a
+  // campaign the run goes on if it cannot listen where asked (the port is taken): on another port
+  // when calls speak, else without it (the report does not need it).
+  bool Serve() {
+    server_ = MakeServer(listen_.host, listen_.port);
+    port_ = server_->Start();
+    if (!port_ && with_campaign_ && Voice()) {
+      err_ << "talky run: cannot listen on " << o_.listen << " (" << port_.error().Describe()
+           << "); the API and the calls' media use another port\n";
+      server_ = MakeServer("127.0.0.1", 0);
+      port_ = server_->Start();
+    }
+    if (!port_) {
+      err_ << "talky run: the API is not served: " << port_.error().Describe() << "\n";
+      if (with_campaign_) return true;
+      exit_code_ = port_.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+      return false;
+    }
+    const bool ipv6 = listen_.host.find(':') != std::string::npos;
+    out_ << "talky run: API on http://" << (ipv6 ? "[" + listen_.host + "]" : listen_.host) << ":"
+         << *port_ << "; admin key "
+         << (admin_key_.generated
+                 ? admin_key_.key + " (generated; pass --admin-key or TALKY_ADMIN_KEY)"
+                 : std::string("from --admin-key / TALKY_ADMIN_KEY"))
+         << std::endl;
+    return true;
+  }
+
+  std::unique_ptr<TalkyServer> MakeServer(const std::string& host, int port) {
+    return std::make_unique<TalkyServer>(
+        *store_, *queue_, *clock_, ids_,
+        TalkyServerOptions{.http = {.address = host, .port = port},
+                           .admin_key = admin_key_.key,
+                           // The simulated callees' audio is the media clock, faster than real
+                           // time: so may the queue of what a callee has not read yet grow
+                           // without counting it stalled.
+                           .media = {.pace_by_caller_audio = Voice(),
+                                     .max_queued_writes = static_cast<std::size_t>(
+                                         100 * (Voice() ? o_.media_speed : 1.0))},
+                           .sessions_redis_url = o_.redis_url});
+  }
+
+  bool Voice() const { return o_.voice == "on"; }
+
+  // Idle workers notice a stop within half a second (they wake at once for work anyway).
+  DialerWorkerOptions WorkerOptions() const {
+    DialerWorkerOptions options{.max_calls_in_flight = o_.max_calls, .idle_wait = 500ms};
+    if (o_.speed > 1) {
+      // Leases last as long in real time as without --speed: the keeper renews them every third
+      // of the lease, and in one process no worker dies alone (a restart rebuilds the queue).
+      options.lease = duration_cast<milliseconds>(kDefaultLease * o_.speed);
+    }
+    return options;
+  }
+
+  // The simulated provider; when calls speak, its callees' voices and the run's media socket.
+  void PrepareSimulation() {
+    simulation_ = {.timing = {.ring_time = milliseconds(o_.ring_time_ms),
+                              .talk_time = milliseconds(o_.talk_time_ms)},
+                   .seed = o_.seed,
+                   .speed = o_.speed > 0 ? o_.speed : 1.0};
+    if (!Voice() || !port_) return;
+    Expected<SimulatedCalleeVoices> made =
+        SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
+    if (!made) {
+      err_ << "talky run: the simulated callees' voices could not be made ("
+           << made.error().Describe() << "); calls are silent\n";
+      return;
+    }
+    callee_voices_ = std::move(*made);
+    simulation_.media = SimulatedMedia{
+        .port = *port_,
+        .media_speed = o_.media_speed,
+        .voices = &*callee_voices_,
+        .max_conversations =
+            o_.max_conversations > 0
+                ? o_.max_conversations
+                : kConversationsPerCore *
+                      static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+        .talking = &talking_};
+  }
+
+  // Without a campaign: serve and dial until SIGTERM or Ctrl-C.
+  void WaitForStop() {
+    out_ << "talky run: running until SIGTERM or Ctrl-C" << std::endl;
+    int signal_number = 0;
+    while ((signal_number = WaitForStopSignal(stop_signals_, 1s)) == 0) {
+    }
+    out_ << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+         << ": draining calls in flight" << std::endl;
+  }
+
+  bool StartCampaigns() {
+    for (RunCampaign& run : campaigns_) {
+      Expected<Campaign> started = service_->Start(run.campaign.tenant_id, run.campaign.id);
+      if (!started) {
+        return Fail(kExitFailure,
+                    "starting campaign '" + run.key + "': " + started.error().Describe());
+      }
+    }
+    return true;
+  }
+
+  RunClockView ClockView() const {
+    RunClockView view{.elapsed = duration_cast<milliseconds>(steady_clock::now() - real_start_)};
+    if (scaled_) {
+      view.speed = o_.speed;
+      view.clock_now = scaled_->Now();
+      view.clock_start = start_;
+    }
+    return view;
+  }
+
+  Expected<void> GatherStats() {
+    stats_.clear();
+    for (const RunCampaign& run : campaigns_) {
+      Expected<CampaignStats> one = service_->Stats(run.campaign.tenant_id, run.campaign.id);
+      if (!one) return std::unexpected(one.error());
+      stats_.push_back(std::move(*one));
+    }
+    return {};
+  }
+
+  // Whether every campaign is done is one cheap read per campaign; the full stats (a tally of
+  // every job and call) are read only when a progress line is due.
+  Expected<bool> AllDone() {
+    for (const RunCampaign& run : campaigns_) {
+      Expected<Campaign> campaign = store_->GetCampaign(run.campaign.tenant_id, run.campaign.id);
+      if (!campaign) return std::unexpected(campaign.error());
+      if (campaign->status != CampaignStatus::kCompleted &&
+          campaign->status != CampaignStatus::kCancelled) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Progress lines until every campaign is done or a stop signal comes (its number, else 0).
+  int WatchUntilDone() {
+    const bool tty = o_.progress == "auto" && &out_ == &std::cout && isatty(STDOUT_FILENO) == 1;
+    const bool show = o_.progress != "none";
+    const milliseconds poll = tty ? 250ms : 500ms;
+    const milliseconds print_every = tty ? 250ms : 2s;
+    steady_clock::time_point last_print{};
+    int signal_number = 0;
+    while (true) {
+      Expected<bool> done = AllDone();
+      if (!done) {
+        spdlog::warn("talky run: reading the campaigns failed: {}", done.error().message);
+      } else if (show && (*done || steady_clock::now() - last_print >= print_every)) {
+        last_print = steady_clock::now();
+        if (Expected<void> gathered = GatherStats(); !gathered) {
+          spdlog::warn("talky run: reading campaign stats failed: {}", gathered.error().message);
+        } else {
+          const std::string line = RenderProgressLine(
+              SumStats(stats_), ClockView(),
+              simulation_.media ? std::optional<size_t>(talking_.load()) : std::nullopt);
+          if (tty) {
+            out_ << "\r" << FitToTerminal(line) << "\x1b[K";
+          } else {
+            out_ << line << "\n";
+          }
+          out_.flush();
+        }
+      }
+      if (done && *done) break;
+      if ((signal_number = WaitForStopSignal(stop_signals_, poll)) != 0) break;
+    }
+    if (tty && show) out_ << "\n";
+    if (signal_number != 0) {
+      out_ << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+           << ": stopping before the campaigns completed; draining calls in flight" << std::endl;
+    }
+    return signal_number;
+  }
+
+  // The final report: campaigns, and the conversations when calls spoke.
+  void Report() {
+    if (Expected<void> gathered = GatherStats(); !gathered) {
+      err_ << "talky run: the final figures could not be read: " << gathered.error().Describe()
+           << "\n";
+    }
+    std::vector<CampaignReportRow> rows;
+    for (size_t i = 0; i < campaigns_.size() && i < stats_.size(); ++i) {
+      rows.push_back({.tenant = campaigns_[i].campaign.tenant_id.value,
+                      .name = campaigns_[i].key,
+                      .status = std::string(ToString(stats_[i].campaign.status)),
+                      .stats = stats_[i]});
+    }
+    out_ << "\n" << RenderFinalReport(rows, ClockView());
+    if (simulation_.media) {
+      std::vector<std::pair<TenantId, CampaignId>> ids_of_campaigns;
+      for (const RunCampaign& run : campaigns_) {
+        ids_of_campaigns.emplace_back(run.campaign.tenant_id, run.campaign.id);
+      }
+      Expected<RunConversations> conversations = GatherConversations(*store_, ids_of_campaigns);
+      if (conversations) {
+        out_ << "\n" << RenderConversations(*conversations, o_.media_speed);
+      } else {
+        err_ << "talky run: the conversations could not be read: "
+             << conversations.error().Describe() << "\n";
+      }
+    }
+    out_ << "Records: " << database_url_ << "\n";
+    out_.flush();
+  }
+
+  const RunOptions& o_;
+  std::ostream& out_;
+  std::ostream& err_;
+  int exit_code_ = kExitFailure;
+  // ReadInputs
+  bool with_campaign_ = false;
+  ListenAddress listen_;
+  AdminKey admin_key_;
+  std::optional<Instant> start_at_;
+  std::vector<Tenant> tenants_;
+  std::vector<RunCampaign> campaigns_;
+  sigset_t stop_signals_{};
+  // OpenRecords
+  SystemClock system_clock_;
+  Instant start_{};
+  steady_clock::time_point real_start_;
+  std::optional<ScaledClock> scaled_;
+  Clock* clock_ = nullptr;
+  RandomIdGenerator ids_{std::random_device{}()};
+  std::string database_url_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<JobQueue> queue_;
+  std::optional<CampaignService> service_;
+  // Serve and the workers: the server goes before the records it uses.
+  std::unique_ptr<TalkyServer> server_;
+  Expected<int> port_ = std::unexpected(Error::Unavailable("not started"));
+  std::optional<SimulatedCalleeVoices> callee_voices_;  // outlives the workers' pool
+  std::atomic<int> talking_{0};                         // conversations now, across providers
+  SimulatedTelephonyOptions simulation_;
+  std::vector<CampaignStats> stats_;
+};
+
 }  // namespace
 
 RunCommand::RunCommand(CLI::App& app) {
@@ -147,45 +540,45 @@ RunCommand::RunCommand(CLI::App& app) {
       "Everything in one process: API, workers, SQLite and the embedded queue; with --campaign, "
       "play a campaign to its end and print a report");
   run_->option_defaults()->always_capture_default();  // --help shows each default
-  run_->add_option("--campaign", campaign_path_,
+  run_->add_option("--campaign", options_.campaign_path,
                    "Campaign file (TOML): tenants and campaigns to create and start");
-  run_->add_option("--leads", leads_path_,
+  run_->add_option("--leads", options_.leads_path,
                    "Leads (CSV with a header row); a `campaign` column names the campaign's key");
-  run_->add_option("--database-url", database_url_,
+  run_->add_option("--database-url", options_.database_url,
                    "sqlite:PATH or postgresql://... (default: ./talky.db; with --campaign a fresh "
                    "SQLite file in a new temporary folder)");
-  run_->add_option("--redis-url", redis_url_,
+  run_->add_option("--redis-url", options_.redis_url,
                    "Redis queue shared with other processes (default: the embedded queue)");
-  run_->add_option("--listen", listen_, "Where the HTTP API listens, HOST:PORT");
-  run_->add_option("--admin-key", admin_key_,
+  run_->add_option("--listen", options_.listen, "Where the HTTP API listens, HOST:PORT");
+  run_->add_option("--admin-key", options_.admin_key,
                    "The key that creates tenants over the API (default: $TALKY_ADMIN_KEY, else a "
                    "new random key, printed)");
-  run_->add_option("--workers", workers_, "Dialer worker loops")->check(CLI::Range(1, 256));
-  run_->add_option("--max-calls", max_calls_, "Calls in flight per worker loop")
+  run_->add_option("--workers", options_.workers, "Dialer worker loops")->check(CLI::Range(1, 256));
+  run_->add_option("--max-calls", options_.max_calls, "Calls in flight per worker loop")
       ->check(CLI::Range(1, 100'000));
-  run_->add_option("--ring-time-ms", ring_time_ms_, "Simulated provider: ring time")
+  run_->add_option("--ring-time-ms", options_.ring_time_ms, "Simulated provider: ring time")
       ->check(CLI::Range(0, 600'000));
-  run_->add_option("--talk-time-ms", talk_time_ms_, "Simulated provider: talk time")
+  run_->add_option("--talk-time-ms", options_.talk_time_ms, "Simulated provider: talk time")
       ->check(CLI::Range(0, 3'600'000));
-  run_->add_option("--speed", speed_,
+  run_->add_option("--speed", options_.speed,
                    "Run a simulated clock this many times faster than real time (embedded only; "
                    "default: the real clock)")
       ->check(CLI::Range(0.001, 1'000'000.0))
       ->default_str("");  // 0 stands for "not given"; the description says what that means
-  run_->add_option("--start-at", start_at_,
+  run_->add_option("--start-at", options_.start_at,
                    "With --speed: the simulated clock starts at this ISO-8601 instant, not now");
-  run_->add_option("--seed", seed_, "Simulated provider: seed of the outcome mix");
-  run_->add_option("--progress", progress_,
+  run_->add_option("--seed", options_.seed, "Simulated provider: seed of the outcome mix");
+  run_->add_option("--progress", options_.progress,
                    "auto (redrawn line on a terminal, periodic lines otherwise), lines or none")
       ->check(CLI::IsMember({"auto", "lines", "none"}));
-  run_->add_option("--voice", voice_,
+  run_->add_option("--voice", options_.voice,
                    "on: answered calls speak with simulated callees over the media WebSocket; "
                    "off: they are silent and last --talk-time-ms")
       ->check(CLI::IsMember({"on", "off"}));
-  run_->add_option("--media-speed", media_speed_,
+  run_->add_option("--media-speed", options_.media_speed,
                    "How many times faster than real time the calls' audio runs")
       ->check(CLI::Range(0.5, 20.0));
-  run_->add_option("--max-conversations", max_conversations_,
+  run_->add_option("--max-conversations", options_.max_conversations,
                    "Answered calls talking at once; more ring until a line is free (0: " +
                        std::to_string(kConversationsPerCore) + " per core)")
       ->check(CLI::Range(0, 10'000));
@@ -194,345 +587,7 @@ RunCommand::RunCommand(CLI::App& app) {
 bool RunCommand::Selected() const { return run_->parsed(); }
 
 int RunCommand::Run(std::ostream& out, std::ostream& err) const {
-  const bool with_campaign = !campaign_path_.empty();
-  if (speed_ > 0 && !redis_url_.empty()) {
-    err << "talky run: --speed needs the embedded queue: a simulated clock cannot be shared with "
-           "other processes through Redis. Leave out --redis-url, or --speed.\n";
-    return kExitUsage;
-  }
-  Expected<ListenAddress> listen = ParseListenAddress(listen_);
-  if (!listen) {
-    err << "talky run: " << listen.error().Describe() << "\n";
-    return kExitUsage;
-  }
-  Expected<AdminKey> resolved_key = ResolveAdminKey(admin_key_);
-  if (!resolved_key) {
-    err << "talky run: " << resolved_key.error().Describe() << "\n";
-    return kExitFailure;
-  }
-  const std::string admin_key = resolved_key->key;
-  const bool generated_key = resolved_key->generated;
-  std::optional<Instant> start_at;
-  if (!start_at_.empty()) {
-    Expected<Instant> parsed = ParseIso8601(start_at_);
-    if (!parsed || speed_ <= 0) {
-      err << "talky run: --start-at needs --speed and an ISO-8601 instant such as "
-             "2026-11-23T02:00:00Z\n";
-      return kExitUsage;
-    }
-    start_at = *parsed;
-  }
-  if (with_campaign != !leads_path_.empty()) {
-    err << "talky run: --campaign and --leads go together (the campaigns, and the leads to call)\n";
-    return kExitUsage;
-  }
-
-  // Bad files are found before anything is created.
-  Expected<CampaignFile> file = CampaignFile{};
-  std::vector<RunCampaign> campaigns;
-  if (with_campaign) {
-    file = LoadCampaignFile(campaign_path_);
-    if (!file) {
-      err << "talky run: " << file.error().Describe() << "\n";
-      return kExitUsage;
-    }
-    Expected<std::string> text = ReadFile(leads_path_, "leads file");
-    if (!text) {
-      err << "talky run: " << text.error().Describe() << "\n";
-      return kExitUsage;
-    }
-    Expected<CsvLeads> csv = ParseLeadsCsvWithLines(*text);
-    if (!csv) {
-      err << "talky run: " << leads_path_ << ": " << csv.error().Describe() << "\n";
-      return kExitUsage;
-    }
-    for (const CampaignFileEntry& entry : file->campaigns) {
-      campaigns.push_back({.key = entry.key, .campaign = entry.campaign});
-    }
-    if (Expected<void> assigned = AssignLeads(std::move(*csv), leads_path_, campaigns); !assigned) {
-      err << "talky run: " << assigned.error().Describe() << "\n";
-      return kExitUsage;
-    }
-  }
-
-  const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
-
-  SystemClock system_clock;
-  const Instant start = start_at.value_or(system_clock.Now());
-  const steady_clock::time_point real_start = steady_clock::now();
-  std::optional<ScaledClock> scaled;
-  if (speed_ > 0) scaled.emplace(start, speed_);
-  Clock& clock = scaled ? static_cast<Clock&>(*scaled) : system_clock;
-
-  std::string database_url = database_url_;
-  if (database_url.empty() && with_campaign) {
-    std::string folder = (std::filesystem::temp_directory_path() / "talky-run-XXXXXX").string();
-    if (mkdtemp(folder.data()) == nullptr) {
-      err << "talky run: cannot create a temporary folder for the database\n";
-      return kExitFailure;
-    }
-    database_url = "sqlite:" + folder + "/talky.db";
-  }
-  Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url);
-  if (!target) {
-    err << "talky run: " << target.error().Describe() << "\n";
-    return kExitUsage;
-  }
-  RandomIdGenerator ids(std::random_device{}());
-  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, workers_ + 4);
-  if (!store) {
-    err << "talky run: " << store.error().Describe() << "\n";
-    return kExitFailure;
-  }
-  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
-  if (!queue) {
-    err << "talky run: " << queue.error().Describe() << "\n";
-    return kExitFailure;
-  }
-  CampaignService service(**store, **queue, clock);
-
-  // Tenants and campaigns from the file; a tenant that exists keeps its id and API key.
-  for (Tenant& tenant : file->tenants) {
-    Expected<Tenant> existing = (*store)->GetTenant(tenant.id);
-    Expected<void> written;
-    if (existing) {
-      tenant.api_key_hash = existing->api_key_hash;
-      written = (*store)->UpdateTenant(tenant);
-      out << fmt::format("tenant {}: exists; rules updated from {}\n", tenant.id.value,
-                         campaign_path_);
-    } else {
-      Expected<std::string> key = NewApiKey();
-      if (!key) {
-        err << "talky run: " << key.error().Describe() << "\n";
-        return kExitFailure;
-      }
-      tenant.api_key_hash = HashApiKey(*key);
-      written = (*store)->CreateTenant(tenant);
-      if (written) out << fmt::format("tenant {}: created; API key {}\n", tenant.id.value, *key);
-    }
-    if (!written) {
-      err << "talky run: tenant '" << tenant.id.value << "': " << written.error().Describe()
-          << "\n";
-      return kExitFailure;
-    }
-  }
-  for (RunCampaign& run : campaigns) {
-    run.campaign.id = CampaignId{ids.Next()};
-    run.campaign.created_at = clock.Now();
-    if (Expected<void> created = (*store)->CreateCampaign(run.campaign); !created) {
-      err << "talky run: campaign '" << run.key << "': " << created.error().Describe() << "\n";
-      return kExitFailure;
-    }
-    Expected<ImportResult> imported =
-        (*store)->ImportLeads(run.campaign.tenant_id, run.campaign.id, run.leads);
-    if (!imported) {
-      err << "talky run: campaign '" << run.key
-          << "': " << WithCsvLines(imported.error(), run, leads_path_).Describe() << "\n";
-      return kExitUsage;
-    }
-    out << fmt::format("campaign {} ({}): {} leads\n", run.key, run.campaign.id.value,
-                       imported->imported);
-  }
-
-  // Idle workers notice a stop within half a second (they wake at once for work anyway).
-  DialerWorkerOptions worker_options{.max_calls_in_flight = max_calls_, .idle_wait = 500ms};
-  if (speed_ > 1) {
-    // Leases last as long in real time as without --speed: the keeper renews them every third of
-    // the lease, and in one process no worker dies alone (a restart rebuilds the queue anyway).
-    worker_options.lease = duration_cast<milliseconds>(kDefaultLease * speed_);
-  }
-  // The API beside the workers, and the media WebSocket where answered calls speak. With a
-  // campaign the run goes on if it cannot listen where asked (the port is taken): on another port
-  // when calls speak, else without it (the report does not need it).
-  const bool voice = voice_ == "on";
-  auto serve = [&](const std::string& host, int port_number) {
-    return std::make_unique<TalkyServer>(
-        **store, **queue, clock, ids,
-        TalkyServerOptions{.http = {.address = host, .port = port_number},
-                           .admin_key = admin_key,
-                           // The simulated callees' audio is the media clock, faster than real
-                           // time: so may the queue of what a callee has not read yet grow
-                           // without counting it stalled.
-                           .media = {.pace_by_caller_audio = voice,
-                                     .max_queued_writes = static_cast<std::size_t>(
-                                         100 * (voice ? media_speed_ : 1.0))},
-                           .sessions_redis_url = redis_url_});
-  };
-  std::unique_ptr<TalkyServer> server = serve(listen->host, listen->port);
-  Expected<int> port = server->Start();
-  if (!port && with_campaign && voice) {
-    err << "talky run: cannot listen on " << listen_ << " (" << port.error().Describe()
-        << "); the API and the calls' media use another port\n";
-    server = serve("127.0.0.1", 0);
-    port = server->Start();
-  }
-  if (!port) {
-    err << "talky run: the API is not served: " << port.error().Describe() << "\n";
-    if (!with_campaign) {
-      return port.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
-    }
-  } else {
-    const bool ipv6 = listen->host.find(':') != std::string::npos;
-    out << "talky run: API on http://" << (ipv6 ? "[" + listen->host + "]" : listen->host) << ":"
-        << *port << "; admin key "
-        << (generated_key ? admin_key + " (generated; pass --admin-key or TALKY_ADMIN_KEY)"
-                          : std::string("from --admin-key / TALKY_ADMIN_KEY"))
-        << std::endl;
-  }
-
-  SimulatedTelephonyOptions simulation{.timing = {.ring_time = milliseconds(ring_time_ms_),
-                                                  .talk_time = milliseconds(talk_time_ms_)},
-                                       .seed = seed_,
-                                       .speed = speed_ > 0 ? speed_ : 1.0};
-  std::optional<SimulatedCalleeVoices> callee_voices;
-  if (voice && port) {
-    Expected<SimulatedCalleeVoices> made =
-        SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
-    if (!made) {
-      err << "talky run: the simulated callees' voices could not be made ("
-          << made.error().Describe() << "); calls are silent\n";
-    } else {
-      callee_voices = std::move(*made);
-      simulation.media = SimulatedMedia{
-          .port = *port,
-          .media_speed = media_speed_,
-          .voices = &*callee_voices,
-          .max_conversations =
-              max_conversations_ > 0
-                  ? max_conversations_
-                  : kConversationsPerCore *
-                        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
-    }
-  }
-  std::atomic<int> talking{0};  // conversations now, across the providers
-  if (simulation.media) simulation.media->talking = &talking;
-  WorkerPool pool(**queue, **store, clock, ids, workers_, worker_options,
-                  MakeSimulatedProviders(clock, simulation));
-  out << fmt::format(
-      "talky run: {} worker(s), database {}{}{}\n", workers_,
-      database_url.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url,
-      speed_ > 0 ? fmt::format(", simulated clock at {}x speed", speed_) : "",
-      simulation.media
-          ? fmt::format("; answered calls speak, their audio at {}x real time", media_speed_)
-          : "; answered calls are silent");
-  out.flush();
-
-  if (!with_campaign) {
-    out << "talky run: running until SIGTERM or Ctrl-C" << std::endl;
-    int signal_number = 0;
-    while ((signal_number = WaitForStopSignal(stop_signals, 1s)) == 0) {
-    }
-    out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
-        << ": draining calls in flight" << std::endl;
-    server->Stop();
-    pool.Stop();
-    return kExitOk;
-  }
-
-  for (RunCampaign& run : campaigns) {
-    Expected<Campaign> started = service.Start(run.campaign.tenant_id, run.campaign.id);
-    if (!started) {
-      err << "talky run: starting campaign '" << run.key << "': " << started.error().Describe()
-          << "\n";
-      return kExitFailure;
-    }
-  }
-
-  const bool tty = progress_ == "auto" && &out == &std::cout && isatty(STDOUT_FILENO) == 1;
-  const bool show = progress_ != "none";
-  const milliseconds poll = tty ? 250ms : 500ms;
-  const milliseconds print_every = tty ? 250ms : 2s;
-  auto view = [&] {
-    RunClockView clock_view{.elapsed =
-                                duration_cast<milliseconds>(steady_clock::now() - real_start)};
-    if (scaled) {
-      clock_view.speed = speed_;
-      clock_view.clock_now = scaled->Now();
-      clock_view.clock_start = start;
-    }
-    return clock_view;
-  };
-  auto gather = [&](std::vector<CampaignStats>& stats) -> Expected<void> {
-    stats.clear();
-    for (const RunCampaign& run : campaigns) {
-      Expected<CampaignStats> one = service.Stats(run.campaign.tenant_id, run.campaign.id);
-      if (!one) return std::unexpected(one.error());
-      stats.push_back(std::move(*one));
-    }
-    return {};
-  };
-
-  // Whether every campaign is done is one cheap read per campaign; the full stats (a tally of
-  // every job and call) are read only when a progress line is due.
-  auto all_done = [&]() -> Expected<bool> {
-    for (const RunCampaign& run : campaigns) {
-      Expected<Campaign> campaign = (*store)->GetCampaign(run.campaign.tenant_id, run.campaign.id);
-      if (!campaign) return std::unexpected(campaign.error());
-      if (campaign->status != CampaignStatus::kCompleted &&
-          campaign->status != CampaignStatus::kCancelled) {
-        return false;
-      }
-    }
-    return true;
-  };
-  std::vector<CampaignStats> stats;
-  steady_clock::time_point last_print{};
-  int signal_number = 0;
-  while (true) {
-    Expected<bool> done = all_done();
-    if (!done) {
-      spdlog::warn("talky run: reading the campaigns failed: {}", done.error().message);
-    } else if (show && (*done || steady_clock::now() - last_print >= print_every)) {
-      last_print = steady_clock::now();
-      if (Expected<void> gathered = gather(stats); !gathered) {
-        spdlog::warn("talky run: reading campaign stats failed: {}", gathered.error().message);
-      } else {
-        const std::string line = RenderProgressLine(
-            SumStats(stats), view(),
-            simulation.media ? std::optional<size_t>(talking.load()) : std::nullopt);
-        if (tty) {
-          out << "\r" << FitToTerminal(line) << "\x1b[K";
-        } else {
-          out << line << "\n";
-        }
-        out.flush();
-      }
-    }
-    if (done && *done) break;
-    if ((signal_number = WaitForStopSignal(stop_signals, poll)) != 0) break;
-  }
-  if (tty && show) out << "\n";
-  if (signal_number != 0) {
-    out << "talky run: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
-        << ": stopping before the campaigns completed; draining calls in flight" << std::endl;
-  }
-  pool.Stop();
-  server->Stop();
-  (void)gather(stats);
-  std::vector<CampaignReportRow> rows;
-  for (size_t i = 0; i < campaigns.size() && i < stats.size(); ++i) {
-    rows.push_back({.tenant = campaigns[i].campaign.tenant_id.value,
-                    .name = campaigns[i].key,
-                    .status = std::string(ToString(stats[i].campaign.status)),
-                    .stats = stats[i]});
-  }
-  out << "\n" << RenderFinalReport(rows, view());
-  if (simulation.media) {
-    std::vector<std::pair<TenantId, CampaignId>> ids_of_campaigns;
-    for (const RunCampaign& run : campaigns) {
-      ids_of_campaigns.emplace_back(run.campaign.tenant_id, run.campaign.id);
-    }
-    Expected<RunConversations> conversations = GatherConversations(**store, ids_of_campaigns);
-    if (conversations) {
-      out << "\n" << RenderConversations(*conversations, media_speed_);
-    } else {
-      err << "talky run: the conversations could not be read: " << conversations.error().Describe()
-          << "\n";
-    }
-  }
-  out << "Records: " << database_url << "\n";
-  out.flush();
-  return signal_number == 0 ? kExitOk : kExitFailure;
+  return RunSession(options_, out, err).Run();
 }
 
 }  // namespace talky

@@ -30,6 +30,27 @@
 
 namespace talky {
 
+// What `talky run` was asked, as its options were parsed.
+struct RunOptions {
+  std::string campaign_path;
+  std::string leads_path;
+  std::string database_url;
+  std::string redis_url;
+  std::string listen = "127.0.0.1:8080";
+  std::string admin_key;
+  int workers = 4;
+  int max_calls = 100;
+  int ring_time_ms = 3000;
+  int talk_time_ms = 20000;
+  double speed = 0;      // 0: not given, the real clock
+  std::string start_at;  // with --speed: the simulated clock's first instant
+  uint64_t seed = 1;
+  std::string progress = "auto";
+  std::string voice = "on";
+  double media_speed = 4;
+  int max_conversations = 0;  // 0: a number per core
+};
+
 class RunCommand {
  public:
   explicit RunCommand(CLI::App& app);
@@ -39,23 +60,7 @@ class RunCommand {
 
  private:
   CLI::App* run_ = nullptr;
-  std::string campaign_path_;
-  std::string leads_path_;
-  std::string database_url_;
-  std::string redis_url_;
-  std::string listen_ = "127.0.0.1:8080";
-  std::string admin_key_;
-  int workers_ = 4;
-  int max_calls_ = 100;
-  int ring_time_ms_ = 3000;
-  int talk_time_ms_ = 20000;
-  double speed_ = 0;      // 0: not given, the real clock
-  std::string start_at_;  // with --speed: the simulated clock's first instant
-  uint64_t seed_ = 1;
-  std::string progress_ = "auto";
-  std::string voice_ = "on";
-  double media_speed_ = 4;
-  int max_conversations_ = 0;  // 0: a number per core
+  RunOptions options_;
 };
 
 }  // namespace talky
