@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "app/cli.h"
-#include "app/open_queue.h"
+#include "app/open_records.h"
 #include "app/open_store.h"
 #include "bench/bench_database.h"
 #include "bench/cpu_time.h"
@@ -60,31 +60,28 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
 
   SystemClock clock;
   RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()));
-  Expected<DatabaseTarget> target = ParseDatabaseUrl(url);
-  if (!target) return fail(target.error());
-  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, workers_ + 4);
-  if (!store) return fail(store.error());
-  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
-  if (!queue) return fail(queue.error());
+  Expected<Records> records = OpenRecords(url, redis_url_, clock, ids, workers_ + 4);
+  if (!records) return fail(records.error());
 
   // Setup, not timed: tenants, campaigns, leads, jobs in the queue.
   for (int t = 0; t < tenants_; ++t) {
     const TenantId tenant{"bench-" + run + "-t" + std::to_string(t)};
     const CampaignId campaign{tenant.value + "-c"};
-    if (Expected<void> created = (*store)->CreateTenant(Tenant{.id = tenant,
-                                                               .name = tenant.value,
-                                                               .api_key_hash = tenant.value,
-                                                               .rules = OpenAllDay()});
+    if (Expected<void> created = records->store->CreateTenant(Tenant{.id = tenant,
+                                                                     .name = tenant.value,
+                                                                     .api_key_hash = tenant.value,
+                                                                     .rules = OpenAllDay()});
         !created) {
       return fail(created.error());
     }
-    if (Expected<void> created = (*store)->CreateCampaign(Campaign{.id = campaign,
-                                                                   .tenant_id = tenant,
-                                                                   .name = "bench",
-                                                                   .system_prompt = "-",
-                                                                   .voice_id = "-",
-                                                                   .max_concurrent_calls = 100,
-                                                                   .created_at = clock.Now()});
+    if (Expected<void> created =
+            records->store->CreateCampaign(Campaign{.id = campaign,
+                                                    .tenant_id = tenant,
+                                                    .name = "bench",
+                                                    .system_prompt = "-",
+                                                    .voice_id = "-",
+                                                    .max_concurrent_calls = 100,
+                                                    .created_at = clock.Now()});
         !created) {
       return fail(created.error());
     }
@@ -92,14 +89,15 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
     for (int i = t; i < leads_; i += tenants_) {
       leads.push_back(Lead{.phone_number = "+44207" + std::to_string(1'000'000 + i)});
     }
-    if (auto imported = (*store)->ImportLeads(tenant, campaign, leads); !imported) {
+    if (auto imported = records->store->ImportLeads(tenant, campaign, leads); !imported) {
       return fail(imported.error());
     }
     Expected<std::vector<DialerJob>> jobs =
-        (*store)->CreateCampaignJobs(tenant, campaign, clock.Now());
+        records->store->CreateCampaignJobs(tenant, campaign, clock.Now());
     if (!jobs) return fail(jobs.error());
-    (void)(*store)->UpdateCampaignStatus(tenant, campaign, CampaignStatus::kRunning, clock.Now());
-    if (auto enqueued = (*queue)->Enqueue(*jobs); !enqueued) return fail(enqueued.error());
+    (void)records->store->UpdateCampaignStatus(tenant, campaign, CampaignStatus::kRunning,
+                                               clock.Now());
+    if (auto enqueued = records->queue->Enqueue(*jobs); !enqueued) return fail(enqueued.error());
   }
 
   boost::asio::io_context io;
@@ -107,8 +105,9 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
   std::vector<std::unique_ptr<DialerWorker>> workers;
   std::vector<std::unique_ptr<SimulatedTelephony>> providers;
   for (int w = 0; w < workers_; ++w) {
-    workers.push_back(std::make_unique<DialerWorker>(
-        **queue, **store, clock, ids, DialerWorkerOptions{.max_calls_in_flight = max_calls_}));
+    workers.push_back(
+        std::make_unique<DialerWorker>(*records->queue, *records->store, clock, ids,
+                                       DialerWorkerOptions{.max_calls_in_flight = max_calls_}));
     providers.push_back(std::make_unique<SimulatedTelephony>(
         io, clock, *workers.back(),
         SimulatedTelephonyOptions{.timing = {.ring_time = {}, .talk_time = {}}}));
@@ -146,7 +145,9 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
   io_thread.join();
 
   out << nlohmann::json{{"queue", redis_url_.empty() ? "embedded" : "redis"},
-                        {"store", target->dialect == SqlDialect::kSqlite ? "sqlite" : "postgresql"},
+                        {"store", ParseDatabaseUrl(url)->dialect == SqlDialect::kSqlite
+                                      ? "sqlite"
+                                      : "postgresql"},
                         {"leads", leads_},
                         {"tenants", tenants_},
                         {"workers", workers_},

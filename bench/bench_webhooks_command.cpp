@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "app/cli.h"
-#include "app/open_queue.h"
+#include "app/open_records.h"
 #include "app/open_store.h"
 #include "app/talky_server.h"
 #include "bench/bench_database.h"
@@ -68,33 +68,30 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
 
   SystemClock clock;
   RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()));
-  Expected<DatabaseTarget> target = ParseDatabaseUrl(database.url());
-  if (!target) return fail(target.error());
   const int server_threads =
       server_threads_ > 0 ? server_threads_
                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, server_threads + 2);
-  if (!store) return fail(store.error());
-  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
-  if (!queue) return fail(queue.error());
+  Expected<Records> records =
+      OpenRecords(database.url(), redis_url_, clock, ids, server_threads + 2);
+  if (!records) return fail(records.error());
 
   // Setup, not timed: a tenant, a campaign, N leads and jobs, and one call per job as a worker
   // records it when the provider accepts the call.
   const auto seed_started = std::chrono::steady_clock::now();
   const TenantId tenant{"bench-" + run};
   const CampaignId campaign{tenant.value + "-c"};
-  if (Expected<void> created = (*store)->CreateTenant(
+  if (Expected<void> created = records->store->CreateTenant(
           Tenant{.id = tenant, .name = tenant.value, .api_key_hash = tenant.value});
       !created) {
     return fail(created.error());
   }
-  if (Expected<void> created = (*store)->CreateCampaign(Campaign{.id = campaign,
-                                                                 .tenant_id = tenant,
-                                                                 .name = "bench",
-                                                                 .system_prompt = "-",
-                                                                 .voice_id = "-",
-                                                                 .max_concurrent_calls = 100,
-                                                                 .created_at = clock.Now()});
+  if (Expected<void> created = records->store->CreateCampaign(Campaign{.id = campaign,
+                                                                       .tenant_id = tenant,
+                                                                       .name = "bench",
+                                                                       .system_prompt = "-",
+                                                                       .voice_id = "-",
+                                                                       .max_concurrent_calls = 100,
+                                                                       .created_at = clock.Now()});
       !created) {
     return fail(created.error());
   }
@@ -103,11 +100,11 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
   for (int i = 0; i < calls_; ++i) {
     leads.push_back(Lead{.phone_number = "+44207" + std::to_string(1'000'000 + i)});
   }
-  if (auto imported = (*store)->ImportLeads(tenant, campaign, leads); !imported) {
+  if (auto imported = records->store->ImportLeads(tenant, campaign, leads); !imported) {
     return fail(imported.error());
   }
   Expected<std::vector<DialerJob>> jobs =
-      (*store)->CreateCampaignJobs(tenant, campaign, clock.Now());
+      records->store->CreateCampaignJobs(tenant, campaign, clock.Now());
   if (!jobs) return fail(jobs.error());
   std::vector<CallId> call_ids;
   call_ids.reserve(jobs->size());
@@ -123,7 +120,7 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
                     .to_number = job.phone_number,
                     .created_at = clock.Now(),
                     .lease_token = "bench-lease-" + n};
-    if (Expected<void> recorded = (*store)->RecordCall(call); !recorded) {
+    if (Expected<void> recorded = records->store->RecordCall(call); !recorded) {
       return fail(recorded.error());
     }
     call_ids.push_back(call.id);
@@ -136,7 +133,7 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
   server_options.http.port = 0;
   server_options.http.threads = server_threads;
   server_options.admin_key = "bench-admin-" + run;
-  TalkyServer server(**store, **queue, clock, ids, server_options);
+  TalkyServer server(*records->store, *records->queue, clock, ids, server_options);
   Expected<int> port = server.Start();
   if (!port) return fail(port.error());
 
@@ -162,17 +159,18 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
       static_cast<std::size_t>(std::min<int64_t>(result->requests, static_cast<int64_t>(calls_)));
   int64_t events_recorded = 0;
   for (std::size_t i = 0; i < addressed; ++i) {
-    Expected<std::vector<CallEvent>> events = (*store)->ListCallEvents(tenant, call_ids[i]);
+    Expected<std::vector<CallEvent>> events = records->store->ListCallEvents(tenant, call_ids[i]);
     if (!events) return fail(events.error());
     events_recorded += static_cast<int64_t>(events->size());
   }
 
   nlohmann::json statuses = nlohmann::json::object();
   for (const auto& [status, count] : result->statuses) statuses[std::to_string(status)] = count;
-  out << nlohmann::json{{"backend",
-                         std::string(target->dialect == SqlDialect::kSqlite ? "sqlite"
-                                                                            : "postgresql") +
-                             "+" + (redis_url_.empty() ? "embedded-queue" : "redis")},
+  out << nlohmann::json{{"backend", std::string(ParseDatabaseUrl(database.url())->dialect ==
+                                                        SqlDialect::kSqlite
+                                                    ? "sqlite"
+                                                    : "postgresql") +
+                                        "+" + (redis_url_.empty() ? "embedded-queue" : "redis")},
                         {"calls_seeded", calls_},
                         {"seed_seconds", Round3(seed_seconds)},
                         {"connections", connections_},

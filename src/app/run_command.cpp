@@ -16,7 +16,7 @@
 
 #include "app/admin_key.h"
 #include "app/cli.h"
-#include "app/open_queue.h"
+#include "app/open_records.h"
 #include "app/open_store.h"
 #include "app/run_conversations.h"
 #include "app/run_progress.h"
@@ -241,14 +241,15 @@ class RunSession {
       }
       database_url_ = "sqlite:" + folder + "/talky.db";
     }
-    Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
-    if (!target) return Fail(kExitUsage, target.error().Describe());
-    Expected<std::unique_ptr<Store>> store = OpenStore(*target, *clock_, ids_, o_.workers + 4);
-    if (!store) return Fail(kExitFailure, store.error().Describe());
-    store_ = std::move(*store);
-    Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(o_.redis_url, *store_, *clock_);
-    if (!queue) return Fail(kExitFailure, queue.error().Describe());
-    queue_ = std::move(*queue);
+    Expected<Records> records =
+        talky::OpenRecords(database_url_, o_.redis_url, *clock_, ids_, o_.workers + 4);
+    if (!records) {
+      return Fail(records.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure,
+                  records.error().Describe());
+    }
+    records_ = std::move(*records);
+    store_ = records_.store.get();
+    queue_ = records_.queue.get();
     service_.emplace(*store_, *queue_, *clock_);
     return true;
   }
@@ -520,8 +521,9 @@ class RunSession {
   Clock* clock_ = nullptr;
   RandomIdGenerator ids_{std::random_device{}()};
   std::string database_url_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<JobQueue> queue_;
+  Records records_;
+  Store* store_ = nullptr;
+  JobQueue* queue_ = nullptr;
   std::optional<CampaignService> service_;
   // Serve and the workers: the server goes before the records it uses.
   std::unique_ptr<TalkyServer> server_;

@@ -10,8 +10,7 @@
 
 #include "app/admin_key.h"
 #include "app/cli.h"
-#include "app/open_queue.h"
-#include "app/open_store.h"
+#include "app/open_records.h"
 #include "app/stop_signals.h"
 #include "app/talky_server.h"
 
@@ -92,11 +91,6 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
     err << "talky serve: " << listen.error().Describe() << "\n";
     return kExitUsage;
   }
-  Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
-  if (!target) {
-    err << "talky serve: " << target.error().Describe() << "\n";
-    return kExitUsage;
-  }
   Expected<AdminKey> resolved_key = ResolveAdminKey(admin_key_);
   if (!resolved_key) {
     err << "talky serve: " << resolved_key.error().Describe() << "\n";
@@ -122,15 +116,10 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   const int threads = http.threads > 0
                           ? http.threads
                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, threads + 2);
-  if (!store) {
-    err << "talky serve: " << store.error().Describe() << "\n";
-    return kExitFailure;
-  }
-  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
-  if (!queue) {
-    err << "talky serve: " << queue.error().Describe() << "\n";
-    return kExitFailure;
+  Expected<Records> records = OpenRecords(database_url_, redis_url_, clock, ids, threads + 2);
+  if (!records) {
+    err << "talky serve: " << records.error().Describe() << "\n";
+    return records.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   std::string media_websocket_uri = media_websocket_uri_;
   if (media_websocket_uri.empty()) {
@@ -144,7 +133,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   std::unique_ptr<TalkyServer> server;
   try {
     server = std::make_unique<TalkyServer>(
-        **store, **queue, clock, ids,
+        *records->store, *records->queue, clock, ids,
         TalkyServerOptions{.http = http,
                            .admin_key = admin_key,
                            .vonage = {.signature_secret = vonage_signature_secret_,

@@ -11,8 +11,7 @@
 
 #include "app/cli.h"
 #include "app/offline_voice.h"
-#include "app/open_queue.h"
-#include "app/open_store.h"
+#include "app/open_records.h"
 #include "app/stop_signals.h"
 #include "app/worker_pool.h"
 #include "dialer/dialer_worker.h"
@@ -168,20 +167,10 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   if (start_at) shifted_clock.emplace(*start_at, 1.0);
   Clock& clock = shifted_clock ? static_cast<Clock&>(*shifted_clock) : system_clock;
   RandomIdGenerator ids(std::random_device{}());
-  Expected<DatabaseTarget> target = ParseDatabaseUrl(database_url_);
-  if (!target) {
-    err << "talky worker: " << target.error().Describe() << "\n";
-    return kExitUsage;
-  }
-  Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, workers_ + 2);
-  if (!store) {
-    err << "talky worker: " << store.error().Describe() << "\n";
-    return kExitFailure;
-  }
-  Expected<std::unique_ptr<JobQueue>> queue = OpenQueue(redis_url_, **store, clock);
-  if (!queue) {
-    err << "talky worker: " << queue.error().Describe() << "\n";
-    return kExitFailure;
+  Expected<Records> records = OpenRecords(database_url_, redis_url_, clock, ids, workers_ + 2);
+  if (!records) {
+    err << "talky worker: " << records.error().Describe() << "\n";
+    return records.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
 
   // Simulated calls that speak: their callees talk to the media WebSocket of a `talky serve`.
@@ -213,7 +202,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     };
   }
   WorkerPool pool(
-      **queue, **store, clock, ids, workers_,
+      *records->queue, *records->store, clock, ids, workers_,
       DialerWorkerOptions{.max_calls_in_flight = max_calls_,
                           .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_),
                           .provider_retry_delay = std::chrono::milliseconds(retry_unavailable_ms_)},
