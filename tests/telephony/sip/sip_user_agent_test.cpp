@@ -1,0 +1,850 @@
+// Tests of the SIP signalling core: the outcome table row by row (no network), option checks, and
+// SipUserAgent placing real calls on loopback to sipp, which plays the trunk or the callee with
+// the scenarios in scenarios/ (a sipp UAS per call: `-m 1`, a free port, output captured, killed
+// if it outlives the test). Each call test checks what the agent reports and that sipp's scenario
+// ran to its end (exit 0), which is how we know the right requests (ACK, BYE, CANCEL,
+// credentials, the re-INVITE's 200) reached the far side. Skipped when sipp is not installed.
+#include "telephony/sip/sip_user_agent.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace talky {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+using Kind = SipCallEventKind;
+
+// ---- the outcome table, row by row ----
+
+// The table: each final response and the outcome it means. `sipp`: a scenario answers
+// with it (487 comes from our own CANCEL, 200 is the answer: other tests cover them).
+struct TableRow {
+  int status_code;
+  CallOutcome outcome;
+  bool sipp = true;
+};
+const TableRow kTable[] = {
+    {486, CallOutcome::kBusy},
+    {600, CallOutcome::kBusy},
+    {480, CallOutcome::kNoAnswer},
+    {408, CallOutcome::kNoAnswer},
+    {487, CallOutcome::kNoAnswer, false},
+    {404, CallOutcome::kInvalid},
+    {484, CallOutcome::kInvalid},
+    {604, CallOutcome::kInvalid},
+    {603, CallOutcome::kRejected},
+    {403, CallOutcome::kRejected},
+    {410, CallOutcome::kDisconnected},
+    {500, CallOutcome::kFailed},
+    {502, CallOutcome::kFailed, false},
+    {503, CallOutcome::kFailed},
+    {504, CallOutcome::kFailed, false},
+    {200, CallOutcome::kAnswered, false},
+};
+
+TEST(SipOutcomeTest, EveryRowOfTheTable) {
+  for (const TableRow& row : kTable) {
+    EXPECT_EQ(SipFinalResponseOutcome(row.status_code), row.outcome)
+        << row.status_code << " -> " << ToString(SipFinalResponseOutcome(row.status_code));
+  }
+}
+
+TEST(SipOutcomeTest, AnyOther4xx5xx6xxAndNonsenseIsFailed) {
+  for (int code : {300, 302, 400, 401, 402, 405, 407, 415, 481, 488, 491,
+                   499, 501, 599, 606, 699, 0,   -1,  99,  700, 1000}) {
+    EXPECT_EQ(SipFinalResponseOutcome(code), CallOutcome::kFailed) << code;
+  }
+}
+
+TEST(SipOutcomeTest, EndCausesBeyondTheFinalResponse) {
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kRingTimeout, 487), CallOutcome::kNoAnswer);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kCancelled, 0), CallOutcome::kNoAnswer);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kRemoteHangup, 0), CallOutcome::kAnswered);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kLocalHangup, 0), CallOutcome::kAnswered);
+  // Auth failures are failed even when the code alone (403) would say rejected.
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kAuthFailed, 403), CallOutcome::kFailed);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kAuthFailed, 401), CallOutcome::kFailed);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kTransportError, 0), CallOutcome::kFailed);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kMediaRejected, 0), CallOutcome::kFailed);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kFinalResponse, 486), CallOutcome::kBusy);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kFinalResponse, 503), CallOutcome::kFailed);
+}
+
+TEST(SipOutcomeTest, ReasonTexts) {
+  EXPECT_EQ(SipStandardReasonPhrase(486), "Busy Here");
+  EXPECT_EQ(SipStandardReasonPhrase(604), "Does Not Exist Anywhere");
+  EXPECT_EQ(SipStandardReasonPhrase(499), "");
+  EXPECT_EQ(SipResponseText(486), "SIP 486 Busy Here");
+  EXPECT_EQ(SipResponseText(486, "Line Engaged"), "SIP 486 Line Engaged");
+  EXPECT_EQ(SipResponseText(499), "SIP 499");
+  EXPECT_EQ(SipEndReason(SipEndCause::kFinalResponse, 486, {}), "busy (SIP 486 Busy Here)");
+  EXPECT_EQ(SipEndReason(SipEndCause::kFinalResponse, 480, {}),
+            "no answer (SIP 480 Temporarily Unavailable)");
+  EXPECT_EQ(SipEndReason(SipEndCause::kAuthFailed, 403, "Forbidden"),
+            "authentication failed (SIP 403 Forbidden)");
+  EXPECT_EQ(SipEndReason(SipEndCause::kRingTimeout, 487),
+            "no answer within the ring timeout (cancelled) (SIP 487 Request Terminated)");
+  EXPECT_EQ(SipEndReason(SipEndCause::kRemoteHangup), "hung up by the callee");
+  EXPECT_EQ(ToString(SipEndCause::kAuthFailed), "auth_failed");
+}
+
+// ---- options ----
+
+template <typename T>
+std::optional<ErrorCode> ErrorCodeOf(const Expected<T>& result) {
+  if (result) return std::nullopt;
+  return result.error().code;
+}
+
+bool NamesField(const Error& error, std::string_view field) {
+  for (const FieldError& each : error.fields) {
+    if (each.field == field) return true;
+  }
+  return false;
+}
+
+TEST(SipUserAgentOptionsTest, NamesEveryBadField) {
+  SipUserAgentOptions options;
+  options.trunk_uri = "http://trunk";
+  options.transport = "sctp";
+  options.username = "talky";
+  options.caller_id = "12125550100";
+  options.local_address = "localhost";
+  options.local_port = 70000;
+  options.media_address = "nowhere";
+  options.ring_timeout = 0ms;
+  options.first_response_timeout = -1ms;
+  options.shutdown_timeout = std::chrono::hours(2);
+  options.user_agent = "bad\r\nheader";
+  options.codecs = {"G729", "PCMU", "PCMU"};
+  Expected<void> valid = ValidateSipUserAgentOptions(options);
+  ASSERT_FALSE(valid);
+  EXPECT_EQ(valid.error().code, ErrorCode::kInvalidArgument);
+  for (const char* field : {"trunk_uri", "transport", "password", "caller_id", "local_address",
+                            "local_port", "media_address", "ring_timeout", "first_response_timeout",
+                            "shutdown_timeout", "user_agent", "codecs"}) {
+    EXPECT_TRUE(NamesField(valid.error(), field)) << field << ": " << valid.error().Describe();
+  }
+  // Both codec mistakes are named: the unknown one and the repeated one.
+  EXPECT_NE(valid.error().Describe().find("G729"), std::string::npos) << valid.error().Describe();
+  EXPECT_NE(valid.error().Describe().find("twice"), std::string::npos) << valid.error().Describe();
+}
+
+TEST(SipUserAgentOptionsTest, TrunkUriShapes) {
+  SipUserAgentOptions options;
+  for (const char* good : {"sip:127.0.0.1:5060", "sip:127.0.0.1", "sip:trunk.example.com:5080"}) {
+    options.trunk_uri = good;
+    EXPECT_TRUE(ValidateSipUserAgentOptions(options)) << good;
+  }
+  options.local_address = "::1";
+  options.trunk_uri = "sip:[::1]:5060";
+  EXPECT_TRUE(ValidateSipUserAgentOptions(options));
+  options.local_address = "0.0.0.0";
+  Expected<void> any_address = ValidateSipUserAgentOptions(options);
+  ASSERT_FALSE(any_address);
+  EXPECT_TRUE(NamesField(any_address.error(), "local_address"));
+  options.local_address = "127.0.0.1";
+  for (const char* bad :
+       {"", "sip:", "sip:127.0.0.1:0", "sip:127.0.0.1:65536", "sip:host:50x",
+        "sip:user@127.0.0.1:5060", "sip:127.0.0.1:5060;transport=tcp", "sips:127.0.0.1",
+        "sip:[::1]:5060" /* IPv6 trunk, IPv4 local */, "sip:::1", "sip:-bad-.host"}) {
+    options.trunk_uri = bad;
+    Expected<void> valid = ValidateSipUserAgentOptions(options);
+    ASSERT_FALSE(valid) << bad;
+    EXPECT_TRUE(NamesField(valid.error(), "trunk_uri")) << bad;
+  }
+}
+
+// ---- sipp, the far side ----
+
+std::filesystem::path ScenarioDirectory() {
+  if (const char* configured = std::getenv("TALKY_SIP_SCENARIOS")) return configured;
+  return TALKY_SIP_SCENARIOS_DIR;  // set by the build: tests/telephony/sip/scenarios
+}
+
+bool SippInstalled() {
+  const char* path = std::getenv("PATH");
+  std::stringstream directories(path != nullptr ? path : "/usr/bin:/bin");
+  std::string directory;
+  while (std::getline(directories, directory, ':')) {
+    if (access((std::filesystem::path(directory) / "sipp").c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+// A loopback port free for both UDP and TCP right now (sipp takes it a moment later).
+int FreePort() {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    getsockname(udp, reinterpret_cast<sockaddr*>(&address), &length);
+    const int tcp = socket(AF_INET, SOCK_STREAM, 0);
+    const bool both = bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(tcp);
+    close(udp);
+    if (both) return ntohs(address.sin_port);
+  }
+  return 0;
+}
+
+// True once something listens on loopback `port` (/proc/net/udp, or tcp in LISTEN state).
+bool Listening(int port, bool tcp) {
+  std::ifstream table(tcp ? "/proc/net/tcp" : "/proc/net/udp");
+  char wanted[8];
+  std::snprintf(wanted, sizeof(wanted), ":%04X", port);
+  std::string line;
+  std::getline(table, line);  // header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    if (local.ends_with(wanted) && (!tcp || state == "0A")) return true;
+  }
+  return false;
+}
+
+bool WaitUntil(const std::function<bool()>& condition, milliseconds bound) {
+  const auto deadline = steady_clock::now() + bound;
+  while (!condition()) {
+    if (steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// One sipp UAS running one scenario for one call.
+class Sipp {
+ public:
+  Sipp(const std::string& scenario, const std::string& transport, int port) {
+    char directory[] = "/tmp/talky-sipp-XXXXXX";
+    if (mkdtemp(directory) == nullptr) return;
+    directory_ = directory;
+    const std::vector<std::string> arguments = {
+        "sipp",
+        "-sf",
+        (ScenarioDirectory() / scenario).string(),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        std::to_string(port),
+        "-t",
+        transport == "tcp" ? "t1" : "u1",
+        "-m",
+        "1",
+        "-nostdin",
+        "-timeout",
+        "20s",
+        "-timeout_error",
+        "-trace_err",
+        "-error_file",
+        (directory_ / "errors.log").string(),
+        "-trace_msg",
+        "-message_file",
+        (directory_ / "messages.log").string(),
+    };
+    std::vector<char*> argv;
+    for (const std::string& argument : arguments)
+      argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (directory_ / "output.log").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    if (posix_spawnp(&pid_, "sipp", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    ready_ = pid_ > 0 &&
+             WaitUntil([&] { return Listening(port, transport == "tcp") || Exited(); }, 5s) &&
+             !exit_code_;
+  }
+
+  ~Sipp() {
+    if (pid_ > 0 && !exit_code_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);  // SIGKILL cannot be ignored: this returns at once
+    }
+    std::error_code ignored;
+    if (!directory_.empty()) std::filesystem::remove_all(directory_, ignored);
+  }
+
+  Sipp(const Sipp&) = delete;
+  Sipp& operator=(const Sipp&) = delete;
+
+  bool ready() const { return ready_; }
+
+  // sipp's exit code once it ended within `bound`; nullopt if it did not (it is then killed).
+  std::optional<int> Wait(milliseconds bound = 10s) {
+    if (pid_ <= 0) return std::nullopt;
+    if (!WaitUntil([&] { return Exited(); }, bound)) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      exit_code_ = -1;
+      return std::nullopt;
+    }
+    return exit_code_;
+  }
+
+  // What sipp said and traced, for failure messages.
+  std::string Log() const {
+    return "--- sipp output ---\n" + ReadFile(directory_ / "output.log") +
+           "\n--- sipp errors ---\n" + ReadFile(directory_ / "errors.log") +
+           "\n--- sipp messages ---\n" + ReadFile(directory_ / "messages.log");
+  }
+
+  std::string Messages() const { return ReadFile(directory_ / "messages.log"); }
+
+ private:
+  bool Exited() {
+    if (exit_code_) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  bool ready_ = false;
+  std::filesystem::path directory_;
+};
+
+// What the agent reported, for the test thread to wait on. The agent calls Add on its SIP thread.
+class EventLog {
+ public:
+  void Add(const SipCallEvent& event) {
+    std::lock_guard lock(mutex_);
+    events_.push_back(event);
+    changed_.notify_all();
+  }
+
+  // The first event of `kind` for the call, waiting up to `bound` for it.
+  std::optional<SipCallEvent> WaitFor(const std::string& provider_call_id, Kind kind,
+                                      milliseconds bound = 10s) {
+    std::unique_lock lock(mutex_);
+    std::optional<SipCallEvent> found;
+    changed_.wait_for(lock, bound, [&] {
+      for (const SipCallEvent& event : events_) {
+        if (event.provider_call_id == provider_call_id && event.kind == kind) {
+          found = event;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+  std::vector<SipCallEvent> Of(const std::string& provider_call_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<SipCallEvent> of;
+    for (const SipCallEvent& event : events_) {
+      if (event.provider_call_id == provider_call_id) of.push_back(event);
+    }
+    return of;
+  }
+
+  size_t size() {
+    std::lock_guard lock(mutex_);
+    return events_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<SipCallEvent> events_;
+};
+
+int CountOf(const std::vector<SipCallEvent>& events, Kind kind) {
+  return static_cast<int>(
+      std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.kind == kind; }));
+}
+
+constexpr int kRtpPort = 30000;
+const CallId kCallId{"call-1"};
+constexpr const char* kTo = "+12125550123";
+
+class SipUserAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(SippInstalled())
+        << "sipp is not installed (scripts/install-deps.sh installs sip-tester)";
+    port_ = FreePort();
+    ASSERT_NE(port_, 0);
+  }
+
+  void TearDown() override {
+    agent_.reset();  // Stop: every call ended, the SIP thread joined
+    sipp_.reset();   // killed if still running
+  }
+
+  SipUserAgentOptions Options(const std::string& transport = "udp") {
+    SipUserAgentOptions options;
+    options.trunk_uri = "sip:127.0.0.1:" + std::to_string(port_);
+    options.transport = transport;
+    options.caller_id = "+12125550100";
+    options.ring_timeout = 10s;
+    options.first_response_timeout = 2s;
+    options.shutdown_timeout = 1s;
+    return options;
+  }
+
+  void StartAgent(SipUserAgentOptions options) {
+    auto agent = SipUserAgent::Start(std::move(options),
+                                     [this](const SipCallEvent& event) { events_.Add(event); });
+    ASSERT_TRUE(agent) << agent.error().Describe();
+    agent_ = std::move(*agent);
+  }
+
+  void StartSipp(const std::string& scenario, const std::string& transport = "udp") {
+    sipp_.reset();
+    sipp_ = std::make_unique<Sipp>(scenario, transport, port_);
+    ASSERT_TRUE(sipp_->ready()) << scenario << " did not start\n" << sipp_->Log();
+  }
+
+  // Places the call; fails the test when Invite does.
+  std::string Invite() {
+    Expected<std::string> call = agent_->Invite(kCallId, kTo, "", kRtpPort);
+    EXPECT_TRUE(call) << call.error().Describe() << "\n" << sipp_->Log();
+    return call ? *call : std::string();
+  }
+
+  void ExpectSippCompleted() {
+    std::optional<int> exit_code = sipp_->Wait();
+    if (std::getenv("TALKY_SIPP_TRACE") != nullptr) std::cout << sipp_->Log() << "\n";
+    ASSERT_TRUE(exit_code) << "sipp did not finish its scenario\n" << sipp_->Log();
+    EXPECT_EQ(*exit_code, 0) << "sipp's scenario failed\n" << sipp_->Log();
+  }
+
+  SipCallEvent Ended(const std::string& id) {
+    std::optional<SipCallEvent> ended = events_.WaitFor(id, Kind::kEnded);
+    EXPECT_TRUE(ended) << "no ended event\n" << sipp_->Log();
+    return ended.value_or(SipCallEvent{});
+  }
+
+  int port_ = 0;
+  EventLog events_;
+  std::unique_ptr<Sipp> sipp_;
+  std::unique_ptr<SipUserAgent> agent_;
+};
+
+TEST_F(SipUserAgentTest, EveryFinalResponseEndsTheCallWithItsOutcome) {
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  for (const TableRow& row : kTable) {
+    if (!row.sipp) continue;
+    SCOPED_TRACE(row.status_code);
+    ASSERT_NO_FATAL_FAILURE(StartSipp("uas_final_" + std::to_string(row.status_code) + ".xml"));
+    const std::string id = Invite();
+    ASSERT_FALSE(id.empty());
+    const SipCallEvent ended = Ended(id);
+    EXPECT_EQ(ended.end_cause, SipEndCause::kFinalResponse) << ended.end_reason;
+    EXPECT_EQ(ended.status_code, row.status_code);
+    EXPECT_EQ(ended.reason_phrase, SipStandardReasonPhrase(row.status_code));
+    EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), row.outcome);
+    EXPECT_EQ(ended.call_id, kCallId);
+    const std::vector<SipCallEvent> all = events_.Of(id);
+    ASSERT_GE(all.size(), 2u);
+    EXPECT_EQ(all.front().kind, Kind::kProgress);  // the 180 came first
+    EXPECT_EQ(all.front().status_code, 180);
+    EXPECT_FALSE(all.front().early_media);
+    EXPECT_EQ(CountOf(all, Kind::kEnded), 1);
+    EXPECT_EQ(all.back().kind, Kind::kEnded);
+    ExpectSippCompleted();                                             // it got its ACK
+    EXPECT_EQ(ErrorCodeOf(agent_->Hangup(id)), ErrorCode::kNotFound);  // finished
+  }
+}
+
+TEST_F(SipUserAgentTest, AnsweredThenTheCalleeHangsUp) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_then_bye.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+
+  std::optional<SipCallEvent> ringing = events_.WaitFor(id, Kind::kProgress);
+  ASSERT_TRUE(ringing);
+  EXPECT_EQ(ringing->status_code, 180);
+  std::optional<SipCallEvent> answered = events_.WaitFor(id, Kind::kAnswered);
+  ASSERT_TRUE(answered) << sipp_->Log();
+  EXPECT_EQ(answered->status_code, 200);
+  ASSERT_TRUE(answered->remote_media);
+  EXPECT_EQ(answered->remote_media->address, "127.0.0.1");
+  EXPECT_EQ(answered->remote_media->port, 40000);
+  EXPECT_EQ(answered->remote_media->payload_type, 8);  // it chose PCMA
+  EXPECT_EQ(answered->remote_media->codec, "PCMA");
+  EXPECT_EQ(answered->remote_media->telephone_event_payload_type, 101);
+
+  const SipCallEvent ended = Ended(id);
+  EXPECT_EQ(ended.end_cause, SipEndCause::kRemoteHangup) << ended.end_reason;
+  EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), CallOutcome::kAnswered);
+  EXPECT_EQ(CountOf(events_.Of(id), Kind::kEnded), 1);
+  ExpectSippCompleted();  // it got 200 OK to its BYE
+
+  // Our offer as sent: both codecs and telephone-event at the caller's RTP port.
+  const std::string messages = sipp_->Messages();
+  EXPECT_NE(messages.find("m=audio 30000 RTP/AVP 0 8 101"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("a=rtpmap:101 telephone-event/8000"), std::string::npos);
+  EXPECT_NE(messages.find("From: <sip:+12125550100@127.0.0.1>"), std::string::npos);
+  EXPECT_NE(messages.find("INVITE sip:+12125550123@127.0.0.1:" + std::to_string(port_)),
+            std::string::npos);
+}
+
+TEST_F(SipUserAgentTest, AnsweredAndHungUpOverTcp) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_then_bye.xml", "tcp"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options("tcp")));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kAnswered)) << sipp_->Log();
+  EXPECT_EQ(Ended(id).end_cause, SipEndCause::kRemoteHangup);
+  ExpectSippCompleted();
+}
+
+TEST_F(SipUserAgentTest, OurHangupAfterTheAnswerSendsBye) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_wait_bye.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  std::optional<SipCallEvent> early = events_.WaitFor(id, Kind::kProgress);
+  ASSERT_TRUE(early) << sipp_->Log();
+  EXPECT_EQ(early->status_code, 183);
+  EXPECT_TRUE(early->early_media);
+  ASSERT_TRUE(early->remote_media);
+  EXPECT_EQ(early->remote_media->port, 40002);
+  std::optional<SipCallEvent> answered = events_.WaitFor(id, Kind::kAnswered);
+  ASSERT_TRUE(answered) << sipp_->Log();
+  ASSERT_TRUE(answered->remote_media);
+  EXPECT_EQ(answered->remote_media->port, 40002);
+  EXPECT_EQ(answered->remote_media->payload_type, 0);
+  EXPECT_EQ(answered->remote_media->codec, "PCMU");
+  EXPECT_FALSE(answered->remote_media->telephone_event_payload_type);
+
+  ASSERT_TRUE(agent_->Hangup(id));
+  // The ended event is out before Hangup returns.
+  const std::vector<SipCallEvent> all = events_.Of(id);
+  ASSERT_EQ(CountOf(all, Kind::kEnded), 1);
+  EXPECT_EQ(all.back().end_cause, SipEndCause::kLocalHangup);
+  ExpectSippCompleted();  // the scenario fails without our BYE
+  EXPECT_EQ(ErrorCodeOf(agent_->Hangup(id)), ErrorCode::kNotFound);
+}
+
+TEST_F(SipUserAgentTest, AnswerWithNoCodecOfOursIsRefusedWithBye) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_wait_bye.xml"));  // it answers PCMU only
+  SipUserAgentOptions options = Options();
+  options.codecs = {"PCMA"};
+  options.telephone_event = false;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(options));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  const SipCallEvent ended = Ended(id);
+  EXPECT_EQ(ended.end_cause, SipEndCause::kMediaRejected) << ended.end_reason;
+  EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), CallOutcome::kFailed);
+  const std::vector<SipCallEvent> all = events_.Of(id);
+  EXPECT_EQ(CountOf(all, Kind::kAnswered), 0);
+  ASSERT_FALSE(all.empty());
+  EXPECT_FALSE(all.front().early_media);  // its 183 offered nothing we could use either
+  ExpectSippCompleted();                  // ACK, then our BYE
+  const std::string messages = sipp_->Messages();
+  EXPECT_NE(messages.find("m=audio 30000 RTP/AVP 8\r\n"), std::string::npos) << messages;
+  EXPECT_EQ(messages.find("telephone-event"), std::string::npos);
+}
+
+TEST_F(SipUserAgentTest, StopHangsUpAnsweredCalls) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_wait_bye.xml"));
+  SipUserAgentOptions options = Options();
+  options.shutdown_timeout = 5s;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(options));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kAnswered)) << sipp_->Log();
+
+  const auto before = steady_clock::now();
+  agent_->Stop();
+  EXPECT_LT(steady_clock::now() - before, 2500ms);  // the BYE's 200 came: no forced close
+  const std::vector<SipCallEvent> all = events_.Of(id);
+  ASSERT_EQ(CountOf(all, Kind::kEnded), 1);
+  EXPECT_EQ(all.back().end_cause, SipEndCause::kLocalHangup);
+  ExpectSippCompleted();
+  EXPECT_EQ(ErrorCodeOf(agent_->Invite(kCallId, kTo, "", kRtpPort)), ErrorCode::kUnavailable);
+  EXPECT_EQ(ErrorCodeOf(agent_->Hangup(id)), ErrorCode::kNotFound);
+}
+
+TEST_F(SipUserAgentTest, RingTimeoutCancelsAndEndsAsNoAnswer) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_ring_until_cancel.xml"));
+  SipUserAgentOptions options = Options();
+  options.ring_timeout = 1s;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(options));
+  const auto before = steady_clock::now();
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kProgress));
+
+  const SipCallEvent ended = Ended(id);
+  EXPECT_GE(steady_clock::now() - before, 1s);
+  EXPECT_EQ(ended.end_cause, SipEndCause::kRingTimeout);
+  EXPECT_EQ(ended.status_code, 487);
+  EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), CallOutcome::kNoAnswer);
+  ExpectSippCompleted();  // it got the CANCEL and the ACK of its 487
+  EXPECT_EQ(CountOf(events_.Of(id), Kind::kEnded), 1);
+}
+
+TEST_F(SipUserAgentTest, StopCancelsRingingCalls) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_ring_until_cancel.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kProgress));
+  agent_->Stop();
+  const std::vector<SipCallEvent> all = events_.Of(id);
+  ASSERT_EQ(CountOf(all, Kind::kEnded), 1);
+  EXPECT_EQ(all.back().end_cause, SipEndCause::kCancelled);
+  ExpectSippCompleted();  // CANCEL, then the ACK of its 487, before the stack closed
+}
+
+TEST_F(SipUserAgentTest, HangupWhileRingingSendsCancel) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_ring_until_cancel.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kProgress));
+
+  ASSERT_TRUE(agent_->Hangup(id));
+  const std::vector<SipCallEvent> all = events_.Of(id);
+  ASSERT_EQ(CountOf(all, Kind::kEnded), 1);
+  EXPECT_EQ(all.back().end_cause, SipEndCause::kCancelled);
+  EXPECT_EQ(SipEndOutcome(all.back().end_cause, 0), CallOutcome::kNoAnswer);
+  ExpectSippCompleted();
+}
+
+TEST_F(SipUserAgentTest, HangupFromTheEventCallbackIsQueued) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_ring_until_cancel.xml"));
+  SipUserAgent* agent = nullptr;
+  auto started = SipUserAgent::Start(Options(), [&](const SipCallEvent& event) {
+    events_.Add(event);
+    if (event.kind == Kind::kProgress) {
+      EXPECT_TRUE(agent->Hangup(event.provider_call_id));
+    }
+  });
+  ASSERT_TRUE(started) << started.error().Describe();
+  agent_ = std::move(*started);
+  agent = agent_.get();
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(Ended(id).end_cause, SipEndCause::kCancelled);
+  ExpectSippCompleted();
+}
+
+TEST_F(SipUserAgentTest, DigestAuthWithTheRightPasswordIsAnswered) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_digest_auth.xml"));
+  SipUserAgentOptions options = Options();
+  options.username = "talky";
+  options.password = "s3cret";
+  ASSERT_NO_FATAL_FAILURE(StartAgent(options));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  std::optional<SipCallEvent> answered = events_.WaitFor(id, Kind::kAnswered);
+  ASSERT_TRUE(answered) << sipp_->Log();
+  ASSERT_TRUE(answered->remote_media);
+  EXPECT_EQ(answered->remote_media->port, 40004);
+  ASSERT_TRUE(agent_->Hangup(id));
+  ExpectSippCompleted();
+  EXPECT_NE(sipp_->Messages().find("Authorization: Digest username=\"talky\""), std::string::npos);
+}
+
+TEST_F(SipUserAgentTest, DigestAuthWithAWrongPasswordFailsAsAuthentication) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_digest_auth.xml"));
+  SipUserAgentOptions options = Options();
+  options.username = "talky";
+  options.password = "wrong";
+  ASSERT_NO_FATAL_FAILURE(StartAgent(options));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  const SipCallEvent ended = Ended(id);
+  EXPECT_EQ(ended.end_cause, SipEndCause::kAuthFailed) << ended.end_reason;
+  EXPECT_EQ(ended.status_code, 403);
+  EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), CallOutcome::kFailed);
+  EXPECT_TRUE(ended.end_reason.starts_with("authentication failed")) << ended.end_reason;
+  EXPECT_EQ(CountOf(events_.Of(id), Kind::kAnswered), 0);
+  ExpectSippCompleted();  // the 403 path ran to its end
+}
+
+TEST_F(SipUserAgentTest, DigestChallengeWithoutCredentialsFailsAsAuthentication) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_digest_auth.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));  // no username, no password
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  const SipCallEvent ended = Ended(id);
+  EXPECT_EQ(ended.end_cause, SipEndCause::kAuthFailed) << ended.end_reason;
+  EXPECT_EQ(ended.status_code, 401);
+  EXPECT_NE(ended.end_reason.find("none are configured"), std::string::npos) << ended.end_reason;
+  // sipp waits in vain for a second INVITE; TearDown kills it.
+}
+
+TEST_F(SipUserAgentTest, ReInviteAfterTheAnswerGets200WithOurSdp) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_then_reinvite.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  std::optional<SipCallEvent> answered = events_.WaitFor(id, Kind::kAnswered);
+  ASSERT_TRUE(answered) << sipp_->Log();
+  EXPECT_EQ(answered->remote_media->port, 40006);
+  std::optional<SipCallEvent> moved = events_.WaitFor(id, Kind::kMediaChanged);
+  ASSERT_TRUE(moved) << sipp_->Log();
+  ASSERT_TRUE(moved->remote_media);
+  EXPECT_EQ(moved->remote_media->port, 40008);
+  EXPECT_EQ(Ended(id).end_cause, SipEndCause::kRemoteHangup);
+  ExpectSippCompleted();  // it checked that our 200 carried an audio answer
+  // The answer kept our port.
+  const std::string messages = sipp_->Messages();
+  EXPECT_NE(messages.rfind("m=audio 30000 RTP/AVP"), messages.find("m=audio 30000 RTP/AVP"));
+}
+
+// ---- trunks that do not answer ----
+
+class SipUnreachableTrunkTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SipUserAgent> Start(SipUserAgentOptions options) {
+    auto agent = SipUserAgent::Start(std::move(options),
+                                     [this](const SipCallEvent& event) { events_.Add(event); });
+    EXPECT_TRUE(agent) << agent.error().Describe();
+    return agent ? std::move(*agent) : nullptr;
+  }
+  EventLog events_;
+};
+
+TEST_F(SipUnreachableTrunkTest, ClosedTcpPortFailsInviteQuickly) {
+  const int port = FreePort();  // nothing listens there
+  SipUserAgentOptions options;
+  options.trunk_uri = "sip:127.0.0.1:" + std::to_string(port);
+  options.transport = "tcp";
+  options.caller_id = "+12125550100";
+  std::unique_ptr<SipUserAgent> agent = Start(options);
+  ASSERT_TRUE(agent);
+  const auto before = steady_clock::now();
+  Expected<std::string> call = agent->Invite(kCallId, kTo, "", kRtpPort);
+  EXPECT_LT(steady_clock::now() - before, 1500ms);  // refused: no waiting for the 2 s bound
+  ASSERT_FALSE(call);
+  EXPECT_EQ(call.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(call.error().message.find(options.trunk_uri), std::string::npos)
+      << call.error().message;
+  agent->Stop();  // joins the SIP thread: nothing can be reported after this
+  EXPECT_EQ(events_.size(), 0u);
+}
+
+TEST_F(SipUnreachableTrunkTest, SilentUdpTrunkFailsInviteAfterTheBoundAndIsForgotten) {
+  // A socket that takes the INVITE and never answers.
+  const int silent = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length);
+  SipUserAgentOptions options;
+  options.trunk_uri = "sip:127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  options.caller_id = "+12125550100";
+  options.first_response_timeout = 300ms;
+  options.shutdown_timeout = 300ms;
+  std::unique_ptr<SipUserAgent> agent = Start(options);
+  ASSERT_TRUE(agent);
+  const auto before = steady_clock::now();
+  Expected<std::string> call = agent->Invite(kCallId, kTo, "", kRtpPort);
+  const auto waited = steady_clock::now() - before;
+  EXPECT_GE(waited, 300ms);
+  EXPECT_LT(waited, 1500ms);
+  ASSERT_FALSE(call);
+  EXPECT_EQ(call.error().code, ErrorCode::kUnavailable);
+  char packet[2048];
+  const ssize_t received = recv(silent, packet, sizeof(packet), MSG_DONTWAIT);
+  EXPECT_GT(received, 0);
+  EXPECT_EQ(std::string_view(packet, received > 0 ? size_t(received) : 0).substr(0, 6), "INVITE");
+  const auto stopping = steady_clock::now();
+  agent->Stop();  // the forgotten INVITE is still retransmitting: closed after shutdown_timeout
+  EXPECT_LT(steady_clock::now() - stopping, 2s);
+  EXPECT_EQ(events_.size(), 0u);
+  close(silent);
+}
+
+TEST_F(SipUnreachableTrunkTest, UnresolvableTrunkNameIsUnavailable) {
+  SipUserAgentOptions options;
+  options.trunk_uri = "sip:no-such-trunk.invalid:5060";
+  options.caller_id = "+12125550100";
+  options.first_response_timeout = 500ms;
+  options.shutdown_timeout = 300ms;
+  auto started = SipUserAgent::Start(options, [this](const SipCallEvent& e) { events_.Add(e); });
+  if (!started) {  // no resolver configured on this host
+    EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
+    return;
+  }
+  Expected<std::string> call = (*started)->Invite(kCallId, kTo, "", kRtpPort);
+  ASSERT_FALSE(call);
+  if (std::getenv("TALKY_SIPP_TRACE") != nullptr) std::cout << call.error().message << "\n";
+  EXPECT_EQ(call.error().code, ErrorCode::kUnavailable);
+  (*started)->Stop();
+  EXPECT_EQ(events_.size(), 0u);
+}
+
+TEST_F(SipUnreachableTrunkTest, BadRequestsAndUnknownCalls) {
+  SipUserAgentOptions options;
+  options.trunk_uri = "sip:127.0.0.1:5060";
+  std::unique_ptr<SipUserAgent> agent = Start(options);
+  ASSERT_TRUE(agent);
+  Expected<std::string> call = agent->Invite(CallId{}, "2125550123", "", 0);
+  ASSERT_FALSE(call);
+  EXPECT_EQ(call.error().code, ErrorCode::kInvalidArgument);
+  for (const char* field : {"call_id", "to", "from", "local_rtp_port"}) {
+    EXPECT_TRUE(NamesField(call.error(), field)) << field;
+  }
+  EXPECT_EQ(ErrorCodeOf(agent->Hangup("no-such-call")), ErrorCode::kNotFound);
+}
+
+TEST_F(SipUnreachableTrunkTest, PortInUseIsUnavailable) {
+  SipUserAgentOptions options;
+  options.trunk_uri = "sip:127.0.0.1:5060";
+  std::unique_ptr<SipUserAgent> first = Start(options);
+  ASSERT_TRUE(first);
+  options.local_port = first->local_port();
+  EXPECT_GT(options.local_port, 0);
+  auto second = SipUserAgent::Start(options, [](const SipCallEvent&) {});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace talky
