@@ -118,7 +118,8 @@ CallOutcome SipEndOutcome(SipEndCause cause, int status_code) {
       return CallOutcome::kNoAnswer;
     case SipEndCause::kRemoteHangup:
     case SipEndCause::kLocalHangup:
-      return CallOutcome::kAnswered;
+      // As Vonage's `completed`: the conversation's verdict, recorded while it talked, stands.
+      return CallOutcome::kGoalNotAchieved;
     case SipEndCause::kAuthFailed:
     case SipEndCause::kTransportError:
     case SipEndCause::kMediaRejected:

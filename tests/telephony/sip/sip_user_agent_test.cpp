@@ -86,8 +86,8 @@ TEST(SipOutcomeTest, AnyOther4xx5xx6xxAndNonsenseIsFailed) {
 TEST(SipOutcomeTest, EndCausesBeyondTheFinalResponse) {
   EXPECT_EQ(SipEndOutcome(SipEndCause::kRingTimeout, 487), CallOutcome::kNoAnswer);
   EXPECT_EQ(SipEndOutcome(SipEndCause::kCancelled, 0), CallOutcome::kNoAnswer);
-  EXPECT_EQ(SipEndOutcome(SipEndCause::kRemoteHangup, 0), CallOutcome::kAnswered);
-  EXPECT_EQ(SipEndOutcome(SipEndCause::kLocalHangup, 0), CallOutcome::kAnswered);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kRemoteHangup, 0), CallOutcome::kGoalNotAchieved);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kLocalHangup, 0), CallOutcome::kGoalNotAchieved);
   // Auth failures are failed even when the code alone (403) would say rejected.
   EXPECT_EQ(SipEndOutcome(SipEndCause::kAuthFailed, 403), CallOutcome::kFailed);
   EXPECT_EQ(SipEndOutcome(SipEndCause::kAuthFailed, 401), CallOutcome::kFailed);
@@ -513,7 +513,7 @@ TEST_F(SipUserAgentTest, AnsweredThenTheCalleeHangsUp) {
 
   const SipCallEvent ended = Ended(id);
   EXPECT_EQ(ended.end_cause, SipEndCause::kRemoteHangup) << ended.end_reason;
-  EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), CallOutcome::kAnswered);
+  EXPECT_EQ(SipEndOutcome(ended.end_cause, ended.status_code), CallOutcome::kGoalNotAchieved);
   EXPECT_EQ(CountOf(events_.Of(id), Kind::kEnded), 1);
   ExpectSippCompleted();  // it got 200 OK to its BYE
 
