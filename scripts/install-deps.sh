@@ -16,7 +16,7 @@ packages=(
   libespeak-ng-dev espeak-ng libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   libwebrtc-audio-processing-dev libspeexdsp-dev
   # SIP trunks: libre (SIP, SDP) for the `sip` provider; sipp as the far end in its tests
-  libre-dev sip-tester
+  libre-dev librem-dev sip-tester
   # tests, fuzzing (libFuzzer needs clang; 19 is the first whose libstdc++ <expected> works; its
   # lld links the sanitized test binaries several times faster than ld) and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev lld-19

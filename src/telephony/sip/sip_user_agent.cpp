@@ -17,26 +17,7 @@
 #include <thread>
 #include <vector>
 
-// libre last: its headers define min/max macros (undone below) and read these configuration
-// macros, which its own build passes on the command line. HAVE_STDBOOL_H matters most: without it
-// re_types.h redefines `bool`.
-#ifndef HAVE_INTTYPES_H
-#define HAVE_INTTYPES_H 1
-#endif
-#ifndef HAVE_STDBOOL_H
-#define HAVE_STDBOOL_H 1
-#endif
-#ifndef HAVE_INET6
-#define HAVE_INET6 1
-#endif
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wshadow"
-#include <re/re.h>
-#pragma GCC diagnostic pop
-#undef min
-#undef max
+#include "telephony/sip/libre.h"  // last: it undoes libre's macros
 
 namespace talky {
 namespace {
