@@ -38,9 +38,9 @@ void WorkerPool::Stop() {
 WorkerPool::Totals WorkerPool::Stats() const {
   Totals totals;
   for (const auto& worker : workers_) {
-    totals.calls_started += worker->Stats().calls_started;
-    totals.calls_completed +=
-        worker->Stats().calls_completed + worker->Stats().calls_closed_elsewhere;
+    const DialerWorkerStats stats = worker->Stats();
+    totals.calls_started += stats.calls_started;
+    totals.calls_completed += stats.calls_completed + stats.calls_closed_elsewhere;
   }
   return totals;
 }

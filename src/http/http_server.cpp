@@ -286,18 +286,18 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = message.method() == http::verb::head;
     method_ = std::string(message.method_string());
     route_ = kUnmatchedRoute;
+    Expected<RequestTarget> target =
+        ParseRequestTarget(std::string_view(message.target().data(), message.target().size()));
     // Routes that take the connection over see the request as Beast read it.
-    if (Expected<RequestTarget> head_target = ParseRequestTarget(
-            std::string_view(message.target().data(), message.target().size()))) {
-      const std::string& path = head_target->path;
+    if (target) {
       if (beast::websocket::is_upgrade(message)) {
-        if (auto found = state_->websockets.find(path); found != state_->websockets.end()) {
-          return HandOver(*found->second, std::move(message), path, 101);
+        if (auto found = state_->websockets.find(target->path); found != state_->websockets.end()) {
+          return HandOver(*found->second, std::move(message), target->path, 101);
         }
       } else if (message.method() == http::verb::get) {
         for (const auto& [pattern, endpoint] : state_->streams) {
           std::map<std::string, std::string> params;
-          if (MatchesPattern(pattern, path, params)) {
+          if (MatchesPattern(pattern, target->path, params)) {
             return HandOver(*endpoint, std::move(message), pattern, 200);
           }
         }
@@ -306,8 +306,6 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = message.keep_alive();
     const unsigned version = message.version();
     HttpRequest request = ToHttpRequest(std::move(message));
-
-    Expected<RequestTarget> target = ParseRequestTarget(request.target);
     if (!target) return Respond(ErrorResponse(target.error()), keep_alive, version);
     request.path = std::move(target->path);
     request.query = std::move(target->query);

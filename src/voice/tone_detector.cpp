@@ -1,9 +1,9 @@
 #include "voice/tone_detector.h"
 
 #include <cmath>
-#include <numbers>
 
 #include "voice/audio.h"
+#include "voice/goertzel.h"
 
 namespace talky {
 
@@ -19,17 +19,7 @@ std::optional<int> ToneDetector::TonalFrequency(std::span<const std::int16_t> fr
   int best_hz = 0;
   const int highest = std::min(settings_.highest_hz, sample_rate_ / 2 - settings_.step_hz);
   for (int hz = settings_.lowest_hz; hz <= highest; hz += settings_.step_hz) {
-    // Goertzel: the power of one DFT frequency.
-    const double coefficient = 2 * std::cos(2 * std::numbers::pi * hz / sample_rate_);
-    double previous = 0;
-    double before_previous = 0;
-    for (std::int16_t sample : frame) {
-      const double current = sample + coefficient * previous - before_previous;
-      before_previous = previous;
-      previous = current;
-    }
-    const double power = previous * previous + before_previous * before_previous -
-                         coefficient * previous * before_previous;
+    const double power = GoertzelPower(frame, sample_rate_, hz);
     if (power > best_power) {
       best_power = power;
       best_hz = hz;

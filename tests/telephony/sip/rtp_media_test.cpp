@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "telephony/sip/libre.h"  // last: it undoes libre's macros
+#include "voice/goertzel.h"
 
 extern char** environ;
 
@@ -135,18 +136,9 @@ class LibreLoop {
 
 // ---- what a far side hears ----
 
-// The amplitude of the `frequency` component of `samples` (Goertzel at 8 kHz).
+// The amplitude of the `frequency` component of `samples` at 8 kHz.
 double AmplitudeAt(std::span<const std::int16_t> samples, double frequency) {
-  const double omega = 2.0 * std::numbers::pi * frequency / kNarrowbandRate;
-  const double coefficient = 2.0 * std::cos(omega);
-  double s1 = 0.0;
-  double s2 = 0.0;
-  for (std::int16_t sample : samples) {
-    const double s0 = sample + coefficient * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const double power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  const double power = GoertzelPower(samples, kNarrowbandRate, frequency);
   return 2.0 * std::sqrt(std::max(power, 0.0)) / static_cast<double>(samples.size());
 }
 
