@@ -39,15 +39,26 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "domain/error.h"
 #include "telephony/sip/g711.h"
-#include "telephony/sip/sip_user_agent.h"
 
 namespace talky {
+
+// Where the far side wants our RTP, from the SDP of its answer.
+struct SipRemoteMedia {
+  std::string address;  // IP address of its c= line
+  int port = 0;
+  int payload_type = -1;  // the first of our codecs its answer lists: 0 (PCMU) or 8 (PCMA)
+  std::string codec;      // "PCMU" or "PCMA"
+  std::optional<int> telephone_event_payload_type;  // RFC 4733 DTMF, when it accepted it
+
+  bool operator==(const SipRemoteMedia&) const = default;
+};
 
 struct RtpMediaOptions {
   // The local IP address to bind RTP to ("0.0.0.0" or "::" for all of a family).

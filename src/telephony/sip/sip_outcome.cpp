@@ -7,7 +7,7 @@
 namespace talky {
 namespace {
 
-constexpr EnumNames<SipEndCause, 8> kSipEndCauseNames{{
+constexpr EnumNames<SipEndCause, 9> kSipEndCauseNames{{
     {SipEndCause::kFinalResponse, "final_response"},
     {SipEndCause::kRingTimeout, "ring_timeout"},
     {SipEndCause::kCancelled, "cancelled"},
@@ -16,6 +16,7 @@ constexpr EnumNames<SipEndCause, 8> kSipEndCauseNames{{
     {SipEndCause::kAuthFailed, "auth_failed"},
     {SipEndCause::kTransportError, "transport_error"},
     {SipEndCause::kMediaRejected, "media_rejected"},
+    {SipEndCause::kMediaTimeout, "media_timeout"},
 }};
 
 struct FinalResponseRow {
@@ -123,6 +124,7 @@ CallOutcome SipEndOutcome(SipEndCause cause, int status_code) {
     case SipEndCause::kAuthFailed:
     case SipEndCause::kTransportError:
     case SipEndCause::kMediaRejected:
+    case SipEndCause::kMediaTimeout:
       return CallOutcome::kFailed;
   }
   return CallOutcome::kFailed;
@@ -169,6 +171,9 @@ std::string SipEndReason(SipEndCause cause, int status_code, std::string_view re
       break;
     case SipEndCause::kMediaRejected:
       what = "no usable media in the answer";
+      break;
+    case SipEndCause::kMediaTimeout:
+      what = "no audio from the far side (RTP timeout); we hung up";
       break;
   }
   if (status_code <= 0) return what;

@@ -22,6 +22,7 @@ enum class SipEndCause {
   kAuthFailed,      // the trunk refused our digest credentials, or asked for some we do not have
   kTransportError,  // the connection failed or the trunk stopped answering after the INVITE
   kMediaRejected,   // answered with an SDP we cannot use (no codec of ours): we ACKed, then BYE
+  kMediaTimeout,    // answered, then no RTP came for the media's rtp_timeout: we sent BYE
 };
 
 std::string_view ToString(SipEndCause cause);
@@ -34,7 +35,7 @@ CallOutcome SipFinalResponseOutcome(int status_code);
 // The outcome of a call that ended with `cause`; `status_code` counts only for kFinalResponse.
 // Ring timeouts and our own cancels are no answer (what 487 means); a hang-up after an answer is
 // goal_not_achieved, as Vonage's `completed` (the conversation's verdict, recorded before the
-// hang-up, stands: the store keeps the first); auth, transport and media failures are failed.
+// hang-up, stands: the store keeps the first); auth, transport and media failures (no usable codec, RTP timeout) are failed.
 CallOutcome SipEndOutcome(SipEndCause cause, int status_code);
 
 // RFC 3261's reason phrase for a status code ("Busy Here"); empty for codes it does not name.

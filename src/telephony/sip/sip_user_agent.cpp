@@ -253,6 +253,11 @@ Expected<void> ValidateSipUserAgentOptions(const SipUserAgentOptions& options) {
   if (options.user_agent.empty() || !IsPrintableHeaderText(options.user_agent)) {
     errors.push_back({"user_agent", "must be printable text"});
   }
+  if (Expected<void> media = ValidateRtpMediaOptions(options.media); !media) {
+    for (const FieldError& field : media.error().fields) {
+      errors.push_back({"media." + field.field, field.message});
+    }
+  }
   if (errors.empty()) return {};
   return std::unexpected(
       Error::InvalidArgument("invalid SIP user agent options", std::move(errors)));
@@ -301,6 +306,7 @@ struct SipUserAgent::Impl {
     sdp_media* audio = nullptr;  // belongs to `sdp`
     Credentials* credentials = nullptr;
     tmr ring_timer{};
+    std::unique_ptr<RtpMedia> media;  // from Invite until the call is retired
     std::shared_ptr<InviteHandshake> handshake;  // until the trunk's first sign of life
     std::optional<SipRemoteMedia> remote_media;
     bool answered = false;
@@ -310,6 +316,7 @@ struct SipUserAgent::Impl {
     Call() { tmr_init(&ring_timer); }
     ~Call() {
       tmr_cancel(&ring_timer);
+      media.reset();
       // libre's session destructor sends CANCEL (once a provisional response came) or BYE when
       // the call is still up, keeps itself alive until that transaction ends, and from now on
       // calls internal handlers instead of ours.
@@ -475,7 +482,7 @@ struct SipUserAgent::Impl {
 
   // Any thread but the SIP thread.
   Expected<std::string> Invite(const CallId& call_id, std::string_view to_e164,
-                               std::string_view from_e164, int local_rtp_port) {
+                               std::string_view from_e164, RtpMediaCallbacks media) {
     std::vector<FieldError> errors;
     if (call_id.empty()) errors.push_back({"call_id", "is required"});
     if (!IsE164(to_e164)) errors.push_back({"to", "must be an E.164 number"});
@@ -483,9 +490,6 @@ struct SipUserAgent::Impl {
     if (!IsE164(from)) {
       errors.push_back({"from", from.empty() ? "is required (no caller_id configured)"
                                              : "must be an E.164 number"});
-    }
-    if (local_rtp_port < 1 || local_rtp_port > 65535) {
-      errors.push_back({"local_rtp_port", "must be a port in 1..65535"});
     }
     if (!errors.empty()) {
       return std::unexpected(Error::InvalidArgument("invalid SIP call request", std::move(errors)));
@@ -496,10 +500,10 @@ struct SipUserAgent::Impl {
 
     auto handshake = std::make_shared<InviteHandshake>();
     std::future<Expected<std::string>> answer = handshake->answer.get_future();
-    const bool posted =
-        Post([this, handshake, call_id, to = std::string(to_e164), from, local_rtp_port] {
-          StartCall(handshake, call_id, to, from, local_rtp_port);
-        });
+    const bool posted = Post([this, handshake, call_id, to = std::string(to_e164), from,
+                              media = std::move(media)]() mutable {
+      StartCall(handshake, call_id, to, from, std::move(media));
+    });
     if (!posted) return std::unexpected(Error::Unavailable("the SIP user agent is stopped"));
     if (answer.wait_for(options_.first_response_timeout) == std::future_status::ready) {
       return answer.get();
@@ -532,15 +536,53 @@ struct SipUserAgent::Impl {
       (void)Post([this, id] { (void)HangupNow(id); });
       return {};
     }
-    auto answer = std::make_shared<std::promise<Expected<void>>>();
-    std::future<Expected<void>> result = answer->get_future();
-    if (!Post([this, id, answer] { answer->set_value(HangupNow(id)); })) {
-      return std::unexpected(Error::NotFound("no SIP call " + id + " in progress (stopped)"));
+    return OnSipThreadAndWait<void>([this, id] { return HangupNow(id); }, "hang up " + id);
+  }
+
+  // Any thread: `work` on the SIP thread (at once when already there), its answer awaited with
+  // a bound. `what` names the work in errors.
+  template <typename T>
+  Expected<T> OnSipThreadAndWait(std::function<Expected<T>()> work, std::string_view what) {
+    if (OnSipThread()) return work();
+    auto answer = std::make_shared<std::promise<Expected<T>>>();
+    std::future<Expected<T>> result = answer->get_future();
+    if (!Post([work = std::move(work), answer] { answer->set_value(work()); })) {
+      return std::unexpected(Error::NotFound(fmt::format("{}: the SIP user agent is stopped", what)));
     }
     if (result.wait_for(kHangupAnswerBound) != std::future_status::ready) {
-      return std::unexpected(Error::Unavailable("the SIP thread did not answer the hang-up"));
+      return std::unexpected(
+          Error::Unavailable(fmt::format("{}: the SIP thread did not answer", what)));
     }
     return result.get();
+  }
+
+  // On the SIP thread: the media of a call in progress.
+  Expected<RtpMedia*> MediaOf(const std::string& sip_call_id) {
+    auto found = calls_.find(sip_call_id);
+    if (found == calls_.end() || found->second->media == nullptr) {
+      return std::unexpected(Error::NotFound("no SIP call " + sip_call_id + " in progress"));
+    }
+    return found->second->media.get();
+  }
+
+  Expected<void> SendDtmf(std::string_view provider_call_id, std::string_view digits) {
+    return OnSipThreadAndWait<void>(
+        [this, id = std::string(provider_call_id), digits = std::string(digits)]() {
+          Expected<RtpMedia*> media = MediaOf(id);
+          if (!media) return Expected<void>(std::unexpected(media.error()));
+          return (*media)->SendDtmf(digits);
+        },
+        "send DTMF");
+  }
+
+  Expected<RtpMediaStats> MediaStats(std::string_view provider_call_id) {
+    return OnSipThreadAndWait<RtpMediaStats>(
+        [this, id = std::string(provider_call_id)]() -> Expected<RtpMediaStats> {
+          Expected<RtpMedia*> media = MediaOf(id);
+          if (!media) return std::unexpected(media.error());
+          return (*media)->stats();
+        },
+        "read RTP counters");
   }
 
   // Any thread but the SIP thread (where it only starts the shutdown).
@@ -564,7 +606,7 @@ struct SipUserAgent::Impl {
   // ---- calls ----
 
   void StartCall(const std::shared_ptr<InviteHandshake>& handshake, const CallId& call_id,
-                 const std::string& to, const std::string& from, int local_rtp_port) {
+                 const std::string& to, const std::string& from, RtpMediaCallbacks media) {
     if (handshake->Decided()) return;  // Invite gave up before we got here
     if (shutting_down_) {
       handshake->Decide(std::unexpected(Error::Unavailable("the SIP user agent is stopping")));
@@ -574,8 +616,12 @@ struct SipUserAgent::Impl {
     call->agent = this;
     call->call_id = call_id;
     call->handshake = handshake;
+    if (Expected<void> created = CreateMedia(*call, std::move(media)); !created) {
+      handshake->Decide(std::unexpected(created.error()));
+      return;
+    }
     mbuf* offer = nullptr;
-    int err = MakeOffer(*call, local_rtp_port, &offer);
+    int err = MakeOffer(*call, call->media->local_port(), &offer);
     if (err == 0) err = MakeCredentials(*call);
     if (err == 0) {
       const std::string to_uri = fmt::format("sip:{}@{}", to, trunk_.HostPort());
@@ -599,7 +645,37 @@ struct SipUserAgent::Impl {
     calls_.emplace(key, std::move(call));
   }
 
-  // Our SDP offer: one audio stream at the caller's RTP port with the codecs of the options.
+  // The call's RTP session. Its timeout ends the call; the caller's on_timeout hears of it after.
+  Expected<void> CreateMedia(Call& call, RtpMediaCallbacks callbacks) {
+    std::function<void()> also_on_timeout = std::move(callbacks.on_timeout);
+    callbacks.on_timeout = [this, &call, also_on_timeout = std::move(also_on_timeout)] {
+      if (call.retired) return;
+      // Ending the call destroys this media (and this lambda): keep what runs after.
+      std::function<void()> then = also_on_timeout;
+      EndCall(call, SipEndCause::kMediaTimeout, 0, {},
+              fmt::format("nothing for {} ms", options_.media.rtp_timeout.count()));
+      if (then) then();
+    };
+    Expected<std::unique_ptr<RtpMedia>> media =
+        RtpMedia::Create(options_.media, std::move(callbacks));
+    if (!media) {
+      return std::unexpected(Error::Unavailable("cannot open the call's RTP session: " +
+                                                media.error().Describe()));
+    }
+    call.media = std::move(*media);
+    return {};
+  }
+
+  // Points the call's RTP at where the far side wants it (the answer, or a later change).
+  void SendMediaTo(Call& call, const SipRemoteMedia& remote) {
+    if (call.media == nullptr) return;
+    if (Expected<void> set = call.media->SetRemote(remote); !set) {
+      spdlog::warn("SIP call {}: cannot send RTP to {}:{}: {}", call.sip_call_id, remote.address,
+                   remote.port, set.error().Describe());
+    }
+  }
+
+  // Our SDP offer: one audio stream at the call's RTP port with the codecs of the options.
   int MakeOffer(Call& call, int local_rtp_port, mbuf** offer) {
     sa address{};
     int err = sa_set_str(&address, media_address_.c_str(), 0);
@@ -709,6 +785,7 @@ struct SipUserAgent::Impl {
   void Retire(Call& call) {
     call.retired = true;
     tmr_cancel(&call.ring_timer);
+    call.media.reset();  // no more audio callbacks for a finished call
     auto found = calls_.find(call.sip_call_id);
     if (found != calls_.end() && found->second.get() == &call) {
       retired_.push_back(std::move(found->second));
@@ -798,6 +875,7 @@ struct SipUserAgent::Impl {
     const bool moved = call.answered && media != call.remote_media;
     call.remote_media = std::move(media);
     if (moved) {
+      agent.SendMediaTo(call, *call.remote_media);
       SipCallEvent event = agent.NewEvent(call, SipCallEventKind::kMediaChanged);
       event.remote_media = call.remote_media;
       agent.Emit(event);
@@ -811,6 +889,7 @@ struct SipUserAgent::Impl {
     if (call.retired) return;
     call.answered = true;
     tmr_cancel(&call.ring_timer);
+    if (call.remote_media) agent.SendMediaTo(call, *call.remote_media);
     SipCallEvent event = agent.NewEvent(call, SipCallEventKind::kAnswered);
     event.status_code = msg->scode;
     event.reason_phrase = TextOf(msg->reason);
@@ -831,6 +910,7 @@ struct SipUserAgent::Impl {
       if (!media) return EPROTO;
       if (media != call.remote_media) {
         call.remote_media = media;
+        if (call.answered) agent.SendMediaTo(call, *media);
         SipCallEvent event = agent.NewEvent(call, SipCallEventKind::kMediaChanged);
         event.remote_media = std::move(media);
         agent.Emit(event);
@@ -997,8 +1077,16 @@ SipUserAgent::SipUserAgent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 SipUserAgent::~SipUserAgent() { Stop(); }
 
 Expected<std::string> SipUserAgent::Invite(const CallId& call_id, std::string_view to_e164,
-                                           std::string_view from_e164, int local_rtp_port) {
-  return impl_->Invite(call_id, to_e164, from_e164, local_rtp_port);
+                                           std::string_view from_e164, RtpMediaCallbacks media) {
+  return impl_->Invite(call_id, to_e164, from_e164, std::move(media));
+}
+
+Expected<void> SipUserAgent::SendDtmf(std::string_view provider_call_id, std::string_view digits) {
+  return impl_->SendDtmf(provider_call_id, digits);
+}
+
+Expected<RtpMediaStats> SipUserAgent::MediaStats(std::string_view provider_call_id) {
+  return impl_->MediaStats(provider_call_id);
 }
 
 Expected<void> SipUserAgent::Hangup(std::string_view provider_call_id) {

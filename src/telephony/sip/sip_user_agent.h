@@ -1,10 +1,13 @@
-// The SIP signalling core of the `sip` telephony provider: a user agent that places outbound calls
-// through one SIP trunk, built on libre (the C SIP stack of baresip). It sends INVITE with an SDP
-// offer (by default PCMU and PCMA at 8000 Hz plus telephone-event/8000, at the RTP port the
-// caller gives), answers the trunk's digest challenge (401/407), follows each call through
-// ringing and answer, hangs up with CANCEL or BYE, and answers the far side's re-INVITE with the
-// same SDP. Media is not its business: it only advertises the port and reports where the far side
-// wants RTP.
+// The `sip` telephony provider's user agent: it places outbound calls through one SIP trunk, built
+// on libre (the C SIP stack of baresip). It sends INVITE with an SDP offer (by default PCMU and
+// PCMA at 8000 Hz plus telephone-event/8000), answers the trunk's digest challenge (401/407),
+// follows each call through ringing and answer, hangs up with CANCEL or BYE, and answers the far
+// side's re-INVITE with the same SDP. Each call carries its audio in an RtpMedia (rtp_media.h)
+// that the agent creates with the call (its port goes into the offer), points at the far side
+// when the call is answered or its media moves, and destroys when the call ends; the caller of
+// Invite hears and feeds that audio through RtpMediaCallbacks. No RTP for the media's rtp_timeout
+// ends the call (BYE, kMediaTimeout). Early media (183 with SDP) is reported, not listened to:
+// the conversation starts at the answer.
 //
 // Threading. libre is single-threaded, so the agent owns one thread that runs libre's loop and
 // makes every libre call. Invite, Hangup and Stop may be called from any other thread: they hand
@@ -27,6 +30,7 @@
 
 #include "domain/error.h"
 #include "domain/ids.h"
+#include "telephony/sip/rtp_media.h"
 #include "telephony/sip/sip_outcome.h"
 
 namespace talky {
@@ -45,6 +49,9 @@ struct SipUserAgentOptions {
   std::string local_address = "127.0.0.1";  // an IP address of ours to bind SIP to
   int local_port = 0;                       // 0: any free port (see SipUserAgent::local_port)
   std::string media_address;                // the SDP's address for our RTP; empty: local_address
+  // Each call's RTP session: the address to bind (keep it local_address unless media_address
+  // names a NAT's), its port range, RTP timeout and jitter buffer.
+  RtpMediaOptions media;
   // The codecs we offer, in order of preference: "PCMU" (payload type 0) and/or "PCMA" (8), both
   // 8000 Hz; telephone-event/8000 (RFC 4733 DTMF, payload type 101) after them when set.
   std::vector<std::string> codecs = {"PCMU", "PCMA"};
@@ -61,17 +68,6 @@ struct SipUserAgentOptions {
 
 // Every problem with the options, each naming its field.
 Expected<void> ValidateSipUserAgentOptions(const SipUserAgentOptions& options);
-
-// Where the far side wants our RTP, from the SDP of its answer.
-struct SipRemoteMedia {
-  std::string address;  // IP address of its c= line
-  int port = 0;
-  int payload_type = -1;  // the first of our codecs its answer lists: 0 (PCMU) or 8 (PCMA)
-  std::string codec;      // "PCMU" or "PCMA"
-  std::optional<int> telephone_event_payload_type;  // RFC 4733 DTMF, when it accepted it
-
-  bool operator==(const SipRemoteMedia&) const = default;
-};
 
 enum class SipCallEventKind {
   kProgress,      // 180 or 183 (with or without SDP): ringing or early media
@@ -112,13 +108,24 @@ class SipUserAgent {
   SipUserAgent& operator=(const SipUserAgent&) = delete;
 
   // Places a call to sip:<to_e164>@<trunk host:port> from sip:<from_e164>@<trunk host> (the
-  // options' caller_id when from_e164 is empty), offering our codecs at `local_rtp_port`. Returns
+  // options' caller_id when from_e164 is empty), offering our codecs at the port of a new
+  // RtpMedia whose callbacks are `media` (they run on the SIP thread; on_timeout is the agent's:
+  // it ends the call, then calls the one given, if any). Returns
   // the SIP Call-ID, the call's provider id, once the trunk shows a sign of life (a provisional or
   // final response) within first_response_timeout. kUnavailable (naming the trunk) when it cannot
   // be reached: connection refused, no response in time, a name that does not resolve; such an
-  // attempt is forgotten and reports nothing. kInvalidArgument for bad numbers or port.
+  // attempt is forgotten and reports nothing (so is one for which no RTP port is free).
+  // kInvalidArgument for bad numbers.
   Expected<std::string> Invite(const CallId& call_id, std::string_view to_e164,
-                               std::string_view from_e164, int local_rtp_port);
+                               std::string_view from_e164, RtpMediaCallbacks media = {});
+
+  // Sends DTMF digits into an answered call as RFC 4733 events (RtpMedia::SendDtmf's rules).
+  // kNotFound for an unknown or finished call, kUnavailable before the answer or when the far
+  // side did not accept telephone-event, and as Hangup when the SIP thread does not answer.
+  Expected<void> SendDtmf(std::string_view provider_call_id, std::string_view digits);
+
+  // The RTP counters of a call in progress; kNotFound otherwise.
+  Expected<RtpMediaStats> MediaStats(std::string_view provider_call_id);
 
   // CANCEL before the answer, BYE after; the call's kEnded event (kCancelled or kLocalHangup)
   // is delivered before this returns (called from the callback, it is queued and follows).

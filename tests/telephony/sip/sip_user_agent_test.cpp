@@ -3,7 +3,8 @@
 // the scenarios in scenarios/ (a sipp UAS per call: `-m 1`, a free port, output captured, killed
 // if it outlives the test). Each call test checks what the agent reports and that sipp's scenario
 // ran to its end (exit 0), which is how we know the right requests (ACK, BYE, CANCEL,
-// credentials, the re-INVITE's 200) reached the far side. Skipped when sipp is not installed.
+// credentials, the re-INVITE's 200) reached the far side; sipp's RTP echo hands each call's
+// audio and DTMF back. sipp must be installed: the tests fail without it.
 #include "telephony/sip/sip_user_agent.h"
 
 #include <arpa/inet.h>
@@ -18,18 +19,25 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <numbers>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "voice/audio.h"
+#include "voice/goertzel.h"
 
 extern char** environ;
 
@@ -93,6 +101,7 @@ TEST(SipOutcomeTest, EndCausesBeyondTheFinalResponse) {
   EXPECT_EQ(SipEndOutcome(SipEndCause::kAuthFailed, 401), CallOutcome::kFailed);
   EXPECT_EQ(SipEndOutcome(SipEndCause::kTransportError, 0), CallOutcome::kFailed);
   EXPECT_EQ(SipEndOutcome(SipEndCause::kMediaRejected, 0), CallOutcome::kFailed);
+  EXPECT_EQ(SipEndOutcome(SipEndCause::kMediaTimeout, 0), CallOutcome::kFailed);
   EXPECT_EQ(SipEndOutcome(SipEndCause::kFinalResponse, 486), CallOutcome::kBusy);
   EXPECT_EQ(SipEndOutcome(SipEndCause::kFinalResponse, 503), CallOutcome::kFailed);
 }
@@ -253,11 +262,12 @@ std::string ReadFile(const std::filesystem::path& path) {
 // One sipp UAS running one scenario for one call.
 class Sipp {
  public:
-  Sipp(const std::string& scenario, const std::string& transport, int port) {
+  Sipp(const std::string& scenario, const std::string& transport, int port,
+       const std::vector<std::string>& extra_arguments = {}) {
     char directory[] = "/tmp/talky-sipp-XXXXXX";
     if (mkdtemp(directory) == nullptr) return;
     directory_ = directory;
-    const std::vector<std::string> arguments = {
+    std::vector<std::string> arguments = {
         "sipp",
         "-sf",
         (ScenarioDirectory() / scenario).string(),
@@ -280,6 +290,7 @@ class Sipp {
         "-message_file",
         (directory_ / "messages.log").string(),
     };
+    arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
     std::vector<char*> argv;
     for (const std::string& argument : arguments)
       argv.push_back(const_cast<char*>(argument.c_str()));
@@ -398,7 +409,6 @@ int CountOf(const std::vector<SipCallEvent>& events, Kind kind) {
       std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.kind == kind; }));
 }
 
-constexpr int kRtpPort = 30000;
 const CallId kCallId{"call-1"};
 constexpr const char* kTo = "+12125550123";
 
@@ -434,15 +444,16 @@ class SipUserAgentTest : public ::testing::Test {
     agent_ = std::move(*agent);
   }
 
-  void StartSipp(const std::string& scenario, const std::string& transport = "udp") {
+  void StartSipp(const std::string& scenario, const std::string& transport = "udp",
+                 const std::vector<std::string>& extra_arguments = {}) {
     sipp_.reset();
-    sipp_ = std::make_unique<Sipp>(scenario, transport, port_);
+    sipp_ = std::make_unique<Sipp>(scenario, transport, port_, extra_arguments);
     ASSERT_TRUE(sipp_->ready()) << scenario << " did not start\n" << sipp_->Log();
   }
 
   // Places the call; fails the test when Invite does.
-  std::string Invite() {
-    Expected<std::string> call = agent_->Invite(kCallId, kTo, "", kRtpPort);
+  std::string Invite(RtpMediaCallbacks media = {}) {
+    Expected<std::string> call = agent_->Invite(kCallId, kTo, "", std::move(media));
     EXPECT_TRUE(call) << call.error().Describe() << "\n" << sipp_->Log();
     return call ? *call : std::string();
   }
@@ -517,9 +528,10 @@ TEST_F(SipUserAgentTest, AnsweredThenTheCalleeHangsUp) {
   EXPECT_EQ(CountOf(events_.Of(id), Kind::kEnded), 1);
   ExpectSippCompleted();  // it got 200 OK to its BYE
 
-  // Our offer as sent: both codecs and telephone-event at the caller's RTP port.
+  // Our offer as sent: both codecs and telephone-event at the call's RTP port.
   const std::string messages = sipp_->Messages();
-  EXPECT_NE(messages.find("m=audio 30000 RTP/AVP 0 8 101"), std::string::npos) << messages;
+  EXPECT_TRUE(std::regex_search(messages, std::regex("m=audio [0-9]+ RTP/AVP 0 8 101\r\n")))
+      << messages;
   EXPECT_NE(messages.find("a=rtpmap:101 telephone-event/8000"), std::string::npos);
   EXPECT_NE(messages.find("From: <sip:+12125550100@127.0.0.1>"), std::string::npos);
   EXPECT_NE(messages.find("INVITE sip:+12125550123@127.0.0.1:" + std::to_string(port_)),
@@ -581,7 +593,7 @@ TEST_F(SipUserAgentTest, AnswerWithNoCodecOfOursIsRefusedWithBye) {
   EXPECT_FALSE(all.front().early_media);  // its 183 offered nothing we could use either
   ExpectSippCompleted();                  // ACK, then our BYE
   const std::string messages = sipp_->Messages();
-  EXPECT_NE(messages.find("m=audio 30000 RTP/AVP 8\r\n"), std::string::npos) << messages;
+  EXPECT_TRUE(std::regex_search(messages, std::regex("m=audio [0-9]+ RTP/AVP 8\r\n"))) << messages;
   EXPECT_EQ(messages.find("telephone-event"), std::string::npos);
 }
 
@@ -601,7 +613,7 @@ TEST_F(SipUserAgentTest, StopHangsUpAnsweredCalls) {
   ASSERT_EQ(CountOf(all, Kind::kEnded), 1);
   EXPECT_EQ(all.back().end_cause, SipEndCause::kLocalHangup);
   ExpectSippCompleted();
-  EXPECT_EQ(ErrorCodeOf(agent_->Invite(kCallId, kTo, "", kRtpPort)), ErrorCode::kUnavailable);
+  EXPECT_EQ(ErrorCodeOf(agent_->Invite(kCallId, kTo, "")), ErrorCode::kUnavailable);
   EXPECT_EQ(ErrorCodeOf(agent_->Hangup(id)), ErrorCode::kNotFound);
 }
 
@@ -730,9 +742,122 @@ TEST_F(SipUserAgentTest, ReInviteAfterTheAnswerGets200WithOurSdp) {
   EXPECT_EQ(moved->remote_media->port, 40008);
   EXPECT_EQ(Ended(id).end_cause, SipEndCause::kRemoteHangup);
   ExpectSippCompleted();  // it checked that our 200 carried an audio answer
-  // The answer kept our port.
+  // The answer to the re-INVITE kept the port of our offer: ours is the one port sipp did not use,
+  // and it appears twice.
   const std::string messages = sipp_->Messages();
-  EXPECT_NE(messages.rfind("m=audio 30000 RTP/AVP"), messages.find("m=audio 30000 RTP/AVP"));
+  const std::regex audio_line("m=audio ([0-9]+) RTP/AVP");
+  std::map<std::string, int> our_ports;
+  for (auto match = std::sregex_iterator(messages.begin(), messages.end(), audio_line);
+       match != std::sregex_iterator(); ++match) {
+    const std::string port = (*match)[1];
+    if (port != "40006" && port != "40008") ++our_ports[port];
+  }
+  ASSERT_EQ(our_ports.size(), 1u) << messages;
+  EXPECT_EQ(our_ports.begin()->second, 2) << messages;
+}
+
+// ---- each call's media ----
+
+// What a call's RtpMedia heard, from its callbacks (on the SIP thread), for the test thread.
+class HeardAudio {
+ public:
+  RtpMediaCallbacks Callbacks(double tone_hz) {
+    RtpMediaCallbacks callbacks;
+    callbacks.next_frame = [this, tone_hz, phase = 0.0](std::span<std::int16_t> frame) mutable {
+      for (std::int16_t& sample : frame) {
+        sample = static_cast<std::int16_t>(8000 * std::sin(phase));
+        phase += 2 * std::numbers::pi * tone_hz / kNarrowbandRate;
+      }
+      return true;
+    };
+    callbacks.on_frame = [this, tone_hz](std::span<const std::int16_t> frame) {
+      const double amplitude =
+          2 * std::sqrt(GoertzelPower(frame, kNarrowbandRate, tone_hz)) / double(frame.size());
+      std::lock_guard lock(mutex_);
+      if (amplitude > 4000) ++tone_frames_;
+      changed_.notify_all();
+    };
+    callbacks.on_dtmf = [this](char digit, milliseconds) {
+      std::lock_guard lock(mutex_);
+      digits_ += digit;
+      changed_.notify_all();
+    };
+    callbacks.on_timeout = [this] {
+      std::lock_guard lock(mutex_);
+      timed_out_ = true;
+      changed_.notify_all();
+    };
+    return callbacks;
+  }
+
+  bool WaitFor(const std::function<bool()>& done, milliseconds bound = 5s) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, bound, done);
+  }
+
+  int tone_frames_ = 0;  // frames in which the tone came back at (nearly) the level it was sent
+  std::string digits_;
+  bool timed_out_ = false;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+};
+
+TEST_F(SipUserAgentTest, AnsweredCallsAudioAndDigitsGoWhereTheAnswerSays) {
+  const int media_port = FreePort();
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_echo_media.xml", "udp",
+                                    {"-rtp_echo", "-mp", std::to_string(media_port)}));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  HeardAudio heard;
+  const std::string id = Invite(heard.Callbacks(1000));
+  ASSERT_FALSE(id.empty());
+  std::optional<SipCallEvent> answered = events_.WaitFor(id, Kind::kAnswered);
+  ASSERT_TRUE(answered) << sipp_->Log();
+  ASSERT_TRUE(answered->remote_media);
+  EXPECT_EQ(answered->remote_media->port, media_port);
+  // sipp echoes our tone: heard back, the RTP went to the answer's port.
+  EXPECT_TRUE(heard.WaitFor([&] { return heard.tone_frames_ >= 25; })) << heard.tone_frames_;
+  ASSERT_TRUE(agent_->SendDtmf(id, "5#"));
+  EXPECT_TRUE(heard.WaitFor([&] { return heard.digits_.size() >= 2; }));
+  EXPECT_EQ(heard.digits_, "5#");
+  Expected<RtpMediaStats> stats = agent_->MediaStats(id);
+  ASSERT_TRUE(stats) << stats.error().Describe();
+  EXPECT_GE(stats->packets_received, 25u);
+  EXPECT_GT(stats->event_packets_sent, 0u);
+  ASSERT_TRUE(agent_->Hangup(id));
+  ExpectSippCompleted();
+  EXPECT_EQ(ErrorCodeOf(agent_->MediaStats(id)), ErrorCode::kNotFound);
+  EXPECT_EQ(ErrorCodeOf(agent_->SendDtmf(id, "1")), ErrorCode::kNotFound);
+  EXPECT_FALSE(heard.timed_out_);
+}
+
+TEST_F(SipUserAgentTest, NoRtpAfterTheAnswerEndsTheCallWithBye) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_echo_media.xml"));  // no -rtp_echo: silence
+  SipUserAgentOptions options = Options();
+  options.media.rtp_timeout = 600ms;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(options));
+  HeardAudio heard;
+  const std::string id = Invite(heard.Callbacks(1000));
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kAnswered)) << sipp_->Log();
+  const SipCallEvent ended = Ended(id);
+  EXPECT_EQ(ended.end_cause, SipEndCause::kMediaTimeout) << ended.end_reason;
+  EXPECT_NE(ended.end_reason.find("RTP timeout"), std::string::npos) << ended.end_reason;
+  EXPECT_TRUE(heard.WaitFor([&] { return heard.timed_out_; }));  // the caller's hears too
+  ExpectSippCompleted();  // it got our BYE
+  EXPECT_EQ(CountOf(events_.Of(id), Kind::kEnded), 1);
+}
+
+TEST_F(SipUserAgentTest, DigitsBeforeTheAnswerAreRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartSipp("uas_ring_until_cancel.xml"));
+  ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
+  const std::string id = Invite();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(events_.WaitFor(id, Kind::kProgress));  // ringing (CANCEL needs a provisional)
+  EXPECT_EQ(ErrorCodeOf(agent_->SendDtmf(id, "1")), ErrorCode::kUnavailable);
+  ASSERT_TRUE(agent_->Hangup(id));
+  ExpectSippCompleted();
 }
 
 // ---- trunks that do not answer ----
@@ -757,7 +882,7 @@ TEST_F(SipUnreachableTrunkTest, ClosedTcpPortFailsInviteQuickly) {
   std::unique_ptr<SipUserAgent> agent = Start(options);
   ASSERT_TRUE(agent);
   const auto before = steady_clock::now();
-  Expected<std::string> call = agent->Invite(kCallId, kTo, "", kRtpPort);
+  Expected<std::string> call = agent->Invite(kCallId, kTo, "");
   EXPECT_LT(steady_clock::now() - before, 1500ms);  // refused: no waiting for the 2 s bound
   ASSERT_FALSE(call);
   EXPECT_EQ(call.error().code, ErrorCode::kUnavailable);
@@ -784,7 +909,7 @@ TEST_F(SipUnreachableTrunkTest, SilentUdpTrunkFailsInviteAfterTheBoundAndIsForgo
   std::unique_ptr<SipUserAgent> agent = Start(options);
   ASSERT_TRUE(agent);
   const auto before = steady_clock::now();
-  Expected<std::string> call = agent->Invite(kCallId, kTo, "", kRtpPort);
+  Expected<std::string> call = agent->Invite(kCallId, kTo, "");
   const auto waited = steady_clock::now() - before;
   EXPECT_GE(waited, 300ms);
   EXPECT_LT(waited, 1500ms);
@@ -812,7 +937,7 @@ TEST_F(SipUnreachableTrunkTest, UnresolvableTrunkNameIsUnavailable) {
     EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
     return;
   }
-  Expected<std::string> call = (*started)->Invite(kCallId, kTo, "", kRtpPort);
+  Expected<std::string> call = (*started)->Invite(kCallId, kTo, "");
   ASSERT_FALSE(call);
   if (std::getenv("TALKY_SIPP_TRACE") != nullptr) std::cout << call.error().message << "\n";
   EXPECT_EQ(call.error().code, ErrorCode::kUnavailable);
@@ -825,10 +950,10 @@ TEST_F(SipUnreachableTrunkTest, BadRequestsAndUnknownCalls) {
   options.trunk_uri = "sip:127.0.0.1:5060";
   std::unique_ptr<SipUserAgent> agent = Start(options);
   ASSERT_TRUE(agent);
-  Expected<std::string> call = agent->Invite(CallId{}, "2125550123", "", 0);
+  Expected<std::string> call = agent->Invite(CallId{}, "2125550123", "");
   ASSERT_FALSE(call);
   EXPECT_EQ(call.error().code, ErrorCode::kInvalidArgument);
-  for (const char* field : {"call_id", "to", "from", "local_rtp_port"}) {
+  for (const char* field : {"call_id", "to", "from"}) {
     EXPECT_TRUE(NamesField(call.error(), field)) << field;
   }
   EXPECT_EQ(ErrorCodeOf(agent->Hangup("no-such-call")), ErrorCode::kNotFound);
