@@ -21,6 +21,7 @@
 #include "app/run_conversations.h"
 #include "app/run_progress.h"
 #include "app/serve_command.h"
+#include "app/sip_command_line.h"
 #include "app/stop_signals.h"
 #include "app/talky_server.h"
 #include "app/worker_pool.h"
@@ -150,25 +151,32 @@ class RunSession {
     stop_signals_ = BlockStopSignals();  // before any thread starts
     if (!OpenRecords() || !CreateTenantsAndCampaigns() || !Serve()) return exit_code_;
     PrepareSimulation();
-    WorkerPool pool(*queue_, *store_, *clock_, ids_, o_.workers, WorkerOptions(),
-                    MakeSimulatedProviders(*clock_, simulation_));
+    std::optional<WorkerPool> pool;
+    try {
+      pool.emplace(*queue_, *store_, *clock_, ids_, o_.workers, WorkerOptions(),
+                   Sip() ? MakeSipProviders(o_.sip, MediaSocketOfServer(), *clock_)
+                         : MakeSimulatedProviders(*clock_, simulation_));
+    } catch (const ProviderStartError& error) {
+      return Fail(kExitFailure, error.what());
+    }
     out_ << fmt::format(
         "talky run: {} worker(s), database {}{}{}\n", o_.workers,
         database_url_.empty() ? std::string("sqlite:") + kDefaultSqliteFile : database_url_,
         o_.speed > 0 ? fmt::format(", simulated clock at {}x speed", o_.speed) : "",
-        simulation_.media
-            ? fmt::format("; answered calls speak, their audio at {}x real time", o_.media_speed)
+        Sip() ? "; calls go through SIP trunk " + o_.sip.trunk + " and speak in real time"
+        : simulation_.media
+            ? fmt::format("; answered calls speak, their audio at {}x real time", MediaSpeed())
             : "; answered calls are silent");
     out_.flush();
     if (!with_campaign_) {
       WaitForStop();
       server_->Stop();
-      pool.Stop();
+      pool->Stop();
       return kExitOk;
     }
     if (!StartCampaigns()) return exit_code_;
     const int signal_number = WatchUntilDone();
-    pool.Stop();
+    pool->Stop();
     server_->Stop();
     Report();
     return signal_number == 0 ? kExitOk : kExitFailure;
@@ -192,6 +200,7 @@ class RunSession {
     Expected<ListenAddress> listen = ParseListenAddress(o_.listen);
     if (!listen) return Fail(kExitUsage, listen.error().Describe());
     listen_ = *listen;
+    if (Sip() && !CheckSipOptions()) return false;
     Expected<AdminKey> key = ResolveAdminKey(o_.admin_key);
     if (!key) return Fail(kExitFailure, key.error().Describe());
     admin_key_ = *key;
@@ -224,6 +233,28 @@ class RunSession {
       return Fail(kExitUsage, assigned.error().Describe());
     }
     return true;
+  }
+
+  // A SIP call runs at real time and needs the voice pipeline: --speed, --media-speed and
+  // --voice off cannot apply; the trunk's options are checked before anything starts.
+  bool CheckSipOptions() {
+    std::string problems;
+    if (o_.speed > 0) problems += "  --speed: a SIP call cannot run faster than real time\n";
+    if (MediaSpeed() != 1) problems += "  --media-speed: must be 1 (real calls, real time)\n";
+    if (!Voice()) problems += "  --voice: must be on (an answered SIP call must hear the agent)\n";
+    Expected<SipTelephonyOptions> sip =
+        SipTelephonyOptionsOf(o_.sip, MediaSocketAddress{.port = 1});
+    if (!sip) problems += DescribeSipOptionErrors(sip.error());
+    if (problems.empty()) return true;
+    return Fail(kExitUsage, "--provider sip:\n" + problems);
+  }
+
+  // Where this run's calls reach its media socket: the server's address (loopback when it
+  // listens on every address) and port.
+  MediaSocketAddress MediaSocketOfServer() const {
+    const bool any = listen_.host == "0.0.0.0" || listen_.host == "::" || listen_.host.empty();
+    return MediaSocketAddress{.host = any || !listened_where_asked_ ? "127.0.0.1" : listen_.host,
+                              .port = port_ ? *port_ : 0};
   }
 
   // The clock (simulated with --speed), the store (a fresh SQLite file for a campaign run without
@@ -305,8 +336,11 @@ class RunSession {
            << "); the API and the calls' media use another port\n";
       server_ = MakeServer("127.0.0.1", 0);
       port_ = server_->Start();
+      listened_where_asked_ = false;
     }
     if (!port_) {
+      if (Sip())
+        return Fail(kExitFailure, "the calls' media cannot be served: " + port_.error().Describe());
       err_ << "talky run: the API is not served: " << port_.error().Describe() << "\n";
       if (with_campaign_) return true;
       exit_code_ = port_.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -332,11 +366,15 @@ class RunSession {
                            // without counting it stalled.
                            .media = {.pace_by_caller_audio = Voice(),
                                      .max_queued_writes = static_cast<std::size_t>(
-                                         100 * (Voice() ? o_.media_speed : 1.0))},
+                                         100 * (Voice() ? MediaSpeed() : 1.0))},
                            .sessions_redis_url = o_.redis_url});
   }
 
   bool Voice() const { return o_.voice == "on"; }
+  bool Sip() const { return o_.provider == "sip"; }
+  double MediaSpeed() const { return o_.media_speed > 0 ? o_.media_speed : Sip() ? 1.0 : 4.0; }
+  // Answered calls talk to the voice pipeline: the report shows their conversations.
+  bool Speaks() const { return Sip() || simulation_.media.has_value(); }
 
   // Idle workers notice a stop within half a second (they wake at once for work anyway).
   DialerWorkerOptions WorkerOptions() const {
@@ -355,7 +393,7 @@ class RunSession {
                               .talk_time = milliseconds(o_.talk_time_ms)},
                    .seed = o_.seed,
                    .speed = o_.speed > 0 ? o_.speed : 1.0};
-    if (!Voice() || !port_) return;
+    if (!Voice() || !port_ || Sip()) return;
     Expected<SimulatedCalleeVoices> made =
         SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
     if (!made) {
@@ -366,7 +404,7 @@ class RunSession {
     callee_voices_ = std::move(*made);
     simulation_.media = SimulatedMedia{
         .port = *port_,
-        .media_speed = o_.media_speed,
+        .media_speed = MediaSpeed(),
         .voices = &*callee_voices_,
         .max_conversations =
             o_.max_conversations > 0
@@ -484,14 +522,14 @@ class RunSession {
                       .stats = stats_[i]});
     }
     out_ << "\n" << RenderFinalReport(rows, ClockView());
-    if (simulation_.media) {
+    if (Speaks()) {
       std::vector<std::pair<TenantId, CampaignId>> ids_of_campaigns;
       for (const RunCampaign& run : campaigns_) {
         ids_of_campaigns.emplace_back(run.campaign.tenant_id, run.campaign.id);
       }
       Expected<RunConversations> conversations = GatherConversations(*store_, ids_of_campaigns);
       if (conversations) {
-        out_ << "\n" << RenderConversations(*conversations, o_.media_speed);
+        out_ << "\n" << RenderConversations(*conversations, MediaSpeed());
       } else {
         err_ << "talky run: the conversations could not be read: "
              << conversations.error().Describe() << "\n";
@@ -528,6 +566,7 @@ class RunSession {
   // Serve and the workers: the server goes before the records it uses.
   std::unique_ptr<TalkyServer> server_;
   Expected<int> port_ = std::unexpected(Error::Unavailable("not started"));
+  bool listened_where_asked_ = true;
   std::optional<SimulatedCalleeVoices> callee_voices_;  // outlives the workers' pool
   std::atomic<int> talking_{0};                         // conversations now, across providers
   SimulatedTelephonyOptions simulation_;
@@ -579,7 +618,13 @@ RunCommand::RunCommand(CLI::App& app) {
       ->check(CLI::IsMember({"on", "off"}));
   run_->add_option("--media-speed", options_.media_speed,
                    "How many times faster than real time the calls' audio runs")
-      ->check(CLI::Range(0.5, 20.0));
+      ->check(CLI::Range(0.5, 20.0))
+      ->default_str("4; 1 with --provider sip");
+  run_->add_option("--provider", options_.provider,
+                   "Telephony: simulated (callees played by talky) or sip (real calls through "
+                   "--sip-trunk, real time)")
+      ->check(CLI::IsMember({"simulated", "sip"}));
+  AddSipOptions(*run_, options_.sip);
   run_->add_option("--max-conversations", options_.max_conversations,
                    "Answered calls talking at once; more ring until a line is free (0: " +
                        std::to_string(kConversationsPerCore) + " per core)")

@@ -15,6 +15,9 @@
 //   speaking_callee.h) whose audio runs --media-speed times faster than real time; the report
 //   adds the conversations (run_conversations.h). If the server cannot listen where --listen
 //   says, it listens on another free port of 127.0.0.1 so the calls can still speak.
+// - --provider sip: real calls through a SIP trunk (--sip-trunk ..., sip_command_line.h) instead of
+//   simulated callees; their audio reaches the run's media WebSocket in real time (--speed and
+//   --media-speed other than 1 are refused, exit 2).
 // - --speed X: a ScaledClock X times faster than real time, so retry delays and calling windows
 //   play out in seconds. Embedded queue only: refused with --redis-url (exit 2). --start-at
 //   INSTANT starts that clock at another instant than now (to see a run at another hour).
@@ -27,6 +30,8 @@
 #include <optional>
 #include <ostream>
 #include <string>
+
+#include "app/sip_command_line.h"
 
 namespace talky {
 
@@ -47,8 +52,10 @@ struct RunOptions {
   uint64_t seed = 1;
   std::string progress = "auto";
   std::string voice = "on";
-  double media_speed = 4;
+  double media_speed = 0;     // 0: not given, 4 (1 with --provider sip)
   int max_conversations = 0;  // 0: a number per core
+  std::string provider = "simulated";
+  SipCommandLine sip;  // --provider sip
 };
 
 class RunCommand {

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ip/address.hpp>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include "app/cli.h"
 #include "app/offline_voice.h"
 #include "app/open_records.h"
+#include "app/sip_command_line.h"
 #include "app/stop_signals.h"
 #include "app/worker_pool.h"
 #include "dialer/dialer_worker.h"
@@ -67,8 +67,8 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
                    "A job whose provider or store could not be reached is tried again this "
                    "much later (default 60000)")
       ->check(CLI::Range(1, 86'400'000));
-  worker_->add_option("--provider", provider_, "Telephony provider: simulated or vonage")
-      ->check(CLI::IsMember({"simulated", "vonage"}));
+  worker_->add_option("--provider", provider_, "Telephony provider: simulated, vonage or sip")
+      ->check(CLI::IsMember({"simulated", "vonage", "sip"}));
   worker_->add_option("--vonage-api-url", vonage_api_url_, "Vonage: API base URL")
       ->envname("TALKY_VONAGE_API_URL");
   worker_->add_option("--vonage-application-id", vonage_application_id_, "Vonage: application id")
@@ -88,13 +88,14 @@ WorkerCommand::WorkerCommand(CLI::App& app) {
   worker_
       ->add_option("--media-websocket-uri", media_websocket_uri_,
                    "Vonage: the media WebSocket (wss://HOST/media) named in an inline NCCO; "
-                   "simulated: answered calls speak there, with simulated callees "
-                   "(ws://ADDRESS:PORT/media of a talky serve)")
+                   "sip: where answered calls' audio goes; simulated: answered calls speak "
+                   "there, with simulated callees (ws://ADDRESS:PORT/media of a talky serve)")
       ->envname("TALKY_MEDIA_WEBSOCKET_URI");
   worker_
       ->add_option("--vonage-signature-secret", vonage_signature_secret_,
                    "Vonage: signature secret of signed webhooks")
       ->envname("TALKY_VONAGE_SIGNATURE_SECRET");
+  AddSipOptions(*worker_, sip_);
 }
 
 bool WorkerCommand::Selected() const { return worker_->parsed(); }
@@ -130,19 +131,24 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
     }
   }
 
-  // The simulated provider's callees speak to a serve's media socket, over plain TCP to an address.
-  std::optional<HttpEndpoint> simulated_media;
+  // Simulated callees and SIP calls speak to a serve's media socket, over plain TCP to an address.
+  std::optional<MediaSocketAddress> media_socket;
   if (!vonage && !media_websocket_uri_.empty()) {
-    Expected<HttpEndpoint> media = ParseWebSocketEndpoint(media_websocket_uri_);
-    boost::system::error_code not_an_address;
-    if (media) boost::asio::ip::make_address(media->host, not_an_address);
-    if (!media || media->tls || media->target != "/media" || not_an_address) {
-      err << "talky worker: --media-websocket-uri: the simulated provider needs "
-             "ws://ADDRESS:PORT/media (an IP address, no TLS), not '"
-          << media_websocket_uri_ << "'\n";
+    Expected<MediaSocketAddress> media = ParseMediaSocketUri(media_websocket_uri_);
+    if (!media) {
+      err << "talky worker: --media-websocket-uri: the " << provider_ << " provider "
+          << media.error().message << "\n";
       return kExitUsage;
     }
-    simulated_media = *media;
+    media_socket = *media;
+  }
+  if (provider_ == "sip") {
+    // Checked now, so that every problem is named before anything starts.
+    Expected<SipTelephonyOptions> sip = SipTelephonyOptionsOf(sip_, media_socket);
+    if (!sip) {
+      err << "talky worker: --provider sip needs:\n" << DescribeSipOptionErrors(sip.error());
+      return kExitUsage;
+    }
   }
 
   std::optional<Instant> start_at;
@@ -181,7 +187,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
       .speed = speed_};
   std::atomic<int> talking{0};
   std::optional<SimulatedCalleeVoices> callee_voices;
-  if (simulated_media) {
+  if (media_socket && provider_ == "simulated") {
     Expected<SimulatedCalleeVoices> voices =
         SimulatedCalleeVoices::Make(*AcquireOfflineVoice()->text_to_speech, kWidebandRate);
     if (!voices) {
@@ -189,8 +195,8 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
       return kExitFailure;
     }
     callee_voices = std::move(*voices);
-    simulation.media = SimulatedMedia{.host = simulated_media->host,
-                                      .port = std::stoi(simulated_media->port),
+    simulation.media = SimulatedMedia{.host = media_socket->host,
+                                      .port = media_socket->port,
                                       .voices = &*callee_voices,
                                       .talking = &talking};
   }
@@ -201,12 +207,19 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
       return std::make_unique<VonageTelephony>(*vonage, http, clock, sink, std::random_device{}());
     };
   }
-  WorkerPool pool(
-      *records->queue, *records->store, clock, ids, workers_,
-      DialerWorkerOptions{.max_calls_in_flight = max_calls_,
-                          .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_),
-                          .provider_retry_delay = std::chrono::milliseconds(retry_unavailable_ms_)},
-      make_provider);
+  if (provider_ == "sip") make_provider = MakeSipProviders(sip_, *media_socket, clock);
+  std::optional<WorkerPool> pool;
+  try {
+    pool.emplace(*records->queue, *records->store, clock, ids, workers_,
+                 DialerWorkerOptions{
+                     .max_calls_in_flight = max_calls_,
+                     .drain_timeout = std::chrono::milliseconds(drain_timeout_ms_),
+                     .provider_retry_delay = std::chrono::milliseconds(retry_unavailable_ms_)},
+                 make_provider);
+  } catch (const ProviderStartError& error) {
+    err << "talky worker: " << error.what() << "\n";
+    return kExitFailure;
+  }
   out << "talky worker: " << workers_ << " worker(s) running with the " << provider_ << " provider"
       << (start_at ? "; clock started at " + FormatIso8601(*start_at) : std::string())
       << (simulation.media ? "; answered calls speak at " + media_websocket_uri_ : std::string())
@@ -215,8 +228,8 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   const int signal_number = WaitForStopSignal(stop_signals);
   out << "talky worker: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": draining calls in flight" << std::endl;
-  pool.Stop();  // drains: calls in flight end (up to --drain-timeout-ms)
-  const WorkerPool::Totals totals = pool.Stats();
+  pool->Stop();  // drains: calls in flight end (up to --drain-timeout-ms)
+  const WorkerPool::Totals totals = pool->Stats();
   out << "talky worker: stopped; " << totals.calls_started << " calls started, "
       << totals.calls_completed << " completed" << std::endl;
   return kExitOk;

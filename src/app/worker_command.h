@@ -4,7 +4,10 @@
 // simulated provider (--provider simulated, the default), or to Vonage (--provider vonage): its
 // event webhooks then reach `talky serve` (POST /webhooks/vonage/event), which completes each
 // attempt with the lease the call record carries; the worker frees the call's slot at its next
-// lease extension. Secrets may come from the environment (TALKY_VONAGE_PRIVATE_KEY_FILE, ...).
+// lease extension. Or through a SIP trunk (--provider sip, --sip-trunk ...): the worker places
+// the calls itself and carries each answered call's audio to --media-websocket-uri, the /media
+// of a `talky serve`, where the voice pipeline talks. Secrets may come from the environment
+// (TALKY_VONAGE_PRIVATE_KEY_FILE, TALKY_SIP_PASSWORD, ...).
 // --start-at INSTANT runs the worker's clock from that instant at real speed (embedded queue only,
 // refused with --redis-url, exit 2): calling windows and due times as at another hour, for tests
 // and for trying a campaign's rules.
@@ -13,6 +16,8 @@
 #include <CLI/CLI.hpp>
 #include <ostream>
 #include <string>
+
+#include "app/sip_command_line.h"
 
 namespace talky {
 
@@ -45,6 +50,7 @@ class WorkerCommand {
   std::string vonage_answer_url_;
   std::string media_websocket_uri_;
   std::string vonage_signature_secret_;
+  SipCommandLine sip_;
 };
 
 }  // namespace talky

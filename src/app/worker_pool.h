@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -23,6 +24,13 @@
 #include "telephony/telephony_provider.h"
 
 namespace talky {
+
+// A provider that could not start (a port taken, a stack that failed): thrown by a MakeProvider,
+// out of the pool's constructor. A startup mistake, so an exception (STYLE.md).
+class ProviderStartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class WorkerPool {
  public:

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
@@ -10,8 +9,6 @@ namespace talky {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -43,89 +40,54 @@ SpeakingCallee::SpeakingCallee(asio::any_io_executor strand, SpeakingCalleeOptio
       on_end_(std::move(on_end)),
       tick_(std::chrono::duration_cast<SteadyClock::duration>(
           std::chrono::duration<double, std::milli>(20.0 / options_.media_speed))),
-      ws_(strand),
       ticker_(strand) {}
 
 void SpeakingCallee::Hangup() {
-  asio::post(strand_, [self = shared_from_this()] { self->Close(); });
-}
-
-void SpeakingCallee::Connect() {
-  beast::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(options_.host, ec);
-  if (ec) return End(std::unexpected(Error::InvalidArgument("bad media host " + options_.host)));
-  beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
-  beast::get_lowest_layer(ws_).async_connect(
-      asio::ip::tcp::endpoint(address, static_cast<unsigned short>(options_.port)),
-      [self = shared_from_this()](beast::error_code error) {
-        if (self->ended_) return;
-        if (error) {
-          return self->End(std::unexpected(Error::Unavailable("media socket: " + error.message())));
-        }
-        beast::get_lowest_layer(self->ws_).socket().set_option(asio::ip::tcp::no_delay(true));
-        self->ws_.async_handshake(
-            self->options_.host, "/media", [self](beast::error_code handshake_error) {
-              if (self->ended_) return;
-              if (handshake_error) {
-                return self->End(std::unexpected(
-                    Error::Unavailable("media socket handshake: " + handshake_error.message())));
-              }
-              beast::get_lowest_layer(self->ws_).expires_never();
-              self->connected_ = true;
-              self->Queue(
-                  true,
-                  nlohmann::json{{"event", "websocket:connected"},
-                                 {"content-type",
-                                  "audio/l16;rate=" + std::to_string(self->voices_.sample_rate())},
-                                 {"call_id", self->options_.call_id.value},
-                                 {"answered_at", FormatIso8601(self->options_.answered_at)}}
-                      .dump());
-              self->Read();
-              self->ticker_.expires_after(self->tick_);
-              self->ticker_.async_wait([self](beast::error_code e) {
-                if (!e) self->Tick();
-              });
-            });
-      });
-}
-
-void SpeakingCallee::Read() {
-  ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (self->ended_) return;
-    if (ec) {
-      const auto code = self->ws_.reason().code;
-      const bool refused =
-          ec == websocket::error::closed && (code == websocket::close_code::policy_error ||
-                                             code == websocket::close_code::try_again_later);
-      if (refused && !self->agent_heard_) {
-        return self->End(std::unexpected(Error::Unavailable(
-            "the media socket refused the call: " +
-            std::string(self->ws_.reason().reason.data(), self->ws_.reason().reason.size()))));
-      }
-      return self->End(self->frames_ * milliseconds(20));
-    }
-    const std::string data(static_cast<const char*>(self->in_.cdata().data()), self->in_.size());
-    self->in_.consume(self->in_.size());
-    if (self->ws_.got_text()) {
-      self->OnText(data);
-    } else {
-      self->OnAgentFrame();
-    }
-    self->Read();
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->socket_) self->socket_->Close();  // its on_closed ends the call
   });
 }
 
-void SpeakingCallee::OnText(const std::string& data) {
-  const nlohmann::json message = nlohmann::json::parse(data, nullptr, false);
-  const std::string action = message.is_object() ? message.value("action", "") : "";
+void SpeakingCallee::Connect() {
+  auto self = shared_from_this();
+  socket_ = MediaSocketClient::Start(
+      strand_, MediaSocketAddress{.host = options_.host, .port = options_.port},
+      nlohmann::json{{"event", "websocket:connected"},
+                     {"content-type", "audio/l16;rate=" + std::to_string(voices_.sample_rate())},
+                     {"call_id", options_.call_id.value},
+                     {"answered_at", FormatIso8601(options_.answered_at)}},
+      MediaSocketHandlers{
+          .on_open =
+              [self] {  // the media clock starts with the connection
+                self->ticker_.expires_after(self->tick_);
+                self->ticker_.async_wait([self](boost::system::error_code e) {
+                  if (!e) self->Tick();
+                });
+              },
+          .on_audio = [self](std::span<const std::int16_t>) { self->OnAgentFrame(); },
+          .on_action = [self](const nlohmann::json& action) { self->OnAction(action); },
+          .on_closed = [self](const MediaSocketEnd& end) { self->OnClosed(end); }});
+}
+
+void SpeakingCallee::OnAction(const nlohmann::json& message) {
+  const std::string action = message.value("action", "");
   if (action == "clear") {
     playback_end_ = frames_;
-    Queue(true, R"({"event":"websocket:cleared"})");
+    socket_->SendEvent({{"event", "websocket:cleared"}});
   } else if (action == "notify") {
     pending_notifies_.emplace_back(
         std::max(playback_end_, frames_),
-        nlohmann::json{{"event", "websocket:notify"}, {"payload", message["payload"]}}.dump());
+        nlohmann::json{{"event", "websocket:notify"}, {"payload", message["payload"]}});
   }
+}
+
+// A socket that could not be reached, or refused the call before the agent spoke, is an error
+// (the provider may try another callee); any other end is the call's end.
+void SpeakingCallee::OnClosed(const MediaSocketEnd& end) {
+  if (!end.result && (!end.connected || !agent_heard_)) {
+    return End(std::unexpected(end.result.error()));
+  }
+  End(frames_ * milliseconds(20));
 }
 
 void SpeakingCallee::OnAgentFrame() {
@@ -139,22 +101,19 @@ void SpeakingCallee::OnAgentFrame() {
 void SpeakingCallee::Tick() {
   if (ended_) return;
   ++frames_;
-  if (frames_ * milliseconds(20) >= options_.max_length) return Close();
+  if (frames_ * milliseconds(20) >= options_.max_length) return socket_->Close();
   Act();
-  const std::size_t samples = SamplesPerFrame(voices_.sample_rate());
-  std::string frame(samples * 2, '\0');
+  Samples frame(SamplesPerFrame(voices_.sample_rate()), 0);
   const bool was_speaking = !speech_.empty();
-  for (std::size_t i = 0; i < samples && !speech_.empty(); ++i) {
-    const auto sample = static_cast<std::uint16_t>(speech_.front());
+  for (std::size_t i = 0; i < frame.size() && !speech_.empty(); ++i) {
+    frame[i] = speech_.front();
     speech_.pop_front();
-    frame[2 * i] = static_cast<char>(sample & 0xff);
-    frame[2 * i + 1] = static_cast<char>(sample >> 8);
   }
   if (was_speaking && speech_.empty()) agent_frames_in_turn_ = 0;  // listening again
-  Queue(false, std::move(frame));
-  std::erase_if(pending_notifies_, [this](const std::pair<long, std::string>& notify) {
+  socket_->SendAudio(frame);
+  std::erase_if(pending_notifies_, [this](const std::pair<long, nlohmann::json>& notify) {
     if (notify.first > frames_) return false;
-    Queue(true, notify.second);
+    socket_->SendEvent(notify.second);
     return true;
   });
   // Late ticks are not made up in a burst: the media clock slows instead.
@@ -162,7 +121,7 @@ void SpeakingCallee::Tick() {
   auto due = ticker_.expiry() + tick_;  // (the timer's last expiry: this tick's due time)
   if (due < now - tick_) due = now;
   ticker_.expires_at(due);
-  ticker_.async_wait([self = shared_from_this()](beast::error_code e) {
+  ticker_.async_wait([self = shared_from_this()](boost::system::error_code e) {
     if (!e) self->Tick();
   });
 }
@@ -192,48 +151,11 @@ void SpeakingCallee::Speak(const Samples& audio) {
   speech_.insert(speech_.end(), audio.begin(), audio.end());
 }
 
-void SpeakingCallee::Queue(bool text, std::string data) {
-  if (ended_) return;
-  outgoing_.emplace_back(text, std::move(data));
-  if (!writing_) WriteNext();
-}
-
-void SpeakingCallee::WriteNext() {
-  if (outgoing_.empty()) {
-    writing_ = false;
-    return;
-  }
-  writing_ = true;
-  in_flight_ = std::move(outgoing_.front());
-  outgoing_.pop_front();
-  ws_.text(in_flight_.first);
-  ws_.async_write(asio::buffer(in_flight_.second),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                    if (ec) {
-                      self->writing_ = false;
-                      self->outgoing_.clear();
-                      return;  // the read side sees the connection's end
-                    }
-                    self->WriteNext();
-                  });
-}
-
-void SpeakingCallee::Close() {
-  if (ended_) return;
-  ticker_.cancel();
-  if (!connected_) return End(std::unexpected(Error::Unavailable("hung up before connecting")));
-  outgoing_.clear();
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).socket().close(ignored);  // the read loop ends the call
-}
-
 void SpeakingCallee::End(Expected<std::chrono::milliseconds> result) {
   if (ended_) return;
   ended_ = true;
   ticker_.cancel();
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  if (socket_) socket_->Close();
   if (on_end_) {
     OnEnd on_end = std::move(on_end_);
     on_end(std::move(result));

@@ -1,7 +1,7 @@
 // The far side of a simulated answered call when calls speak (talky run): it connects to our media
-// WebSocket as Vonage does (websocket:connected with the call id, the rate, and when the call was
-// answered), streams its audio media_speed times faster than real time, and plays its
-// CalleeScript. A person waits for the agent to finish each line and answers with the script's
+// WebSocket as Vonage does (MediaSocketClient: websocket:connected with the call id, the rate, and
+// when the call was answered), streams its audio media_speed times faster than real time, and plays
+// its CalleeScript. A person waits for the agent to finish each line and answers with the script's
 // next reply, or talks over the agent's line; an answering machine plays its greeting (and beep)
 // at once, then records in silence. `clear` and `notify` are answered as Vonage does, on the
 // callee's media clock (one 20 ms frame per tick; an overloaded machine slows the media clock,
@@ -15,9 +15,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -27,6 +24,7 @@
 #include "domain/error.h"
 #include "domain/ids.h"
 #include "domain/instant.h"
+#include "telephony/media_socket_client.h"
 #include "telephony/simulated/callee_script.h"
 #include "telephony/simulated/simulated_callee_voices.h"
 
@@ -57,15 +55,12 @@ class SpeakingCallee final : public std::enable_shared_from_this<SpeakingCallee>
 
  private:
   void Connect();
-  void Read();
-  void OnText(const std::string& data);
+  void OnAction(const nlohmann::json& action);
   void OnAgentFrame();
+  void OnClosed(const MediaSocketEnd& end);
   void Tick();
   void Act();
   void Speak(const Samples& audio);
-  void Queue(bool text, std::string data);
-  void WriteNext();
-  void Close();
   void End(Expected<std::chrono::milliseconds> result);
 
   boost::asio::any_io_executor strand_;
@@ -74,13 +69,8 @@ class SpeakingCallee final : public std::enable_shared_from_this<SpeakingCallee>
   const SimulatedCalleeVoices& voices_;
   OnEnd on_end_;
   const std::chrono::steady_clock::duration tick_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::shared_ptr<MediaSocketClient> socket_;
   boost::asio::steady_timer ticker_;
-  boost::beast::flat_buffer in_;
-  std::deque<std::pair<bool, std::string>> outgoing_;
-  std::pair<bool, std::string> in_flight_;
-  bool writing_ = false;
-  bool connected_ = false;
   bool ended_ = false;
 
   // The callee's media clock, in frames sent.
@@ -93,7 +83,7 @@ class SpeakingCallee final : public std::enable_shared_from_this<SpeakingCallee>
   long last_agent_frame_ = -1;     // media frame of the latest agent frame
   long reply_due_ = -1;            // media frame at which the next reply starts
   long playback_end_ = 0;          // media frame by which the agent audio received has played
-  std::vector<std::pair<long, std::string>> pending_notifies_;
+  std::vector<std::pair<long, nlohmann::json>> pending_notifies_;  // (due frame, message)
 };
 
 }  // namespace talky
