@@ -34,13 +34,6 @@ using namespace std::chrono;
 
 constexpr double kLatenessAimSeconds = 0.005;
 
-double Percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return 0;
-  std::ranges::sort(values);
-  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
-  return values[index];
-}
-
 // The bound of the bucket that holds the p99 observation; +inf above the last bound.
 double HistogramP99(const Metrics::Histogram& histogram, const std::vector<double>& bounds) {
   const std::vector<std::uint64_t> counts = histogram.BucketCounts();

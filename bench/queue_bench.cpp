@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/figures.h"
 #include "domain/clock.h"
 #include "queue/local/local_job_queue.h"
 #include "queue/redis/redis_job_queue.h"
@@ -71,13 +72,6 @@ Expected<Steady::duration> EnqueueAll(JobQueue& queue, const QueueBenchOptions& 
   for (std::thread& thread : threads) thread.join();
   if (first_error) return std::unexpected(*first_error);
   return Steady::now() - started;
-}
-
-double Percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto at = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
-  return values[at];
 }
 
 }  // namespace

@@ -15,8 +15,9 @@ packages=(
   # activity, resampling; espeak-ng's command also voices the simulated callee in tests
   libespeak-ng-dev espeak-ng libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   libwebrtc-audio-processing-dev libspeexdsp-dev
-  # SIP trunks: libre (SIP, SDP) for the `sip` provider; sipp as the far end in its tests
-  libre-dev librem-dev sip-tester
+  # SIP trunks: libre (SIP, SDP, RTP) and librem (G.711) for the `sip` provider; sipp and
+  # baresip (its core, without the desktop front ends) as the far ends in its tests
+  libre-dev librem-dev sip-tester baresip-core
   # tests, fuzzing (libFuzzer needs clang; 19 is the first whose libstdc++ <expected> works; its
   # lld links the sanitized test binaries several times faster than ld) and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-19 libclang-rt-19-dev lld-19

@@ -106,7 +106,9 @@ void MediaSocketClient::Read() {
       const nlohmann::json message =
           nlohmann::json::parse(std::string_view(data, size), nullptr, false);
       self->in_.consume(size);
-      if (message.is_object() && message.contains("action") && self->handlers_.on_action) {
+      const bool action =
+          message.is_object() && message.contains("action") && message["action"].is_string();
+      if (action && self->handlers_.on_action) {
         self->handlers_.on_action(message);
       }
     } else {

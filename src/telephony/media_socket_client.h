@@ -42,8 +42,9 @@ struct MediaSocketEnd {
 struct MediaSocketHandlers {
   std::function<void()> on_open;  // the handshake went through; websocket:connected is queued
   std::function<void(std::span<const std::int16_t> frame)> on_audio;  // the agent's, one frame
-  std::function<void(const nlohmann::json& action)> on_action;        // {"action": ...}
-  std::function<void(const MediaSocketEnd& end)> on_closed;           // once, last
+  // A text message that is an object with a string "action"; other text is ignored.
+  std::function<void(const nlohmann::json& action)> on_action;
+  std::function<void(const MediaSocketEnd& end)> on_closed;  // once, last
 };
 
 class MediaSocketClient final : public std::enable_shared_from_this<MediaSocketClient> {

@@ -10,6 +10,7 @@
 #include <numbers>
 
 #include "voice/providers/espeak_text_to_speech.h"
+#include "voice/providers/pocketsphinx_speech_to_text.h"
 #include "voice/resampler.h"
 
 namespace talky::testing {
@@ -107,6 +108,22 @@ Samples Tone(int hz, std::chrono::milliseconds length, int sample_rate) {
         8000 * std::sin(2 * std::numbers::pi * hz * static_cast<double>(i) / sample_rate));
   }
   return tone;
+}
+
+std::string RecognizeOneOf(const Samples& audio, int sample_rate,
+                           const std::vector<std::string>& lines, const Samples& warm_up) {
+  PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
+  FinalText sink;
+  auto stream = recognizer.Open(sample_rate, sink);
+  if (!stream) return "(open failed: " + stream.error().message + ")";
+  (*stream)->Expect(lines);
+  if (sample_rate == kWidebandRate) {
+    (*stream)->Write(warm_up);
+    (*stream)->Finalize();
+  }
+  (*stream)->Write(audio);
+  (*stream)->Finalize();
+  return sink.text;
 }
 
 }  // namespace talky::testing

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "voice/audio.h"
 #include "voice/speech_to_text.h"
@@ -33,6 +34,14 @@ class FinalText final : public RecognitionSink {
   void OnError(Error error) override { text = "(error: " + error.message + ")"; }
   std::string text;
 };
+
+// Which of `lines` was said in `audio` (one utterance), by pocketsphinx with its rejection of
+// unexpected speech off: it picks the closest line. pocketsphinx adapts to what it heard before
+// (cepstral mean), so each check gets a fresh recognizer warmed on `warm_up` (speech in the same
+// voice, at 16 kHz) first: one result then depends neither on the checks before it nor on a cold
+// start. 8 kHz audio is recognized as it is, without the warm-up.
+std::string RecognizeOneOf(const Samples& audio, int sample_rate,
+                           const std::vector<std::string>& lines, const Samples& warm_up);
 
 // A sine tone (an answering machine's beep) of amplitude 8000.
 Samples Tone(int hz, std::chrono::milliseconds length, int sample_rate);

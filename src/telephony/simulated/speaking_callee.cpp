@@ -77,7 +77,8 @@ void SpeakingCallee::OnAction(const nlohmann::json& message) {
   } else if (action == "notify") {
     pending_notifies_.emplace_back(
         std::max(playback_end_, frames_),
-        nlohmann::json{{"event", "websocket:notify"}, {"payload", message["payload"]}});
+        nlohmann::json{{"event", "websocket:notify"},
+                       {"payload", message.value("payload", nlohmann::json())}});
   }
 }
 

@@ -14,7 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "telephony/sip/libre.h"  // last: it undoes libre's macros
+#include "telephony/sip/libre.h"  // after the standard headers: it undoes libre's macros
+#include "telephony/sip/telephone_event_receiver.h"
 
 namespace talky {
 namespace {
@@ -35,13 +36,10 @@ constexpr int kMaxDropout = 3000;
 constexpr int kMaxMisorder = 100;
 // Silence stands in for at most this many lost packets in a row (a second).
 constexpr int kMaxConcealedPackets = 50;
-// A received digit whose end packets were all lost is reported after this long without news.
-constexpr auto kDigitIdleReport = milliseconds(200);
 constexpr std::size_t kMaxQueuedDigits = 64;
 // RFC 4733 §2.5.1.4: the final packet of an event is sent three times.
 constexpr int kEndPacketCopies = 3;
 constexpr std::uint8_t kEventVolume = 10;  // -10 dBm0, what phones send
-constexpr std::size_t kEventPayloadSize = 4;
 
 std::string SystemErrorText(int err) {
   return std::error_code(err, std::generic_category()).message();
@@ -57,11 +55,6 @@ std::optional<int> EventCodeOf(char digit) {
   if (digit >= 'A' && digit <= 'D') return digit - 'A' + 12;
   if (digit >= 'a' && digit <= 'd') return digit - 'a' + 12;
   return std::nullopt;
-}
-
-char DigitOf(int code) {
-  static constexpr char kDigits[] = "0123456789*#ABCD";
-  return code >= 0 && code < 16 ? kDigits[code] : '?';
 }
 
 // The even port range rtp_listen draws from. It picks min + rand() % (max - min) and clears the
@@ -151,15 +144,6 @@ struct RtpMedia::Impl {
     QueuedDigit digit;
     std::uint32_t timestamp = 0;  // of the slot it began in: every packet of it carries this
     int slots_sent = 0;
-  };
-
-  // The digit being received, keyed by its RTP timestamp (RFC 4733 §2.5.2.2).
-  struct ReceivingEvent {
-    std::uint32_t timestamp = 0;
-    int code = 0;
-    std::uint32_t duration = 0;  // in samples, the largest seen
-    bool reported = false;
-    RtpClock::time_point last_seen;
   };
 
   // Raised by the destructor while one of our libre handlers is on the stack: a callback may
@@ -351,7 +335,7 @@ struct RtpMedia::Impl {
       tx_timestamp += static_cast<std::uint32_t>(missed) * kSamplesPerPacket;
       next_slot += missed * kPacketTime;
     }
-    ReportIdleDigit(now, watch);
+    ReportIdleDigit(now);
     if (watch.gone()) return;
     now = RtpClock::now();
     tmr_start(&send_timer, static_cast<std::uint64_t>(CeilMilliseconds(next_slot - now)),
@@ -399,7 +383,7 @@ struct RtpMedia::Impl {
     const bool end = slot >= event.digit.packets;
     const int packets = std::min(slot, event.digit.packets);
     const auto duration = static_cast<std::uint32_t>(packets) * kSamplesPerPacket;
-    const std::array<std::uint8_t, kEventPayloadSize> payload = {
+    const std::array<std::uint8_t, kTelephoneEventPayloadSize> payload = {
         static_cast<std::uint8_t>(event.digit.code),
         static_cast<std::uint8_t>((end ? 0x80 : 0x00) | kEventVolume),
         static_cast<std::uint8_t>(duration >> 8), static_cast<std::uint8_t>(duration & 0xff)};
@@ -475,7 +459,7 @@ struct RtpMedia::Impl {
     } else {
       tmr_cancel(&release_timer);
     }
-    ReportIdleDigit(now, watch);
+    ReportIdleDigit(now);
   }
 
   milliseconds ReleaseDelay() const { return kPacketTime * (options.jitter_min_packets + 1); }
@@ -598,49 +582,33 @@ struct RtpMedia::Impl {
     rx_pcm.erase(rx_pcm.begin(), rx_pcm.begin() + static_cast<std::ptrdiff_t>(offset));
   }
 
-  // RFC 4733 §2.5.2: packets with the same timestamp are one event, updated until its end bit;
-  // the end is sent three times, so the digit is reported at the first and the rest ignored. A
-  // new timestamp is a new event (and the end of the last, had its end packets been lost).
+  // RFC 4733 telephone-events: the receiver groups them by timestamp and says which packet
+  // completes a digit; one may complete two (the last event, its end packets lost, and itself).
   void ReceiveEvent(const rtp_header& header, mbuf* frame, const Watch& watch) {
-    if (mbuf_get_left(frame) < kEventPayloadSize) return;
-    const std::uint8_t* bytes = mbuf_buf(frame);
-    const int code = bytes[0];
-    const bool end = (bytes[1] & 0x80) != 0;
-    const auto duration = static_cast<std::uint32_t>((bytes[2] << 8) | bytes[3]);
-    if (code > 15) return;  // tones and signals other than DTMF
-    const RtpClock::time_point now = RtpClock::now();
-    if (receiving_event && receiving_event->timestamp == header.ts) {
-      if (receiving_event->reported) return;
-      receiving_event->duration = std::max(receiving_event->duration, duration);
-      receiving_event->last_seen = now;
-      if (end) ReportDigit(watch);
-      return;
-    }
-    if (receiving_event && !receiving_event->reported) {
-      ReportDigit(watch);
+    const TelephoneEventReceiver::Digits digits = event_receiver.OnPacket(
+        header.ts, std::span<const std::uint8_t>(mbuf_buf(frame), mbuf_get_left(frame)),
+        RtpClock::now());
+    for (const TelephoneEventReceiver::Digit& digit : digits) {
+      ReportDigit(digit);
       if (watch.gone()) return;
     }
-    receiving_event = ReceivingEvent{header.ts, code, duration, false, now};
-    if (end) ReportDigit(watch);
   }
 
-  void ReportIdleDigit(RtpClock::time_point now, const Watch& watch) {
-    if (receiving_event && !receiving_event->reported &&
-        now - receiving_event->last_seen >= kDigitIdleReport) {
-      ReportDigit(watch);
+  // A digit whose end packets were all lost, once it has been quiet long enough. The caller
+  // checks its Watch afterwards: on_dtmf may have destroyed us.
+  void ReportIdleDigit(RtpClock::time_point now) {
+    if (const std::optional<TelephoneEventReceiver::Digit> digit = event_receiver.OnIdle(now)) {
+      ReportDigit(*digit);
     }
   }
 
-  void ReportDigit(const Watch& watch) {
-    (void)watch;  // the caller checks it: nothing here touches us after the callback
-    receiving_event->reported = true;
+  // Nothing here touches us after the callback: the caller checks its Watch.
+  void ReportDigit(const TelephoneEventReceiver::Digit& digit) {
     Add(counters.digits_received);
     if (!callbacks->on_dtmf) return;
-    const char digit = DigitOf(receiving_event->code);
-    const milliseconds duration(receiving_event->duration * 1000 / kNarrowbandRate);
     const auto hold = callbacks;
     try {
-      hold->on_dtmf(digit, duration);
+      hold->on_dtmf(digit.digit, digit.duration);
     } catch (...) {
       LogCallbackError("on_dtmf");
     }
@@ -739,7 +707,7 @@ struct RtpMedia::Impl {
   bool last_played_audio = false;
   std::size_t last_audio_samples = kSamplesPerPacket;
   Samples rx_pcm;  // decoded, not yet a whole frame
-  std::optional<ReceivingEvent> receiving_event;
+  TelephoneEventReceiver event_receiver;
 };
 
 Expected<std::unique_ptr<RtpMedia>> RtpMedia::Create(RtpMediaOptions options,

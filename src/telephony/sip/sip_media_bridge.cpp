@@ -30,7 +30,7 @@ SipMediaBridge::SipMediaBridge(boost::asio::any_io_executor strand, SipMediaBrid
     : strand_(strand),
       options_(std::move(options)),
       on_closed_(std::move(on_closed)),
-      retry_timer_(strand) {}
+      timer_(strand) {}
 
 RtpMediaCallbacks SipMediaBridge::MediaCallbacks() {
   auto self = shared_from_this();
@@ -73,7 +73,7 @@ void SipMediaBridge::Close() {
     playback_.clear();
     notifies_.clear();
   }
-  boost::asio::post(strand_, [self = shared_from_this()] { self->retry_timer_.cancel(); });
+  boost::asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
   if (socket) socket->Close();
 }
 
@@ -147,8 +147,7 @@ void SipMediaBridge::OnAction(const nlohmann::json& message) {
     socket_->SendEvent({{"event", "websocket:cleared"}});
     SendDueNotifies();  // what they waited for was dropped: it will never play
   } else if (action == "notify") {
-    notifies_.emplace_back(
-        queued_, message.contains("payload") ? message["payload"] : nlohmann::json::object());
+    notifies_.emplace_back(queued_, message.value("payload", nlohmann::json()));
     SendDueNotifies();
   }
 }
@@ -171,8 +170,8 @@ void SipMediaBridge::OnSocketClosed(const MediaSocketEnd& end) {
       spdlog::debug("call {}: media socket: {}; trying again", options_.call_id.value,
                     end.result.error().message);
       socket_.reset();
-      retry_timer_.expires_after(kConnectRetryDelay);
-      retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      timer_.expires_after(kConnectRetryDelay);
+      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec) return;
         std::lock_guard retry_lock(self->mutex_);
         if (!self->closed_) self->OpenSocket();
@@ -181,9 +180,21 @@ void SipMediaBridge::OnSocketClosed(const MediaSocketEnd& end) {
     }
     closed_ = true;
     socket_.reset();
-    playback_.clear();
-    notifies_.clear();
+    if (!end.result) {
+      playback_.clear();
+      notifies_.clear();
+    }
   }
+  if (!end.result || options_.hangup_delay <= std::chrono::milliseconds(0))
+    return ReportClosed(end);
+  // The agent hung up: its last words are still in RTP's queue and the far side's jitter buffer.
+  timer_.expires_after(options_.hangup_delay);
+  timer_.async_wait([self = shared_from_this(), end](boost::system::error_code ec) {
+    if (!ec) self->ReportClosed(end);
+  });
+}
+
+void SipMediaBridge::ReportClosed(const MediaSocketEnd& end) {
   if (on_closed_) {
     OnClosed on_closed = std::move(on_closed_);
     on_closed(end);

@@ -10,8 +10,8 @@
 // Audio is bridged from Connect (the answer) to Close (the call's end): what comes before or
 // after is dropped. A socket that cannot be reached or refuses the call is tried again, every
 // 200 ms for 2 s (the dialer may not have stored the call yet when a quick callee answers); the
-// socket closing otherwise (the agent hung up) or for good is reported to on_closed, so that the
-// provider can end the SIP call.
+// socket closing otherwise (the agent hung up: options.hangup_delay later) or for good is
+// reported to on_closed, so that the provider can end the SIP call.
 //
 // Threads: the RtpMedia callbacks run on the SIP thread, the socket on its strand; the queue
 // between them is guarded by a mutex. Connect and Close may be called from any thread.
@@ -41,6 +41,10 @@ struct SipMediaBridgeOptions {
   // The agent's audio waiting to go out as RTP beyond this is dropped (the server paces its
   // frames at real time, a little ahead, so this is only reached when RTP cannot keep up).
   std::chrono::milliseconds max_queued{2'000};
+  // When the agent hangs up (the socket closes normally), on_closed comes this much later, so
+  // that its last words leave RTP's queue and play out of the far side's jitter buffer before
+  // the BYE.
+  std::chrono::milliseconds hangup_delay{300};
 };
 
 class SipMediaBridge final : public std::enable_shared_from_this<SipMediaBridge> {
@@ -71,15 +75,16 @@ class SipMediaBridge final : public std::enable_shared_from_this<SipMediaBridge>
   void OnAgentAudio(std::span<const std::int16_t> frame);
   void OnAction(const nlohmann::json& action);
   void OnSocketClosed(const MediaSocketEnd& end);
+  void ReportClosed(const MediaSocketEnd& end);
   void OpenSocket();  // under mutex_
   // Under mutex_: answers the notifies whose audio has gone out.
   void SendDueNotifies();
 
   boost::asio::any_io_executor strand_;
   const SipMediaBridgeOptions options_;
-  OnClosed on_closed_;                     // the strand's
-  boost::asio::steady_timer retry_timer_;  // the strand's
-  int connect_attempts_ = 0;               // under mutex_
+  OnClosed on_closed_;               // the strand's
+  boost::asio::steady_timer timer_;  // the strand's: connect retries, the hang-up delay
+  int connect_attempts_ = 0;         // under mutex_
 
   Resampler up_{kNarrowbandRate, kWidebandRate};    // SIP thread
   Samples up_pending_;                              // SIP thread: less than a 16 kHz frame

@@ -56,27 +56,13 @@ constexpr char kCloudKey[] = "sk-test-9f8e7d6c5b4a";
 constexpr char kDeepgramKey[] = "dg-test-4b3a2c1d";
 constexpr char kCartesiaKey[] = "sk_car_test_8e7f6a";
 
-// Which of the script's lines the agent said in `audio` (one utterance). The agent says nothing
-// else, so the recognizer's rejection of unexpected speech is off: it picks the closest line.
-// pocketsphinx adapts to what it heard before (cepstral mean), so each check gets a fresh
-// recognizer warmed on the same agent line first: one turn's result then depends neither on the
-// turns and tests before it nor on a cold start.
+// Which of the script's lines the agent said in `audio` (one utterance): the agent says nothing
+// else, so the recognizer picks the closest line (RecognizeOneOf, warmed on another agent line).
 std::string RecognizeAgent(const Samples& audio, int sample_rate,
                            const std::vector<std::string>& lines = kAgentLines) {
   static const Samples warm_up = testing::Synthesize(
       *AcquireOfflineVoice()->text_to_speech, "Great. Will you be able to make it?", kWidebandRate);
-  PocketsphinxSpeechToText recognizer({.max_energy_outside_phrase = 1.0});
-  testing::FinalText sink;
-  auto stream = recognizer.Open(sample_rate, sink);
-  if (!stream) return "(open failed: " + stream.error().message + ")";
-  (*stream)->Expect(lines);
-  if (sample_rate == kWidebandRate) {
-    (*stream)->Write(warm_up);
-    (*stream)->Finalize();
-  }
-  (*stream)->Write(audio);
-  (*stream)->Finalize();
-  return sink.text;
+  return testing::RecognizeOneOf(audio, sample_rate, lines, warm_up);
 }
 
 // The agent's turns as heard: runs of frames with no gap of more than 400 ms between them.

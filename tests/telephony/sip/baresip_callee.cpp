@@ -204,7 +204,7 @@ std::string Config(const fs::path& directory, int sip_port, int control_port) {
       "# Written by BaresipCallee (tests/telephony/sip/baresip_callee.cpp) for baresip 1.0.\n";
   line("poll_method", "epoll");
   line("sip_listen", "127.0.0.1:" + std::to_string(sip_port));
-  line("net_interface", "127.0.0.1");  // "lo" fails in containers without interface listing
+  line("net_interface", "127.0.0.1");  // by name, "lo" failed here: "could not get network address"
   line("call_local_timeout", "120");
   line("call_max_calls", "4");
   line("audio_source", "aufile," + (directory / "source.wav").string());

@@ -34,7 +34,8 @@ double ToneAmplitude(std::span<const std::int16_t> samples, int rate, double hz)
 Samples ToneFrames(int frames, int rate, double hz) {
   Samples tone(SamplesPerFrame(rate) * frames);
   for (std::size_t i = 0; i < tone.size(); ++i) {
-    tone[i] = static_cast<std::int16_t>(8000 * std::sin(2 * std::numbers::pi * hz * double(i) / rate));
+    tone[i] =
+        static_cast<std::int16_t>(8000 * std::sin(2 * std::numbers::pi * hz * double(i) / rate));
   }
   return tone;
 }

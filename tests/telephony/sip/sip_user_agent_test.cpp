@@ -845,7 +845,7 @@ TEST_F(SipUserAgentTest, NoRtpAfterTheAnswerEndsTheCallWithBye) {
   EXPECT_EQ(ended.end_cause, SipEndCause::kMediaTimeout) << ended.end_reason;
   EXPECT_NE(ended.end_reason.find("RTP timeout"), std::string::npos) << ended.end_reason;
   EXPECT_TRUE(heard.WaitFor([&] { return heard.timed_out_; }));  // the caller's hears too
-  ExpectSippCompleted();  // it got our BYE
+  ExpectSippCompleted();                                         // it got our BYE
   EXPECT_EQ(CountOf(events_.Of(id), Kind::kEnded), 1);
 }
 
