@@ -320,6 +320,17 @@ TEST(RunCommand, SpeedIsRefusedWithRedis) {
   EXPECT_NE(result.err.find("--speed needs the embedded queue"), std::string::npos) << result.err;
 }
 
+TEST(RunCommand, SipCallsRunInRealTimeAndNeedATrunk) {
+  const CliResult result =
+      RunTalky({"run", "--provider", "sip", "--speed", "100", "--media-speed", "4"});
+  EXPECT_EQ(result.code, 2);
+  for (const char* named :
+       {"--speed: a SIP call cannot run faster than real time", "--media-speed: must be 1",
+        "--sip-trunk (or TALKY_SIP_TRUNK): is required"}) {
+    EXPECT_NE(result.err.find(named), std::string::npos) << named << " in " << result.err;
+  }
+}
+
 TEST(RunCommand, HelpShowsTheDefaults) {
   const CliResult help = RunTalky({"run", "--help"});
   EXPECT_EQ(help.code, 0);

@@ -249,6 +249,32 @@ TEST(WorkerCommand, SimulatedCallsSpeakOnlyToAPlainMediaSocketAtAnAddress) {
   }
 }
 
+TEST(WorkerCommand, SipWithoutItsOptionsIsAUsageErrorNamingEachOne) {
+  CliResult result = RunTalky({"worker", "--provider", "sip", "--sip-transport", "sctp",
+                               "--sip-username", "talky", "--sip-codecs", "G729"});
+  EXPECT_EQ(result.code, 2);
+  for (const char* named :
+       {"--sip-trunk (or TALKY_SIP_TRUNK): is required", "--media-websocket-uri: is required",
+        "--sip-transport (or TALKY_SIP_TRANSPORT): must be udp or tcp",
+        "--sip-password (or TALKY_SIP_PASSWORD): username and password go together",
+        "--sip-codecs: offers PCMU and PCMA only, not G729"}) {
+    EXPECT_NE(result.err.find(named), std::string::npos) << named << " in " << result.err;
+  }
+}
+
+TEST(WorkerCommand, SipOptionsComeFromTheEnvironmentToo) {
+  setenv("TALKY_SIP_TRUNK", "sip:trunk.example.com:5060;transport=tls", 1);
+  CliResult result = RunTalky({"worker", "--provider", "sip", "--media-websocket-uri",
+                               "ws://127.0.0.1:8080/media", "--sip-rtp-ports", "20000"});
+  unsetenv("TALKY_SIP_TRUNK");
+  EXPECT_EQ(result.code, 2);
+  EXPECT_NE(result.err.find("--sip-trunk (or TALKY_SIP_TRUNK): must look like sip:HOST:PORT"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("--sip-rtp-ports: must be MIN-MAX"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("--media-websocket-uri"), std::string::npos) << result.err;
+}
+
 TEST(WorkerCommand, UnknownProviderIsRefused) {
   EXPECT_EQ(RunTalky({"worker", "--provider", "twilio"}).code, 2);
 }

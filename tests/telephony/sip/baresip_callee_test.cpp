@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "telephony/sip/sipp_callee.h"
+
 extern char** environ;
 
 namespace talky::testing {
@@ -50,35 +52,6 @@ constexpr int kPcma = 8;
 // RMS of a recording that holds audio: the pcap's speech measures about 1,900; digital silence 0,
 // and G.711's quietest codes decode to at most 8.
 constexpr double kAudibleRms = 300;
-
-fs::path ScenarioDirectory() {
-  if (const char* configured = std::getenv("TALKY_SIP_SCENARIOS")) return configured;
-  return TALKY_SIP_SCENARIOS_DIR;  // set by the build: tests/telephony/sip/scenarios
-}
-
-bool Installed(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream directories(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string directory; std::getline(directories, directory, ':');) {
-    if (access((fs::path(directory) / program).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-int FreeUdpPort() {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream file(path);
@@ -200,15 +173,15 @@ class SippCaller {
         "sipp",
         target,
         "-sf",
-        (ScenarioDirectory() / scenario).string(),
+        (SipScenarioDirectory() / scenario).string(),
         "-s",
         service,
         "-i",
         "127.0.0.1",
         "-p",
-        std::to_string(FreeUdpPort()),
+        std::to_string(FreeSipPort()),
         "-mp",
-        std::to_string(FreeUdpPort()),
+        std::to_string(FreeSipPort()),
         "-m",
         "1",
         "-nostdin",
@@ -289,8 +262,9 @@ class SippCaller {
 class BaresipCalleeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(Installed("baresip")) << "baresip is not installed (apt-get install baresip-core)";
-    ASSERT_TRUE(Installed("sipp")) << "sipp is not installed (apt-get install sip-tester)";
+    ASSERT_TRUE(ProgramInstalled("baresip"))
+        << "baresip is not installed (apt-get install baresip-core)";
+    ASSERT_TRUE(ProgramInstalled("sipp")) << "sipp is not installed (apt-get install sip-tester)";
     Expected<std::unique_ptr<ScratchDir>> scratch = ScratchDir::Create("baresip-test");
     ASSERT_TRUE(scratch) << scratch.error().Describe();
     scratch_ = std::move(*scratch);

@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "telephony/sip/sipp_callee.h"
 #include "voice/audio.h"
 #include "voice/goertzel.h"
 
@@ -191,173 +192,6 @@ TEST(SipUserAgentOptionsTest, TrunkUriShapes) {
   }
 }
 
-// ---- sipp, the far side ----
-
-std::filesystem::path ScenarioDirectory() {
-  if (const char* configured = std::getenv("TALKY_SIP_SCENARIOS")) return configured;
-  return TALKY_SIP_SCENARIOS_DIR;  // set by the build: tests/telephony/sip/scenarios
-}
-
-bool SippInstalled() {
-  const char* path = std::getenv("PATH");
-  std::stringstream directories(path != nullptr ? path : "/usr/bin:/bin");
-  std::string directory;
-  while (std::getline(directories, directory, ':')) {
-    if (access((std::filesystem::path(directory) / "sipp").c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-// A loopback port free for both UDP and TCP right now (sipp takes it a moment later).
-int FreePort() {
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    const int udp = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    getsockname(udp, reinterpret_cast<sockaddr*>(&address), &length);
-    const int tcp = socket(AF_INET, SOCK_STREAM, 0);
-    const bool both = bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-    close(tcp);
-    close(udp);
-    if (both) return ntohs(address.sin_port);
-  }
-  return 0;
-}
-
-// True once something listens on loopback `port` (/proc/net/udp, or tcp in LISTEN state).
-bool Listening(int port, bool tcp) {
-  std::ifstream table(tcp ? "/proc/net/tcp" : "/proc/net/udp");
-  char wanted[8];
-  std::snprintf(wanted, sizeof(wanted), ":%04X", port);
-  std::string line;
-  std::getline(table, line);  // header
-  while (std::getline(table, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    fields >> slot >> local >> remote >> state;
-    if (local.ends_with(wanted) && (!tcp || state == "0A")) return true;
-  }
-  return false;
-}
-
-bool WaitUntil(const std::function<bool()>& condition, milliseconds bound) {
-  const auto deadline = steady_clock::now() + bound;
-  while (!condition()) {
-    if (steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// One sipp UAS running one scenario for one call.
-class Sipp {
- public:
-  Sipp(const std::string& scenario, const std::string& transport, int port,
-       const std::vector<std::string>& extra_arguments = {}) {
-    char directory[] = "/tmp/talky-sipp-XXXXXX";
-    if (mkdtemp(directory) == nullptr) return;
-    directory_ = directory;
-    std::vector<std::string> arguments = {
-        "sipp",
-        "-sf",
-        (ScenarioDirectory() / scenario).string(),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        std::to_string(port),
-        "-t",
-        transport == "tcp" ? "t1" : "u1",
-        "-m",
-        "1",
-        "-nostdin",
-        "-timeout",
-        "20s",
-        "-timeout_error",
-        "-trace_err",
-        "-error_file",
-        (directory_ / "errors.log").string(),
-        "-trace_msg",
-        "-message_file",
-        (directory_ / "messages.log").string(),
-    };
-    arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
-    std::vector<char*> argv;
-    for (const std::string& argument : arguments)
-      argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (directory_ / "output.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    if (posix_spawnp(&pid_, "sipp", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    ready_ = pid_ > 0 &&
-             WaitUntil([&] { return Listening(port, transport == "tcp") || Exited(); }, 5s) &&
-             !exit_code_;
-  }
-
-  ~Sipp() {
-    if (pid_ > 0 && !exit_code_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);  // SIGKILL cannot be ignored: this returns at once
-    }
-    std::error_code ignored;
-    if (!directory_.empty()) std::filesystem::remove_all(directory_, ignored);
-  }
-
-  Sipp(const Sipp&) = delete;
-  Sipp& operator=(const Sipp&) = delete;
-
-  bool ready() const { return ready_; }
-
-  // sipp's exit code once it ended within `bound`; nullopt if it did not (it is then killed).
-  std::optional<int> Wait(milliseconds bound = 10s) {
-    if (pid_ <= 0) return std::nullopt;
-    if (!WaitUntil([&] { return Exited(); }, bound)) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      exit_code_ = -1;
-      return std::nullopt;
-    }
-    return exit_code_;
-  }
-
-  // What sipp said and traced, for failure messages.
-  std::string Log() const {
-    return "--- sipp output ---\n" + ReadFile(directory_ / "output.log") +
-           "\n--- sipp errors ---\n" + ReadFile(directory_ / "errors.log") +
-           "\n--- sipp messages ---\n" + ReadFile(directory_ / "messages.log");
-  }
-
-  std::string Messages() const { return ReadFile(directory_ / "messages.log"); }
-
- private:
-  bool Exited() {
-    if (exit_code_) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return true;
-  }
-
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
-  bool ready_ = false;
-  std::filesystem::path directory_;
-};
-
 // What the agent reported, for the test thread to wait on. The agent calls Add on its SIP thread.
 class EventLog {
  public:
@@ -415,9 +249,9 @@ constexpr const char* kTo = "+12125550123";
 class SipUserAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(SippInstalled())
+    ASSERT_TRUE(testing::ProgramInstalled("sipp"))
         << "sipp is not installed (scripts/install-deps.sh installs sip-tester)";
-    port_ = FreePort();
+    port_ = testing::FreeSipPort();
     ASSERT_NE(port_, 0);
   }
 
@@ -447,7 +281,7 @@ class SipUserAgentTest : public ::testing::Test {
   void StartSipp(const std::string& scenario, const std::string& transport = "udp",
                  const std::vector<std::string>& extra_arguments = {}) {
     sipp_.reset();
-    sipp_ = std::make_unique<Sipp>(scenario, transport, port_, extra_arguments);
+    sipp_ = std::make_unique<testing::SippCallee>(scenario, transport, port_, extra_arguments);
     ASSERT_TRUE(sipp_->ready()) << scenario << " did not start\n" << sipp_->Log();
   }
 
@@ -473,7 +307,7 @@ class SipUserAgentTest : public ::testing::Test {
 
   int port_ = 0;
   EventLog events_;
-  std::unique_ptr<Sipp> sipp_;
+  std::unique_ptr<testing::SippCallee> sipp_;
   std::unique_ptr<SipUserAgent> agent_;
 };
 
@@ -805,7 +639,7 @@ class HeardAudio {
 };
 
 TEST_F(SipUserAgentTest, AnsweredCallsAudioAndDigitsGoWhereTheAnswerSays) {
-  const int media_port = FreePort();
+  const int media_port = testing::FreeSipPort();
   ASSERT_NO_FATAL_FAILURE(StartSipp("uas_answer_echo_media.xml", "udp",
                                     {"-rtp_echo", "-mp", std::to_string(media_port)}));
   ASSERT_NO_FATAL_FAILURE(StartAgent(Options()));
@@ -874,7 +708,7 @@ class SipUnreachableTrunkTest : public ::testing::Test {
 };
 
 TEST_F(SipUnreachableTrunkTest, ClosedTcpPortFailsInviteQuickly) {
-  const int port = FreePort();  // nothing listens there
+  const int port = testing::FreeSipPort();  // nothing listens there
   SipUserAgentOptions options;
   options.trunk_uri = "sip:127.0.0.1:" + std::to_string(port);
   options.transport = "tcp";
