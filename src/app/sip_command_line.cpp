@@ -15,6 +15,7 @@ namespace {
 const std::map<std::string, std::string, std::less<>> kFlagOfField{
     {"trunk_uri", "--sip-trunk (or TALKY_SIP_TRUNK)"},
     {"transport", "--sip-transport (or TALKY_SIP_TRANSPORT)"},
+    {"tls_ca_file", "--sip-tls-ca-file (or TALKY_SIP_TLS_CA_FILE)"},
     {"username", "--sip-username (or TALKY_SIP_USERNAME)"},
     {"password", "--sip-password (or TALKY_SIP_PASSWORD)"},
     {"caller_id", "--sip-caller-id (or TALKY_SIP_CALLER_ID)"},
@@ -44,8 +45,13 @@ std::vector<std::string> SplitCommas(const std::string& text) {
 void AddSipOptions(CLI::App& command, SipCommandLine& options) {
   command.add_option("--sip-trunk", options.trunk, "SIP: the trunk, sip:HOST[:PORT]")
       ->envname("TALKY_SIP_TRUNK");
-  command.add_option("--sip-transport", options.transport, "SIP: udp or tcp")
+  command.add_option("--sip-transport", options.transport, "SIP: udp, tcp or tls")
       ->envname("TALKY_SIP_TRANSPORT");
+  command
+      .add_option(
+          "--sip-tls-ca-file", options.tls_ca_file,
+          "SIP over TLS: PEM file of the CAs to trust for the trunk (default: the system's)")
+      ->envname("TALKY_SIP_TLS_CA_FILE");
   command
       .add_option("--sip-username", options.username, "SIP: digest user name, if the trunk asks")
       ->envname("TALKY_SIP_USERNAME");
@@ -87,6 +93,7 @@ Expected<SipTelephonyOptions> SipTelephonyOptionsOf(const SipCommandLine& option
   SipUserAgentOptions& agent = provider.agent;
   agent.trunk_uri = options.trunk;
   agent.transport = options.transport;
+  agent.tls_ca_file = options.tls_ca_file;
   agent.username = options.username;
   agent.password = options.password;
   agent.caller_id = options.caller_id;

@@ -19,6 +19,7 @@ namespace talky {
 struct SipCommandLine {
   std::string trunk;
   std::string transport = "udp";
+  std::string tls_ca_file;
   std::string username;
   std::string password;
   std::string caller_id;

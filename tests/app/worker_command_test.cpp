@@ -255,7 +255,7 @@ TEST(WorkerCommand, SipWithoutItsOptionsIsAUsageErrorNamingEachOne) {
   EXPECT_EQ(result.code, 2);
   for (const char* named :
        {"--sip-trunk (or TALKY_SIP_TRUNK): is required", "--media-websocket-uri: is required",
-        "--sip-transport (or TALKY_SIP_TRANSPORT): must be udp or tcp",
+        "--sip-transport (or TALKY_SIP_TRANSPORT): must be udp, tcp or tls",
         "--sip-password (or TALKY_SIP_PASSWORD): username and password go together",
         "--sip-codecs: offers PCMU and PCMA only, not G729"}) {
     EXPECT_NE(result.err.find(named), std::string::npos) << named << " in " << result.err;

@@ -13,6 +13,9 @@
 #ifndef HAVE_INET6
 #define HAVE_INET6 1
 #endif
+#ifndef USE_OPENSSL  // Debian's libre is built with OpenSSL: declares tls_openssl_context
+#define USE_OPENSSL 1
+#endif
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
 #pragma GCC diagnostic ignored "-Wconversion"

@@ -35,7 +35,8 @@ CallOutcome SipFinalResponseOutcome(int status_code);
 // The outcome of a call that ended with `cause`; `status_code` counts only for kFinalResponse.
 // Ring timeouts and our own cancels are no answer (what 487 means); a hang-up after an answer is
 // goal_not_achieved, as Vonage's `completed` (the conversation's verdict, recorded before the
-// hang-up, stands: the store keeps the first); auth, transport and media failures (no usable codec, RTP timeout) are failed.
+// hang-up, stands: the store keeps the first); auth, transport and media failures (no usable codec,
+// RTP timeout) are failed.
 CallOutcome SipEndOutcome(SipEndCause cause, int status_code);
 
 // RFC 3261's reason phrase for a status code ("Busy Here"); empty for codes it does not name.

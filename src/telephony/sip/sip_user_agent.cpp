@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -74,10 +77,16 @@ bool IsPrintableHeaderText(std::string_view text) {
 // The trunk as the URIs we build name it.
 struct TrunkAddress {
   std::string host;  // "10.0.0.1", "[2001:db8::1]" or "sip.example.com"
-  int port = 5060;
-  int family = 0;  // AF_INET/AF_INET6 for an address, 0 for a DNS name
+  int port = 0;      // 0: the transport's default (5060, or 5061 for TLS)
+  int family = 0;    // AF_INET/AF_INET6 for an address, 0 for a DNS name
 
-  std::string HostPort() const { return fmt::format("{}:{}", host, port); }
+  std::string HostPort(bool tls) const {
+    return fmt::format("{}:{}", host, port != 0 ? port : tls ? 5061 : 5060);
+  }
+  // The host as a certificate names it: without an IPv6 address's brackets.
+  std::string CertificateName() const {
+    return host.starts_with('[') ? host.substr(1, host.size() - 2) : host;
+  }
 };
 
 std::expected<TrunkAddress, std::string> ParseTrunkUri(std::string_view uri) {
@@ -201,8 +210,15 @@ Expected<void> ValidateSipUserAgentOptions(const SipUserAgentOptions& options) {
   std::vector<FieldError> errors;
   const auto trunk = ParseTrunkUri(options.trunk_uri);
   if (!trunk) errors.push_back({"trunk_uri", trunk.error()});
-  if (options.transport != "udp" && options.transport != "tcp") {
-    errors.push_back({"transport", "must be udp or tcp"});
+  if (options.transport != "udp" && options.transport != "tcp" && options.transport != "tls") {
+    errors.push_back({"transport", "must be udp, tcp or tls"});
+  }
+  if (!options.tls_ca_file.empty()) {
+    if (options.transport != "tls") {
+      errors.push_back({"tls_ca_file", "goes with the tls transport only"});
+    } else if (access(options.tls_ca_file.c_str(), R_OK) != 0) {
+      errors.push_back({"tls_ca_file", "cannot read '" + options.tls_ca_file + "'"});
+    }
   }
   if (options.username.empty() != options.password.empty()) {
     errors.push_back(
@@ -306,7 +322,7 @@ struct SipUserAgent::Impl {
     sdp_media* audio = nullptr;  // belongs to `sdp`
     Credentials* credentials = nullptr;
     tmr ring_timer{};
-    std::unique_ptr<RtpMedia> media;  // from Invite until the call is retired
+    std::unique_ptr<RtpMedia> media;             // from Invite until the call is retired
     std::shared_ptr<InviteHandshake> handshake;  // until the trunk's first sign of life
     std::optional<SipRemoteMedia> remote_media;
     bool answered = false;
@@ -331,7 +347,9 @@ struct SipUserAgent::Impl {
   Impl(SipUserAgentOptions options, EventCallback on_event)
       : options_(std::move(options)),
         trunk_(*ParseTrunkUri(options_.trunk_uri)),
-        transport_(options_.transport == "tcp" ? SIP_TRANSP_TCP : SIP_TRANSP_UDP),
+        transport_(options_.transport == "tls"   ? SIP_TRANSP_TLS
+                   : options_.transport == "tcp" ? SIP_TRANSP_TCP
+                                                 : SIP_TRANSP_UDP),
         media_address_(options_.media_address.empty() ? options_.local_address
                                                       : options_.media_address),
         contact_user_(options_.username.empty() ? "talky" : options_.username),
@@ -392,7 +410,11 @@ struct SipUserAgent::Impl {
         err != 0) {
       return failure("bad local address " + options_.local_address, err);
     }
-    if (int err = sip_transp_add(sip_, transport_, &local); err != 0) {
+    if (transport_ == SIP_TRANSP_TLS) {
+      if (Expected<void> tls = SetUpTls(); !tls) return tls;
+    }
+    // (The TLS context is read only for the TLS transport.)
+    if (int err = sip_transp_add(sip_, transport_, &local, tls_); err != 0) {
       return failure(fmt::format("cannot bind SIP over {} to {}:{}", options_.transport,
                                  options_.local_address, port),
                      err);
@@ -407,6 +429,33 @@ struct SipUserAgent::Impl {
     }
     std::lock_guard lock(tasks_mutex_);
     accepting_ = true;
+    return {};
+  }
+
+  // The client side of TLS to the trunk, verified: libre's SIP connections start TLS without
+  // checking the peer, so the context demands a certificate that chains to the trusted CAs
+  // (tls_ca_file, else the system's) and names the trunk's host or address.
+  Expected<void> SetUpTls() {
+    auto failure = [](std::string what) -> Expected<void> {
+      return std::unexpected(Error::Unavailable("TLS to the SIP trunk: " + what));
+    };
+    if (int err = tls_alloc(&tls_, TLS_METHOD_SSLV23, nullptr, nullptr); err != 0) {
+      return failure("cannot create a TLS context: " + SystemErrorText(err));
+    }
+    SSL_CTX* context = tls_openssl_context(tls_);
+    if (!options_.tls_ca_file.empty()) {
+      if (int err = tls_add_ca(tls_, options_.tls_ca_file.c_str()); err != 0) {
+        return failure("cannot load the CAs of " + options_.tls_ca_file);
+      }
+    } else if (SSL_CTX_set_default_verify_paths(context) != 1) {
+      return failure("cannot load the system's CAs");
+    }
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+    X509_VERIFY_PARAM* expected = SSL_CTX_get0_param(context);
+    const std::string name = trunk_.CertificateName();
+    const int named = trunk_.family != 0 ? X509_VERIFY_PARAM_set1_ip_asc(expected, name.c_str())
+                                         : X509_VERIFY_PARAM_set1_host(expected, name.c_str(), 0);
+    if (named != 1) return failure("cannot expect the name " + name);
     return {};
   }
 
@@ -437,6 +486,7 @@ struct SipUserAgent::Impl {
       sip_ = nullptr;
     }
     dnsc_ = static_cast<dnsc*>(mem_deref(dnsc_));
+    tls_ = static_cast<tls*>(mem_deref(tls_));
     std::deque<std::function<void()>> leftover;
     {
       std::lock_guard lock(tasks_mutex_);
@@ -547,7 +597,8 @@ struct SipUserAgent::Impl {
     auto answer = std::make_shared<std::promise<Expected<T>>>();
     std::future<Expected<T>> result = answer->get_future();
     if (!Post([work = std::move(work), answer] { answer->set_value(work()); })) {
-      return std::unexpected(Error::NotFound(fmt::format("{}: the SIP user agent is stopped", what)));
+      return std::unexpected(
+          Error::NotFound(fmt::format("{}: the SIP user agent is stopped", what)));
     }
     if (result.wait_for(kHangupAnswerBound) != std::future_status::ready) {
       return std::unexpected(
@@ -624,7 +675,8 @@ struct SipUserAgent::Impl {
     int err = MakeOffer(*call, call->media->local_port(), &offer);
     if (err == 0) err = MakeCredentials(*call);
     if (err == 0) {
-      const std::string to_uri = fmt::format("sip:{}@{}", to, trunk_.HostPort());
+      const std::string to_uri =
+          fmt::format("sip:{}@{}", to, trunk_.HostPort(transport_ == SIP_TRANSP_TLS));
       const std::string from_uri = fmt::format("sip:{}@{}", from, trunk_.host);
       // libre takes its own reference to the credentials (aref): see Credentials.
       err = sipsess_connect(&call->session, sock_, to_uri.c_str(), nullptr, from_uri.c_str(),
@@ -659,8 +711,8 @@ struct SipUserAgent::Impl {
     Expected<std::unique_ptr<RtpMedia>> media =
         RtpMedia::Create(options_.media, std::move(callbacks));
     if (!media) {
-      return std::unexpected(Error::Unavailable("cannot open the call's RTP session: " +
-                                                media.error().Describe()));
+      return std::unexpected(
+          Error::Unavailable("cannot open the call's RTP session: " + media.error().Describe()));
     }
     call.media = std::move(*media);
     return {};
@@ -1035,6 +1087,7 @@ struct SipUserAgent::Impl {
   // The SIP thread's alone.
   sip* sip_ = nullptr;
   dnsc* dnsc_ = nullptr;
+  tls* tls_ = nullptr;  // the TLS transport's context
   sipsess_sock* sock_ = nullptr;
   sip_lsnr* request_listener_ = nullptr;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by SIP Call-ID

@@ -36,11 +36,15 @@
 namespace talky {
 
 struct SipUserAgentOptions {
-  // Where every INVITE goes: "sip:HOST" or "sip:HOST:PORT" (default port 5060); HOST is an IPv4
-  // address, an IPv6 address in brackets or a DNS name (resolved through /etc/resolv.conf's
-  // servers; /etc/hosts is not read, so use 127.0.0.1 rather than localhost).
+  // Where every INVITE goes: "sip:HOST" or "sip:HOST:PORT" (default port 5060, 5061 for TLS); HOST
+  // is an IPv4 address, an IPv6 address in brackets or a DNS name (resolved through
+  // /etc/resolv.conf's servers; /etc/hosts is not read, so use 127.0.0.1 rather than localhost).
   std::string trunk_uri;
-  std::string transport = "udp";  // "udp" or "tcp"
+  // "udp", "tcp" or "tls". Over TLS the trunk's certificate must chain to a trusted CA
+  // (tls_ca_file, else the system's) and name the trunk's host (or address); the default port
+  // is then 5061.
+  std::string transport = "udp";
+  std::string tls_ca_file;  // PEM file of the CAs to trust for the trunk; tls only
   // Digest credentials for the trunk's 401/407 challenges: both or neither.
   std::string username;
   std::string password;

@@ -195,7 +195,8 @@ Expected<void> WriteSource(const BaresipCalleeOptions& options, const fs::path& 
 // Everything but the ports and paths is fixed: G.711 only (the g711 module registers PCMU and
 // PCMA; baresip always offers and accepts telephone-event), no audio device module, the jitter
 // buffer off (0-0), menu for its commands (sndcode, hangup) without its status line.
-std::string Config(const fs::path& directory, int sip_port, int control_port) {
+std::string Config(const fs::path& directory, int sip_port, int control_port,
+                   const fs::path& tls_certificate) {
   std::string config;
   auto line = [&](std::string_view key, const std::string& value) {
     config += std::string(key) + "\t" + value + "\n";
@@ -226,6 +227,7 @@ std::string Config(const fs::path& directory, int sip_port, int control_port) {
   line("ctrl_tcp_listen", "127.0.0.1:" + std::to_string(control_port));
   line("snd_path", (directory / "recordings").string());
   line("statmode_default", "off");
+  if (!tls_certificate.empty()) line("sip_certificate", tls_certificate.string());
   return config;
 }
 
@@ -373,7 +375,8 @@ Expected<void> BaresipCallee::Launch() {
     return std::unexpected(Error::Unavailable("no free loopback port for baresip"));
   }
   if (Expected<void> written =
-          WriteText(directory / "config" / "config", Config(directory, sip_port_, control_port_));
+          WriteText(directory / "config" / "config",
+                    Config(directory, sip_port_, control_port_, options_.tls_certificate));
       !written) {
     return written;
   }

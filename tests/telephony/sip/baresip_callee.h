@@ -43,6 +43,9 @@ struct BaresipCalleeOptions {
   // What baresip plays into each answered call: a mono 16-bit PCM WAV of any rate (espeak-ng
   // writes 22,050 Hz); the fixture converts it to 8 kHz. Empty: silence.
   std::filesystem::path source_wav;
+  // A PEM file holding a certificate and its key: baresip then also answers SIP over TLS, at
+  // tls_port(). Empty: no certificate (its TLS listener then completes no handshake).
+  std::filesystem::path tls_certificate;
   // The source is padded with silence to at least this length, because baresip hangs up when its
   // source ends; zero keeps it as it is (baresip then hangs up once it has played it).
   std::chrono::milliseconds min_source_length = std::chrono::minutes(2);
@@ -81,6 +84,7 @@ class BaresipCallee {
   BaresipCallee& operator=(const BaresipCallee&) = delete;
 
   int sip_port() const { return sip_port_; }
+  int tls_port() const { return sip_port_ + 1; }  // SIP over TLS (with options.tls_certificate)
   std::string uri() const;  // sip:USER@127.0.0.1:PORT, UDP (baresip also listens on TCP)
   const std::filesystem::path& directory() const { return scratch_->path(); }
 
