@@ -598,7 +598,7 @@ class HeardAudio {
  public:
   RtpMediaCallbacks Callbacks(double tone_hz) {
     RtpMediaCallbacks callbacks;
-    callbacks.next_frame = [this, tone_hz, phase = 0.0](std::span<std::int16_t> frame) mutable {
+    callbacks.next_frame = [tone_hz, phase = 0.0](std::span<std::int16_t> frame) mutable {
       for (std::int16_t& sample : frame) {
         sample = static_cast<std::int16_t>(8000 * std::sin(phase));
         phase += 2 * std::numbers::pi * tone_hz / kNarrowbandRate;
