@@ -104,12 +104,6 @@ Expected<void> SipTelephony::Hangup(std::string_view provider_call_id) {
   return agent_->Hangup(provider_call_id);
 }
 
-Expected<void> SipTelephony::SendDtmf(std::string_view provider_call_id, std::string_view digits) {
-  return agent_->SendDtmf(provider_call_id, digits);
-}
-
-int SipTelephony::sip_port() const { return agent_->local_port(); }
-
 void SipTelephony::OnAgentEvent(const SipCallEvent& event) {
   std::shared_ptr<Call> call;
   {

@@ -48,11 +48,6 @@ class SipTelephony final : public TelephonyProvider {
   Expected<std::string> Originate(const OriginateRequest& request) override;
   Expected<void> Hangup(std::string_view provider_call_id) override;
 
-  // Sends DTMF into an answered call (SipUserAgent::SendDtmf).
-  Expected<void> SendDtmf(std::string_view provider_call_id, std::string_view digits);
-
-  int sip_port() const;  // where the agent listens for SIP
-
   SipTelephony(SipTelephonyOptions options, boost::asio::io_context& events,
                boost::asio::io_context& media, const Clock& clock, CallEventSink& sink);
 
