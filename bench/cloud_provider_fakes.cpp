@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -35,23 +36,73 @@ std::vector<std::string> AnswerAsDeepgram(std::string_view message) {
               .dump()};
 }
 
-std::vector<std::string> AnswerAsCartesia(std::string_view message) {
-  const json request = json::parse(message, nullptr, false);
-  if (!request.is_object() || !request.contains("transcript")) return {};  // a cancel
-  const std::string text = request.value("transcript", "");
-  const int rate = request["output_format"].value("sample_rate", 16000);
-  const auto words = static_cast<std::size_t>(std::ranges::count(text, ' ') + 1);
-  const std::vector<std::int16_t> tone =
-      BenchTone(words * static_cast<std::size_t>(rate) / 10, rate);
-  const std::string bytes(reinterpret_cast<const char*>(tone.data()), tone.size() * 2);
-  const json context = request.value("context_id", "");
-  return {json{{"type", "chunk"},
-               {"data", Base64Encode(bytes)},
-               {"done", false},
-               {"context_id", context}}
-              .dump(),
-          json{{"type", "done"}, {"done", true}, {"context_id", context}}.dump()};
-}
+// What one socket's Cartesia served, added to the fakes' counts.
+struct CartesiaCounts {
+  std::atomic<int>& contexts;
+  std::atomic<int>& sentences;
+  std::atomic<int>& flushes;
+};
+
+// Cartesia, one socket's worth: each transcript's BenchTone (100 ms per word) in one chunk naming
+// its context's flush (1 until the first), a flush answered by flush_done for it, `continue: false`
+// ending the context with done, a cancel ending it in silence.
+class CartesiaAnswers {
+ public:
+  explicit CartesiaAnswers(CartesiaCounts counts) : counts_(counts) {}
+
+  std::vector<std::string> operator()(std::string_view message) {
+    const json request = json::parse(message, nullptr, false);
+    if (!request.is_object() || !request.contains("context_id")) return {};
+    const json context = request["context_id"];
+    const std::string id = context.is_string() ? context.get<std::string>() : context.dump();
+    if (request.value("cancel", false)) {
+      flushes_.erase(id);
+      return {};
+    }
+    if (!request.contains("transcript")) return {};
+    auto [at, opened] = flushes_.try_emplace(id, 1);
+    if (opened) ++counts_.contexts;
+    const int flush = at->second;
+    std::vector<std::string> answer;
+    std::string text = request.value("transcript", "");
+    while (!text.empty() && text.back() == ' ') text.pop_back();  // it joins the next transcript
+    if (!text.empty()) {
+      ++counts_.sentences;
+      const int rate = request["output_format"].value("sample_rate", 16000);
+      const auto words = static_cast<std::size_t>(std::ranges::count(text, ' ') + 1);
+      const std::vector<std::int16_t> tone =
+          BenchTone(words * static_cast<std::size_t>(rate) / 10, rate);
+      const std::string bytes(reinterpret_cast<const char*>(tone.data()), tone.size() * 2);
+      answer.push_back(json{
+          {"type", "chunk"},
+          {"data", Base64Encode(bytes)},
+          {"done", false},
+          {"flush_id", flush},
+          {"context_id",
+           context}}.dump());
+    }
+    if (request.value("flush", false)) {
+      ++counts_.flushes;
+      answer.push_back(json{
+          {"type", "flush_done"},
+          {"done", false},
+          {"flush_done", true},
+          {"flush_id", flush},
+          {"context_id",
+           context}}.dump());
+      at->second = flush + 1;
+    }
+    if (!request.value("continue", false)) {
+      answer.push_back(json{{"type", "done"}, {"done", true}, {"context_id", context}}.dump());
+      flushes_.erase(at);
+    }
+    return answer;
+  }
+
+ private:
+  CartesiaCounts counts_;
+  std::map<std::string, int> flushes_;  // each open context's flush
+};
 
 HttpResponse AnswerAsChatCompletions(const HttpRequest& request) {
   const json body = json::parse(request.body, nullptr, false);
@@ -75,8 +126,8 @@ HttpResponse AnswerAsChatCompletions(const HttpRequest& request) {
 // One client's socket: every text message answered in order, binary audio read and dropped.
 class FakeSocket final : public std::enable_shared_from_this<FakeSocket> {
  public:
-  FakeSocket(boost::asio::ip::tcp::socket socket, const Answer& answer)
-      : socket_(std::move(socket)), answer_(answer) {}
+  FakeSocket(boost::asio::ip::tcp::socket socket, Answer answer)
+      : socket_(std::move(socket)), answer_(std::move(answer)) {}
 
   void Start(beast::http::request<beast::http::string_body> request) {
     socket_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
@@ -118,7 +169,7 @@ class FakeSocket final : public std::enable_shared_from_this<FakeSocket> {
   }
 
   websocket::stream<beast::tcp_stream> socket_;
-  const Answer& answer_;
+  Answer answer_;  // this socket's: it may keep what the socket said
   beast::flat_buffer incoming_;
   std::deque<std::string> outgoing_;
   bool writing_ = false;
@@ -126,14 +177,18 @@ class FakeSocket final : public std::enable_shared_from_this<FakeSocket> {
 
 }  // namespace
 
-// A provider's WebSocket path: its sockets, each answering by `answer`.
+// A provider's WebSocket path: its sockets, each answering by an Answer of its own.
 class CloudProviderFakes::Endpoint final : public ConnectionEndpoint {
  public:
-  explicit Endpoint(Answer answer) : answer_(std::move(answer)) {}
+  explicit Endpoint(std::function<Answer()> answerer) : answerer_(std::move(answerer)) {}
 
   void TakeOver(boost::asio::ip::tcp::socket socket,
                 beast::http::request<beast::http::string_body> request) override {
-    auto fake = std::make_shared<FakeSocket>(std::move(socket), answer_);
+    // As a provider's server would: a small reply (flush_done after a long chunk) is not held
+    // back for the client's delayed acknowledgement of the chunk, 40 ms on Linux.
+    boost::system::error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    auto fake = std::make_shared<FakeSocket>(std::move(socket), answerer_());
     {
       std::lock_guard lock(mutex_);
       std::erase_if(sockets_, [](const std::weak_ptr<FakeSocket>& s) { return s.expired(); });
@@ -159,21 +214,22 @@ class CloudProviderFakes::Endpoint final : public ConnectionEndpoint {
   }
 
  private:
-  const Answer answer_;
+  const std::function<Answer()> answerer_;
   std::mutex mutex_;
   std::vector<std::weak_ptr<FakeSocket>> sockets_;
 };
 
 CloudProviderFakes::CloudProviderFakes()
-    : deepgram_(std::make_unique<Endpoint>([this](std::string_view message) {
-        std::vector<std::string> answer = AnswerAsDeepgram(message);
-        finalizes_ += static_cast<int>(answer.size());
-        return answer;
+    : deepgram_(std::make_unique<Endpoint>([this] {
+        return [this](std::string_view message) {
+          std::vector<std::string> answer = AnswerAsDeepgram(message);
+          finalizes_ += static_cast<int>(answer.size());
+          return answer;
+        };
       })),
-      cartesia_(std::make_unique<Endpoint>([this](std::string_view message) {
-        std::vector<std::string> answer = AnswerAsCartesia(message);
-        if (!answer.empty()) ++contexts_;
-        return answer;
+      cartesia_(std::make_unique<Endpoint>([this] {
+        return CartesiaAnswers(
+            {.contexts = contexts_, .sentences = sentences_, .flushes = flushes_});
       })) {
   router_.Add("POST", "/v1/chat/completions", [this](const HttpRequest& request) {
     ++completions_;
@@ -184,7 +240,9 @@ CloudProviderFakes::CloudProviderFakes()
 nlohmann::json CloudProviderFakes::Served() const {
   return {{"deepgram_finalizes", finalizes_.load()},
           {"chat_completions", completions_.load()},
-          {"cartesia_contexts", contexts_.load()}};
+          {"cartesia_contexts", contexts_.load()},
+          {"cartesia_sentences", sentences_.load()},
+          {"cartesia_flushes", flushes_.load()}};
 }
 
 CloudProviderFakes::~CloudProviderFakes() {

@@ -2,8 +2,9 @@
 // once over loopback in each API's wire format, so the benchmark measures our real clients
 // (Deepgram, OpenAI-compatible, Cartesia) and the pipeline, not a provider: Deepgram hears "yes"
 // at every Finalize; the model streams BenchReply as Server-Sent Events with its usage; Cartesia
-// speaks BenchTone, 100 ms per word, in one chunk. All asynchronous on one HttpServer: thousands
-// of sockets, no thread each. Benchmark code only.
+// speaks each transcript as BenchTone, 100 ms per word, in one chunk, and answers flushes and
+// context ends as Cartesia does. All asynchronous on one HttpServer: thousands of sockets, no
+// thread each. Benchmark code only.
 #pragma once
 
 #include <atomic>
@@ -31,7 +32,8 @@ class CloudProviderFakes {
   std::string DeepgramUrl() const;          // ws://127.0.0.1:<port>/v1/listen
   std::string ChatCompletionsBase() const;  // http://127.0.0.1:<port>/v1
   std::string CartesiaUrl() const;          // ws://127.0.0.1:<port>/tts/websocket
-  // What they served: {"deepgram_finalizes", "chat_completions", "cartesia_contexts"}.
+  // What they served: {"deepgram_finalizes", "chat_completions", "cartesia_contexts",
+  // "cartesia_sentences", "cartesia_flushes"}.
   nlohmann::json Served() const;
 
  private:
@@ -45,6 +47,8 @@ class CloudProviderFakes {
   std::atomic<int> finalizes_{0};
   std::atomic<int> completions_{0};
   std::atomic<int> contexts_{0};
+  std::atomic<int> sentences_{0};  // transcripts Cartesia spoke
+  std::atomic<int> flushes_{0};
 };
 
 }  // namespace talky

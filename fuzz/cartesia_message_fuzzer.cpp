@@ -1,5 +1,6 @@
 // A message from Cartesia's speaking socket (or anything posing as one). Never a crash; a refused
-// message is InvalidArgument; only a chunk carries audio, and an error always has words.
+// message is InvalidArgument; only a chunk carries audio, only a chunk or a flush_done names a
+// flush (a count, never negative), and an error always has words.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -16,6 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (message->type != talky::CartesiaMessage::Type::kChunk && !message->audio.empty()) {
     std::abort();
   }
+  const bool names_flush = message->type == talky::CartesiaMessage::Type::kChunk ||
+                           message->type == talky::CartesiaMessage::Type::kFlushDone;
+  if (message->flush_id && (!names_flush || *message->flush_id < 0)) std::abort();
   if (message->type == talky::CartesiaMessage::Type::kError && message->error.empty()) {
     std::abort();
   }

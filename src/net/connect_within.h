@@ -40,11 +40,15 @@ void ConnectWithin(boost::asio::ip::tcp::resolver& resolver, boost::asio::steady
         if (*timed_out) ec = boost::beast::error::timeout;
         if (ec) return done(ec, "could not resolve the name of");
         stream.expires_at(deadline);
-        stream.async_connect(
-            found, [done = std::move(done)](boost::beast::error_code connected,
-                                            const boost::asio::ip::tcp::endpoint&) mutable {
-              done(connected, "could not connect to");
-            });
+        stream.async_connect(found, [&stream, done = std::move(done)](
+                                        boost::beast::error_code connected,
+                                        const boost::asio::ip::tcp::endpoint&) mutable {
+          // Our messages are small and answered (a flush after a transcript, a request after
+          // its headers): Nagle would hold the second until the first's delayed ACK, ~40 ms.
+          boost::beast::error_code ignored;
+          if (!connected) stream.socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+          done(connected, "could not connect to");
+        });
       });
 }
 

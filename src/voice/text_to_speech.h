@@ -15,10 +15,16 @@
 
 namespace talky {
 
+// One sentence to speak. The sentences of one agent turn share a turn_id and are asked for one
+// after the other, each once the one before it is done; a provider that streams text into one
+// synthesis per turn (Cartesia's contexts) joins them, one that speaks sentence by sentence
+// ignores both turn fields.
 struct SynthesisRequest {
   std::string text;
   std::string voice;  // provider's voice name; empty: the provider's default
   int sample_rate = kWidebandRate;
+  std::string turn_id;        // empty: a synthesis of its own, in no turn
+  bool last_of_turn = false;  // no more sentences follow in this turn (when the asker knows)
 };
 
 class SynthesisSink {

@@ -550,8 +550,13 @@ void VoicePipeline::SynthesizeNext() {
   if (!turn_->synthesis_started_at) turn_->synthesis_started_at = clock_.Now();
   session_.tts_active = true;
   sinks_->synthesis.generation = generation_;
+  // A turn is one generation: its sentences join into one synthesis where the provider can.
   synthesis_ = providers_.text_to_speech->Synthesize(
-      {.text = sentence.text, .voice = session_.voice_id, .sample_rate = gateway_->sample_rate()},
+      {.text = sentence.text,
+       .voice = session_.voice_id,
+       .sample_rate = gateway_->sample_rate(),
+       .turn_id = session_.call_id.value + "-turn-" + std::to_string(generation_),
+       .last_of_turn = turn_->model_done && turn_->next_to_synthesize == turn_->sentences.size()},
       sinks_->synthesis);
 }
 

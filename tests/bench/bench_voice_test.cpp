@@ -45,7 +45,7 @@ TEST(BenchVoiceCommand, OfflineProvidersHearTheCalleeAndAnswer) {
 }
 
 // Our cloud clients against the fakes: every turn went through Deepgram's Finalize, a streamed
-// completion and Cartesia contexts (the reply's two sentences).
+// completion and a Cartesia context (the reply's two sentences, the first flushed).
 TEST(BenchVoiceCommand, CloudClientsAgainstTheFakesAnswerEveryTurn) {
   const nlohmann::json line =
       RunBench({"--calls", "3", "--turns", "2", "--providers", "cloud-fakes"});
@@ -57,7 +57,11 @@ TEST(BenchVoiceCommand, CloudClientsAgainstTheFakesAnswerEveryTurn) {
   EXPECT_EQ(line["provider_delay_ms"], 0);
   EXPECT_EQ(line["fakes_served"]["deepgram_finalizes"], 6) << line;
   EXPECT_EQ(line["fakes_served"]["chat_completions"], 9) << line;  // greeting and two answers
-  EXPECT_GE(line["fakes_served"]["cartesia_contexts"].get<int>(), 18) << line;
+  EXPECT_EQ(line["fakes_served"]["cartesia_sentences"], 18) << line;
+  EXPECT_EQ(line["fakes_served"]["cartesia_flushes"], 9) << line;
+  // One per turn, unless a reply's second sentence came too late to continue the first's.
+  EXPECT_GE(line["fakes_served"]["cartesia_contexts"].get<int>(), 9) << line;
+  EXPECT_LT(line["fakes_served"]["cartesia_contexts"].get<int>(), 18) << line;
 }
 
 TEST(BenchVoiceCommand, ARateOtherThanTelephonysIsAUsageError) {

@@ -73,6 +73,7 @@ class ToneSpeech final : public TextToSpeech {
   };
   std::unique_ptr<Synthesis> Synthesize(SynthesisRequest request, SynthesisSink& sink) override {
     texts.push_back(request.text);
+    requests.push_back(request);
     const std::size_t words = static_cast<std::size_t>(std::ranges::count(request.text, ' ') + 1);
     Samples audio(words * static_cast<std::size_t>(request.sample_rate) / 10, 1000);
     sink.OnAudio(audio);
@@ -80,6 +81,7 @@ class ToneSpeech final : public TextToSpeech {
     return std::make_unique<Done>();
   }
   std::vector<std::string> texts;
+  std::vector<SynthesisRequest> requests;
 };
 
 class RecordingGateway final : public MediaGateway {

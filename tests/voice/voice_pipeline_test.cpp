@@ -196,6 +196,26 @@ TEST_F(VoicePipelineTest, GreetsSentenceBySentenceThenListensWithTheGrammar) {
   EXPECT_EQ(pipeline_->session().conversation_state, "greeting");
 }
 
+// A provider that streams a turn into one synthesis (Cartesia) joins sentences by their turn_id
+// and ends it at the one marked last.
+TEST_F(VoicePipelineTest, TheSentencesOfATurnShareItsIdAndTheLastIsMarkedLast) {
+  Run(std::chrono::seconds(2), false);
+  Say("yes");
+  Run(std::chrono::seconds(2), false);
+  std::vector<std::pair<std::string, bool>> asked;  // turn id, last of turn
+  for (const SynthesisRequest& request : tts_.requests) {
+    asked.emplace_back(request.turn_id, request.last_of_turn);
+  }
+  ASSERT_EQ(asked.size(), 6U);  // the greeting's three sentences, then the answer's three
+  EXPECT_FALSE(asked[0].first.empty());
+  EXPECT_EQ(asked[0].first.rfind("c1-", 0), 0U) << asked[0].first;  // the call's
+  EXPECT_NE(asked[0].first, asked[3].first);
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    EXPECT_EQ(asked[i].first, asked[i < 3 ? 0 : 3].first) << i;
+    EXPECT_EQ(asked[i].second, i == 2 || i == 5) << i;
+  }
+}
+
 TEST_F(VoicePipelineTest, AnswersTheCallersTurnAndMeasuresEachPart) {
   Run(std::chrono::seconds(2), false);
   Say("yes");

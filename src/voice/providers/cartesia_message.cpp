@@ -1,5 +1,7 @@
 #include "voice/providers/cartesia_message.h"
 
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "net/base64.h"
@@ -32,6 +34,20 @@ std::string CartesiaErrorWords(const json& message) {
   return words.empty() ? "no reason given" : words;
 }
 
+// Absent unless a count: a flush_id we cannot read leaves the audio to the sentence in flight.
+std::optional<int> FlushIdOf(const json& message) {
+  auto found = message.find("flush_id");
+  if (found == message.end() || !found->is_number_integer()) return std::nullopt;
+  if (found->is_number_unsigned()) {
+    const auto id = found->get<std::uint64_t>();
+    if (id > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) return std::nullopt;
+    return static_cast<int>(id);
+  }
+  const auto id = found->get<std::int64_t>();
+  if (id < 0 || id > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(id);
+}
+
 }  // namespace
 
 Expected<CartesiaMessage> ReadCartesiaMessage(std::string_view text) {
@@ -58,11 +74,16 @@ Expected<CartesiaMessage> ReadCartesiaMessage(std::string_view text) {
     std::optional<std::string> audio = Base64Decode(data->get_ref<const std::string&>());
     if (!audio) return std::unexpected(MalformedCartesia("a chunk whose data is not base64"));
     out.audio = std::move(*audio);
+  } else if (name == "flush_done") {
+    out.type = CartesiaMessage::Type::kFlushDone;
   } else if (name == "done") {
     out.type = CartesiaMessage::Type::kDone;
   } else if (name == "error") {
     out.type = CartesiaMessage::Type::kError;
     out.error = CartesiaErrorWords(message);
+  }
+  if (out.type == CartesiaMessage::Type::kChunk || out.type == CartesiaMessage::Type::kFlushDone) {
+    out.flush_id = FlushIdOf(message);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -705,33 +706,56 @@ testing::WebSocketScript ListeningDeepgram() {
   }};
 }
 
-// A fake of Cartesia that speaks: each context's transcript synthesized (espeak-ng) and sent back
-// in 100 ms chunks of base64 pcm_s16le, then done.
+// A fake of Cartesia that speaks as Cartesia does: each transcript synthesized (espeak-ng) and
+// sent back in 100 ms chunks of base64 pcm_s16le naming the context's flush (1 until its first); a
+// flush answered by flush_done for it; `continue: false` ends the context with done.
 testing::WebSocketScript SpeakingCartesia() {
-  return {.on_message = [](testing::WebSocketPeer& peer,
-                           const testing::ReceivedWebSocketMessage& message) {
+  return {.on_message = [flushes = std::make_shared<std::map<std::string, int>>()](
+                            testing::WebSocketPeer& peer,
+                            const testing::ReceivedWebSocketMessage& message) {
     const nlohmann::json request = nlohmann::json::parse(message.bytes);
-    if (!request.contains("transcript")) return;
-    const int rate = request["output_format"]["sample_rate"];
-    Samples speech = testing::Synthesize(*AcquireOfflineVoice()->text_to_speech,
-                                         request["transcript"], rate, "en-us");
-    // Without the fixture's padding: a pause between sentences is not in the check's grammar.
-    const std::size_t padding = static_cast<std::size_t>(rate) * 3 / 10;
-    speech = Samples(speech.begin() + static_cast<std::ptrdiff_t>(padding),
-                     speech.end() - static_cast<std::ptrdiff_t>(padding));
-    const std::size_t chunk = static_cast<std::size_t>(rate) / 10;
-    for (std::size_t at = 0; at < speech.size(); at += chunk) {
-      const std::size_t samples = std::min(chunk, speech.size() - at);
-      const std::string bytes(reinterpret_cast<const char*>(speech.data() + at), samples * 2);
-      peer.SendText(nlohmann::json{{"type", "chunk"},
-                                   {"data", Base64Encode(bytes)},
-                                   {"done", false},
-                                   {"context_id", request["context_id"]}}
-                        .dump());
+    const std::string context = request["context_id"];
+    if (request.value("cancel", false)) {
+      flushes->erase(context);
+      return;
     }
-    peer.SendText(
-        nlohmann::json{{"type", "done"}, {"done", true}, {"context_id", request["context_id"]}}
-            .dump());
+    const int flush = flushes->try_emplace(context, 1).first->second;
+    if (const std::string text = request["transcript"]; !text.empty()) {
+      const int rate = request["output_format"]["sample_rate"];
+      Samples speech =
+          testing::Synthesize(*AcquireOfflineVoice()->text_to_speech, text, rate, "en-us");
+      // Without the fixture's padding: a pause between sentences is not in the check's grammar.
+      const std::size_t padding = static_cast<std::size_t>(rate) * 3 / 10;
+      speech = Samples(speech.begin() + static_cast<std::ptrdiff_t>(padding),
+                       speech.end() - static_cast<std::ptrdiff_t>(padding));
+      const std::size_t chunk = static_cast<std::size_t>(rate) / 10;
+      for (std::size_t at = 0; at < speech.size(); at += chunk) {
+        const std::size_t samples = std::min(chunk, speech.size() - at);
+        const std::string bytes(reinterpret_cast<const char*>(speech.data() + at), samples * 2);
+        peer.SendText(nlohmann::json{
+            {"type", "chunk"},
+            {"data", Base64Encode(bytes)},
+            {"done", false},
+            {"flush_id", flush},
+            {"context_id",
+             context}}.dump());
+      }
+    }
+    if (request.value("flush", false)) {
+      peer.SendText(nlohmann::json{
+          {"type", "flush_done"},
+          {"done", false},
+          {"flush_done", true},
+          {"flush_id", flush},
+          {"context_id",
+           context}}.dump());
+      (*flushes)[context] = flush + 1;
+    }
+    if (!request.value("continue", false)) {
+      peer.SendText(
+          nlohmann::json{{"type", "done"}, {"done", true}, {"context_id", context}}.dump());
+      flushes->erase(context);
+    }
   }};
 }
 
@@ -788,6 +812,19 @@ TEST_F(MediaWebSocketTest, ACampaignsCloudEarsAndVoiceHearTheCallerAndSpeak) {
   }
   ASSERT_FALSE(spoken.empty());
   EXPECT_EQ(spoken.front().rfind("Hello Ada", 0), 0u) << spoken.front();
+  // The greeting's sentences went into one context, its last sentence ending it.
+  const std::string greeting =
+      nlohmann::json::parse(cartesia.messages().front().bytes)["context_id"];
+  std::vector<std::string> greeting_said;
+  bool greeting_ended = false;
+  for (const auto& message : cartesia.messages()) {
+    const nlohmann::json request = nlohmann::json::parse(message.bytes);
+    if (request["context_id"] != greeting) continue;
+    if (!request.value("transcript", "").empty()) greeting_said.push_back(request["transcript"]);
+    if (request.contains("transcript") && !request.value("continue", true)) greeting_ended = true;
+  }
+  EXPECT_GT(greeting_said.size(), 1u);
+  EXPECT_TRUE(greeting_ended);
 
   callee.reset();
   spdlog::default_logger()->flush();
