@@ -1,9 +1,11 @@
 // A whole conversation over a real SIP call: `talky run --provider sip` (the real binary, its own
-// media WebSocket and offline voice) calls baresip on loopback, which answers, plays a WAV of the
+// media WebSocket and offline voice), or `talky worker --provider sip` beside a `talky serve`,
+// calls baresip on loopback, which answers, plays a WAV of the
 // callee's replies synthesized by the espeak-ng command line, records what it hears, and sends
 // DTMF when told. What is checked is what a user would: the call's outcome and transcript in the
 // store, and the agent's voice in what the callee heard.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 
 #include "app/open_store.h"
 #include "harness/child_process.h"
+#include "harness/scratch_store.h"
 #include "harness/test_servers.h"
 #include "speech_fixtures.h"
 #include "telephony/sip/baresip_callee.h"
@@ -328,6 +331,88 @@ TEST_F(SipConversationTest, TheCalleesKeypadReachesTheSession) {
   for (const std::string& line : {kGreeting, kConfirm, kConfirmed}) {
     EXPECT_FALSE(EndsWith(said, Envelope(AgentSays(line)))) << line;
   }
+}
+
+// The distributed shape: `talky serve` (the API and /media) and `talky worker --provider sip` as
+// two processes on one SQLite file; the worker calls baresip, the serve's pipeline talks to it.
+TEST(SipWorker, AWorkersCallSpeaksThroughTheServesMediaSocket) {
+  SystemClock clock;
+  RandomIdGenerator ids(8);
+  auto db = testing::ScratchStore::Create("sip-worker", clock, ids);
+  ASSERT_TRUE(db) << db.error().Describe();
+  Store& store = (*db)->store();
+  const TenantId tenant{"acme"};
+  const CampaignId campaign{"appointments"};
+  CallingRules all_day;
+  all_day.timezone = "UTC";
+  all_day.time_window_start = std::chrono::hours(0);
+  all_day.time_window_end = std::chrono::minutes(23 * 60 + 59);
+  all_day.allowed_days = {0, 1, 2, 3, 4, 5, 6};
+  all_day.caller_id = "+442079460100";
+  ASSERT_TRUE(store.CreateTenant(
+      Tenant{.id = tenant, .name = "Acme", .api_key_hash = "h", .rules = all_day}));
+  ASSERT_TRUE(store.CreateCampaign(Campaign{.id = campaign,
+                                            .tenant_id = tenant,
+                                            .name = "Appointments",
+                                            .system_prompt = "Remind the patient.",
+                                            .voice_id = "en-us",
+                                            .created_at = clock.Now()}));
+  const std::vector<Lead> leads = {{.phone_number = kNumber, .first_name = "Sam"}};
+  ASSERT_TRUE(store.ImportLeads(tenant, campaign, leads));
+  auto jobs = store.CreateCampaignJobs(tenant, campaign, clock.Now());
+  ASSERT_TRUE(jobs && jobs->size() == 1u);
+
+  auto callee = testing::BaresipCallee::Start({.user = kNumber});  // silence
+  ASSERT_TRUE(callee) << callee.error().Describe();
+  auto serve = testing::ChildProcess::Start(
+      TALKY_BINARY, {"serve", "--database-url", (*db)->url(), "--listen", "127.0.0.1:0"},
+      &(*db)->dir());
+  ASSERT_TRUE(serve) << serve.error().Describe();
+  const std::optional<std::string> listening = (*serve)->WaitForLine("listening on", 20s);
+  ASSERT_TRUE(listening) << (*serve)->output();
+  const std::string address = listening->substr(listening->find("listening on ") + 13);
+  const std::string port =
+      address.substr(address.find(':') + 1, address.find(' ') - address.find(':') - 1);
+  auto worker = testing::ChildProcess::Start(
+      TALKY_BINARY,
+      {"worker", "--provider", "sip", "--database-url", (*db)->url(), "--sip-trunk",
+       "sip:127.0.0.1:" + std::to_string((*callee)->sip_port()), "--media-websocket-uri",
+       "ws://127.0.0.1:" + port + "/media", "--drain-timeout-ms", "100"},
+      &(*db)->dir());
+  ASSERT_TRUE(worker) << worker.error().Describe();
+
+  // The agent greets; the callee listens for a few seconds, then hangs up.
+  ASSERT_TRUE((*callee)->WaitForEvent("CALL_ESTABLISHED", 30s)) << (*worker)->output();
+  std::this_thread::sleep_for(6s);
+  ASSERT_TRUE((*callee)->HangUp());
+  std::optional<CallRecord> call;
+  for (int i = 0; i < 250 && !(call && call->status == CallStatus::kCompleted); ++i) {
+    std::this_thread::sleep_for(20ms);
+    auto calls = store.ListCalls(tenant, {}, {.limit = 10});
+    if (calls && !calls->items.empty()) call = calls->items.front();
+  }
+  (*worker)->Signal(SIGTERM);
+  (*serve)->Signal(SIGTERM);
+  EXPECT_TRUE((*worker)->WaitForExit(20s)) << (*worker)->output();
+  EXPECT_TRUE((*serve)->WaitForExit(20s)) << (*serve)->output();
+  ASSERT_TRUE(call) << (*worker)->output();
+  EXPECT_EQ(call->status, CallStatus::kCompleted) << (*worker)->output();
+  EXPECT_EQ(call->outcome, CallOutcome::kGoalNotAchieved);  // the callee hung up
+  EXPECT_TRUE(call->answered_at);
+  auto turns = store.ListConversationTurns(tenant, call->id);
+  ASSERT_TRUE(turns);
+  ASSERT_FALSE(turns->empty()) << (*serve)->output();
+  EXPECT_EQ(turns->front().role, MessageRole::kAssistant);
+  // What baresip heard began with the agent's greeting.
+  auto recording = (*callee)->WaitForRecording();
+  ASSERT_TRUE(recording) << recording.error().Describe();
+  auto heard = testing::ReadMonoWav(recording->received);
+  ASSERT_TRUE(heard);
+  const std::vector<Samples> utterances = Utterances(heard->samples);
+  ASSERT_FALSE(utterances.empty());
+  const std::vector<double> greeting = Envelope(AgentSays(kGreeting));
+  const std::vector<double> said = Envelope(utterances.front());
+  EXPECT_GE(AlignedCorrelation(said, greeting), 0.6);
 }
 
 }  // namespace
