@@ -303,7 +303,8 @@ int BenchSipCommand::Run(std::ostream& out, std::ostream& err) const {
       {"rtp_send_stray_p50_ms", Round3(Percentile(stray, 0.5))},
       {"rtp_send_stray_p99_ms", Round3(Percentile(stray, 0.99))},
       {"rtp_send_stray_max_ms", Round3(Percentile(stray, 1.0))},
-      {"echo_heard_ratio", Round3(sent > 0 ? static_cast<double>(heard) / static_cast<double>(sent) : 0)},
+      {"echo_heard_ratio",
+       Round3(sent > 0 ? static_cast<double>(heard) / static_cast<double>(sent) : 0)},
       {"cpu_percent_per_call", Round3(100 * cpu_seconds / measured_seconds / calls_)},
       {"calls_ended", answers.ended()},
   };

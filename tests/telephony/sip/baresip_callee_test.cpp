@@ -7,11 +7,9 @@
 #include "telephony/sip/baresip_callee.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,8 +30,6 @@
 #include <vector>
 
 #include "telephony/sip/sipp_callee.h"
-
-extern char** environ;
 
 namespace talky::testing {
 namespace {
@@ -169,46 +165,19 @@ class SippCaller {
     if (!scratch) return;
     scratch_ = std::move(*scratch);
     const fs::path& directory = scratch_->path();
-    std::vector<std::string> arguments = {
-        "sipp",
-        target,
-        "-sf",
-        (SipScenarioDirectory() / scenario).string(),
-        "-s",
-        service,
-        "-i",
-        "127.0.0.1",
-        "-p",
-        std::to_string(FreeSipPort()),
-        "-mp",
-        std::to_string(FreeSipPort()),
-        "-m",
-        "1",
-        "-nostdin",
-        "-timeout",
-        "20s",
-        "-timeout_error",
-        "-trace_err",
-        "-error_file",
-        (directory / "errors.log").string(),
-        "-trace_msg",
-        "-message_file",
-        (directory / "messages.log").string(),
-    };
+    std::vector<std::string> arguments = {target,
+                                          "-sf",
+                                          (SipScenarioDirectory() / scenario).string(),
+                                          "-s",
+                                          service,
+                                          "-i",
+                                          "127.0.0.1",
+                                          "-p",
+                                          std::to_string(FreeSipPort()),
+                                          "-mp",
+                                          std::to_string(FreeSipPort())};
     arguments.insert(arguments.end(), keys.begin(), keys.end());
-    std::vector<char*> argv;
-    for (const std::string& argument : arguments) {
-      argv.push_back(const_cast<char*>(argument.c_str()));
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (directory / "output.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    if (posix_spawnp(&pid_, "sipp", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = SpawnSipp(arguments, directory);
     if (pid_ > 0) scratch_->Watch(pid_);
   }
 

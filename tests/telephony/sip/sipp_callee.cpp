@@ -92,46 +92,39 @@ int FreeSipPort() {
   return 0;
 }
 
+pid_t SpawnSipp(const std::vector<std::string>& arguments, const std::filesystem::path& directory) {
+  std::vector<std::string> command = {"sipp"};
+  command.insert(command.end(), arguments.begin(), arguments.end());
+  command.insert(command.end(),
+                 {"-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error", "-trace_err",
+                  "-error_file", (directory / "errors.log").string(), "-trace_msg", "-message_file",
+                  (directory / "messages.log").string()});
+  std::vector<char*> argv;
+  for (const std::string& argument : command) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (directory / "output.log").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, "sipp", &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
 SippCallee::SippCallee(const std::string& scenario, const std::string& transport, int port,
                        const std::vector<std::string>& extra_arguments) {
   char directory[] = "/tmp/talky-sipp-XXXXXX";
   if (mkdtemp(directory) == nullptr) return;
   directory_ = directory;
-  std::vector<std::string> arguments = {
-      "sipp",
-      "-sf",
-      (SipScenarioDirectory() / scenario).string(),
-      "-i",
-      "127.0.0.1",
-      "-p",
-      std::to_string(port),
-      "-t",
-      transport == "tcp" ? "t1" : "u1",
-      "-m",
-      "1",
-      "-nostdin",
-      "-timeout",
-      "20s",
-      "-timeout_error",
-      "-trace_err",
-      "-error_file",
-      (directory_ / "errors.log").string(),
-      "-trace_msg",
-      "-message_file",
-      (directory_ / "messages.log").string(),
-  };
+  std::vector<std::string> arguments = {"-sf", (SipScenarioDirectory() / scenario).string(),
+                                        "-i",  "127.0.0.1",
+                                        "-p",  std::to_string(port),
+                                        "-t",  transport == "tcp" ? "t1" : "u1"};
   arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
-  std::vector<char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (directory_ / "output.log").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  if (posix_spawnp(&pid_, "sipp", &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-  posix_spawn_file_actions_destroy(&actions);
+  pid_ = SpawnSipp(arguments, directory_);
   ready_ = pid_ > 0 &&
            WaitUntil([&] { return Listening(port, transport == "tcp") || Exited(); }, 5s) &&
            !exit_code_;

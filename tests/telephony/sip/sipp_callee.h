@@ -20,6 +20,11 @@ bool ProgramInstalled(const std::string& program);
 // A loopback port free for both UDP and TCP right now (sipp takes it a moment later).
 int FreeSipPort();
 
+// Starts `sipp ARGUMENTS...` for one call (-m 1, no stdin, a 20 s timeout that fails the
+// scenario), its output, errors and message trace in `directory` (output.log, errors.log,
+// messages.log). -1 when it cannot be started.
+pid_t SpawnSipp(const std::vector<std::string>& arguments, const std::filesystem::path& directory);
+
 class SippCallee {
  public:
   // Starts `sipp -sf SCENARIO -p PORT -m 1 ...` (plus `extra_arguments`) and waits until it
