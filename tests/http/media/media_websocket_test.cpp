@@ -675,11 +675,13 @@ TEST_F(MediaWebSocketTest, ACampaignsCloudModelSpeaksWithItsKeyFromTheSecrets) {
 
 // A fake of Deepgram that listens: the audio it is sent, recognized by pocketsphinx over the
 // replies a callee may give, answered at each Finalize as Deepgram answers (Results, final,
-// from_finalize).
+// from_finalize). The recognizer (and its dictionary, seconds under the sanitizers) is loaded when
+// the socket opens, not at the Finalize, whose answer the client waits for only 1.5 s.
 testing::WebSocketScript ListeningDeepgram() {
   auto audio = std::make_shared<Samples>();
-  return {.on_message = [audio](testing::WebSocketPeer& peer,
-                                const testing::ReceivedWebSocketMessage& message) {
+  auto recognizer = std::make_shared<PocketsphinxSpeechToText>();
+  return {.on_message = [audio, recognizer](testing::WebSocketPeer& peer,
+                                            const testing::ReceivedWebSocketMessage& message) {
     if (message.binary) {
       const std::size_t at = audio->size();
       audio->resize(at + message.bytes.size() / 2);
@@ -687,9 +689,8 @@ testing::WebSocketScript ListeningDeepgram() {
       return;
     }
     if (nlohmann::json::parse(message.bytes).value("type", "") != "Finalize") return;
-    PocketsphinxSpeechToText recognizer;
     testing::FinalText heard;
-    auto stream = recognizer.Open(kWidebandRate, heard);
+    auto stream = recognizer->Open(kWidebandRate, heard);
     if (!stream) return;
     (*stream)->Expect({"yes", "no", "yes it is", "not now"});
     (*stream)->Write(*audio);
