@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "dialer/attempt_completion.h"
+#include <set>
 
 namespace talky {
 
@@ -52,22 +52,75 @@ Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, co
   CallCompletionResult result{.job_status = planned.decision.status,
                               .duplicate_event = written->duplicate_event};
   if (result.duplicate_event) return result;
+  result.queue_released = ReleaseInQueue(lease, planned);
+  if (IsFinal(planned.decision.status)) {
+    result.campaign_completed = CloseCampaignIfDone(job.tenant_id, job.campaign_id);
+  }
+  return result;
+}
 
+std::vector<Expected<CallCompletionResult>> CallCompletion::CompleteMany(
+    const std::vector<EndedCall>& requests) {
+  const Instant now = clock_.Now();
+  std::vector<PlannedCompletion> planned;
+  std::vector<TenantAttemptCompletion> writes;
+  planned.reserve(requests.size());
+  writes.reserve(requests.size());
+  for (const EndedCall& request : requests) {
+    planned.push_back(PlanAttemptCompletion(request.job, request.final_event, request.policy, now));
+    planned.back().write.progress_events = request.progress_events;
+    writes.push_back({.tenant = request.job.tenant_id, .completion = planned.back().write});
+  }
+  Expected<std::vector<Expected<CompletionResult>>> written = stores_.jobs.CompleteAttempts(writes);
+  std::vector<Expected<CallCompletionResult>> results;
+  results.reserve(requests.size());
+  std::set<std::pair<TenantId, CampaignId>> closed_campaigns;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!written) {
+      results.push_back(std::unexpected(written.error()));
+      continue;
+    }
+    const Expected<CompletionResult>& one = (*written)[i];
+    if (!one) {
+      results.push_back(std::unexpected(one.error()));
+      continue;
+    }
+    CallCompletionResult result{.job_status = planned[i].decision.status,
+                                .duplicate_event = one->duplicate_event};
+    if (!result.duplicate_event) {
+      result.queue_released = ReleaseInQueue(requests[i].lease, planned[i]);
+      if (IsFinal(result.job_status)) {
+        closed_campaigns.insert({requests[i].job.tenant_id, requests[i].job.campaign_id});
+      }
+    }
+    results.push_back(result);
+  }
+  // Whether a campaign is done is asked once per campaign, after every release of the group.
+  for (const auto& [tenant, campaign] : closed_campaigns) {
+    if (!CloseCampaignIfDone(tenant, campaign)) continue;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if (results[i] && requests[i].job.tenant_id == tenant &&
+          requests[i].job.campaign_id == campaign && IsFinal(results[i]->job_status)) {
+        results[i]->campaign_completed = true;
+        break;  // reported once, as Complete reports it for the call that closed it
+      }
+    }
+  }
+  return results;
+}
+
+bool CallCompletion::ReleaseInQueue(const Lease& lease, const PlannedCompletion& planned) {
   Expected<void> released =
       planned.decision.status == JobStatus::kRetryScheduled
           ? queue_.ScheduleRetry(lease, planned.write.job, *planned.decision.retry_at)
           : queue_.Finish(lease, planned.decision.status == JobStatus::kFailed
                                      ? FinishOutcome::kFailed
                                      : FinishOutcome::kCompleted);
-  result.queue_released = released.has_value();
   if (!released) {
     spdlog::warn("completion: job {} is {} in the store, but the queue refused its lease: {}",
-                 job.job_id.value, ToString(planned.decision.status), released.error().message);
+                 lease.job_id.value, ToString(planned.decision.status), released.error().message);
   }
-  if (IsFinal(planned.decision.status)) {
-    result.campaign_completed = CloseCampaignIfDone(job.tenant_id, job.campaign_id);
-  }
-  return result;
+  return released.has_value();
 }
 
 bool CallCompletion::CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign) {

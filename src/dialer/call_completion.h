@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 
+#include "dialer/attempt_completion.h"
 #include "dialer/dialer_stores.h"
 #include "domain/clock.h"
 #include "domain/retry_policy.h"
@@ -41,6 +42,15 @@ struct CallCompletionResult {
 // or the conversation's goal_achieved, goal_not_achieved or do_not_call.
 CallEvent WithVerdict(CallEvent final_event, const std::optional<CallOutcome>& verdict);
 
+// A call that ended, for CompleteMany.
+struct EndedCall {
+  DialerJob job;
+  Lease lease;
+  CallEvent final_event;
+  RetryPolicy policy;
+  std::vector<CallEvent> progress_events;
+};
+
 class CallCompletion {
  public:
   CallCompletion(JobQueue& queue, DialerStores stores, const Clock& clock,
@@ -60,12 +70,20 @@ class CallCompletion {
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
                                           const CallEvent& final_event);
 
+  // Complete for calls that ended together (group commit): their store writes in one transaction,
+  // so one commit is waited for, and only after it the queue releases their leases. One result
+  // per request, in order, as Complete would give it (an error of the whole write is each one's).
+  std::vector<Expected<CallCompletionResult>> CompleteMany(
+      const std::vector<EndedCall>& requests);
+
   // Moves a running campaign to completed when none of its jobs is open. Returns whether this call
   // moved it (two processes closing the last jobs at once: the second sees a harmless Conflict).
   bool CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign);
 
  private:
   Expected<RetryPolicy> PolicyOf(const TenantId& tenant);
+  // Reschedules or finishes the job in the queue once its completion is written.
+  bool ReleaseInQueue(const Lease& lease, const PlannedCompletion& planned);
 
   JobQueue& queue_;
   DialerStores stores_;

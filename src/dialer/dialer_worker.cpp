@@ -13,6 +13,8 @@ namespace {
 constexpr std::chrono::seconds kContextTtl{30};
 // After a drain's hang-ups, how long the last events may take to arrive.
 constexpr std::chrono::seconds kHangupGrace{5};
+// Jobs taken in one step: their processing marks and call records are written together.
+constexpr std::size_t kTakeBatch = 32;
 
 // calling_config.voicemail.detect (default on): the provider's machine detection, where it has
 // one, beside our own on the media (voice/answering_machine_detector.h).
@@ -55,6 +57,8 @@ struct DialerWorker::Call {
   // else of the call (its events and completion need it).
   bool record_unsaved = false;
   bool done = false;
+  // Its completion waits in (or is being written by) the committer's group.
+  bool completing = false;
   std::vector<CallEvent> early_events;
   // Progress events not stored yet: written with the completion, or by the lease keeper when the
   // call lasts (a transaction per event would bound the whole process's call rate).
@@ -86,30 +90,38 @@ DialerWorkerStats DialerWorker::Stats() const {
 }
 
 void DialerWorker::Run(std::stop_token stop) {
+  std::jthread committer(
+      [this](std::stop_token committer_stop) { CommitCompletions(committer_stop); });
   std::jthread lease_keeper([this](std::stop_token keeper_stop) { KeepLeasesAlive(keeper_stop); });
   while (!stop.stop_requested()) {
+    std::size_t free_slots = 0;
     {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, stop,
                     [&] { return static_cast<int>(calls_.size()) < options_.max_calls_in_flight; });
+      free_slots = static_cast<std::size_t>(options_.max_calls_in_flight) - calls_.size();
     }
     if (stop.stop_requested()) break;
-    Expected<std::optional<TakenJob>> taken = queue_.Take(options_.lease);
+    Expected<std::vector<TakenJob>> taken =
+        queue_.TakeBatch(std::min(free_slots, kTakeBatch), options_.lease);
     if (!taken) {
       spdlog::warn("dialer: taking a job failed: {}", taken.error().message);
       std::unique_lock lock(mutex_);
       changed_.wait_for(lock, stop, options_.idle_wait, [] { return false; });
       continue;
     }
-    if (!*taken) {
+    if (taken->empty()) {
       if (Expected<void> waited = queue_.WaitForWork(options_.idle_wait); !waited) {
         spdlog::warn("dialer: waiting for work failed: {}", waited.error().message);
       }
       continue;
     }
-    Process(std::move(**taken));
+    ProcessBatch(std::move(*taken));
   }
   Drain();
+  lease_keeper.request_stop();
+  lease_keeper.join();
+  committer.request_stop();  // after the drain: the calls' last completions are written first
 }
 
 Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::ContextFor(
@@ -148,27 +160,65 @@ Expected<std::shared_ptr<const DialerWorker::TenantContext>> DialerWorker::Conte
   return context;
 }
 
-void DialerWorker::Process(TakenJob taken) {
+void DialerWorker::ProcessBatch(std::vector<TakenJob> batch) {
+  // The processing marks of the whole batch in one transaction (one commit to wait for).
+  std::vector<Marking> markings;
+  for (TakenJob& taken : batch) {
+    if (std::optional<Marking> marking = PrepareMark(std::move(taken))) {
+      markings.push_back(std::move(*marking));
+    }
+  }
+  if (markings.empty()) return;
+  std::vector<JobUpdate> updates;
+  updates.reserve(markings.size());
+  for (const Marking& marking : markings) {
+    updates.push_back(
+        {.tenant = marking.job.tenant_id, .expected = marking.stored_status, .next = marking.job});
+  }
+  Expected<std::vector<Expected<void>>> marked = stores_.jobs.UpdateJobs(updates);
+  std::vector<std::shared_ptr<Call>> started;
+  for (std::size_t i = 0; i < markings.size(); ++i) {
+    Marking& marking = markings[i];
+    const Expected<void> mark = marked ? (*marked)[i] : std::unexpected(marked.error());
+    if (!mark) {
+      if (mark.error().code != ErrorCode::kConflict) {
+        PostponeInQueue(marking.taken, mark.error());
+        continue;
+      }
+      // Another worker holds it (the lease expired while this one was slow): leave it to them.
+      spdlog::warn("dialer: job {} not taken: {}", marking.job.job_id.value, mark.error().message);
+      FinishInQueue(marking.taken.lease, FinishOutcome::kCompleted);
+      continue;
+    }
+    if (std::shared_ptr<Call> call =
+            CheckAndOriginate(std::move(marking.taken), std::move(marking.job))) {
+      started.push_back(std::move(call));
+    }
+  }
+  if (!started.empty()) RecordStartedCalls(started);
+}
+
+std::optional<DialerWorker::Marking> DialerWorker::PrepareMark(TakenJob taken) {
   const DialerJob& queued = taken.job;
   // The store is the record: a job closed there (a cancelled campaign, a duplicate) or gone from
   // it is dropped.
   Expected<DialerJob> stored = stores_.jobs.GetJob(queued.tenant_id, queued.job_id);
   if (!stored && stored.error().code != ErrorCode::kNotFound) {
     PostponeInQueue(taken, stored.error());
-    return;
+    return std::nullopt;
   }
   if (!stored || IsFinal(stored->status)) {
     if (!stored) spdlog::warn("dialer: job {}: {}", queued.job_id.value, stored.error().message);
     FinishInQueue(taken.lease, FinishOutcome::kCompleted);
-    return;
+    return std::nullopt;
   }
   if (stored->status == JobStatus::kProcessing) {
     Expected<bool> closed = CloseLostCall(taken, *stored);
     if (!closed) {
       PostponeInQueue(taken, closed.error());
-      return;
+      return std::nullopt;
     }
-    if (*closed) return;
+    if (*closed) return std::nullopt;
   }
   DialerJob job = *stored;
   job.status = JobStatus::kProcessing;
@@ -178,43 +228,42 @@ void DialerWorker::Process(TakenJob taken) {
   // cannot close a later one). A deferral or refusal puts the previous id back (kept in `taken`).
   taken.job.call_id = stored->call_id;
   job.call_id = CallId{ids_.Next()};
-  if (Expected<void> marked = stores_.jobs.UpdateJob(job.tenant_id, stored->status, job); !marked) {
-    if (marked.error().code != ErrorCode::kConflict) {
-      PostponeInQueue(taken, marked.error());
-      return;
-    }
-    // Another worker holds it (the lease expired while this one was slow): leave it to them.
-    spdlog::warn("dialer: job {} not taken: {}", job.job_id.value, marked.error().message);
-    FinishInQueue(taken.lease, FinishOutcome::kCompleted);
-    return;
-  }
+  return Marking{.taken = std::move(taken), .stored_status = stored->status, .job = std::move(job)};
+}
 
+std::shared_ptr<DialerWorker::Call> DialerWorker::CheckAndOriginate(TakenJob taken, DialerJob job) {
   // Every check the rules name is made, or nothing is dialed (compliance fails closed).
   Expected<std::shared_ptr<const TenantContext>> context =
       ContextFor(job.tenant_id, job.campaign_id);
-  if (!context) return DeferForStore(taken, std::move(job), context.error());
+  if (!context) {
+    DeferForStore(taken, std::move(job), context.error());
+    return nullptr;
+  }
   const Instant now = clock_.Now();
   Expected<CallFacts> facts = ReadCallFacts(stores_, job, now);
-  if (!facts) return DeferForStore(taken, std::move(job), facts.error());
+  if (!facts) {
+    DeferForStore(taken, std::move(job), facts.error());
+    return nullptr;
+  }
   Expected<CallDecision> decision =
       CanCall(job, facts->lead, (*context)->policy, facts->history, now);
   if (!decision) {
     // The tenant's own rules are invalid: nothing can be decided until they are fixed.
     Defer(taken, job, now + std::chrono::hours(1), "invalid_tenant_rules");
     spdlog::warn("dialer: tenant {}: {}", job.tenant_id.value, decision.error().message);
-    return;
+    return nullptr;
   }
   switch (decision->verdict) {
     case CallVerdict::kNotNow:
       Defer(taken, job, *decision->next_allowed_at, decision->reason);
-      return;
+      return nullptr;
     case CallVerdict::kNever:
       Refuse(taken, job, decision->reason);
-      return;
+      return nullptr;
     case CallVerdict::kAllowed:
-      StartCall(std::move(taken), std::move(job), *context);
-      return;
+      break;
   }
+  return StartCall(std::move(taken), std::move(job), *context);
 }
 
 void DialerWorker::PostponeInQueue(const TakenJob& taken, const Error& error) {
@@ -321,8 +370,8 @@ void DialerWorker::Refuse(const TakenJob& taken, DialerJob job, const std::strin
   completion_.CloseCampaignIfDone(job.tenant_id, job.campaign_id);
 }
 
-void DialerWorker::StartCall(TakenJob taken, DialerJob job,
-                             std::shared_ptr<const TenantContext> context) {
+std::shared_ptr<DialerWorker::Call> DialerWorker::StartCall(
+    TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context) {
   auto call = std::make_shared<Call>();
   call->job = job;
   call->lease = taken.lease;
@@ -353,19 +402,44 @@ void DialerWorker::StartCall(TakenJob taken, DialerJob job,
     } else {
       Defer(taken, job, clock_.Now() + options_.provider_retry_delay, "provider_unavailable");
     }
-    return;
+    return nullptr;
   }
   std::lock_guard call_lock(call->mutex);
   call->record.provider_call_id = *provider_id;
   call->record_unsaved = true;
-  SaveRecord(*call);
-  call->recorded = true;
-  {
-    std::lock_guard lock(mutex_);
-    ++stats_.calls_started;
+  return call;
+}
+
+void DialerWorker::RecordStartedCalls(const std::vector<std::shared_ptr<Call>>& calls) {
+  std::vector<CallRecord> records;
+  records.reserve(calls.size());
+  for (const std::shared_ptr<Call>& call : calls) {
+    std::lock_guard call_lock(call->mutex);
+    records.push_back(call->record);
   }
-  std::vector<CallEvent> early = std::move(call->early_events);
-  for (const CallEvent& event : early) ApplyEvent(*call, event);
+  // One transaction for the batch; if the database refuses it whole, each call is tried alone
+  // (and one the store cannot take now is written before anything else of it: SaveRecord).
+  Expected<std::vector<Expected<void>>> recorded = stores_.calls.RecordCalls(records);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    Call& call = *calls[i];
+    std::lock_guard call_lock(call.mutex);
+    if (!recorded) {
+      SaveRecord(call);
+    } else {
+      if (!(*recorded)[i]) {
+        spdlog::warn("dialer: call {} not recorded: {}", call.record.id.value,
+                     (*recorded)[i].error().message);
+      }
+      call.record_unsaved = false;
+    }
+    call.recorded = true;
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.calls_started;
+    }
+    std::vector<CallEvent> early = std::move(call.early_events);
+    for (const CallEvent& event : early) ApplyEvent(call, event);
+  }
 }
 
 void DialerWorker::OnCallEvent(const CallEvent& event) {
@@ -427,16 +501,65 @@ Expected<CallEvent> DialerWorker::WithStoredVerdict(const Call& call, const Call
   return WithVerdict(event, stored->outcome);
 }
 
-// With the call's lock held.
+// With the call's lock held: the completion waits for the committer's next group.
 void DialerWorker::Complete(Call& call, const CallEvent& event) {
-  Expected<CallEvent> final_event =
-      SaveRecord(call) ? WithStoredVerdict(call, event)
-                       : std::unexpected(Error::Unavailable("the call record is not stored yet"));
-  Expected<CallCompletionResult> completed =
-      final_event
-          ? completion_.Complete(call.job, call.lease, *final_event,
-                                 call.context->tenant.rules.retry_policy(), call.unsaved_events)
-          : std::unexpected(final_event.error());
+  if (call.completing) return;
+  call.completing = true;
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call.record.id);
+  if (it == calls_.end()) return;
+  pending_completions_.push_back({.call = it->second, .event = event});
+  completions_waiting_.notify_one();
+}
+
+void DialerWorker::CommitCompletions(std::stop_token stop) {
+  while (true) {
+    std::vector<PendingCompletion> group;
+    {
+      std::unique_lock lock(mutex_);
+      completions_waiting_.wait(lock, stop, [&] { return !pending_completions_.empty(); });
+      if (pending_completions_.empty()) return;  // asked to stop, and nothing is left
+      group.swap(pending_completions_);
+    }
+    CommitGroup(group);
+  }
+}
+
+// The completions that arrived while the previous group was being written, written together.
+void DialerWorker::CommitGroup(const std::vector<PendingCompletion>& group) {
+  std::vector<EndedCall> requests;
+  std::vector<const PendingCompletion*> requested;
+  for (const PendingCompletion& pending : group) {
+    Call& call = *pending.call;
+    std::lock_guard call_lock(call.mutex);
+    Expected<CallEvent> final_event =
+        SaveRecord(call) ? WithStoredVerdict(call, pending.event)
+                         : std::unexpected(Error::Unavailable("the call record is not stored yet"));
+    if (!final_event) {
+      Completed(call, pending.event, std::unexpected(final_event.error()));
+      continue;
+    }
+    requests.push_back({.job = call.job,
+                        .lease = call.lease,
+                        .final_event = *final_event,
+                        .policy = call.context->tenant.rules.retry_policy(),
+                        .progress_events = call.unsaved_events});
+    requested.push_back(&pending);
+  }
+  if (requests.empty()) return;
+  std::vector<Expected<CallCompletionResult>> results = completion_.CompleteMany(requests);
+  for (std::size_t i = 0; i < requested.size(); ++i) {
+    Call& call = *requested[i]->call;
+    std::lock_guard call_lock(call.mutex);
+    Completed(call, requested[i]->event, results[i]);
+  }
+}
+
+// With the call's lock held: what became of its completion.
+void DialerWorker::Completed(Call& call, const CallEvent& event,
+                             const Expected<CallCompletionResult>& completed) {
+  call.completing = false;
+  if (call.done) return;  // let go meanwhile (the lease keeper found the lease gone)
   if (!completed && completed.error().code == ErrorCode::kUnavailable) {
     if (!call.unsaved_final) {
       spdlog::warn("dialer: call {} ended but the store cannot take it ({}); retrying",
@@ -515,7 +638,9 @@ void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
     }
     for (const std::shared_ptr<Call>& call : calls) {
       std::lock_guard call_lock(call->mutex);
-      if (call->done) continue;
+      // A completion in the committer's group is written and released within moments: its lease
+      // may be gone from the queue already.
+      if (call->done || call->completing) continue;
       if (SaveRecord(*call) && !call->unsaved_final) SaveProgress(*call);
       Expected<Lease> extended = queue_.ExtendLease(call->lease, options_.lease);
       if (extended) {

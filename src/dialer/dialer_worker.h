@@ -6,10 +6,14 @@
 //   with the reason. Never: the job is closed as non_retryable with the reason.
 // - The worker is the provider's CallEventSink: a provider that reports in-process (simulated)
 //   delivers events of its calls on the provider's thread; they are applied under the call's own
-//   lock, the final one runs CallCompletion (one store transaction, then the queue), and a
-//   repeated event changes nothing. Progress events (ringing, answered) stay in memory and are
-//   stored with the completion, or by the lease keeper when a call lasts longer than a third of a
-//   lease: one transaction per call instead of one per event.
+//   lock, the final one goes to the committer thread, which writes every completion that arrived
+//   while it wrote the previous group in one store transaction (group commit: one commit waited
+//   for, however many calls ended), then releases their leases in the queue; a repeated event
+//   changes nothing. Progress events (ringing, answered) stay in memory and are stored with the
+//   completion, or by the lease keeper when a call lasts longer than a third of a lease.
+// - Jobs are taken in batches (up to 32, never more than the free call slots): the batch's
+//   processing marks are one transaction, its call records another, so a durable store waits for
+//   two commits per batch rather than two per call.
 // - A provider whose events arrive as webhooks elsewhere (Vonage, at `talky serve`): the call
 //   record carries the job's lease token, and the webhook's CallEventIntake completes the
 //   attempt. The lease keeper's next ExtendLease then answers Conflict, and the worker forgets the
@@ -33,9 +37,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dialer/call_completion.h"
 #include "dialer/dialer_stores.h"
@@ -102,8 +108,26 @@ class DialerWorker final : public CallEventSink {
   struct Call;
   struct TenantContext;
 
-  // One taken job from take to the end of its attempt (or its deferral).
-  void Process(TakenJob taken);
+  // A job about to be marked processing: as taken, its status in the store, and its next state.
+  struct Marking {
+    TakenJob taken;
+    JobStatus stored_status = JobStatus::kPending;
+    DialerJob job;
+  };
+  // A call's final event waiting for the committer.
+  struct PendingCompletion {
+    std::shared_ptr<Call> call;
+    CallEvent event;
+  };
+
+  // A take batch from the take to the calls placed (or the jobs deferred): one transaction for
+  // the processing marks, one for the call records.
+  void ProcessBatch(std::vector<TakenJob> batch);
+  // The store's view of a taken job; nullopt when it was dealt with here (closed, lost, or the
+  // store did not answer).
+  std::optional<Marking> PrepareMark(TakenJob taken);
+  // The calling rules' checks for a marked job, then the call; null when deferred or refused.
+  std::shared_ptr<Call> CheckAndOriginate(TakenJob taken, DialerJob job);
   Expected<std::shared_ptr<const TenantContext>> ContextFor(const TenantId& tenant,
                                                             const CampaignId& campaign);
   // The job came back from a worker that died during its call (still processing, its call never
@@ -119,7 +143,10 @@ class DialerWorker final : public CallEventSink {
   void FinishInQueue(const Lease& lease, FinishOutcome outcome);
   void Defer(const TakenJob& taken, DialerJob job, Instant until, const std::string& reason);
   void Refuse(const TakenJob& taken, DialerJob job, const std::string& reason);
-  void StartCall(TakenJob taken, DialerJob job, std::shared_ptr<const TenantContext> context);
+  // Originates the call; its record is written with the batch's (RecordStartedCalls).
+  std::shared_ptr<Call> StartCall(TakenJob taken, DialerJob job,
+                                  std::shared_ptr<const TenantContext> context);
+  void RecordStartedCalls(const std::vector<std::shared_ptr<Call>>& calls);
   void ApplyEvent(Call& call, const CallEvent& event);
   // Stores the call record if the store could not take it before. False while it still cannot.
   // With the call's lock held.
@@ -127,7 +154,13 @@ class DialerWorker final : public CallEventSink {
   // Stores the call's progress events that are still in memory. With the call's lock held.
   void SaveProgress(Call& call);
   Expected<CallEvent> WithStoredVerdict(const Call& call, const CallEvent& event);
+  // Hands the call's completion to the committer. With the call's lock held.
   void Complete(Call& call, const CallEvent& event);
+  // The committer's thread: group commit of the completions that arrive together.
+  void CommitCompletions(std::stop_token stop);
+  void CommitGroup(const std::vector<PendingCompletion>& group);
+  void Completed(Call& call, const CallEvent& event,
+                 const Expected<CallCompletionResult>& completed);
   void LetGo(Call& call, const Error& extend_error);
   void Forget(const CallId& call_id);
   void KeepLeasesAlive(std::stop_token stop);
@@ -144,6 +177,8 @@ class DialerWorker final : public CallEventSink {
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;
   std::map<CallId, std::shared_ptr<Call>> calls_;  // in flight, by our call id
+  std::vector<PendingCompletion> pending_completions_;
+  std::condition_variable_any completions_waiting_;
   std::map<std::pair<TenantId, CampaignId>, std::shared_ptr<const TenantContext>> contexts_;
   DialerWorkerStats stats_;
 };

@@ -39,6 +39,11 @@ class CallStore {
 
   // Stores a call when it is originated (Conflict on a taken provider call id).
   virtual Expected<void> RecordCall(const CallRecord& call) = 0;
+  // RecordCall for many calls (a take batch's) in one transaction: one result per call, in order;
+  // an invalid call or an unknown job fails alone. An error of the whole (the database, a taken
+  // provider call id): none was recorded.
+  virtual Expected<std::vector<Expected<void>>> RecordCalls(
+      const std::vector<CallRecord>& calls) = 0;
   virtual Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) = 0;
   // The lookups without a tenant: a provider's webhook names only its own call id, the media
   // WebSocket only ours.

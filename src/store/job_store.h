@@ -34,6 +34,19 @@ struct CompletionResult {
   bool duplicate_event = false;  // nothing was written
 };
 
+// One compare-and-set of UpdateJob's kind, for UpdateJobs.
+struct JobUpdate {
+  TenantId tenant;
+  JobStatus expected = JobStatus::kPending;
+  DialerJob next;
+};
+
+// One attempt's completion, for CompleteAttempts.
+struct TenantAttemptCompletion {
+  TenantId tenant;
+  AttemptCompletion completion;
+};
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
@@ -59,6 +72,12 @@ class JobStore {
   // for the campaign's skips by reason.
   virtual Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                                    const DialerJob& next) = 0;
+  // UpdateJob for many jobs (a take batch's processing marks) in one transaction, so they wait
+  // for one commit: one result per update, in order. An update that does not apply (Conflict,
+  // NotFound, InvalidArgument) changes nothing and leaves the others; an error of the whole (the
+  // database): nothing was written.
+  virtual Expected<std::vector<Expected<void>>> UpdateJobs(
+      const std::vector<JobUpdate>& updates) = 0;
   // How many of the campaign's jobs are not final; 0 means the campaign's work is done. A counter
   // kept with every job change: one row read. NotFound for another tenant's campaign.
   virtual Expected<int> CountOpenJobs(const TenantId& tenant, const CampaignId& campaign) = 0;
@@ -74,6 +93,12 @@ class JobStore {
   // The completion handler's single transaction (see AttemptCompletion).
   virtual Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,
                                                      const AttemptCompletion& completion) = 0;
+  // CompleteAttempt for many attempts that ended together (group commit): one result per
+  // completion, in order, each written whole or not at all, exactly as CompleteAttempt would
+  // (any error, the database's too, may be one completion's alone). An error of the whole:
+  // nothing was written.
+  virtual Expected<std::vector<Expected<CompletionResult>>> CompleteAttempts(
+      const std::vector<TenantAttemptCompletion>& completions) = 0;
 };
 
 }  // namespace talky

@@ -49,7 +49,8 @@ class CountingProvider final : public TelephonyProvider {
 // its own tenant, queue and worker, so no cache carries over.
 class FailClosedRun {
  public:
-  FailClosedRun(Store& store, ManualClock& clock, IdGenerator& ids, int row)
+  FailClosedRun(Store& store, ManualClock& clock, IdGenerator& ids, int row,
+                milliseconds lease = kDefaultLease)
       : store_(store),
         clock_(clock),
         tenant_("tenant-" + std::to_string(row)),
@@ -60,7 +61,7 @@ class FailClosedRun {
         failing_store_(store, switch_),
         failing_queue_(queue_, switch_),
         worker_(failing_queue_, failing_store_, clock, ids,
-                {.idle_wait = 20ms, .provider_retry_delay = 60s}),
+                {.lease = lease, .idle_wait = 20ms, .provider_retry_delay = 60s}),
         simulated_(io_, clock, worker_,
                    SimulatedTelephonyOptions{.timing = {.ring_time = 0ms, .talk_time = 0ms},
                                              .speed = 100}) {
@@ -156,7 +157,7 @@ TYPED_TEST_SUITE_P(FailClosed);
 // Every read and write on the path from take to originate, one row each.
 TYPED_TEST_P(FailClosed, NoCallWhileACheckFailsThenOneCallOnceTheStoreAnswers) {
   const std::vector<std::string> failing_methods = {
-      "GetJob",      "UpdateJob",          "GetTenant",       "GetCampaign",     "GetLead",
+      "GetJob",      "UpdateJobs",         "GetTenant",       "GetCampaign",     "GetLead",
       "IsDoNotCall", "CallsToNumberSince", "SetTenantLimits", "SetCampaignLimit"};
   int row = 0;
   for (const std::string& method : failing_methods) {
@@ -236,8 +237,34 @@ TYPED_TEST_P(FailClosed, ALostCallThatCannotBeReadIsNeitherRedialedNorClosed) {
   EXPECT_EQ(lost.outcome, CallOutcome::kFailed);
 }
 
+// The batch writes while the store refuses them: the take batch's call records are written one
+// by one instead, and a call that ended keeps its outcome in memory (its lease kept alive) until
+// the store takes the completion; then the job closes once.
+TYPED_TEST_P(FailClosed, ACompletionTheStoreCannotTakeIsKeptUntilItCan) {
+  FailClosedRun run(this->backend_->store(), this->clock_, this->ids_, 0, 600ms);
+  const DialerJob job = run.Start();
+  run.Enqueue(job);
+  run.switch_.Fail("RecordCalls");
+  run.switch_.Fail("CompleteAttempts");
+  run.RunWorker();
+
+  ASSERT_TRUE(run.WaitUntil([&] { return run.worker_.Stats().completions_retried >= 2; }));
+  EXPECT_EQ(run.provider_.originated(), 1);
+  EXPECT_EQ(run.StatusOf(job.job_id), JobStatus::kProcessing);
+  const DialerJob processing = run.store_.GetJob(run.tenant_, job.job_id).value();
+  ASSERT_TRUE(processing.call_id);
+  EXPECT_TRUE(run.store_.GetCall(run.tenant_, *processing.call_id));  // recorded alone
+
+  run.switch_.HealAll();
+  ASSERT_TRUE(run.WaitUntil([&] { return run.StatusOf(job.job_id) == JobStatus::kGoalAchieved; }));
+  EXPECT_EQ(run.worker_.Stats().calls_completed, 1);
+  EXPECT_EQ(run.provider_.originated(), 1);
+  EXPECT_EQ(run.store_.GetCall(run.tenant_, *processing.call_id)->status, CallStatus::kCompleted);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(FailClosed, NoCallWhileACheckFailsThenOneCallOnceTheStoreAnswers,
                             ANumberOnTheDoNotCallListIsNeverDialedWhileTheListCannotBeRead,
-                            ALostCallThatCannotBeReadIsNeitherRedialedNorClosed);
+                            ALostCallThatCannotBeReadIsNeitherRedialedNorClosed,
+                            ACompletionTheStoreCannotTakeIsKeptUntilItCan);
 
 }  // namespace talky

@@ -122,6 +122,9 @@ class FailingStore final : public TenantStore,
   Expected<void> UpdateJob(const TenantId& t, JobStatus expected, const DialerJob& next) override {
     TALKY_FORWARD_OR_FAIL(UpdateJob, t, expected, next);
   }
+  Expected<std::vector<Expected<void>>> UpdateJobs(const std::vector<JobUpdate>& u) override {
+    TALKY_FORWARD_OR_FAIL(UpdateJobs, u);
+  }
   Expected<int> CountOpenJobs(const TenantId& t, const CampaignId& c) override {
     TALKY_FORWARD_OR_FAIL(CountOpenJobs, t, c);
   }
@@ -133,6 +136,9 @@ class FailingStore final : public TenantStore,
     TALKY_FORWARD_OR_FAIL(ListOpenJobs, p);
   }
   Expected<void> RecordCall(const CallRecord& c) override { TALKY_FORWARD_OR_FAIL(RecordCall, c); }
+  Expected<std::vector<Expected<void>>> RecordCalls(const std::vector<CallRecord>& c) override {
+    TALKY_FORWARD_OR_FAIL(RecordCalls, c);
+  }
   Expected<CallRecord> GetCall(const TenantId& t, const CallId& c) override {
     TALKY_FORWARD_OR_FAIL(GetCall, t, c);
   }
@@ -158,6 +164,10 @@ class FailingStore final : public TenantStore,
   Expected<CompletionResult> CompleteAttempt(const TenantId& t,
                                              const AttemptCompletion& c) override {
     TALKY_FORWARD_OR_FAIL(CompleteAttempt, t, c);
+  }
+  Expected<std::vector<Expected<CompletionResult>>> CompleteAttempts(
+      const std::vector<TenantAttemptCompletion>& c) override {
+    TALKY_FORWARD_OR_FAIL(CompleteAttempts, c);
   }
   Expected<std::string> AddDoNotCall(const TenantId& t, const std::string& n, Instant at) override {
     TALKY_FORWARD_OR_FAIL(AddDoNotCall, t, n, at);

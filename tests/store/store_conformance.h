@@ -830,6 +830,102 @@ TYPED_TEST_P(StoreConformance, CompletionWritesEverythingOrNothing) {
   EXPECT_EQ(this->store_->GetCampaign(t1, CampaignId{"c1"})->calls_completed, 1);
 }
 
+// A take batch's marks and records, and a group of completions, each in one transaction: an item
+// that does not apply fails alone, with exactly the error the one-at-a-time method gives, and
+// leaves nothing of itself behind; the others are written.
+TYPED_TEST_P(StoreConformance, BatchesWriteEachItemAsItsOwnMethodWould) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  const TenantId t1{"t1"};
+  std::vector<JobUpdate> marks;
+  for (const DialerJob& job : jobs) {
+    DialerJob next = job;
+    next.status = JobStatus::kProcessing;
+    marks.push_back({.tenant = t1, .expected = JobStatus::kPending, .next = next});
+  }
+  marks[1].expected = JobStatus::kSkipped;  // stale
+  Expected<std::vector<Expected<void>>> marked = this->store_->UpdateJobs(marks);
+  ASSERT_TRUE(marked) << marked.error().Describe();
+  ASSERT_EQ(marked->size(), 3u);
+  EXPECT_TRUE((*marked)[0]);
+  ASSERT_FALSE((*marked)[1]);
+  EXPECT_EQ((*marked)[1].error().code, ErrorCode::kConflict);
+  EXPECT_TRUE((*marked)[2]);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[0].job_id)->status, JobStatus::kProcessing);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[1].job_id)->status, JobStatus::kPending);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[2].job_id)->status, JobStatus::kProcessing);
+
+  CallRecord unknown_job = this->MakeCall(jobs[1], "b-unknown");
+  unknown_job.job_id = JobId{"no-such-job"};
+  Expected<std::vector<Expected<void>>> recorded = this->store_->RecordCalls(
+      {this->MakeCall(jobs[0], "b-0"), unknown_job, this->MakeCall(jobs[2], "b-2")});
+  ASSERT_TRUE(recorded) << recorded.error().Describe();
+  ASSERT_EQ(recorded->size(), 3u);
+  EXPECT_TRUE((*recorded)[0]);
+  ASSERT_FALSE((*recorded)[1]);
+  EXPECT_EQ((*recorded)[1].error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE((*recorded)[2]);
+  EXPECT_TRUE(this->store_->GetCall(t1, CallId{"call-b-0"}));
+  EXPECT_FALSE(this->store_->GetCall(t1, CallId{"call-b-unknown"}));
+  EXPECT_TRUE(this->store_->GetCall(t1, CallId{"call-b-2"}));
+
+  // A completion whose job another process closed first fails alone; the group's others are
+  // written whole.
+  const Instant now = this->clock_.Now();
+  auto completion_of = [&](const DialerJob& job, const std::string& provider_call_id) {
+    DialerJob finished = job;
+    finished.status = JobStatus::kGoalAchieved;
+    finished.last_outcome = CallOutcome::kGoalAchieved;
+    finished.completed_at = now;
+    return TenantAttemptCompletion{
+        .tenant = t1,
+        .completion = {.event = CallEvent{.provider_call_id = provider_call_id,
+                                          .status = CallStatus::kCompleted,
+                                          .outcome = CallOutcome::kGoalAchieved,
+                                          .occurred_at = now},
+                       .progress_events = {CallEvent{.provider_call_id = provider_call_id,
+                                                     .status = CallStatus::kAnswered,
+                                                     .occurred_at = now}},
+                       .expected_job_status = JobStatus::kProcessing,
+                       .job = finished,
+                       .lead_attempt = LeadAttempt{.called_at = now,
+                                                   .result = "goal_achieved",
+                                                   .status = LeadStatus::kCompleted},
+                       .counters = {.calls_completed = 1, .goals_achieved = 1}}};
+  };
+  DialerJob closed_elsewhere = jobs[2];
+  closed_elsewhere.status = JobStatus::kFailed;
+  closed_elsewhere.completed_at = now;
+  ASSERT_TRUE(this->store_->UpdateJob(t1, JobStatus::kProcessing, closed_elsewhere));
+  Expected<std::vector<Expected<CompletionResult>>> completed = this->store_->CompleteAttempts(
+      {completion_of(jobs[0], "b-0"), completion_of(jobs[2], "b-2")});
+  ASSERT_TRUE(completed) << completed.error().Describe();
+  ASSERT_EQ(completed->size(), 2u);
+  ASSERT_TRUE((*completed)[0]) << (*completed)[0].error().Describe();
+  EXPECT_FALSE((*completed)[0]->duplicate_event);
+  ASSERT_FALSE((*completed)[1]);
+  EXPECT_EQ((*completed)[1].error().code, ErrorCode::kConflict);
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[0].job_id)->status, JobStatus::kGoalAchieved);
+  EXPECT_EQ(this->store_->GetLead(t1, jobs[0].lead_id)->call_attempts, 1);
+  EXPECT_EQ(this->store_->GetCall(t1, CallId{"call-b-0"})->status, CallStatus::kCompleted);
+  EXPECT_EQ(this->store_->ListCallEvents(t1, CallId{"call-b-0"})->size(), 2u);
+  // Nothing of the conflicting one: not its events, its lead or its counters.
+  EXPECT_EQ(this->store_->GetJob(t1, jobs[2].job_id)->status, JobStatus::kFailed);
+  EXPECT_EQ(this->store_->GetLead(t1, jobs[2].lead_id)->call_attempts, 0);
+  EXPECT_EQ(this->store_->GetCall(t1, CallId{"call-b-2"})->status, CallStatus::kStarted);
+  EXPECT_TRUE(this->store_->ListCallEvents(t1, CallId{"call-b-2"})->empty());
+  Expected<Campaign> campaign = this->store_->GetCampaign(t1, CampaignId{"c1"});
+  EXPECT_EQ(campaign->calls_completed, 1);
+  EXPECT_EQ(campaign->goals_achieved, 1);
+
+  // The same group again (a repeated event): a duplicate, nothing written twice.
+  Expected<std::vector<Expected<CompletionResult>>> repeated =
+      this->store_->CompleteAttempts({completion_of(jobs[0], "b-0")});
+  ASSERT_TRUE(repeated && (*repeated)[0]);
+  EXPECT_TRUE((*repeated)[0]->duplicate_event);
+  EXPECT_EQ(this->store_->GetCampaign(t1, CampaignId{"c1"})->calls_completed, 1);
+}
+
 TYPED_TEST_P(StoreConformance, DoNotCallListIsPerTenantAndNormalised) {
   this->CreateTwoTenants();
   TenantId t1{"t1"};
@@ -1272,7 +1368,8 @@ TYPED_TEST_P(StoreConformance, DeletingACampaignThatIsNotRunning) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(
-    StoreConformance, TenantRoundTripsAndIsFoundByApiKeyHash, TenantsAreListedInIdOrderPageByPage,
+    StoreConformance, BatchesWriteEachItemAsItsOwnMethodWould,
+    TenantRoundTripsAndIsFoundByApiKeyHash, TenantsAreListedInIdOrderPageByPage,
     BadTenantIsRefusedNamingEachField, UnknownDefaultRegionIsRefusedOnCreateAndUpdate,
     CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,
     CampaignStatusMovesOnlyAlongAllowedTransitions, ImportStoresLeadsInE164AndCountsThem,

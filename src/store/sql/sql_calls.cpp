@@ -7,14 +7,15 @@ namespace talky {
 
 using namespace sql_support;
 
-Expected<void> SqlStore::RecordCall(const CallRecord& call) {
+namespace {
+
+// RecordCall's checks and insert on an open connection. InvalidArgument (nothing written) for an
+// invalid call or a job that is not the tenant's.
+Expected<void> InsertCallRecord(SqlConnection& connection, const CallRecord& call) {
   std::vector<FieldError> errors;
   if (call.id.empty()) errors.push_back({"id", "must not be empty"});
   if (call.provider_call_id.empty()) errors.push_back({"provider_call_id", "must not be empty"});
   if (!errors.empty()) return std::unexpected(Error::InvalidArgument("invalid call", errors));
-  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
-  if (!lease) return std::unexpected(lease.error());
-  SqlConnection& connection = **lease;
   CallRecord stored = call;
   Expected<std::string> number =
       NormalizeNumber(connection, call.tenant_id, call.to_number, "to_number");
@@ -41,6 +42,34 @@ Expected<void> SqlStore::RecordCall(const CallRecord& call) {
       connection.Execute(Concat({"INSERT INTO calls (", sql_rows::kCallColumns, ") VALUES (",
                                  sql_rows::Placeholders(sql_rows::kCallColumns), ")"}),
                          sql_rows::CallRow(stored)));
+}
+
+}  // namespace
+
+Expected<void> SqlStore::RecordCall(const CallRecord& call) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  return InsertCallRecord(**lease, call);
+}
+
+Expected<std::vector<Expected<void>>> SqlStore::RecordCalls(const std::vector<CallRecord>& calls) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<std::vector<Expected<void>>> {
+    std::vector<Expected<void>> results;
+    results.reserve(calls.size());
+    for (const CallRecord& call : calls) {
+      Expected<void> inserted = InsertCallRecord(connection, call);
+      // Only the checks fail alone (before anything of the call is written).
+      if (!inserted && inserted.error().code != ErrorCode::kInvalidArgument &&
+          inserted.error().code != ErrorCode::kNotFound) {
+        return std::unexpected(inserted.error());
+      }
+      results.push_back(std::move(inserted));
+    }
+    return results;
+  });
 }
 
 Expected<CallRecord> SqlStore::GetCall(const TenantId& tenant, const CallId& call) {

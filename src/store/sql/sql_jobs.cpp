@@ -1,6 +1,8 @@
 // SqlStore, one role: dialer jobs and the completion of their attempts (store/job_store.h).
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <tuple>
 
 #include "store/sql/sql_store.h"
 #include "store/sql/sql_store_support.h"
@@ -122,28 +124,60 @@ Expected<Page<DialerJob>> SqlStore::ListJobs(const TenantId& tenant,
   });
 }
 
+namespace {
+
+// UpdateJob's compare-and-set and, for a move to skipped, its deferral record, inside the
+// caller's transaction.
+Expected<void> ApplyJobUpdate(SqlConnection& connection, const TenantId& tenant, JobStatus expected,
+                              const DialerJob& next) {
+  Expected<std::pair<CampaignId, LeadId>> updated =
+      CompareAndSetJob(connection, tenant, expected, next);
+  if (!updated) return std::unexpected(updated.error());
+  if (next.status != JobStatus::kSkipped) return {};
+  return Void(connection.Execute(
+      "INSERT INTO job_skips (tenant_id, campaign_id, job_id, reason, skipped_at) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      std::vector<SqlValue>{tenant.value, updated->first.value, next.job_id.value,
+                            next.last_error.value_or("unknown"),
+                            sql_rows::Micros(next.processed_at.value_or(next.scheduled_at))}));
+}
+
+// An error of one item of a batch that wrote nothing of it: the batch goes on without it.
+bool FailsAlone(const Error& error) {
+  return error.code == ErrorCode::kConflict || error.code == ErrorCode::kNotFound ||
+         error.code == ErrorCode::kInvalidArgument;
+}
+
+}  // namespace
+
 Expected<void> SqlStore::UpdateJob(const TenantId& tenant, JobStatus expected,
                                    const DialerJob& next) {
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
   if (next.status != JobStatus::kSkipped && !IsFinal(next.status)) {
-    Expected<std::pair<CampaignId, LeadId>> updated =
-        CompareAndSetJob(connection, tenant, expected, next);
-    if (!updated) return std::unexpected(updated.error());
-    return {};
+    // One statement: no transaction needed.
+    return ApplyJobUpdate(connection, tenant, expected, next);
   }
-  return InTransaction(connection, [&]() -> Expected<void> {
-    Expected<std::pair<CampaignId, LeadId>> updated =
-        CompareAndSetJob(connection, tenant, expected, next);
-    if (!updated) return std::unexpected(updated.error());
-    if (next.status != JobStatus::kSkipped) return {};
-    return Void(connection.Execute(
-        "INSERT INTO job_skips (tenant_id, campaign_id, job_id, reason, skipped_at) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        std::vector<SqlValue>{tenant.value, updated->first.value, next.job_id.value,
-                              next.last_error.value_or("unknown"),
-                              sql_rows::Micros(next.processed_at.value_or(next.scheduled_at))}));
+  return InTransaction(connection,
+                       [&] { return ApplyJobUpdate(connection, tenant, expected, next); });
+}
+
+Expected<std::vector<Expected<void>>> SqlStore::UpdateJobs(const std::vector<JobUpdate>& updates) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<std::vector<Expected<void>>> {
+    std::vector<Expected<void>> results;
+    results.reserve(updates.size());
+    for (const JobUpdate& update : updates) {
+      // A compare-and-set that does not apply writes nothing (CompareAndSetJob).
+      Expected<void> applied =
+          ApplyJobUpdate(connection, update.tenant, update.expected, update.next);
+      if (!applied && !FailsAlone(applied.error())) return std::unexpected(applied.error());
+      results.push_back(std::move(applied));
+    }
+    return results;
   });
 }
 
@@ -201,33 +235,87 @@ Expected<int> SqlStore::CountOpenJobs(const TenantId& tenant, const CampaignId& 
   return std::stoi(result->rows.front()[0].value_or("0"));
 }
 
+namespace {
+
+// CompleteAttempt's writes inside the caller's transaction. An error may leave some of them
+// written: the caller rolls back.
+Expected<CompletionResult> ApplyAttemptCompletion(SqlConnection& connection, const TenantId& tenant,
+                                                  const AttemptCompletion& completion) {
+  for (const CallEvent& progress : completion.progress_events) {
+    Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, progress);
+    if (!recorded) return std::unexpected(recorded.error());
+  }
+  if (completion.event) {
+    Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, *completion.event);
+    if (!recorded) return std::unexpected(recorded.error());
+    if (recorded->duplicate) return CompletionResult{.duplicate_event = true};
+  }
+  Expected<std::pair<CampaignId, LeadId>> job =
+      CompareAndSetJob(connection, tenant, completion.expected_job_status, completion.job);
+  if (!job) return std::unexpected(job.error());
+  if (completion.lead_attempt) {
+    Expected<void> lead =
+        ApplyLeadAttempt(connection, tenant, job->second, *completion.lead_attempt);
+    if (!lead) return std::unexpected(lead.error());
+  }
+  Expected<void> counted = ApplyCounters(connection, tenant, job->first, completion.counters);
+  if (!counted) return std::unexpected(counted.error());
+  return CompletionResult{};
+}
+
+}  // namespace
+
 Expected<CompletionResult> SqlStore::CompleteAttempt(const TenantId& tenant,
                                                      const AttemptCompletion& completion) {
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
-  return InTransaction(connection, [&]() -> Expected<CompletionResult> {
-    for (const CallEvent& progress : completion.progress_events) {
-      Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, progress);
-      if (!recorded) return std::unexpected(recorded.error());
-    }
-    if (completion.event) {
-      Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, *completion.event);
-      if (!recorded) return std::unexpected(recorded.error());
-      if (recorded->duplicate) return CompletionResult{.duplicate_event = true};
-    }
-    Expected<std::pair<CampaignId, LeadId>> job =
-        CompareAndSetJob(connection, tenant, completion.expected_job_status, completion.job);
-    if (!job) return std::unexpected(job.error());
-    if (completion.lead_attempt) {
-      Expected<void> lead =
-          ApplyLeadAttempt(connection, tenant, job->second, *completion.lead_attempt);
-      if (!lead) return std::unexpected(lead.error());
-    }
-    Expected<void> counted = ApplyCounters(connection, tenant, job->first, completion.counters);
-    if (!counted) return std::unexpected(counted.error());
-    return CompletionResult{};
+  return InTransaction(connection,
+                       [&] { return ApplyAttemptCompletion(connection, tenant, completion); });
+}
+
+Expected<std::vector<Expected<CompletionResult>>> SqlStore::CompleteAttempts(
+    const std::vector<TenantAttemptCompletion>& completions) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  // Optimistic: all in one transaction. A completion that fails alone (another process closed
+  // its job first) may have written part of itself, so then the whole is rolled back and each
+  // completion gets its own transaction; that is rare, and a savepoint per completion would cost
+  // every batch two more round trips per completion.
+  //
+  // Written in campaign order: each completion updates its campaign's row, and two groups that
+  // took the same campaigns' rows in different orders would deadlock.
+  std::vector<std::size_t> order(completions.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(completions[a].tenant.value, completions[a].completion.job.campaign_id.value) <
+           std::tie(completions[b].tenant.value, completions[b].completion.job.campaign_id.value);
   });
+  bool one_failed_alone = false;
+  Expected<std::vector<Expected<CompletionResult>>> together =
+      InTransaction(connection, [&]() -> Expected<std::vector<Expected<CompletionResult>>> {
+        std::vector<Expected<CompletionResult>> results(completions.size(), CompletionResult{});
+        for (std::size_t i : order) {
+          Expected<CompletionResult> written =
+              ApplyAttemptCompletion(connection, completions[i].tenant, completions[i].completion);
+          if (!written) {
+            one_failed_alone = FailsAlone(written.error());
+            return std::unexpected(written.error());
+          }
+          results[i] = std::move(written);
+        }
+        return results;
+      });
+  if (together || !one_failed_alone) return together;
+  std::vector<Expected<CompletionResult>> results(completions.size(), CompletionResult{});
+  for (std::size_t i : order) {
+    // The database's errors too are the one completion's: others may be written already.
+    results[i] = InTransaction(connection, [&] {
+      return ApplyAttemptCompletion(connection, completions[i].tenant, completions[i].completion);
+    });
+  }
+  return results;
 }
 
 }  // namespace talky

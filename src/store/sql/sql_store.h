@@ -57,12 +57,14 @@ class SqlStore final : public Store {
                                      PageRequest page) override;
   Expected<void> UpdateJob(const TenantId& tenant, JobStatus expected,
                            const DialerJob& next) override;
+  Expected<std::vector<Expected<void>>> UpdateJobs(const std::vector<JobUpdate>& updates) override;
   Expected<int> CloseWaitingJobs(const TenantId& tenant, const CampaignId& campaign,
                                  bool only_do_not_call, const std::string& reason,
                                  Instant at) override;
   Expected<Page<DialerJob>> ListOpenJobs(PageRequest page) override;
 
   Expected<void> RecordCall(const CallRecord& call) override;
+  Expected<std::vector<Expected<void>>> RecordCalls(const std::vector<CallRecord>& calls) override;
   Expected<CallRecord> GetCall(const TenantId& tenant, const CallId& call) override;
   Expected<CallRecord> FindCallByProviderCallId(const std::string& provider_call_id) override;
   Expected<CallRecord> FindCall(const CallId& call) override;
@@ -81,6 +83,8 @@ class SqlStore final : public Store {
 
   Expected<CompletionResult> CompleteAttempt(const TenantId& tenant,
                                              const AttemptCompletion& completion) override;
+  Expected<std::vector<Expected<CompletionResult>>> CompleteAttempts(
+      const std::vector<TenantAttemptCompletion>& completions) override;
 
   Expected<std::string> AddDoNotCall(const TenantId& tenant, const std::string& phone_number,
                                      Instant at) override;
