@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "bench/bench_database.h"
 #include "bench/figures.h"
 #include "bench/http_load.h"
+#include "telephony/vonage/vonage_jwt.h"
 
 namespace talky {
 namespace {
@@ -133,6 +135,8 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
   server_options.http.port = 0;
   server_options.http.threads = server_threads;
   server_options.admin_key = "bench-admin-" + run;
+  // Every request signed as Vonage signs it: its own JWT (a new token id) over its own body.
+  server_options.vonage.signature_secret = "bench-signature-secret-" + run;
   TalkyServer server(*records->store, *records->queue, clock, ids, server_options);
   Expected<int> port = server.Start();
   if (!port) return fail(port.error());
@@ -142,6 +146,11 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
   load.method = "POST";
   load.body_template = kRingingEventTemplate;
   load.headers = {{"Content-Type", "application/json"}};
+  std::atomic<uint64_t> signed_requests{0};
+  load.sign = [&](std::string_view body) {
+    return SignVonageWebhook(body, server_options.vonage.signature_secret, clock.Now(),
+                             "bench-" + run + "-" + std::to_string(++signed_requests));
+  };
   load.connections = connections_;
   load.threads = load_threads_;
   load.duration = std::chrono::milliseconds(static_cast<long>(duration_seconds_ * 1000));

@@ -117,6 +117,9 @@ class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
     request_.set(http::field::host, state_.host_header);
     for (const auto& [name, value] : state_.options->headers) request_.set(name, value);
     request_.body() = state_.Body();
+    if (state_.options->sign) {
+      request_.set(http::field::authorization, state_.options->sign(request_.body()));
+    }
     if (!request_.body().empty() || state_.verb == http::verb::post ||
         state_.verb == http::verb::put) {
       request_.prepare_payload();

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -23,6 +24,8 @@ struct HttpLoadOptions {
   std::string method = "GET";
   std::string body_template;  // "{n}" becomes the request's number (1, 2, ...)
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set: each request's Authorization header, made from its body (a signature).
+  std::function<std::string(std::string_view body)> sign;
   int connections = 64;
   std::chrono::milliseconds duration{10'000};
   int threads = 1;

@@ -10,7 +10,7 @@ CallCompletion::CallCompletion(JobQueue& queue, DialerStores stores, const Clock
                                CallCompletionOptions options)
     : queue_(queue), stores_(stores), clock_(clock), options_(options) {}
 
-Expected<RetryPolicy> CallCompletion::PolicyOf(const TenantId& tenant) {
+Expected<RetryPolicy> CallCompletion::RetryPolicyOf(const TenantId& tenant) {
   const Instant now = clock_.Now();
   {
     std::lock_guard lock(mutex_);
@@ -32,13 +32,6 @@ CallEvent WithVerdict(CallEvent final_event, const std::optional<CallOutcome>& v
     final_event.outcome = verdict;
   }
   return final_event;
-}
-
-Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,
-                                                        const CallEvent& final_event) {
-  Expected<RetryPolicy> policy = PolicyOf(job.tenant_id);
-  if (!policy) return std::unexpected(policy.error());
-  return Complete(job, lease, final_event, *policy);
 }
 
 Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,

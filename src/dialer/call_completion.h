@@ -66,22 +66,19 @@ class CallCompletion {
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
                                           const CallEvent& final_event, const RetryPolicy& policy,
                                           std::vector<CallEvent> progress_events = {});
-  // As above with the tenant's retry policy, read from the store (cached for tenant_ttl).
-  Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
-                                          const CallEvent& final_event);
+  // The tenant's retry policy, read from the store (cached for tenant_ttl).
+  Expected<RetryPolicy> RetryPolicyOf(const TenantId& tenant);
 
   // Complete for calls that ended together (group commit): their store writes in one transaction,
   // so one commit is waited for, and only after it the queue releases their leases. One result
   // per request, in order, as Complete would give it (an error of the whole write is each one's).
-  std::vector<Expected<CallCompletionResult>> CompleteMany(
-      const std::vector<EndedCall>& requests);
+  std::vector<Expected<CallCompletionResult>> CompleteMany(const std::vector<EndedCall>& requests);
 
   // Moves a running campaign to completed when none of its jobs is open. Returns whether this call
   // moved it (two processes closing the last jobs at once: the second sees a harmless Conflict).
   bool CloseCampaignIfDone(const TenantId& tenant, const CampaignId& campaign);
 
  private:
-  Expected<RetryPolicy> PolicyOf(const TenantId& tenant);
   // Reschedules or finishes the job in the queue once its completion is written.
   bool ReleaseInQueue(const Lease& lease, const PlannedCompletion& planned);
 

@@ -6,7 +6,18 @@ namespace talky {
 
 CallEventIntake::CallEventIntake(JobQueue& queue, DialerStores stores, const Clock& clock,
                                  CallEventIntakeOptions options)
-    : stores_(stores), options_(options), completion_(queue, stores, clock, options.completion) {
+    : stores_(stores),
+      options_(options),
+      completion_(queue, stores, clock, options.completion),
+      event_writes_([this](const std::vector<TenantCallEvent>& events) {
+        Expected<std::vector<Expected<CallEventResult>>> written =
+            stores_.calls.RecordCallEvents(events);
+        if (written) return std::move(*written);
+        return std::vector<Expected<CallEventResult>>(events.size(),
+                                                      std::unexpected(written.error()));
+      }),
+      completion_writes_(
+          [this](const std::vector<EndedCall>& calls) { return completion_.CompleteMany(calls); }) {
   parked_thread_ = std::jthread([this](std::stop_token stop) { RetryParked(stop); });
 }
 
@@ -130,8 +141,13 @@ Expected<CallEventIntakeResult> CallEventIntake::AcceptFinal(const CallRecord& c
         "comes back from the queue when the worker's lease expires",
         call.id.value);
   }
+  Expected<RetryPolicy> policy = completion_.RetryPolicyOf(job->tenant_id);
+  if (!policy) return std::unexpected(policy.error());
   Expected<CallCompletionResult> completed =
-      completion_.Complete(*job, Lease{.job_id = job->job_id, .token = call.lease_token}, event);
+      completion_writes_.Submit({.job = *job,
+                                 .lease = Lease{.job_id = job->job_id, .token = call.lease_token},
+                                 .final_event = event,
+                                 .policy = *policy});
   if (!completed) {
     // Another thread or process closed the attempt first: this event is then only for audit.
     if (completed.error().code == ErrorCode::kConflict) {
@@ -149,7 +165,8 @@ Expected<CallEventIntakeResult> CallEventIntake::AcceptFinal(const CallRecord& c
 Expected<CallEventIntakeResult> CallEventIntake::RecordOnly(const CallRecord& call,
                                                             const CallEvent& event,
                                                             CallEventEffect effect_if_new) {
-  Expected<CallEventResult> recorded = stores_.calls.RecordCallEvent(call.tenant_id, event);
+  Expected<CallEventResult> recorded =
+      event_writes_.Submit({.tenant = call.tenant_id, .event = event});
   if (!recorded) return std::unexpected(recorded.error());
   return CallEventIntakeResult{
       .call = recorded->call,

@@ -5,6 +5,9 @@
 // carries. The worker that holds the lease notices at its next extension that the job was closed
 // and frees its slot.
 //
+// Group commit: events (and completions) accepted on many threads at once are written in one
+// transaction (GroupCommit), and Accept returns only once its own was written.
+//
 // Idempotent: the store deduplicates events by (provider call id, status) and moves a call only
 // forward, and the completion writes only while the job is processing this very call, so a
 // repeated or late event changes nothing.
@@ -30,6 +33,7 @@
 #include <thread>
 
 #include "dialer/call_completion.h"
+#include "dialer/group_commit.h"
 #include "telephony/telephony_provider.h"
 
 namespace talky {
@@ -110,6 +114,9 @@ class CallEventIntake final : public CallEventSink {
   DialerStores stores_;
   CallEventIntakeOptions options_;
   CallCompletion completion_;
+  // Events and completions that arrive together (a webhook's threads) are written together.
+  GroupCommit<TenantCallEvent, Expected<CallEventResult>> event_writes_;
+  GroupCommit<EndedCall, Expected<CallCompletionResult>> completion_writes_;
 
   std::atomic<int64_t> recorded_{0};
   std::atomic<int64_t> duplicates_{0};

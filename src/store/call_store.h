@@ -19,6 +19,12 @@ struct CallEventResult {
   CallRecord call;         // the call after the event
 };
 
+// One provider event and its tenant, for RecordCallEvents.
+struct TenantCallEvent {
+  TenantId tenant;
+  CallEvent event;
+};
+
 struct NumberCallHistory {
   int count = 0;
   std::optional<Instant> last_call_at;
@@ -58,6 +64,11 @@ class CallStore {
   // verdict) sets that outcome: the first verdict stands.
   virtual Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
                                                     const CallEvent& event) = 0;
+  // RecordCallEvent for events that arrived together (group commit) in one transaction: one
+  // result per event, in order; an event of no known call fails alone (NotFound). An error of
+  // the whole (the database): none was recorded.
+  virtual Expected<std::vector<Expected<CallEventResult>>> RecordCallEvents(
+      const std::vector<TenantCallEvent>& events) = 0;
   virtual Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
                                                           const CallId& call) = 0;
   // The calls placed to `phone_number` at or after `since` (e.g. now - 24 h).

@@ -153,6 +153,10 @@ class FailingStore final : public TenantStore,
   Expected<CallEventResult> RecordCallEvent(const TenantId& t, const CallEvent& e) override {
     TALKY_FORWARD_OR_FAIL(RecordCallEvent, t, e);
   }
+  Expected<std::vector<Expected<CallEventResult>>> RecordCallEvents(
+      const std::vector<TenantCallEvent>& e) override {
+    TALKY_FORWARD_OR_FAIL(RecordCallEvents, e);
+  }
   Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& t, const CallId& c) override {
     TALKY_FORWARD_OR_FAIL(ListCallEvents, t, c);
   }

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -12,6 +11,8 @@
 #include <regex>
 #include <set>
 #include <stdexcept>
+
+#include "telephony/vonage/vonage_jwt.h"
 
 namespace talky::testing {
 namespace {
@@ -38,26 +39,6 @@ std::optional<std::string> FromBase64Url(std::string text) {
   if (n < 0) return std::nullopt;
   out.resize(static_cast<size_t>(n) - padding);
   return out;
-}
-
-std::string ToBase64Url(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()),
-                                static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
 }
 
 long long Seconds(Instant at) { return duration_cast<seconds>(at.time_since_epoch()).count(); }
@@ -417,20 +398,10 @@ json FakeVonage::EventBody(const FakeVonageCall& call, const std::string& status
 
 std::string FakeVonage::SignWebhook(const std::string& body, const std::string& signature_secret,
                                     Instant at) {
-  const json header = {{"alg", "HS256"}, {"typ", "JWT"}};
   // A new jti for every signature, as Vonage does: a repeated one is a replay.
   static std::atomic<uint64_t> signed_count{0};
-  const json claims = {
-      {"iat", Seconds(at)},    {"jti", "c5ba8f24-1a14-4c10-bfdf-" + std::to_string(++signed_count)},
-      {"iss", "Vonage"},       {"payload_hash", Sha256Hex(body)},
-      {"api_key", "a1b2c3d4"}, {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
-  const std::string input = ToBase64Url(header.dump()) + "." + ToBase64Url(claims.dump());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), signature_secret.data(), static_cast<int>(signature_secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest, &length);
-  return "Bearer " + input + "." +
-         ToBase64Url(std::string(reinterpret_cast<const char*>(digest), length));
+  return SignVonageWebhook(body, signature_secret, at,
+                           "c5ba8f24-1a14-4c10-bfdf-" + std::to_string(++signed_count));
 }
 
 }  // namespace talky::testing

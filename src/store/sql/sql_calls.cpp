@@ -137,6 +137,26 @@ Expected<CallEventResult> SqlStore::RecordCallEvent(const TenantId& tenant,
   return InTransaction(connection, [&] { return ApplyCallEvent(connection, tenant, event); });
 }
 
+Expected<std::vector<Expected<CallEventResult>>> SqlStore::RecordCallEvents(
+    const std::vector<TenantCallEvent>& events) {
+  Expected<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease) return std::unexpected(lease.error());
+  SqlConnection& connection = **lease;
+  return InTransaction(connection, [&]() -> Expected<std::vector<Expected<CallEventResult>>> {
+    std::vector<Expected<CallEventResult>> results;
+    results.reserve(events.size());
+    for (const TenantCallEvent& item : events) {
+      Expected<CallEventResult> recorded = ApplyCallEvent(connection, item.tenant, item.event);
+      // An unknown call is found out before anything of the event is written.
+      if (!recorded && recorded.error().code != ErrorCode::kNotFound) {
+        return std::unexpected(recorded.error());
+      }
+      results.push_back(std::move(recorded));
+    }
+    return results;
+  });
+}
+
 Expected<std::vector<CallEvent>> SqlStore::ListCallEvents(const TenantId& tenant,
                                                           const CallId& call) {
   Expected<ConnectionPool::Lease> connection = pool_->Acquire();

@@ -72,6 +72,8 @@ class SqlStore final : public Store {
                                        PageRequest page) override;
   Expected<CallEventResult> RecordCallEvent(const TenantId& tenant,
                                             const CallEvent& event) override;
+  Expected<std::vector<Expected<CallEventResult>>> RecordCallEvents(
+      const std::vector<TenantCallEvent>& events) override;
   Expected<std::vector<CallEvent>> ListCallEvents(const TenantId& tenant,
                                                   const CallId& call) override;
   Expected<NumberCallHistory> CallsToNumberSince(

@@ -86,6 +86,20 @@ Expected<std::string> SignVonageApiJwt(const VonageApiJwtClaims& claims,
   return signing_input + "." + Base64UrlEncode(signature);
 }
 
+std::string SignVonageWebhook(std::string_view body, std::string_view signature_secret, Instant now,
+                              std::string_view jti) {
+  const nlohmann::json header = {{"alg", "HS256"}, {"typ", "JWT"}};
+  const nlohmann::json claims = {
+      {"iat", std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()},
+      {"jti", jti},
+      {"iss", "Vonage"},
+      {"payload_hash", Sha256Hex(body)},
+      {"api_key", "a1b2c3d4"},
+      {"application_id", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}};
+  const std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
+  return "Bearer " + input + "." + Base64UrlEncode(HmacSha256(signature_secret, input));
+}
+
 Expected<nlohmann::json> VerifyVonageWebhookSignature(std::string_view authorization,
                                                       std::string_view body,
                                                       std::string_view signature_secret,

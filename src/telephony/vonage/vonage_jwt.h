@@ -38,6 +38,12 @@ Expected<nlohmann::json> VerifyVonageWebhookSignature(
     std::string_view authorization, std::string_view body, std::string_view signature_secret,
     Instant now, std::chrono::seconds window = kVonageWebhookTokenWindow);
 
+// The Authorization header value ("Bearer <jwt>") Vonage sends with a signed webhook: HS256 with
+// the signature secret, `payload_hash` the body's SHA-256, issued at `now`, with the token id `jti`
+// (Vonage's is new for every request). For load tools and tests that play Vonage.
+std::string SignVonageWebhook(std::string_view body, std::string_view signature_secret, Instant now,
+                              std::string_view jti);
+
 // Lower-case hex SHA-256, as Vonage's payload_hash.
 std::string Sha256Hex(std::string_view data);
 
