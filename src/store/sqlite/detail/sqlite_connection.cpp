@@ -252,7 +252,7 @@ Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesys
   // of a large import in memory; SQLite's default of 2 MiB makes a million-row import crawl.
   Expected<void> setup = connection->ExecuteScript(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-      "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;");
+      "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;");
   if (!setup) return std::unexpected(setup.error());
   return std::unique_ptr<SqlConnection>(std::move(connection));
 }
