@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/test_servers.h"
 #include "queue/job_queue_conformance.h"
 #include "redis/redis_connection.h"
@@ -69,6 +71,44 @@ TEST(RedisJobQueue, KeepsTheSpecKeyNamesUnderItsPrefix) {
                                       "dialer:processing", "dialer:scheduled", "dialer:sequence",
                                       "dialer:slots", "dialer:stats", "dialer:tenant:acme:queue",
                                       "dialer:tenants", "dialer:wake"}));
+}
+
+// A queue upgraded in place: bodies that an earlier version wrote as JSON, waiting or scheduled,
+// are handed out like new ones.
+TEST(RedisJobQueue, HandsOutJobsWhoseBodiesEarlierVersionsWroteAsJson) {
+  Expected<RedisServer*> server = SharedRedis();
+  ASSERT_TRUE(server) << server.error().Describe();
+  ManualClock clock(kStart);
+  auto queue = RedisJobQueue::Connect(clock, {.url = (*server)->url(), .key_prefix = "{upgrade}:"});
+  ASSERT_TRUE(queue) << queue.error().Describe();
+  DialerJob waiting = MakeJob("old-waiting", "acme");
+  DialerJob retried = MakeJob("old-retried", "acme");
+  ASSERT_TRUE((*queue)->Enqueue({retried, waiting}));
+  auto first = (*queue)->Take(kDefaultLease);
+  ASSERT_TRUE(first && first->has_value());
+  retried.attempt_number = 2;
+  retried.status = JobStatus::kRetryScheduled;
+  retried.last_outcome = CallOutcome::kNoAnswer;
+  ASSERT_TRUE((*queue)->ScheduleRetry((*first)->lease, retried, kStart + 1min));
+
+  auto address = redis::ParseRedisUrl((*server)->url());
+  auto connection = redis::Connection::Open(*address, 1000ms, 1000ms);
+  ASSERT_TRUE(connection) << connection.error().Describe();
+  auto rewritten = (*connection)
+                       ->Run({"HSET", "{upgrade}:jobs", "old-waiting", ToJson(waiting).dump(),
+                              "old-retried", ToJson(retried).dump()});
+  ASSERT_TRUE(rewritten) << rewritten.error().Describe();
+
+  auto second = (*queue)->Take(kDefaultLease);
+  ASSERT_TRUE(second && second->has_value()) << (second ? "nothing" : second.error().Describe());
+  waiting.status = JobStatus::kProcessing;
+  EXPECT_EQ((*second)->job, waiting);
+  ASSERT_TRUE((*queue)->Finish((*second)->lease, FinishOutcome::kCompleted));
+  clock.Advance(1min);
+  auto third = (*queue)->Take(kDefaultLease);
+  ASSERT_TRUE(third && third->has_value()) << (third ? "nothing" : third.error().Describe());
+  retried.status = JobStatus::kProcessing;
+  EXPECT_EQ((*third)->job, retried);
 }
 
 TEST(RedisJobQueue, BadUrlOrPrefixIsAClearError) {

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "queue/redis/job_encoding.h"
+
 namespace talky::testing {
 namespace {
 
@@ -14,6 +16,7 @@ using redis::ParseReply;
 using redis::Reply;
 using redis::ReplyView;
 using redis_detail::DecodeDueCandidates;
+using redis_detail::DecodeFinishReply;
 using redis_detail::DecodeTakeReply;
 using redis_detail::TakeReply;
 
@@ -52,7 +55,7 @@ DialerJob MakeJob() {
   return job;
 }
 
-const std::string kJobBody = ToJson(MakeJob()).dump();
+const std::string kJobBody = EncodeJobBody(MakeJob());
 
 TEST(TakeReplyDecoding, ReadsTheJobsTheirLeasesAndTheStatus) {
   Expected<TakeReply> decoded =
@@ -126,6 +129,31 @@ TEST_P(MalformedTakeReply, IsAClearInternalError) {
 
 INSTANTIATE_TEST_SUITE_P(TakeReplyDecoding, MalformedTakeReply, ::testing::ValuesIn(kMalformed),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(FinishReplyDecoding, ReadsOneAnswerPerLease) {
+  Reply reply = Parse(Array({Int(1), Int(0), Int(1)}));
+  Expected<std::vector<bool>> decoded = DecodeFinishReply(ReplyView(reply, "the finish script"), 3);
+  ASSERT_TRUE(decoded) << decoded.error().Describe();
+  EXPECT_EQ(*decoded, (std::vector<bool>{true, false, true}));
+}
+
+TEST(FinishReplyDecoding, MalformedRepliesAreClearErrors) {
+  const std::pair<std::string, const char*> cases[] = {
+      {Array({Int(1)}), "1 answers for 2 leases"},
+      {Array({Int(1), Int(2)}), "answer 2 for a lease"},
+      {Array({Int(1), Bulk("1")}), "a string where an integer was expected"},
+      {Int(1), "an integer where an array was expected"},
+  };
+  for (const auto& [resp, message] : cases) {
+    Reply reply = Parse(resp);
+    ASSERT_TRUE(reply);
+    Expected<std::vector<bool>> decoded =
+        DecodeFinishReply(ReplyView(reply, "the finish script"), 2);
+    ASSERT_FALSE(decoded) << resp;
+    EXPECT_EQ(decoded.error().code, ErrorCode::kInternal);
+    EXPECT_NE(decoded.error().message.find(message), std::string::npos) << decoded.error().message;
+  }
+}
 
 TEST(DueCandidatesDecoding, ReadsIdAndTenantPairs) {
   Reply reply =

@@ -30,13 +30,49 @@ local function wake(n)
   redis.call('LPUSH', WAKE, unpack(tokens))
   redis.call('LTRIM', WAKE, 0, WAKE_MAX - 1)
 end
-local function release(m)
-  local tb = redis.call('HINCRBY', SLOTS, 't:' .. m[1], -1)
-  if tb <= 0 then redis.call('HDEL', SLOTS, 't:' .. m[1]) end
-  local cb = redis.call('HINCRBY', SLOTS, 'c:' .. m[2], -1)
-  if cb <= 0 then redis.call('HDEL', SLOTS, 'c:' .. m[2]) end
-  local tmax = tenant_limits(m[1])
-  if tb + 1 >= tmax or cb + 1 >= campaign_max(m[2]) then wake(1) end
+-- Frees the slots of the jobs whose metadata is in `ms`, in one read and one write of SLOTS; a
+-- worker is woken for each job whose tenant or campaign was at its cap.
+local function release(ms)
+  if #ms == 0 then return end
+  local fields, freed = {}, {}
+  for _, m in ipairs(ms) do
+    for _, field in ipairs({'t:' .. m[1], 'c:' .. m[2]}) do
+      if not freed[field] then
+        fields[#fields + 1] = field
+        freed[field] = 0
+      end
+    end
+  end
+  local caps = {}
+  for i, field in ipairs(fields) do caps[i] = field .. ':max' end
+  local busy_now, max = {}, {}
+  local busy_values = redis.call('HMGET', SLOTS, unpack(fields))
+  local cap_values = redis.call('HMGET', LIMITS, unpack(caps))
+  for i, field in ipairs(fields) do
+    busy_now[field] = tonumber(busy_values[i]) or 0
+    local default = ARGV[2]
+    if string.sub(field, 1, 1) == 'c' then default = ARGV[4] end
+    max[field] = tonumber(cap_values[i]) or tonumber(default)
+  end
+  local woken = 0
+  for _, m in ipairs(ms) do
+    local t, c = 't:' .. m[1], 'c:' .. m[2]
+    if busy_now[t] >= max[t] or busy_now[c] >= max[c] then woken = woken + 1 end
+    busy_now[t] = busy_now[t] - 1
+    busy_now[c] = busy_now[c] - 1
+  end
+  local still, gone = {}, {}
+  for _, field in ipairs(fields) do
+    if busy_now[field] > 0 then
+      still[#still + 1] = field
+      still[#still + 1] = busy_now[field]
+    else
+      gone[#gone + 1] = field
+    end
+  end
+  if #still > 0 then redis.call('HSET', SLOTS, unpack(still)) end
+  if #gone > 0 then redis.call('HDEL', SLOTS, unpack(gone)) end
+  wake(woken)
 end
 local function queue_keys(first_arg, n)
   local keys = {}
@@ -76,81 +112,109 @@ local lease_us = tonumber(ARGV[5]) * 1000
 local token = ARGV[6]
 local want = tonumber(ARGV[7])
 local declared = queue_keys(9, tonumber(ARGV[8]))
--- Each tenant's and campaign's pause flag, slots in use and cap, read once per call and kept up
--- to date as jobs are handed out, so a batch does not read them again.
-local tenants, campaigns = {}, {}
-local function tenant_state(t)
-  if not tenants[t] then
-    tenants[t] = {paused = redis.call('SISMEMBER', PAUSED, 't:' .. t) == 1,
-                  busy = busy('t:' .. t), max = tenant_limits(t)}
+-- Each tenant's and campaign's pause flag, slots in use and cap, read once per call (both of a job
+-- in one read of each hash) and kept up to date as jobs are handed out.
+local states = {}
+local function load_states(t, c)
+  local fields = {}
+  for _, field in ipairs({'t:' .. t, c and 'c:' .. c}) do
+    if field and not states[field] then fields[#fields + 1] = field end
   end
-  return tenants[t]
-end
-local function campaign_state(c)
-  if not campaigns[c] then
-    campaigns[c] = {paused = redis.call('SISMEMBER', PAUSED, 'c:' .. c) == 1,
-                    busy = busy('c:' .. c), max = campaign_max(c)}
+  if #fields == 0 then return end
+  local caps = {}
+  for i, field in ipairs(fields) do caps[i] = field .. ':max' end
+  local paused = redis.call('SMISMEMBER', PAUSED, unpack(fields))
+  local busy_values = redis.call('HMGET', SLOTS, unpack(fields))
+  local cap_values = redis.call('HMGET', LIMITS, unpack(caps))
+  for i, field in ipairs(fields) do
+    local default = ARGV[2]
+    if string.sub(field, 1, 1) == 'c' then default = ARGV[4] end
+    states[field] = {paused = paused[i] == 1, busy = tonumber(busy_values[i]) or 0,
+                     max = tonumber(cap_values[i]) or tonumber(default)}
   end
-  return campaigns[c]
 end
-local function tenant_open(t)
-  local state = tenant_state(t)
+local function open(field)
+  local state = states[field]
   return not state.paused and state.busy < state.max
 end
-local function campaign_open(c)
-  local state = campaign_state(c)
-  return not state.paused and state.busy < state.max
-end
-local function first_open(qkey, check_tenant)
+-- The first job of `qkey` whose tenant and campaign are open; nil if none of the first DEPTH is.
+-- `tenant`: the queue's tenant (nil for the lane), so a closed tenant's queue is not read further.
+local function first_open(qkey, tenant)
   -- The head is nearly always the answer: look at it alone before reading deeper.
   for _, range in ipairs({{0, 0}, {1, DEPTH - 1}}) do
     local ids = redis.call('ZRANGE', qkey, range[1], range[2], 'WITHSCORES')
     if #ids == 0 then return nil end
     for i = 1, #ids, 2 do
       local m = cjson.decode(redis.call('HGET', META, ids[i]))
-      if (not check_tenant or tenant_open(m[1])) and campaign_open(m[2]) then
-        return ids[i], ids[i + 1], m
-      end
+      load_states(m[1], m[2])
+      if tenant and not open('t:' .. tenant) then return nil end
+      if open('t:' .. m[1]) and open('c:' .. m[2]) then return ids[i], ids[i + 1], m end
     end
   end
   return nil
 end
+-- What the jobs handed out so far change, written once at the end of the call.
+local leased, leases, slot_delta, slot_fields = {}, {}, {}, {}
 local function hand_out(qkey, id, score, m, out)
   redis.call('ZREM', qkey, id)
-  local expires = now + lease_us
-  redis.call('ZADD', PROCESSING, expires, id)
-  redis.call('HSET', LEASES, id, token .. ':' .. score)
-  redis.call('HINCRBY', SLOTS, 't:' .. m[1], 1)
-  redis.call('HINCRBY', SLOTS, 'c:' .. m[2], 1)
-  tenant_state(m[1]).busy = tenant_state(m[1]).busy + 1
-  campaign_state(m[2]).busy = campaign_state(m[2]).busy + 1
+  local expires = string.format('%.0f', now + lease_us)
+  leased[#leased + 1] = expires
+  leased[#leased + 1] = id
+  leases[#leases + 1] = id
+  leases[#leases + 1] = token .. ':' .. score
+  for _, field in ipairs({'t:' .. m[1], 'c:' .. m[2]}) do
+    if not slot_delta[field] then
+      slot_fields[#slot_fields + 1] = field
+      slot_delta[field] = 0
+    end
+    slot_delta[field] = slot_delta[field] + 1
+    states[field].busy = states[field].busy + 1
+  end
   out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', JOBS, id)
-  out[#out + 1] = string.format('%.0f', expires)
+  out[#out + 1] = false  -- the body, read with the others at the end
+  out[#out + 1] = expires
   out[2] = out[2] + 1
 end
+local function write_hand_outs(out)
+  if out[2] == 0 then return end
+  redis.call('ZADD', PROCESSING, unpack(leased))
+  redis.call('HSET', LEASES, unpack(leases))
+  for _, field in ipairs(slot_fields) do redis.call('HINCRBY', SLOTS, field, slot_delta[field]) end
+  local ids = {}
+  for j = 1, out[2] do ids[j] = out[3 * j] end
+  local bodies = redis.call('HMGET', JOBS, unpack(ids))
+  for j = 1, out[2] do out[3 * j + 1] = bodies[j] end
+end
+-- The rotation's length, read once: only this call's removals change it while it runs.
+local ring_size = redis.call('LLEN', RING)
 -- Hands out one job into `out`; returns false when there is none, 'stale' at a tenant whose
 -- queue key the caller did not declare.
 local function take_one(out)
-  local id, score, m = first_open(LANE, true)
+  local id, score, m = first_open(LANE, nil)
   if id then
     hand_out(LANE, id, score, m, out)
     return true
   end
-  for _ = 1, redis.call('LLEN', RING) do
-    local t = redis.call('LINDEX', RING, 0)
-    if tenant_open(t) then
-      local qkey = declared[t]
-      if not qkey then return 'stale' end
-      id, score, m = first_open(qkey, false)
-      redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT')
+  for _ = 1, ring_size do
+    -- The head goes to the back whether it gives a job or not.
+    local t = redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT')
+    local qkey = declared[t]
+    if not qkey then
+      load_states(t, nil)
+      if open('t:' .. t) then
+        redis.call('LMOVE', RING, RING, 'RIGHT', 'LEFT')
+        return 'stale'
+      end
+    elseif not states['t:' .. t] or open('t:' .. t) then
+      id, score, m = first_open(qkey, t)
       if id then
         hand_out(qkey, id, score, m, out)
-        if redis.call('ZCARD', qkey) == 0 then redis.call('LREM', RING, 1, t) end
+        if redis.call('ZCARD', qkey) == 0 then
+          redis.call('LREM', RING, -1, t)
+          ring_size = ring_size - 1
+        end
         return true
       end
-    else
-      redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT')
     end
   end
   return false
@@ -166,12 +230,14 @@ local out = {'ok', 0}
 while out[2] < want do
   local got = take_one(out)
   if got == 'stale' then
+    write_hand_outs(out)
     out[1] = 'stale'
     out[#out + 1] = redis.call('LRANGE', RING, 0, 31)
     return out
   end
   if not got then break end
 end
+write_hand_outs(out)
 if out[2] < want then redis.call('DEL', WAKE) end
 return out
 )lua";
@@ -232,16 +298,31 @@ return string.format('%.0f', expires)
 )lua";
 
 constexpr std::string_view kFinishBody = R"lua(
-local id = ARGV[5]
-if not lease_matches(id, ARGV[6]) then return 0 end
-local m = cjson.decode(redis.call('HGET', META, id))
-redis.call('ZREM', PROCESSING, id)
-redis.call('HDEL', LEASES, id)
-redis.call('HDEL', JOBS, id)
-redis.call('HDEL', META, id)
-release(m)
-redis.call('HINCRBY', STATS, 'total_' .. ARGV[7], 1)
-return 1
+local n = tonumber(ARGV[6])
+local ids = {}
+for j = 1, n do ids[j] = ARGV[5 + j * 2] end
+local held = redis.call('HMGET', LEASES, unpack(ids))
+local metas = redis.call('HMGET', META, unpack(ids))
+local out, done, finished, finished_metas = {}, {}, {}, {}
+for j = 1, n do
+  local id, token = ids[j], ARGV[6 + j * 2]
+  out[j] = 0
+  -- A lease named twice in one call is finished once: `held` was read before either.
+  if not done[id] and held[j] and string.sub(held[j], 1, #token + 1) == token .. ':' then
+    done[id] = true
+    out[j] = 1
+    finished[#finished + 1] = id
+    finished_metas[#finished_metas + 1] = cjson.decode(metas[j])
+  end
+end
+if #finished == 0 then return out end
+redis.call('ZREM', PROCESSING, unpack(finished))
+redis.call('HDEL', LEASES, unpack(finished))
+redis.call('HDEL', JOBS, unpack(finished))
+redis.call('HDEL', META, unpack(finished))
+release(finished_metas)
+redis.call('HINCRBY', STATS, 'total_' .. ARGV[5], #finished)
+return out
 )lua";
 
 constexpr std::string_view kScheduleRetryBody = R"lua(
@@ -251,7 +332,7 @@ local m = cjson.decode(redis.call('HGET', META, id))
 if m[1] ~= ARGV[9] or m[2] ~= ARGV[10] then return -1 end
 redis.call('ZREM', PROCESSING, id)
 redis.call('HDEL', LEASES, id)
-release(m)
+release({m})
 redis.call('HSET', JOBS, id, ARGV[8])
 redis.call('ZADD', SCHEDULED, ARGV[7], id)
 redis.call('HINCRBY', STATS, 'total_retried', 1)
@@ -296,7 +377,7 @@ return moved
 constexpr std::string_view kRecoverBody = R"lua(
 local n = tonumber(ARGV[5])
 local queue_key = tenant_queue_keys()
-local recovered = 0
+local recovered, released = 0, {}
 for j = 0, n - 1 do
   local id = ARGV[6 + j * 2]
   local qkey = queue_key(ARGV[7 + j * 2])
@@ -307,11 +388,12 @@ for j = 0, n - 1 do
     local m = cjson.decode(redis.call('HGET', META, id))
     redis.call('ZREM', PROCESSING, id)
     redis.call('HDEL', LEASES, id)
-    release(m)
+    released[#released + 1] = m
     put_waiting(id, m, score, qkey)
     recovered = recovered + 1
   end
 end
+release(released)
 if recovered > 0 then redis.call('HINCRBY', STATS, 'total_recovered', recovered) end
 wake(recovered)
 return recovered

@@ -79,7 +79,8 @@ enum class Script {
   kEnqueue,
   // ARGV: id, token, duration_ms. Returns the new expiry, or 0 if the lease is not current.
   kExtend,
-  // ARGV: id, token, "completed"|"failed". Returns 1, or 0 if the lease is not current.
+  // ARGV: "completed"|"failed", n, then n pairs id, token. Returns n integers: 1 finished, 0 the
+  // lease is not current. Decoded by DecodeFinishReply.
   kFinish,
   // ARGV: id, token, due_us, body, tenant, campaign. Returns 1, 0 (stale lease) or -1 (tenant or
   // campaign changed).

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "queue/redis/job_encoding.h"
+
 namespace talky::redis_detail {
 namespace {
 
@@ -58,7 +60,7 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
     if (!expires_element) return std::unexpected(expires_element.error());
     Expected<std::int64_t> expires_us = expires_element->IntegerText();
     if (!expires_us) return std::unexpected(expires_us.error());
-    Expected<DialerJob> job = ParseDialerJob(*body);
+    Expected<DialerJob> job = DecodeJobBody(*body);
     if (!job) {
       return std::unexpected(Error::Internal(
           fmt::format("job '{}' in redis is unreadable: {}", *id, job.error().Describe())));
@@ -80,6 +82,26 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
     }
   }
   return decoded;
+}
+
+Expected<std::vector<bool>> DecodeFinishReply(const ReplyView& reply, std::size_t leases) {
+  Expected<std::size_t> size = reply.Size();
+  if (!size) return std::unexpected(size.error());
+  if (*size != leases) {
+    return std::unexpected(BadShape(reply, fmt::format("{} answers for {} leases", *size, leases)));
+  }
+  std::vector<bool> finished(leases);
+  for (std::size_t i = 0; i < leases; ++i) {
+    Expected<ReplyView> element = reply.At(i);
+    if (!element) return std::unexpected(element.error());
+    Expected<std::int64_t> answer = element->Integer();
+    if (!answer) return std::unexpected(answer.error());
+    if (*answer != 0 && *answer != 1) {
+      return std::unexpected(BadShape(reply, fmt::format("answer {} for a lease", *answer)));
+    }
+    finished[i] = *answer == 1;
+  }
+  return finished;
 }
 
 Expected<std::vector<DueCandidate>> DecodeDueCandidates(const ReplyView& reply) {

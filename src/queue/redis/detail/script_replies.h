@@ -27,6 +27,10 @@ struct TakeReply {
 // The take script's reply: {status, count, (id, body, expires_us) * count [, ring head]}.
 Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& token);
 
+// The finish script's reply: one integer per lease, in the order sent: 1 finished, 0 the lease was
+// no longer current. Returns, for each lease, whether it was finished.
+Expected<std::vector<bool>> DecodeFinishReply(const ReplyView& reply, std::size_t leases);
+
 struct DueCandidate {
   std::string job_id;
   std::string tenant;
