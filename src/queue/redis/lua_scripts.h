@@ -1,6 +1,6 @@
 // The Redis queue's Lua scripts: each one step that must be atomic (take, finish, promote ...).
 // Every script gets the fixed keys below as its first KEYS, in the order of FixedKey, then the
-// tenant queue keys it may touch; a shared prelude names each fixed key (LANE, RING ...), so the
+// tenant queue keys it may touch; a shared prologue names each fixed key (LANE, RING ...), so the
 // scripts read keys by name. ARGV starts with now (µs since the epoch, from the caller's Clock)
 // and the default limits. docs/queue.md describes each key.
 //
@@ -103,7 +103,7 @@ inline constexpr std::size_t kScriptCount = static_cast<std::size_t>(Script::kCo
 
 // For messages: "take", "schedule retry".
 std::string_view ScriptName(Script script);
-// The whole text sent to Redis: the shared prelude (key names, helpers), then the script's body.
+// The whole text sent to Redis: the key names, the helper functions the script uses, its body.
 std::string ScriptText(Script script);
 
 }  // namespace talky::redis_lua
