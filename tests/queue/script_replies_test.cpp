@@ -72,12 +72,14 @@ TEST(TakeReplyDecoding, ReadsTheJobsTheirLeasesAndTheStatus) {
 }
 
 TEST(TakeReplyDecoding, StaleCarriesTheRingHeadAfterTheJobs) {
-  Expected<TakeReply> decoded = DecodeTake(Array({Bulk("stale"), Int(1), Bulk("j1"), Bulk(kJobBody),
-                                                  Bulk("5"), Array({Bulk("t2"), Bulk("t3")})}));
+  Expected<TakeReply> decoded =
+      DecodeTake(Array({Bulk("stale"), Int(1), Bulk("j1"), Bulk(kJobBody), Bulk("5"),
+                        Array({Bulk("t2"), Bulk("t3")}), Int(4)}));
   ASSERT_TRUE(decoded) << decoded.error().Describe();
   EXPECT_EQ(decoded->status, TakeReply::Status::kStale);
   EXPECT_EQ(decoded->taken.size(), 1u);
   EXPECT_EQ(decoded->ring_head, (std::vector<std::string>{"t2", "t3"}));
+  EXPECT_EQ(decoded->tenants_looked_at, 4);
 
   decoded = DecodeTake(Array({Bulk("maintain"), Int(0)}));
   ASSERT_TRUE(decoded) << decoded.error().Describe();
@@ -106,9 +108,13 @@ const MalformedCase kMalformed[] = {
     {"more_elements_than_count", Array({Bulk("ok"), Int(0), Bulk("j1")}),
      "3 elements for 0 jobs with status 'ok', where 2 were expected"},
     {"stale_without_ring_head", Array({Bulk("stale"), Int(0)}),
-     "2 elements for 0 jobs with status 'stale', where 3 were expected"},
-    {"ring_head_not_array", Array({Bulk("stale"), Int(0), Bulk("t2")}),
+     "2 elements for 0 jobs with status 'stale', where 4 were expected"},
+    {"ring_head_not_array", Array({Bulk("stale"), Int(0), Bulk("t2"), Int(0)}),
      "a string where an array was expected"},
+    {"looked_at_not_integer", Array({Bulk("stale"), Int(0), Array({}), Bulk("2")}),
+     "a string where an integer was expected"},
+    {"looked_at_negative", Array({Bulk("stale"), Int(0), Array({}), Int(-1)}),
+     "-1 tenants looked at"},
     {"id_not_string", Array({Bulk("ok"), Int(1), Int(7), Bulk(kJobBody), Bulk("5")}),
      "an integer where a string was expected"},
     {"expiry_not_number", Array({Bulk("ok"), Int(1), Bulk("j1"), Bulk(kJobBody), Bulk("soon")}),

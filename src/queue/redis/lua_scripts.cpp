@@ -147,9 +147,12 @@ constexpr std::string_view kTakeBody = R"lua(
 local lease_us = tonumber(ARGV[5]) * 1000
 local token = ARGV[6]
 local want = tonumber(ARGV[7])
+-- Tenants of the rotation that a take cut short by 'stale' had looked at already: this call's
+-- first pass over the rotation looks at that many fewer, as one take would have.
+local skip = tonumber(ARGV[8])
 -- Tenant -> its queue key, as the caller declared them.
 local declared = {}
-for i = 1, tonumber(ARGV[8]) do declared[ARGV[8 + i]] = KEYS[FIXED_KEYS + i] end
+for i = 1, tonumber(ARGV[9]) do declared[ARGV[9 + i]] = KEYS[FIXED_KEYS + i] end
 -- {status, count, (id, body, expires) * count}
 local out = {'ok', 0}
 -- Each tenant's and campaign's pause flag, slots in use and cap ("t:TENANT" / "c:CAMPAIGN"), read
@@ -262,25 +265,34 @@ local function hand_out(view, i)
   out[#out + 1] = expires
   out[2] = out[2] + 1
 end
--- The rotation as this call moves it, written back once at the end: `ahead` holds heads read off
--- RING and not visited yet (from `ahead_at`), `behind` the visited tenants still in the rotation,
--- in visit order, `popped` how many heads were read off RING. RING then becomes the rest of
--- `ahead`, RING's unread part, then `behind`: as if each visit had moved its head to the back.
+-- The rotation. The call's first visit moves its head to the back at once (LMOVE: a take of one
+-- job needs nothing more). Later visits are kept here and written back once at the end: `ahead`
+-- holds heads read off RING and not visited yet (from `ahead_at`), `behind` the visited tenants
+-- still in the rotation, in visit order, `popped` how many heads were read off RING. RING then
+-- becomes the rest of `ahead`, RING's unread part, then `behind`: as if each visit had moved its
+-- head to the back.
 local ring_length = redis.call('LLEN', RING)
 local ring_size = ring_length  -- tenants in the rotation, less those this call removed
-local ahead, ahead_at, behind, popped = {}, 1, {}, 0
-local function next_head()
-  if ahead_at > #ahead then
-    if popped < ring_length then
-      ahead = redis.call('LRANGE', RING, popped, popped + want - out[2] - 1)
-      popped = popped + #ahead
-    else
-      ahead, behind = behind, {}
-    end
-    ahead_at = 1
+local ahead, ahead_at, behind, popped, rotated = {}, 1, {}, 0, false
+local function fill_ahead()
+  if ahead_at <= #ahead then return end
+  if popped < ring_length then
+    ahead = redis.call('LRANGE', RING, popped, popped + want - out[2] - 1)
+    popped = popped + #ahead
+  else
+    ahead, behind = behind, {}
   end
+  ahead_at = 1
+end
+-- The next tenant to visit, and whether it was moved to the back already.
+local function next_head()
+  if not rotated then
+    rotated = true
+    return redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT'), true
+  end
+  fill_ahead()
   ahead_at = ahead_at + 1
-  return ahead[ahead_at - 1]
+  return ahead[ahead_at - 1], false
 end
 local function write_hand_outs()
   if popped > 0 then
@@ -321,45 +333,58 @@ local function take_one()
   -- Read about this tenant's share of the rest of the call at a time, and one job more, so that
   -- the queue's size is rarely asked for.
   local count = math.min(2 + math.floor((remaining - 1) / math.max(ring_size, 1)), DEPTH)
-  for _ = 1, ring_size do
+  local looked = skip
+  skip = 0
+  for _ = looked + 1, ring_size do
     -- The head goes to the back whether it gives a job or not.
-    local t = next_head()
+    local t, moved = next_head()
     local qkey, tenant_field = declared[t], 't:' .. t
+    view, i = nil, nil
     if not qkey then
       load_states({tenant_field})
       if open(tenant_field) then
-        ahead_at = ahead_at - 1
-        return 'stale'
+        if moved then
+          redis.call('LMOVE', RING, RING, 'RIGHT', 'LEFT')
+        else
+          ahead_at = ahead_at - 1
+        end
+        return 'stale', looked
       end
-      behind[#behind + 1] = t
-    elseif states[tenant_field] and not open(tenant_field) then
-      behind[#behind + 1] = t
-    else
+    elseif not states[tenant_field] or open(tenant_field) then
       if not views[qkey] then
         -- The queues of the tenants after it in the rotation are read too (about as many as jobs
         -- are still wanted), with one read of metadata and states for all.
         local reads = {{qkey, count}}
-        for k = ahead_at, math.min(#ahead, ahead_at + remaining - 2) do
-          local next_qkey = declared[ahead[k]]
-          if next_qkey and not views[next_qkey] then reads[#reads + 1] = {next_qkey, count} end
+        if remaining > 1 then
+          fill_ahead()
+          for k = ahead_at, math.min(#ahead, ahead_at + remaining - 2) do
+            local next_qkey = declared[ahead[k]]
+            if next_qkey and not views[next_qkey] then reads[#reads + 1] = {next_qkey, count} end
+          end
         end
         read_more(reads)
       end
       view, i = first_open(qkey, tenant_field, count)
-      if not view then
-        behind[#behind + 1] = t
-      else
-        hand_out(view, i)
-        local emptied = #view.handed_out == #view.ids and
-                        (view.complete or redis.call('ZCARD', qkey) == #view.handed_out)
-        if emptied then
-          ring_size = ring_size - 1
-        else
-          behind[#behind + 1] = t
-        end
-        return true
-      end
     end
+    local emptied = false
+    if view then
+      hand_out(view, i)
+      emptied = #view.handed_out == #view.ids and
+                (view.complete or redis.call('ZCARD', qkey) == #view.handed_out)
+    end
+    -- A tenant whose queue this emptied leaves the rotation: a head read off RING by not being
+    -- put back, the head moved at once by being removed (from what was read ahead, if it was).
+    if emptied then ring_size = ring_size - 1 end
+    if not moved and not emptied then
+      behind[#behind + 1] = t
+    elseif moved and emptied and popped == ring_length then
+      ahead[#ahead] = nil
+    elseif moved and emptied then
+      redis.call('LREM', RING, -1, t)
+      ring_length = ring_length - 1
+    end
+    if view then return true end
+    looked = looked + 1
   end
   return false
 end
@@ -371,11 +396,12 @@ if #redis.call('ZRANGEBYSCORE', SCHEDULED, '-inf', ARGV[1], 'LIMIT', 0, 1) > 0 o
   return {'maintain', 0}
 end
 while out[2] < want do
-  local got = take_one()
+  local got, looked = take_one()
   if got == 'stale' then
     write_hand_outs()
     out[1] = 'stale'
     out[#out + 1] = redis.call('LRANGE', RING, 0, 31)
+    out[#out + 1] = looked
     return out
   end
   if not got then break end
@@ -392,7 +418,9 @@ for j = 0, n - 1 do ids[j + 1] = ARGV[6 + j * 5] end
 local existing = redis.call('HMGET', JOBS, unpack(ids))
 local first = redis.call('INCRBY', SEQUENCE, n) - n
 local queue_of, next_key = {}, FIXED_KEYS + 1
-local bodies, metas, lane, queued, seen = {}, {}, {}, {}, {}
+-- queued: tenant -> its new members; queued_tenants: those tenants in the order their first job
+-- came, which is the order they join the rotation in.
+local bodies, metas, lane, queued, queued_tenants, seen = {}, {}, {}, {}, {}, {}
 local added = 0
 for j = 0, n - 1 do
   local base = 6 + j * 5
@@ -411,7 +439,10 @@ for j = 0, n - 1 do
     metas[#metas + 1] = meta
     local target = lane
     if priority < queue_of[t].threshold then
-      queued[t] = queued[t] or {}
+      if not queued[t] then
+        queued[t] = {}
+        queued_tenants[#queued_tenants + 1] = t
+      end
       target = queued[t]
     end
     target[#target + 1] = string.format('%.0f', (10 - priority) * BAND + first + j + 1)
@@ -422,10 +453,10 @@ if added == 0 then return 0 end
 redis.call('HSET', JOBS, unpack(bodies))
 redis.call('HSET', META, unpack(metas))
 if #lane > 0 then redis.call('ZADD', LANE, unpack(lane)) end
-for t, members in pairs(queued) do
+for _, t in ipairs(queued_tenants) do
   local qkey = queue_of[t].key
   local was_empty = redis.call('EXISTS', qkey) == 0
-  redis.call('ZADD', qkey, unpack(members))
+  redis.call('ZADD', qkey, unpack(queued[t]))
   if was_empty then redis.call('RPUSH', RING, t) end
 end
 redis.call('HINCRBY', STATS, 'total_enqueued', added)

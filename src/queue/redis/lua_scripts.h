@@ -68,11 +68,13 @@ static_assert(InFixedKeyOrder(), "kFixedKeys must list FixedKey in order");
 inline constexpr int kCommonArgCount = 4;
 
 enum class Script {
-  // ARGV: lease_ms, token, max jobs, n, tenant ids (n of them; KEYS after the fixed ones are their
-  // queues). Returns {status, count, id, body, expires_us, ...}: status "ok" (fewer than max:
-  // nothing more to hand out), "stale" (stopped at an undeclared tenant; the last element is the
-  // ring's head to declare next time) or "maintain" (a retry is due or a lease expired: promote
-  // and recover first, then take again). Decoded by DecodeTakeReply (detail/script_replies.h).
+  // ARGV: lease_ms, token, max jobs, tenants looked at (0, or what the last "stale" answered), n,
+  // tenant ids (n of them; KEYS after the fixed ones are their queues). Returns {status, count,
+  // id, body, expires_us, ...}: status "ok" (fewer than max: nothing more to hand out), "stale"
+  // (stopped at an undeclared tenant; then the ring's head to declare next time and how many
+  // tenants of the rotation this take had looked at, to pass on) or "maintain" (a retry is due or
+  // a lease expired: promote and recover first, then take again). Decoded by DecodeTakeReply
+  // (detail/script_replies.h).
   kTake,
   // ARGV: n, then per job: id, tenant, meta JSON, priority, body. KEYS: the jobs' tenant queues,
   // in the order of first appearance. Returns how many were new.

@@ -369,12 +369,13 @@ Expected<std::vector<TakenJob>> RedisJobQueue::TakeBatch(std::size_t max_jobs,
   }
   const std::string token = impl_->NewToken();
   std::vector<TakenJob> taken;
+  std::int64_t tenants_looked_at = 0;  // by a take that stopped at a stale view
   for (int attempt = 0; attempt < kMaxStaleTakes; ++attempt) {
     std::vector<std::string> view = impl_->RingView();
     std::vector<std::string> keys;
     std::vector<std::string> args{std::to_string(lease.count()), token,
                                   std::to_string(max_jobs - taken.size()),
-                                  std::to_string(view.size())};
+                                  std::to_string(tenants_looked_at), std::to_string(view.size())};
     for (const std::string& tenant : view) {
       keys.push_back(impl_->TenantQueueKey(tenant));
       args.push_back(tenant);
@@ -398,6 +399,7 @@ Expected<std::vector<TakenJob>> RedisJobQueue::TakeBatch(std::size_t max_jobs,
         break;
       case redis_detail::TakeReply::Status::kStale:
         impl_->SetRingView(std::move(result->ring_head));
+        tenants_looked_at = result->tenants_looked_at;
         break;
     }
   }

@@ -44,7 +44,7 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
   if (*count < 0) return std::unexpected(BadShape(reply, fmt::format("{} jobs", *count)));
   const std::size_t jobs = static_cast<std::size_t>(*count);
   const std::size_t expected_size =
-      2 + jobs * 3 + (decoded.status == TakeReply::Status::kStale ? 1 : 0);
+      2 + jobs * 3 + (decoded.status == TakeReply::Status::kStale ? 2 : 0);
   if (*size != expected_size) {
     return std::unexpected(BadShape(
         reply, fmt::format("{} elements for {} jobs with status '{}', where {} were expected",
@@ -71,7 +71,15 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
         Lease{JobId{std::string(*id)}, token, Instant(std::chrono::microseconds(*expires_us))}});
   }
   if (decoded.status == TakeReply::Status::kStale) {
-    Expected<ReplyView> head = reply.At(*size - 1);
+    Expected<ReplyView> looked_element = reply.At(*size - 1);
+    if (!looked_element) return std::unexpected(looked_element.error());
+    Expected<std::int64_t> looked = looked_element->Integer();
+    if (!looked) return std::unexpected(looked.error());
+    if (*looked < 0) {
+      return std::unexpected(BadShape(reply, fmt::format("{} tenants looked at", *looked)));
+    }
+    decoded.tenants_looked_at = *looked;
+    Expected<ReplyView> head = reply.At(*size - 2);
     if (!head) return std::unexpected(head.error());
     Expected<std::size_t> tenants = head->Size();
     if (!tenants) return std::unexpected(tenants.error());
