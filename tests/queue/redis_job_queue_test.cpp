@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <random>
+
 #include "harness/test_servers.h"
 #include "queue/job_queue_conformance.h"
+#include "queue/local/local_job_queue.h"
 #include "redis/redis_connection.h"
 
 namespace talky::testing {
@@ -69,6 +74,105 @@ TEST(RedisJobQueue, KeepsTheSpecKeyNamesUnderItsPrefix) {
                                       "dialer:processing", "dialer:scheduled", "dialer:sequence",
                                       "dialer:slots", "dialer:stats", "dialer:tenant:acme:queue",
                                       "dialer:tenants", "dialer:wake"}));
+}
+
+// A queue upgraded in place: bodies that an earlier version wrote as JSON, waiting or scheduled,
+// are handed out like new ones.
+TEST(RedisJobQueue, HandsOutJobsWhoseBodiesEarlierVersionsWroteAsJson) {
+  Expected<RedisServer*> server = SharedRedis();
+  ASSERT_TRUE(server) << server.error().Describe();
+  ManualClock clock(kStart);
+  auto queue = RedisJobQueue::Connect(clock, {.url = (*server)->url(), .key_prefix = "{upgrade}:"});
+  ASSERT_TRUE(queue) << queue.error().Describe();
+  DialerJob waiting = MakeJob("old-waiting", "acme");
+  DialerJob retried = MakeJob("old-retried", "acme");
+  ASSERT_TRUE((*queue)->Enqueue({retried, waiting}));
+  auto first = (*queue)->Take(kDefaultLease);
+  ASSERT_TRUE(first && first->has_value());
+  retried.attempt_number = 2;
+  retried.status = JobStatus::kRetryScheduled;
+  retried.last_outcome = CallOutcome::kNoAnswer;
+  ASSERT_TRUE((*queue)->ScheduleRetry((*first)->lease, retried, kStart + 1min));
+
+  auto address = redis::ParseRedisUrl((*server)->url());
+  auto connection = redis::Connection::Open(*address, 1000ms, 1000ms);
+  ASSERT_TRUE(connection) << connection.error().Describe();
+  auto rewritten = (*connection)
+                       ->Run({"HSET", "{upgrade}:jobs", "old-waiting", ToJson(waiting).dump(),
+                              "old-retried", ToJson(retried).dump()});
+  ASSERT_TRUE(rewritten) << rewritten.error().Describe();
+
+  auto second = (*queue)->Take(kDefaultLease);
+  ASSERT_TRUE(second && second->has_value()) << (second ? "nothing" : second.error().Describe());
+  waiting.status = JobStatus::kProcessing;
+  EXPECT_EQ((*second)->job, waiting);
+  ASSERT_TRUE((*queue)->Finish((*second)->lease, FinishOutcome::kCompleted));
+  clock.Advance(1min);
+  auto third = (*queue)->Take(kDefaultLease);
+  ASSERT_TRUE(third && third->has_value()) << (third ? "nothing" : third.error().Describe());
+  retried.status = JobStatus::kProcessing;
+  EXPECT_EQ((*third)->job, retried);
+}
+
+// The take script reads ahead and writes the rotation back once per call; whatever the batch sizes,
+// it must hand out what the embedded queue (the same rules, kept in memory) hands out, in the same
+// order. A seeded mix of tenants that run empty, capped and paused campaigns, new tenants arriving
+// between batches (the client's view of the rotation goes stale), and finishes in between.
+TEST(RedisJobQueue, TakeBatchesHandOutWhatTheEmbeddedQueueHandsOut) {
+  Expected<RedisServer*> server = SharedRedis();
+  ASSERT_TRUE(server) << server.error().Describe();
+  ManualClock clock(kStart);
+  auto redis = RedisJobQueue::Connect(clock, {.url = (*server)->url(), .key_prefix = "{same}:"});
+  ASSERT_TRUE(redis) << redis.error().Describe();
+  LocalJobQueue local(clock);
+  std::vector<JobQueue*> queues{redis->get(), &local};
+
+  std::mt19937 rng(7);
+  auto pick = [&](int below) { return std::uniform_int_distribution<int>(0, below - 1)(rng); };
+  for (JobQueue* queue : queues) {
+    ASSERT_TRUE(queue->SetCampaignLimit(CampaignId{"capped"}, 2));
+    ASSERT_TRUE(queue->SetTenantLimits(TenantId{"t3"}, {.max_concurrent_calls = 3}));
+    ASSERT_TRUE(queue->PauseCampaign(CampaignId{"paused"}));
+  }
+  const std::vector<std::string> campaigns{"c", "c", "c", "capped", "paused"};
+  int next_job = 0;
+  std::vector<std::vector<TakenJob>> held(queues.size());
+  for (int round = 0; round < 40; ++round) {
+    if (round % 4 == 0) {
+      std::vector<DialerJob> jobs;
+      const int tenants = 3 + round / 4;  // new tenants join as rounds go on
+      for (int k = pick(30); k >= 0; --k) {
+        const std::string tenant = "t" + std::to_string(pick(tenants));
+        jobs.push_back(MakeJob("j" + std::to_string(next_job++), tenant,
+                               campaigns[static_cast<std::size_t>(pick(5))], 1 + pick(10)));
+      }
+      for (JobQueue* queue : queues) ASSERT_TRUE(queue->Enqueue(jobs));
+    }
+    const std::size_t batch = std::vector<std::size_t>{1, 2, 3, 5, 8, 16, 40}[pick(7)];
+    const bool finish_some = pick(2) == 0;
+    std::vector<std::vector<std::string>> handed_out(queues.size());
+    for (std::size_t q = 0; q < queues.size(); ++q) {
+      if (finish_some && !held[q].empty()) {
+        std::vector<Lease> leases;
+        for (std::size_t k = 0; k < held[q].size(); k += 2) leases.push_back(held[q][k].lease);
+        ASSERT_TRUE(queues[q]->FinishBatch(leases, FinishOutcome::kCompleted));
+        std::erase_if(held[q], [&](const TakenJob& taken) {
+          return std::find(leases.begin(), leases.end(), taken.lease) != leases.end();
+        });
+      }
+      Expected<std::vector<TakenJob>> taken = queues[q]->TakeBatch(batch, kDefaultLease);
+      ASSERT_TRUE(taken) << taken.error().Describe();
+      for (TakenJob& job : *taken) {
+        handed_out[q].push_back(job.job.job_id.value);
+        held[q].push_back(std::move(job));
+      }
+    }
+    ASSERT_EQ(handed_out[0], handed_out[1]) << "round " << round << ", batch of " << batch;
+  }
+  Expected<QueueStats> redis_stats = (*redis)->Stats();
+  Expected<QueueStats> local_stats = local.Stats();
+  ASSERT_TRUE(redis_stats && local_stats);
+  EXPECT_EQ(*redis_stats, *local_stats);
 }
 
 TEST(RedisJobQueue, BadUrlOrPrefixIsAClearError) {

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "queue/redis/job_encoding.h"
+
 namespace talky::testing {
 namespace {
 
@@ -14,6 +16,7 @@ using redis::ParseReply;
 using redis::Reply;
 using redis::ReplyView;
 using redis_detail::DecodeDueCandidates;
+using redis_detail::DecodeFinishReply;
 using redis_detail::DecodeTakeReply;
 using redis_detail::TakeReply;
 
@@ -52,7 +55,7 @@ DialerJob MakeJob() {
   return job;
 }
 
-const std::string kJobBody = ToJson(MakeJob()).dump();
+const std::string kJobBody = EncodeJobBody(MakeJob());
 
 TEST(TakeReplyDecoding, ReadsTheJobsTheirLeasesAndTheStatus) {
   Expected<TakeReply> decoded =
@@ -69,12 +72,14 @@ TEST(TakeReplyDecoding, ReadsTheJobsTheirLeasesAndTheStatus) {
 }
 
 TEST(TakeReplyDecoding, StaleCarriesTheRingHeadAfterTheJobs) {
-  Expected<TakeReply> decoded = DecodeTake(Array({Bulk("stale"), Int(1), Bulk("j1"), Bulk(kJobBody),
-                                                  Bulk("5"), Array({Bulk("t2"), Bulk("t3")})}));
+  Expected<TakeReply> decoded =
+      DecodeTake(Array({Bulk("stale"), Int(1), Bulk("j1"), Bulk(kJobBody), Bulk("5"),
+                        Array({Bulk("t2"), Bulk("t3")}), Int(4)}));
   ASSERT_TRUE(decoded) << decoded.error().Describe();
   EXPECT_EQ(decoded->status, TakeReply::Status::kStale);
   EXPECT_EQ(decoded->taken.size(), 1u);
   EXPECT_EQ(decoded->ring_head, (std::vector<std::string>{"t2", "t3"}));
+  EXPECT_EQ(decoded->tenants_looked_at, 4);
 
   decoded = DecodeTake(Array({Bulk("maintain"), Int(0)}));
   ASSERT_TRUE(decoded) << decoded.error().Describe();
@@ -103,9 +108,13 @@ const MalformedCase kMalformed[] = {
     {"more_elements_than_count", Array({Bulk("ok"), Int(0), Bulk("j1")}),
      "3 elements for 0 jobs with status 'ok', where 2 were expected"},
     {"stale_without_ring_head", Array({Bulk("stale"), Int(0)}),
-     "2 elements for 0 jobs with status 'stale', where 3 were expected"},
-    {"ring_head_not_array", Array({Bulk("stale"), Int(0), Bulk("t2")}),
+     "2 elements for 0 jobs with status 'stale', where 4 were expected"},
+    {"ring_head_not_array", Array({Bulk("stale"), Int(0), Bulk("t2"), Int(0)}),
      "a string where an array was expected"},
+    {"looked_at_not_integer", Array({Bulk("stale"), Int(0), Array({}), Bulk("2")}),
+     "a string where an integer was expected"},
+    {"looked_at_negative", Array({Bulk("stale"), Int(0), Array({}), Int(-1)}),
+     "-1 tenants looked at"},
     {"id_not_string", Array({Bulk("ok"), Int(1), Int(7), Bulk(kJobBody), Bulk("5")}),
      "an integer where a string was expected"},
     {"expiry_not_number", Array({Bulk("ok"), Int(1), Bulk("j1"), Bulk(kJobBody), Bulk("soon")}),
@@ -126,6 +135,31 @@ TEST_P(MalformedTakeReply, IsAClearInternalError) {
 
 INSTANTIATE_TEST_SUITE_P(TakeReplyDecoding, MalformedTakeReply, ::testing::ValuesIn(kMalformed),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(FinishReplyDecoding, ReadsOneAnswerPerLease) {
+  Reply reply = Parse(Array({Int(1), Int(0), Int(1)}));
+  Expected<std::vector<bool>> decoded = DecodeFinishReply(ReplyView(reply, "the finish script"), 3);
+  ASSERT_TRUE(decoded) << decoded.error().Describe();
+  EXPECT_EQ(*decoded, (std::vector<bool>{true, false, true}));
+}
+
+TEST(FinishReplyDecoding, MalformedRepliesAreClearErrors) {
+  const std::pair<std::string, const char*> cases[] = {
+      {Array({Int(1)}), "1 answers for 2 leases"},
+      {Array({Int(1), Int(2)}), "answer 2 for a lease"},
+      {Array({Int(1), Bulk("1")}), "a string where an integer was expected"},
+      {Int(1), "an integer where an array was expected"},
+  };
+  for (const auto& [resp, message] : cases) {
+    Reply reply = Parse(resp);
+    ASSERT_TRUE(reply);
+    Expected<std::vector<bool>> decoded =
+        DecodeFinishReply(ReplyView(reply, "the finish script"), 2);
+    ASSERT_FALSE(decoded) << resp;
+    EXPECT_EQ(decoded.error().code, ErrorCode::kInternal);
+    EXPECT_NE(decoded.error().message.find(message), std::string::npos) << decoded.error().message;
+  }
+}
 
 TEST(DueCandidatesDecoding, ReadsIdAndTenantPairs) {
   Reply reply =

@@ -1,6 +1,6 @@
 // The Redis queue's Lua scripts: each one step that must be atomic (take, finish, promote ...).
 // Every script gets the fixed keys below as its first KEYS, in the order of FixedKey, then the
-// tenant queue keys it may touch; a shared prelude names each fixed key (LANE, RING ...), so the
+// tenant queue keys it may touch; a shared prologue names each fixed key (LANE, RING ...), so the
 // scripts read keys by name. ARGV starts with now (µs since the epoch, from the caller's Clock)
 // and the default limits. docs/queue.md describes each key.
 //
@@ -68,18 +68,21 @@ static_assert(InFixedKeyOrder(), "kFixedKeys must list FixedKey in order");
 inline constexpr int kCommonArgCount = 4;
 
 enum class Script {
-  // ARGV: lease_ms, token, max jobs, n, tenant ids (n of them; KEYS after the fixed ones are their
-  // queues). Returns {status, count, id, body, expires_us, ...}: status "ok" (fewer than max:
-  // nothing more to hand out), "stale" (stopped at an undeclared tenant; the last element is the
-  // ring's head to declare next time) or "maintain" (a retry is due or a lease expired: promote
-  // and recover first, then take again). Decoded by DecodeTakeReply (detail/script_replies.h).
+  // ARGV: lease_ms, token, max jobs, tenants looked at (0, or what the last "stale" answered), n,
+  // tenant ids (n of them; KEYS after the fixed ones are their queues). Returns {status, count,
+  // id, body, expires_us, ...}: status "ok" (fewer than max: nothing more to hand out), "stale"
+  // (stopped at an undeclared tenant; then the ring's head to declare next time and how many
+  // tenants of the rotation this take had looked at, to pass on) or "maintain" (a retry is due or
+  // a lease expired: promote and recover first, then take again). Decoded by DecodeTakeReply
+  // (detail/script_replies.h).
   kTake,
   // ARGV: n, then per job: id, tenant, meta JSON, priority, body. KEYS: the jobs' tenant queues,
   // in the order of first appearance. Returns how many were new.
   kEnqueue,
   // ARGV: id, token, duration_ms. Returns the new expiry, or 0 if the lease is not current.
   kExtend,
-  // ARGV: id, token, "completed"|"failed". Returns 1, or 0 if the lease is not current.
+  // ARGV: "completed"|"failed", n, then n pairs id, token. Returns n integers: 1 finished, 0 the
+  // lease is not current. Decoded by DecodeFinishReply.
   kFinish,
   // ARGV: id, token, due_us, body, tenant, campaign. Returns 1, 0 (stale lease) or -1 (tenant or
   // campaign changed).
@@ -102,7 +105,7 @@ inline constexpr std::size_t kScriptCount = static_cast<std::size_t>(Script::kCo
 
 // For messages: "take", "schedule retry".
 std::string_view ScriptName(Script script);
-// The whole text sent to Redis: the shared prelude (key names, helpers), then the script's body.
+// The whole text sent to Redis: the key names, the helper functions the script uses, its body.
 std::string ScriptText(Script script);
 
 }  // namespace talky::redis_lua

@@ -11,6 +11,7 @@
 
 #include "queue/queue_rules.h"
 #include "queue/redis/detail/script_replies.h"
+#include "queue/redis/job_encoding.h"
 #include "queue/redis/lua_scripts.h"
 #include "redis/redis_connection.h"
 
@@ -28,6 +29,8 @@ namespace {
 
 // How many due jobs one promote or recover script handles; the caller loops for more.
 constexpr std::size_t kDueBatch = 256;
+// How many leases one finish script call handles; a bigger batch is split into pipelined calls.
+constexpr std::size_t kFinishChunk = 500;
 // A take that meets a tenant it was not told about, or due work to move first, asks again; that
 // would have to happen this many times in a row to give up.
 constexpr int kMaxStaleTakes = 16;
@@ -324,7 +327,7 @@ Expected<std::size_t> RedisJobQueue::Enqueue(const std::vector<DialerJob>& jobs)
       args.push_back(
           nlohmann::json::array({job.tenant_id.value, job.campaign_id.value, job.priority}).dump());
       args.push_back(std::to_string(job.priority));
-      args.push_back(ToJson(job).dump());
+      args.push_back(EncodeJobBody(job));
     }
     commands.push_back(impl_->EvalCommand(Script::kEnqueue, keys, std::move(args)));
     if (Expected<void> sent = (*connection)->Send(commands.back()); !sent) {
@@ -366,12 +369,13 @@ Expected<std::vector<TakenJob>> RedisJobQueue::TakeBatch(std::size_t max_jobs,
   }
   const std::string token = impl_->NewToken();
   std::vector<TakenJob> taken;
+  std::int64_t tenants_looked_at = 0;  // by a take that stopped at a stale view
   for (int attempt = 0; attempt < kMaxStaleTakes; ++attempt) {
     std::vector<std::string> view = impl_->RingView();
     std::vector<std::string> keys;
     std::vector<std::string> args{std::to_string(lease.count()), token,
                                   std::to_string(max_jobs - taken.size()),
-                                  std::to_string(view.size())};
+                                  std::to_string(tenants_looked_at), std::to_string(view.size())};
     for (const std::string& tenant : view) {
       keys.push_back(impl_->TenantQueueKey(tenant));
       args.push_back(tenant);
@@ -395,6 +399,7 @@ Expected<std::vector<TakenJob>> RedisJobQueue::TakeBatch(std::size_t max_jobs,
         break;
       case redis_detail::TakeReply::Status::kStale:
         impl_->SetRingView(std::move(result->ring_head));
+        tenants_looked_at = result->tenants_looked_at;
         break;
     }
   }
@@ -418,35 +423,40 @@ Expected<Lease> RedisJobQueue::ExtendLease(const Lease& lease, std::chrono::mill
 }
 
 Expected<void> RedisJobQueue::Finish(const Lease& lease, FinishOutcome outcome) {
-  Expected<Reply> reply =
-      impl_->Eval(Script::kFinish, {},
-                  {lease.job_id.value, lease.token,
-                   outcome == FinishOutcome::kCompleted ? "completed" : "failed"});
-  if (!reply) return std::unexpected(reply.error());
-  Expected<std::int64_t> finished = IntegerReply(*reply, Script::kFinish);
-  if (!finished) return std::unexpected(finished.error());
-  if (*finished != 1) return std::unexpected(StaleLease(lease));
+  Expected<std::vector<JobId>> refused = FinishBatch({lease}, outcome);
+  if (!refused) return std::unexpected(refused.error());
+  if (!refused->empty()) return std::unexpected(StaleLease(lease));
   return {};
 }
 
 Expected<std::vector<JobId>> RedisJobQueue::FinishBatch(const std::vector<Lease>& leases,
                                                         FinishOutcome outcome) {
-  if (leases.empty()) return std::vector<JobId>{};
   std::vector<Command> commands;
-  for (const Lease& lease : leases) {
-    commands.push_back(
-        impl_->EvalCommand(Script::kFinish, {},
-                           {lease.job_id.value, lease.token,
-                            outcome == FinishOutcome::kCompleted ? "completed" : "failed"}));
+  for (std::size_t begin = 0; begin < leases.size(); begin += kFinishChunk) {
+    const std::size_t end = std::min(leases.size(), begin + kFinishChunk);
+    std::vector<std::string> args{outcome == FinishOutcome::kCompleted ? "completed" : "failed",
+                                  std::to_string(end - begin)};
+    args.reserve(2 + (end - begin) * 2);
+    for (std::size_t i = begin; i < end; ++i) {
+      args.push_back(leases[i].job_id.value);
+      args.push_back(leases[i].token);
+    }
+    commands.push_back(impl_->EvalCommand(Script::kFinish, {}, std::move(args)));
   }
+  if (commands.empty()) return std::vector<JobId>{};
   Expected<std::vector<Reply>> replies =
-      impl_->EvalAll(std::vector<Script>(leases.size(), Script::kFinish), commands);
+      impl_->EvalAll(std::vector<Script>(commands.size(), Script::kFinish), commands);
   if (!replies) return std::unexpected(replies.error());
   std::vector<JobId> refused;
-  for (std::size_t i = 0; i < leases.size(); ++i) {
-    Expected<std::int64_t> finished = IntegerReply((*replies)[i], Script::kFinish);
+  for (std::size_t chunk = 0; chunk < replies->size(); ++chunk) {
+    const std::size_t begin = chunk * kFinishChunk;
+    const std::size_t count = std::min(leases.size() - begin, kFinishChunk);
+    Expected<std::vector<bool>> finished = redis_detail::DecodeFinishReply(
+        ReplyView((*replies)[chunk], ScriptWhat(Script::kFinish)), count);
     if (!finished) return std::unexpected(finished.error());
-    if (*finished != 1) refused.push_back(leases[i].job_id);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!(*finished)[i]) refused.push_back(leases[begin + i].job_id);
+    }
   }
   return refused;
 }
@@ -460,7 +470,7 @@ Expected<void> RedisJobQueue::ScheduleRetry(const Lease& lease, const DialerJob&
   }
   Expected<Reply> reply =
       impl_->Eval(Script::kScheduleRetry, {},
-                  {lease.job_id.value, lease.token, Micros(due_at), ToJson(job).dump(),
+                  {lease.job_id.value, lease.token, Micros(due_at), EncodeJobBody(job),
                    job.tenant_id.value, job.campaign_id.value});
   if (!reply) return std::unexpected(reply.error());
   Expected<std::int64_t> scheduled = IntegerReply(*reply, Script::kScheduleRetry);

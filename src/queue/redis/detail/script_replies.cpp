@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "queue/redis/job_encoding.h"
+
 namespace talky::redis_detail {
 namespace {
 
@@ -42,7 +44,7 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
   if (*count < 0) return std::unexpected(BadShape(reply, fmt::format("{} jobs", *count)));
   const std::size_t jobs = static_cast<std::size_t>(*count);
   const std::size_t expected_size =
-      2 + jobs * 3 + (decoded.status == TakeReply::Status::kStale ? 1 : 0);
+      2 + jobs * 3 + (decoded.status == TakeReply::Status::kStale ? 2 : 0);
   if (*size != expected_size) {
     return std::unexpected(BadShape(
         reply, fmt::format("{} elements for {} jobs with status '{}', where {} were expected",
@@ -58,7 +60,7 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
     if (!expires_element) return std::unexpected(expires_element.error());
     Expected<std::int64_t> expires_us = expires_element->IntegerText();
     if (!expires_us) return std::unexpected(expires_us.error());
-    Expected<DialerJob> job = ParseDialerJob(*body);
+    Expected<DialerJob> job = DecodeJobBody(*body);
     if (!job) {
       return std::unexpected(Error::Internal(
           fmt::format("job '{}' in redis is unreadable: {}", *id, job.error().Describe())));
@@ -69,7 +71,15 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
         Lease{JobId{std::string(*id)}, token, Instant(std::chrono::microseconds(*expires_us))}});
   }
   if (decoded.status == TakeReply::Status::kStale) {
-    Expected<ReplyView> head = reply.At(*size - 1);
+    Expected<ReplyView> looked_element = reply.At(*size - 1);
+    if (!looked_element) return std::unexpected(looked_element.error());
+    Expected<std::int64_t> looked = looked_element->Integer();
+    if (!looked) return std::unexpected(looked.error());
+    if (*looked < 0) {
+      return std::unexpected(BadShape(reply, fmt::format("{} tenants looked at", *looked)));
+    }
+    decoded.tenants_looked_at = *looked;
+    Expected<ReplyView> head = reply.At(*size - 2);
     if (!head) return std::unexpected(head.error());
     Expected<std::size_t> tenants = head->Size();
     if (!tenants) return std::unexpected(tenants.error());
@@ -80,6 +90,26 @@ Expected<TakeReply> DecodeTakeReply(const ReplyView& reply, const std::string& t
     }
   }
   return decoded;
+}
+
+Expected<std::vector<bool>> DecodeFinishReply(const ReplyView& reply, std::size_t leases) {
+  Expected<std::size_t> size = reply.Size();
+  if (!size) return std::unexpected(size.error());
+  if (*size != leases) {
+    return std::unexpected(BadShape(reply, fmt::format("{} answers for {} leases", *size, leases)));
+  }
+  std::vector<bool> finished(leases);
+  for (std::size_t i = 0; i < leases; ++i) {
+    Expected<ReplyView> element = reply.At(i);
+    if (!element) return std::unexpected(element.error());
+    Expected<std::int64_t> answer = element->Integer();
+    if (!answer) return std::unexpected(answer.error());
+    if (*answer != 0 && *answer != 1) {
+      return std::unexpected(BadShape(reply, fmt::format("answer {} for a lease", *answer)));
+    }
+    finished[i] = *answer == 1;
+  }
+  return finished;
 }
 
 Expected<std::vector<DueCandidate>> DecodeDueCandidates(const ReplyView& reply) {
