@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "app/cli.h"
 #include "app/open_records.h"
@@ -70,9 +69,7 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
 
   SystemClock clock;
   RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()));
-  const int server_threads =
-      server_threads_ > 0 ? server_threads_
-                          : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  const int server_threads = server_threads_ > 0 ? server_threads_ : DefaultServerThreads();
   Expected<Records> records =
       OpenRecords(database.url(), redis_url_, clock, ids, server_threads + 2);
   if (!records) return fail(records.error());

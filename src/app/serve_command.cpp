@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <random>
-#include <thread>
 
 #include "app/admin_key.h"
 #include "app/cli.h"
@@ -59,7 +58,7 @@ ServeCommand::ServeCommand(CLI::App& app) {
   serve_->add_option("--redis-url", redis_url_,
                      "Redis shared with the workers and other servers: the job queue and live call "
                      "sessions (default: the embedded queue, sessions in memory)");
-  serve_->add_option("--threads", threads_, "Server threads (default: max(2, cores))")
+  serve_->add_option("--threads", threads_, "Server threads (default: max(16, 4 x cores))")
       ->check(CLI::Range(0, 1024));
   serve_->add_option("--body-limit", body_limit_, "Largest request body in bytes")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
@@ -113,9 +112,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
                          .port = listen->port,
                          .threads = threads_,
                          .body_limit = body_limit_};
-  const int threads = http.threads > 0
-                          ? http.threads
-                          : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = http.threads > 0 ? http.threads : DefaultServerThreads();
   Expected<Records> records = OpenRecords(database_url_, redis_url_, clock, ids, threads + 2);
   if (!records) {
     err << "talky serve: " << records.error().Describe() << "\n";

@@ -502,9 +502,7 @@ Expected<int> HttpServer::Start() {
         Error::InvalidArgument("port " + std::to_string(options.port) + " is out of range",
                                {{"port", "must be 0-65535"}}));
   }
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = options.threads > 0 ? options.threads : DefaultServerThreads();
   impl_->io = std::make_unique<asio::io_context>(threads);
   impl_->acceptor_strand.emplace(asio::make_strand(*impl_->io));
   impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->acceptor_strand);
@@ -582,6 +580,10 @@ void HttpServer::Stop() {
   impl.retry_timer.reset();
   impl.acceptor_strand.reset();
   impl.io.reset();
+}
+
+int DefaultServerThreads() {
+  return std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace talky

@@ -34,10 +34,15 @@
 
 namespace talky {
 
+// Handlers block on the store, and a webhook waits for the commit of the group that holds its
+// event (GroupCommit): the more requests wait together, the fewer commits. So the default is well
+// above the cores: max(16, 4 x cores).
+int DefaultServerThreads();
+
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
   int port = 0;     // 0: any free port; Start returns the one bound
-  int threads = 0;  // 0: max(2, hardware concurrency)
+  int threads = 0;  // 0: DefaultServerThreads()
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
   // From a request's first byte until it is read in full; also bounds writing the answer.
