@@ -36,20 +36,9 @@ CallEvent WithVerdict(CallEvent final_event, const std::optional<CallOutcome>& v
 
 Expected<CallCompletionResult> CallCompletion::Complete(const DialerJob& job, const Lease& lease,
                                                         const CallEvent& final_event,
-                                                        const RetryPolicy& policy,
-                                                        std::vector<CallEvent> progress_events) {
-  PlannedCompletion planned = PlanAttemptCompletion(job, final_event, policy, clock_.Now());
-  planned.write.progress_events = std::move(progress_events);
-  Expected<CompletionResult> written = stores_.jobs.CompleteAttempt(job.tenant_id, planned.write);
-  if (!written) return std::unexpected(written.error());
-  CallCompletionResult result{.job_status = planned.decision.status,
-                              .duplicate_event = written->duplicate_event};
-  if (result.duplicate_event) return result;
-  result.queue_released = ReleaseInQueue(lease, planned);
-  if (IsFinal(planned.decision.status)) {
-    result.campaign_completed = CloseCampaignIfDone(job.tenant_id, job.campaign_id);
-  }
-  return result;
+                                                        const RetryPolicy& policy) {
+  return CompleteMany({{.job = job, .lease = lease, .final_event = final_event, .policy = policy}})
+      .front();
 }
 
 std::vector<Expected<CallCompletionResult>> CallCompletion::CompleteMany(

@@ -61,15 +61,13 @@ class CallCompletion {
   // the job is no longer processing, e.g. another process completed it first). A queue that
   // refuses the lease (kConflict: lost) is not an error: the store already holds the result, and
   // the queue gives the job back when the lease expires (the worker then drops a finished job).
-  // `progress_events` are the call's earlier events that are not stored yet (written in the
-  // same transaction).
   Expected<CallCompletionResult> Complete(const DialerJob& job, const Lease& lease,
-                                          const CallEvent& final_event, const RetryPolicy& policy,
-                                          std::vector<CallEvent> progress_events = {});
+                                          const CallEvent& final_event, const RetryPolicy& policy);
   // The tenant's retry policy, read from the store (cached for tenant_ttl).
   Expected<RetryPolicy> RetryPolicyOf(const TenantId& tenant);
 
-  // Complete for calls that ended together (group commit): their store writes in one transaction,
+  // Complete for calls that ended together (group commit; Complete is a group of one): their
+  // store writes in one transaction, with each call's progress events not stored yet,
   // so one commit is waited for, and only after it the queue releases their leases. One result
   // per request, in order, as Complete would give it (an error of the whole write is each one's).
   std::vector<Expected<CallCompletionResult>> CompleteMany(const std::vector<EndedCall>& requests);

@@ -56,19 +56,13 @@ Expected<std::vector<Expected<void>>> SqlStore::RecordCalls(const std::vector<Ca
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
-  return InTransaction(connection, [&]() -> Expected<std::vector<Expected<void>>> {
-    std::vector<Expected<void>> results;
-    results.reserve(calls.size());
-    for (const CallRecord& call : calls) {
-      Expected<void> inserted = InsertCallRecord(connection, call);
-      // Only the checks fail alone (before anything of the call is written).
-      if (!inserted && inserted.error().code != ErrorCode::kInvalidArgument &&
-          inserted.error().code != ErrorCode::kNotFound) {
-        return std::unexpected(inserted.error());
-      }
-      results.push_back(std::move(inserted));
-    }
-    return results;
+  return InTransaction(connection, [&] {
+    return ApplyEach(
+        calls, [&](const CallRecord& call) { return InsertCallRecord(connection, call); },
+        // Only the checks fail alone (before anything of the call is written).
+        [](const Error& error) {
+          return error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kNotFound;
+        });
   });
 }
 
@@ -142,18 +136,14 @@ Expected<std::vector<Expected<CallEventResult>>> SqlStore::RecordCallEvents(
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
-  return InTransaction(connection, [&]() -> Expected<std::vector<Expected<CallEventResult>>> {
-    std::vector<Expected<CallEventResult>> results;
-    results.reserve(events.size());
-    for (const TenantCallEvent& item : events) {
-      Expected<CallEventResult> recorded = ApplyCallEvent(connection, item.tenant, item.event);
-      // An unknown call is found out before anything of the event is written.
-      if (!recorded && recorded.error().code != ErrorCode::kNotFound) {
-        return std::unexpected(recorded.error());
-      }
-      results.push_back(std::move(recorded));
-    }
-    return results;
+  return InTransaction(connection, [&] {
+    return ApplyEach(
+        events,
+        [&](const TenantCallEvent& item) {
+          return ApplyCallEvent(connection, item.tenant, item.event);
+        },
+        // An unknown call is found out before anything of the event is written.
+        [](const Error& error) { return error.code == ErrorCode::kNotFound; });
   });
 }
 

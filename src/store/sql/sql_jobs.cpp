@@ -167,17 +167,14 @@ Expected<std::vector<Expected<void>>> SqlStore::UpdateJobs(const std::vector<Job
   Expected<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   SqlConnection& connection = **lease;
-  return InTransaction(connection, [&]() -> Expected<std::vector<Expected<void>>> {
-    std::vector<Expected<void>> results;
-    results.reserve(updates.size());
-    for (const JobUpdate& update : updates) {
-      // A compare-and-set that does not apply writes nothing (CompareAndSetJob).
-      Expected<void> applied =
-          ApplyJobUpdate(connection, update.tenant, update.expected, update.next);
-      if (!applied && !FailsAlone(applied.error())) return std::unexpected(applied.error());
-      results.push_back(std::move(applied));
-    }
-    return results;
+  return InTransaction(connection, [&] {
+    return ApplyEach(
+        updates,
+        // A compare-and-set that does not apply writes nothing (CompareAndSetJob).
+        [&](const JobUpdate& update) {
+          return ApplyJobUpdate(connection, update.tenant, update.expected, update.next);
+        },
+        FailsAlone);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,23 @@ auto InTransaction(SqlConnection& connection, Body&& body) -> decltype(body()) {
     return std::unexpected(committed.error());
   }
   return result;
+}
+
+// A batch's items applied one by one inside the caller's transaction: one result each, in order.
+// An item whose error `fails_alone` accepts (found before anything of that item was written)
+// keeps its error and the batch goes on; any other error ends the batch with it, and
+// InTransaction rolls everything back.
+template <typename Item, typename Apply, typename FailsAlone>
+auto ApplyEach(const std::vector<Item>& items, Apply&& apply, FailsAlone&& fails_alone)
+    -> Expected<std::vector<std::invoke_result_t<Apply&, const Item&>>> {
+  std::vector<std::invoke_result_t<Apply&, const Item&>> results;
+  results.reserve(items.size());
+  for (const Item& item : items) {
+    auto result = apply(item);
+    if (!result && !fails_alone(result.error())) return std::unexpected(result.error());
+    results.push_back(std::move(result));
+  }
+  return results;
 }
 
 // Locks the rows a transaction reads before changing them. SQLite needs nothing: BEGIN IMMEDIATE
