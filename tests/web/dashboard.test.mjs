@@ -400,6 +400,13 @@ describe('dashboard', {timeout: 30 * 60_000}, () => {
     for (const part of answer.decision.message.split(/;\s+(?=[a-z_]+:)/)) {
       assert.ok(shownText.includes(part), `the explanation "${part}" is not shown`);
     }
+
+    // A reload of the list (a live update does the same) keeps the open explanation open.
+    const drawnRow = await leadRow.elementHandle();
+    await page.locator('#leads').getByRole('button', {name: 'Refresh'}).click();
+    await page.waitForFunction((row) => !row.isConnected, drawnRow, {timeout: UI_TIMEOUT}); // redrawn
+    assert.ok(await decision.isVisible(), 'the reload closed the open explanation');
+    assert.equal(await decision.getAttribute('data-decision'), answer.decision.decision);
   }));
 
   test('calls are filtered by outcome, the rows being those the API lists', {timeout: STEP_TIMEOUT}, () => step('calls-filter', async () => {

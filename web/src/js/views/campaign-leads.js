@@ -15,32 +15,51 @@ export function leadsPanel(campaignId) {
   const more = h('button', {type: 'button', class: 'btn btn-secondary', hidden: true}, 'Show more leads');
   let leads = [];
   let after = null;
+  let loads = 0;
+  // An open explanation survives a redraw (an upload or a live update reloads the list): its row
+  // and answer are kept rather than closed under the reader's eyes.
+  const openExplanations = new Map();
 
   async function load(append = false) {
+    const mine = ++loads;
     replace(errorSlot);
     try {
       const pageOf = await api(`${base}/leads`, {query: {limit: PAGE_SIZE, after: append ? after : undefined}});
+      if (mine !== loads) return; // a later load answers for the list
       leads = append ? leads.concat(pageOf.items) : pageOf.items;
       after = pageOf.next;
       more.hidden = !after;
       draw();
     } catch (err) {
-      replace(errorSlot, errorBox(err, {title: 'Could not load the leads'}));
+      if (mine === loads) replace(errorSlot, errorBox(err, {title: 'Could not load the leads'}));
     }
   }
   more.addEventListener('click', () => load(true));
 
+  function explainControls(lead) {
+    const explainId = uid('explain');
+    const button = h('button', {type: 'button', class: 'btn btn-small btn-secondary',
+      'aria-expanded': 'false', 'aria-controls': explainId, dataset: {explain: lead.id}},
+    'Why not called?');
+    const detailRow = h('tr', {class: 'explain-row', id: explainId, hidden: true},
+      h('td', {colspan: 7}, h('div', {class: 'explanation', role: 'status'})));
+    const controls = {button, detailRow};
+    button.addEventListener('click', () => {
+      const opening = button.getAttribute('aria-expanded') !== 'true';
+      if (opening) openExplanations.set(lead.id, controls);
+      else openExplanations.delete(lead.id);
+      toggleExplanation(lead, button, detailRow);
+    });
+    return controls;
+  }
+
   function draw() {
+    const listed = new Set(leads.map((lead) => lead.id));
+    for (const id of openExplanations.keys()) if (!listed.has(id)) openExplanations.delete(id);
     const rows = [];
     for (const lead of leads) {
       const name = [lead.first_name, lead.last_name].filter(Boolean).join(' ');
-      const explainId = uid('explain');
-      const button = h('button', {type: 'button', class: 'btn btn-small btn-secondary',
-        'aria-expanded': 'false', 'aria-controls': explainId, dataset: {explain: lead.id}},
-      'Why not called?');
-      const detailRow = h('tr', {class: 'explain-row', id: explainId, hidden: true},
-        h('td', {colspan: 7}, h('div', {class: 'explanation', role: 'status'})));
-      button.addEventListener('click', () => toggleExplanation(lead, button, detailRow));
+      const {button, detailRow} = openExplanations.get(lead.id) ?? explainControls(lead);
       rows.push(h('tr', {dataset: {leadId: lead.id}},
         h('td', {class: 'mono'}, lead.phone_number),
         h('td', {}, name || h('span', {class: 'muted'}, '—')),
