@@ -639,8 +639,9 @@ void DialerWorker::KeepLeasesAlive(std::stop_token stop) {
     for (const std::shared_ptr<Call>& call : calls) {
       std::lock_guard call_lock(call->mutex);
       // A completion in the committer's group is written and released within moments: its lease
-      // may be gone from the queue already.
-      if (call->done || call->completing) continue;
+      // may be gone from the queue already. A call not yet through RecordStartedCalls is the run
+      // loop's to record (writing it here too would record it twice); its lease is fresh.
+      if (call->done || call->completing || !call->recorded) continue;
       if (SaveRecord(*call) && !call->unsaved_final) SaveProgress(*call);
       Expected<Lease> extended = queue_.ExtendLease(call->lease, options_.lease);
       if (extended) {

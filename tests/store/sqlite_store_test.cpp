@@ -3,6 +3,9 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include "harness/test_servers.h"
 #include "store/migrations/migrations.h"
@@ -49,6 +52,40 @@ TEST(SqliteStore, UsesWriteAheadLogging) {
       (*connection)->Execute("SELECT MAX(version) FROM schema_migrations", {});
   ASSERT_TRUE(version);
   EXPECT_EQ(version->rows.at(0).at(0), std::to_string(AllMigrations().back().version));
+}
+
+// The write-ahead log is copied into the database file by the checkpointer's thread, not by the
+// commit that crosses SQLite's threshold (that one holds the write lock).
+TEST(SqliteStore, TheLogIsCheckpointedBesideTheWriters) {
+  Expected<std::string> file = SqliteBackend::NewDatabase();
+  ASSERT_TRUE(file);
+  auto checkpointer = std::make_shared<WalCheckpointer>(*file);
+  Expected<std::unique_ptr<SqlConnection>> opened =
+      OpenSqliteConnection(*file, nullptr, checkpointer);
+  ASSERT_TRUE(opened) << opened.error().Describe();
+  SqlConnection& connection = **opened;
+  Expected<SqlResult> automatic = connection.Execute("PRAGMA wal_autocheckpoint", {});
+  ASSERT_TRUE(automatic);
+  EXPECT_EQ(automatic->rows.at(0).at(0), "0") << "commits still checkpoint the log themselves";
+
+  ASSERT_TRUE(connection.ExecuteScript("CREATE TABLE pages (body BLOB)"));
+  constexpr int kTransactions = 400;
+  constexpr int kPagesPerTransaction = 10;  // a 4 KiB blob fills about a page
+  for (int t = 0; t < kTransactions; ++t) {
+    ASSERT_TRUE(connection.Begin());
+    for (int p = 0; p < kPagesPerTransaction; ++p) {
+      ASSERT_TRUE(connection.Execute("INSERT INTO pages (body) VALUES (zeroblob(4000))", {}));
+    }
+    ASSERT_TRUE(connection.Commit());
+  }
+  const std::uintmax_t written = std::uintmax_t{kTransactions} * kPagesPerTransaction * 4000;
+  // Nobody but the checkpointer copies the log into the file while the connection stays open.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::filesystem::file_size(*file) < written &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(std::filesystem::file_size(*file), written) << "the log was not checkpointed";
 }
 
 TEST(SqliteStore, UnwritableFileIsUnavailable) {

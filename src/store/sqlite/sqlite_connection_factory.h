@@ -5,6 +5,8 @@
 // Connections of one process that share `writer` take it before SQLite's write lock: waiting
 // writers then queue on the mutex and get the lock the moment it is free, instead of sleeping in
 // SQLite's busy handler (whose naps of up to 100 ms left the lock idle under load).
+//
+// Connections given a `checkpointer` leave the WAL's checkpoints to its thread (WalCheckpointer).
 #pragma once
 
 #include <filesystem>
@@ -13,10 +15,12 @@
 
 #include "domain/error.h"
 #include "store/sql/sql_connection.h"
+#include "store/sqlite/wal_checkpointer.h"
 
 namespace talky {
 
 Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(
-    const std::filesystem::path& file, std::shared_ptr<std::mutex> writer = nullptr);
+    const std::filesystem::path& file, std::shared_ptr<std::mutex> writer = nullptr,
+    std::shared_ptr<WalCheckpointer> checkpointer = nullptr);
 
 }  // namespace talky

@@ -10,8 +10,10 @@ Expected<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& optio
                                                  IdGenerator& ids) {
   std::filesystem::path file = options.file;
   auto writer = std::make_shared<std::mutex>();
+  auto checkpointer = std::make_shared<WalCheckpointer>(file);
   auto pool = std::make_unique<ConnectionPool>(
-      [file, writer] { return OpenSqliteConnection(file, writer); }, options.pool_size);
+      [file, writer, checkpointer] { return OpenSqliteConnection(file, writer, checkpointer); },
+      options.pool_size);
   {
     Expected<ConnectionPool::Lease> connection = pool->Acquire();
     if (!connection) return std::unexpected(connection.error());

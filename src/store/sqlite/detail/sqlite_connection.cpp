@@ -39,7 +39,24 @@ std::string ConstraintField(std::string_view message) {
   return std::string(columns);
 }
 
+// SQLite's WAL hook, after each commit of a connection with a checkpointer.
+int OnWalCommit(void* checkpointer, sqlite3* db, const char* database, int pages) {
+  if (pages >= WalCheckpointer::kPagesBeforeInlineCheckpoint) {
+    (void)sqlite3_wal_checkpoint_v2(db, database, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else {
+    static_cast<WalCheckpointer*>(checkpointer)->Committed(pages);
+  }
+  return SQLITE_OK;
+}
+
 }  // namespace
+
+SqliteConnection::SqliteConnection(DatabaseHandle db, std::shared_ptr<std::mutex> writer,
+                                   std::shared_ptr<WalCheckpointer> checkpointer)
+    : db_(std::move(db)), writer_(std::move(writer)), checkpointer_(std::move(checkpointer)) {
+  // Replaces SQLite's own hook, which is its automatic checkpoint.
+  if (checkpointer_) sqlite3_wal_hook(db_.get(), OnWalCommit, checkpointer_.get());
+}
 
 Error ToError(sqlite3* db, int code, std::string_view doing) {
   std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
@@ -232,8 +249,9 @@ Expected<void> SqliteConnection::BulkInsert(std::string_view table,
 
 }  // namespace sqlite_detail
 
-Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesystem::path& file,
-                                                              std::shared_ptr<std::mutex> writer) {
+Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(
+    const std::filesystem::path& file, std::shared_ptr<std::mutex> writer,
+    std::shared_ptr<WalCheckpointer> checkpointer) {
   sqlite3* raw = nullptr;
   int code =
       sqlite3_open_v2(file.c_str(), &raw,
@@ -245,8 +263,8 @@ Expected<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesys
   }
   // Other writers (threads or processes) hold the write lock only for one short transaction.
   sqlite3_busy_timeout(db.get(), 30'000);
-  auto connection =
-      std::make_unique<sqlite_detail::SqliteConnection>(std::move(db), std::move(writer));
+  auto connection = std::make_unique<sqlite_detail::SqliteConnection>(
+      std::move(db), std::move(writer), std::move(checkpointer));
   // WAL: readers never block the writer; synchronous=NORMAL is durable across a process crash,
   // which is what WAL promises. The page cache (grown on demand, up to 256 MiB) keeps the indexes
   // of a large import in memory; SQLite's default of 2 MiB makes a million-row import crawl.

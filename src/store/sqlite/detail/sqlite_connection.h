@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "store/sql/sql_connection.h"
+#include "store/sqlite/wal_checkpointer.h"
 
 namespace talky::sqlite_detail {
 
@@ -28,9 +29,10 @@ Error ToError(sqlite3* db, int code, std::string_view doing);
 class SqliteConnection final : public SqlConnection {
  public:
   // `writer` (may be null) is held from Begin to Commit or Rollback, and around each write
-  // statement outside a transaction.
-  SqliteConnection(DatabaseHandle db, std::shared_ptr<std::mutex> writer)
-      : db_(std::move(db)), writer_(std::move(writer)) {}
+  // statement outside a transaction. `checkpointer` (may be null) is told of every commit and
+  // takes over SQLite's automatic checkpoints.
+  SqliteConnection(DatabaseHandle db, std::shared_ptr<std::mutex> writer,
+                   std::shared_ptr<WalCheckpointer> checkpointer);
   // Statements must be finalized before the database handle closes.
   ~SqliteConnection() override { statements_.clear(); }
 
@@ -52,6 +54,7 @@ class SqliteConnection final : public SqlConnection {
 
   DatabaseHandle db_;
   std::shared_ptr<std::mutex> writer_;
+  std::shared_ptr<WalCheckpointer> checkpointer_;
   std::unique_lock<std::mutex> transaction_lock_;  // held from Begin to Commit or Rollback
   std::unordered_map<std::string, StatementHandle> statements_;
 };
