@@ -59,7 +59,7 @@ int BenchDialerCommand::Run(std::ostream& out, std::ostream& err) const {
   };
 
   SystemClock clock;
-  RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()));
+  TimeOrderedIdGenerator ids;
   Expected<Records> records = OpenRecords(url, redis_url_, clock, ids, workers_ + 4);
   if (!records) return fail(records.error());
 

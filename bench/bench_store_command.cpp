@@ -60,8 +60,7 @@ int BenchStoreCommand::Run(std::ostream& out, std::ostream& err) const {
   }
   SystemClock clock;
   // Fresh ids per run, so repeated runs against one PostgreSQL database do not collide.
-  RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()) ^
-                        static_cast<uint64_t>(::getpid()));
+  TimeOrderedIdGenerator ids;
   Expected<std::unique_ptr<Store>> opened = OpenStore(*target, clock, ids, connections_);
   if (!opened) {
     err << "talky bench store: " << opened.error().Describe() << "\n";

@@ -68,7 +68,7 @@ int BenchWebhooksCommand::Run(std::ostream& out, std::ostream& err) const {
   };
 
   SystemClock clock;
-  RandomIdGenerator ids(static_cast<uint64_t>(clock.Now().time_since_epoch().count()));
+  TimeOrderedIdGenerator ids;
   const int server_threads = server_threads_ > 0 ? server_threads_ : DefaultServerThreads();
   Expected<Records> records =
       OpenRecords(database.url(), redis_url_, clock, ids, server_threads + 2);

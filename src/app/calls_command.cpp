@@ -69,7 +69,7 @@ int CallsCommand::Run(std::ostream& out, std::ostream& err) const {
     return kExitFailure;
   }
   SystemClock clock;
-  RandomIdGenerator ids(std::random_device{}());
+  TimeOrderedIdGenerator ids;
   Expected<std::unique_ptr<Store>> store = OpenStore(*target, clock, ids, 1);
   if (!store) {
     err << "talky calls show: " << store.error().Describe() << "\n";

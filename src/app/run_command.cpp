@@ -557,7 +557,7 @@ class RunSession {
   steady_clock::time_point real_start_;
   std::optional<ScaledClock> scaled_;
   Clock* clock_ = nullptr;
-  RandomIdGenerator ids_{std::random_device{}()};
+  TimeOrderedIdGenerator ids_;
   std::string database_url_;
   Records records_;
   Store* store_ = nullptr;

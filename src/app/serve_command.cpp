@@ -107,7 +107,7 @@ int ServeCommand::Run(std::ostream& out, std::ostream& err) const {
   const sigset_t stop_signals = BlockStopSignals();  // before any thread starts
 
   SystemClock clock;
-  RandomIdGenerator ids(std::random_device{}());
+  TimeOrderedIdGenerator ids;
   HttpServerOptions http{.address = listen->host,
                          .port = listen->port,
                          .threads = threads_,

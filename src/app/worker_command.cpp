@@ -172,7 +172,7 @@ int WorkerCommand::Run(std::ostream& out, std::ostream& err) const {
   std::optional<ScaledClock> shifted_clock;
   if (start_at) shifted_clock.emplace(*start_at, 1.0);
   Clock& clock = shifted_clock ? static_cast<Clock&>(*shifted_clock) : system_clock;
-  RandomIdGenerator ids(std::random_device{}());
+  TimeOrderedIdGenerator ids;
   Expected<Records> records = OpenRecords(database_url_, redis_url_, clock, ids, workers_ + 2);
   if (!records) {
     err << "talky worker: " << records.error().Describe() << "\n";

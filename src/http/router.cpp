@@ -1,33 +1,41 @@
 #include "http/router.h"
 
-#include <ranges>
-
 namespace talky {
 namespace {
 
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> segments;
-  for (auto part : std::views::split(path, '/')) {
-    if (!part.empty()) segments.emplace_back(part.begin(), part.end());
+// The next non-empty segment of `rest`, consumed from it; empty when none is left.
+std::string_view NextSegment(std::string_view& rest) {
+  while (rest.starts_with('/')) rest.remove_prefix(1);
+  std::string_view segment = rest.substr(0, rest.find('/'));
+  rest.remove_prefix(segment.size());
+  return segment;
+}
+
+// Walks pattern and path segment by segment, calling on_param(name, value) for each "{name}";
+// false at the first difference. Allocates nothing: every request tries every route.
+template <typename OnParam>
+bool WalkPattern(std::string_view pattern, std::string_view path, OnParam on_param) {
+  while (true) {
+    std::string_view want = NextSegment(pattern);
+    std::string_view have = NextSegment(path);
+    if (want.empty() || have.empty()) return want.empty() && have.empty();
+    if (want.starts_with('{') && want.ends_with('}')) {
+      on_param(want.substr(1, want.size() - 2), have);
+    } else if (want != have) {
+      return false;
+    }
   }
-  return segments;
 }
 
 }  // namespace
 
 bool MatchesPattern(std::string_view pattern, std::string_view path,
                     std::map<std::string, std::string>& params) {
-  std::vector<std::string_view> want = Segments(pattern);
-  std::vector<std::string_view> have = Segments(path);
-  if (want.size() != have.size()) return false;
+  if (!WalkPattern(pattern, path, [](std::string_view, std::string_view) {})) return false;
   std::map<std::string, std::string> found;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].starts_with('{') && want[i].ends_with('}')) {
-      found[std::string(want[i].substr(1, want[i].size() - 2))] = std::string(have[i]);
-    } else if (want[i] != have[i]) {
-      return false;
-    }
-  }
+  WalkPattern(pattern, path, [&found](std::string_view name, std::string_view value) {
+    found[std::string(name)] = std::string(value);
+  });
   params = std::move(found);
   return true;
 }

@@ -1,20 +1,13 @@
 #include "store/id_generator.h"
 
 #include <array>
+#include <chrono>
 
 namespace talky {
+namespace {
 
-std::string RandomIdGenerator::Next() {
-  uint64_t high = 0;
-  uint64_t low = 0;
-  {
-    std::lock_guard lock(mutex_);
-    high = engine_();
-    low = engine_();
-  }
-  // RFC 4122 version 4 (random) and variant 10xx bits.
-  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+// The canonical 8-4-4-4-12 text of a UUID's 128 bits.
+std::string UuidText(uint64_t high, uint64_t low) {
   static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
                                              '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   std::string text;
@@ -35,6 +28,41 @@ std::string RandomIdGenerator::Next() {
   text.push_back('-');
   append(low, 4, 12);
   return text;
+}
+
+}  // namespace
+
+std::string RandomIdGenerator::Next() {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  {
+    std::lock_guard lock(mutex_);
+    high = engine_();
+    low = engine_();
+  }
+  // RFC 9562 version 4 (random) and variant 10xx bits.
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  return UuidText(high, low);
+}
+
+TimeOrderedIdGenerator::TimeOrderedIdGenerator() : engine_(std::random_device{}()) {}
+
+std::string TimeOrderedIdGenerator::Next() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto millis =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  uint64_t high = 0;
+  uint64_t low = 0;
+  {
+    std::lock_guard lock(mutex_);
+    high = engine_();
+    low = engine_();
+  }
+  // RFC 9562 version 7: 48 bits of Unix milliseconds, the version, then random bits.
+  high = (millis << 16) | 0x7000ULL | (high & 0x0FFFULL);
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  return UuidText(high, low);
 }
 
 }  // namespace talky

@@ -1,5 +1,10 @@
-// Where the store's new ids (leads, jobs) come from. RandomIdGenerator makes version-4 UUIDs from
-// a seeded generator, so tests get the same ids on every run. Thread-safe.
+// Where the store's new ids (leads, jobs, calls) come from. Thread-safe.
+//
+// TimeOrderedIdGenerator (the processes' own) makes version-7 UUIDs: the time in milliseconds
+// first, so rows made together sit together in every index keyed by id. Random ids put each of a
+// transaction's rows on its own index page: four times the pages written per call, which bound the
+// embedded dialer's rate. RandomIdGenerator makes version-4 UUIDs from a seeded generator, so tests
+// get the same ids on every run.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +23,16 @@ class IdGenerator {
 class RandomIdGenerator final : public IdGenerator {
  public:
   explicit RandomIdGenerator(uint64_t seed) : engine_(seed) {}
+  std::string Next() override;
+
+ private:
+  std::mutex mutex_;
+  std::mt19937_64 engine_;
+};
+
+class TimeOrderedIdGenerator final : public IdGenerator {
+ public:
+  TimeOrderedIdGenerator();
   std::string Next() override;
 
  private:

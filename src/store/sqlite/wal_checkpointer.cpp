@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <memory>
+#include <string>
 
 #include "store/sqlite/sqlite_connection_factory.h"
 
@@ -17,7 +19,9 @@ WalCheckpointer::~WalCheckpointer() {
 }
 
 void WalCheckpointer::Committed(int pages) {
-  if (pages < kPagesPerCheckpoint) return;
+  int checkpointed = checkpointed_pages_.load();
+  if (pages < checkpointed) checkpointed = 0;  // the log was rewound since
+  if (pages - checkpointed < kPagesPerCheckpoint) return;
   {
     std::lock_guard lock(mutex_);
     if (due_) return;
@@ -44,8 +48,16 @@ void WalCheckpointer::Run(std::stop_token stop) {
       connection = std::move(*opened);
     }
     // Busy (another process's checkpoint runs) is fine: the next commit asks again.
+    // Its one row: busy, pages in the log, pages of it now in the database file.
     Expected<SqlResult> done = connection->Execute("PRAGMA wal_checkpoint(PASSIVE)", {});
-    if (!done) spdlog::warn("store: checkpointing {}: {}", file_.string(), done.error().message);
+    if (!done) {
+      spdlog::warn("store: checkpointing {}: {}", file_.string(), done.error().message);
+    } else if (!done->rows.empty() && done->rows.front().size() == 3) {
+      const std::string copied = done->rows.front()[2].value_or("0");
+      int pages = 0;
+      std::from_chars(copied.data(), copied.data() + copied.size(), pages);
+      checkpointed_pages_ = pages;
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 // the write lock).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -27,7 +28,8 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
-  // After a commit, from the committing thread: the log now holds `pages` pages.
+  // After a commit, from the committing thread: the log now holds `pages` pages. A checkpoint is
+  // due once kPagesPerCheckpoint of them are not in the database file yet.
   void Committed(int pages);
 
  private:
@@ -37,6 +39,9 @@ class WalCheckpointer {
   std::mutex mutex_;
   std::condition_variable_any due_changed_;
   bool due_ = false;
+  // Of the log's pages, those the last checkpoint copied: each checkpoint syncs the file twice,
+  // so one per commit (the log is only rewound by the next writer) would cost more than it saves.
+  std::atomic<int> checkpointed_pages_{0};
   std::jthread thread_;  // last: started once the members it uses exist
 };
 
