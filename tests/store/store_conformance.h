@@ -907,7 +907,11 @@ TYPED_TEST_P(StoreConformance, BatchesWriteEachItemAsItsOwnMethodWould) {
   EXPECT_EQ((*completed)[1].error().code, ErrorCode::kConflict);
   EXPECT_EQ(this->store_->GetJob(t1, jobs[0].job_id)->status, JobStatus::kGoalAchieved);
   EXPECT_EQ(this->store_->GetLead(t1, jobs[0].lead_id)->call_attempts, 1);
-  EXPECT_EQ(this->store_->GetCall(t1, CallId{"call-b-0"})->status, CallStatus::kCompleted);
+  Expected<CallRecord> call_b0 = this->store_->GetCall(t1, CallId{"call-b-0"});
+  EXPECT_EQ(call_b0->status, CallStatus::kCompleted);
+  EXPECT_EQ(call_b0->outcome, CallOutcome::kGoalAchieved);
+  EXPECT_EQ(call_b0->answered_at, now) << "the progress event before the final one was lost";
+  EXPECT_EQ(call_b0->ended_at, now);
   EXPECT_EQ(this->store_->ListCallEvents(t1, CallId{"call-b-0"})->size(), 2u);
   // Nothing of the conflicting one: not its events, its lead or its counters.
   EXPECT_EQ(this->store_->GetJob(t1, jobs[2].job_id)->status, JobStatus::kFailed);
@@ -924,6 +928,50 @@ TYPED_TEST_P(StoreConformance, BatchesWriteEachItemAsItsOwnMethodWould) {
   ASSERT_TRUE(repeated && (*repeated)[0]);
   EXPECT_TRUE((*repeated)[0]->duplicate_event);
   EXPECT_EQ(this->store_->GetCampaign(t1, CampaignId{"c1"})->calls_completed, 1);
+}
+
+// A group of completions of one campaign adds up its counters (written once for the group).
+TYPED_TEST_P(StoreConformance, AGroupOfCompletionsCountsEachOfThem) {
+  std::vector<DialerJob> jobs = this->StartCampaignWithLeads(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  const TenantId t1{"t1"};
+  const Instant now = this->clock_.Now();
+  std::vector<JobUpdate> marks;
+  std::vector<CallRecord> calls;
+  std::vector<TenantAttemptCompletion> completions;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    DialerJob processing = jobs[i];
+    processing.status = JobStatus::kProcessing;
+    marks.push_back({.tenant = t1, .expected = JobStatus::kPending, .next = processing});
+    calls.push_back(this->MakeCall(jobs[i], "g-" + std::to_string(i)));
+    const bool reached = i != 1;
+    DialerJob finished = processing;
+    finished.status = reached ? JobStatus::kGoalAchieved : JobStatus::kFailed;
+    finished.completed_at = now;
+    completions.push_back(
+        {.tenant = t1,
+         .completion = {.event = CallEvent{.provider_call_id = "g-" + std::to_string(i),
+                                           .status = CallStatus::kCompleted,
+                                           .outcome = reached ? CallOutcome::kGoalAchieved
+                                                              : CallOutcome::kFailed,
+                                           .occurred_at = now},
+                        .expected_job_status = JobStatus::kProcessing,
+                        .job = finished,
+                        .counters = {.calls_completed = reached ? 1 : 0,
+                                     .calls_failed = reached ? 0 : 1,
+                                     .goals_achieved = reached ? 1 : 0}}});
+  }
+  ASSERT_TRUE(this->store_->UpdateJobs(marks));
+  ASSERT_TRUE(this->store_->RecordCalls(calls));
+  Expected<std::vector<Expected<CompletionResult>>> completed =
+      this->store_->CompleteAttempts(completions);
+  ASSERT_TRUE(completed) << completed.error().Describe();
+  for (const Expected<CompletionResult>& one : *completed) ASSERT_TRUE(one);
+  Expected<Campaign> campaign = this->store_->GetCampaign(t1, CampaignId{"c1"});
+  ASSERT_TRUE(campaign);
+  EXPECT_EQ(campaign->calls_completed, 2);
+  EXPECT_EQ(campaign->calls_failed, 1);
+  EXPECT_EQ(campaign->goals_achieved, 2);
 }
 
 TYPED_TEST_P(StoreConformance, DoNotCallListIsPerTenantAndNormalised) {
@@ -1368,7 +1416,7 @@ TYPED_TEST_P(StoreConformance, DeletingACampaignThatIsNotRunning) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(
-    StoreConformance, BatchesWriteEachItemAsItsOwnMethodWould,
+    StoreConformance, BatchesWriteEachItemAsItsOwnMethodWould, AGroupOfCompletionsCountsEachOfThem,
     TenantRoundTripsAndIsFoundByApiKeyHash, TenantsAreListedInIdOrderPageByPage,
     BadTenantIsRefusedNamingEachField, UnknownDefaultRegionIsRefusedOnCreateAndUpdate,
     CampaignsRoundTripAndPageInCreationOrder, CampaignOfUnknownTenantIsRefusedNamingTheField,

@@ -1,5 +1,6 @@
 // SqlStore, one role: dialer jobs and the completion of their attempts (store/job_store.h).
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <tuple>
@@ -234,18 +235,28 @@ Expected<int> SqlStore::CountOpenJobs(const TenantId& tenant, const CampaignId& 
 
 namespace {
 
+// A group's campaign counters, summed: one update per campaign, not one per completion.
+using CounterSums = std::map<std::pair<std::string, std::string>, CampaignCounterDelta>;
+
+void Add(CampaignCounterDelta& sum, const CampaignCounterDelta& delta) {
+  sum.total_leads += delta.total_leads;
+  sum.calls_completed += delta.calls_completed;
+  sum.calls_failed += delta.calls_failed;
+  sum.goals_achieved += delta.goals_achieved;
+}
+
 // CompleteAttempt's writes inside the caller's transaction. An error may leave some of them
-// written: the caller rolls back.
+// written: the caller rolls back. With `sums`, the campaign's counters are added there for the
+// caller to write.
 Expected<CompletionResult> ApplyAttemptCompletion(SqlConnection& connection, const TenantId& tenant,
-                                                  const AttemptCompletion& completion) {
-  for (const CallEvent& progress : completion.progress_events) {
-    Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, progress);
-    if (!recorded) return std::unexpected(recorded.error());
-  }
-  if (completion.event) {
-    Expected<CallEventResult> recorded = ApplyCallEvent(connection, tenant, *completion.event);
-    if (!recorded) return std::unexpected(recorded.error());
-    if (recorded->duplicate) return CompletionResult{.duplicate_event = true};
+                                                  const AttemptCompletion& completion,
+                                                  CounterSums* sums = nullptr) {
+  std::vector<CallEvent> events = completion.progress_events;
+  if (completion.event) events.push_back(*completion.event);
+  Expected<std::vector<CallEventResult>> recorded = ApplyCallEvents(connection, tenant, events);
+  if (!recorded) return std::unexpected(recorded.error());
+  if (completion.event && recorded->back().duplicate) {
+    return CompletionResult{.duplicate_event = true};
   }
   Expected<std::pair<CampaignId, LeadId>> job =
       CompareAndSetJob(connection, tenant, completion.expected_job_status, completion.job);
@@ -254,6 +265,10 @@ Expected<CompletionResult> ApplyAttemptCompletion(SqlConnection& connection, con
     Expected<void> lead =
         ApplyLeadAttempt(connection, tenant, job->second, *completion.lead_attempt);
     if (!lead) return std::unexpected(lead.error());
+  }
+  if (sums) {
+    Add((*sums)[{tenant.value, job->first.value}], completion.counters);
+    return CompletionResult{};
   }
   Expected<void> counted = ApplyCounters(connection, tenant, job->first, completion.counters);
   if (!counted) return std::unexpected(counted.error());
@@ -293,14 +308,24 @@ Expected<std::vector<Expected<CompletionResult>>> SqlStore::CompleteAttempts(
   Expected<std::vector<Expected<CompletionResult>>> together =
       InTransaction(connection, [&]() -> Expected<std::vector<Expected<CompletionResult>>> {
         std::vector<Expected<CompletionResult>> results(completions.size(), CompletionResult{});
+        CounterSums sums;
         for (std::size_t i : order) {
-          Expected<CompletionResult> written =
-              ApplyAttemptCompletion(connection, completions[i].tenant, completions[i].completion);
+          Expected<CompletionResult> written = ApplyAttemptCompletion(
+              connection, completions[i].tenant, completions[i].completion, &sums);
           if (!written) {
             one_failed_alone = FailsAlone(written.error());
             return std::unexpected(written.error());
           }
           results[i] = std::move(written);
+        }
+        // In (tenant, campaign) order, like the completions: no two groups deadlock on them.
+        for (const auto& [campaign, sum] : sums) {
+          Expected<void> counted =
+              ApplyCounters(connection, TenantId{campaign.first}, CampaignId{campaign.second}, sum);
+          if (!counted) {
+            one_failed_alone = FailsAlone(counted.error());
+            return std::unexpected(counted.error());
+          }
         }
         return results;
       });

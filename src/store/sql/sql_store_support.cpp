@@ -257,58 +257,98 @@ bool IsVerdictAfterTheAnswer(const CallRecord& call, const CallEvent& event) {
 }
 }  // namespace
 
-Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const TenantId& tenant,
-                                         const CallEvent& event) {
-  Expected<CallRecord> call = One<CallRecord>(
+namespace {
+
+// The call of a provider call id, its row locked until the transaction ends.
+Expected<CallRecord> ReadCallForEvent(SqlConnection& connection, const TenantId& tenant,
+                                      const std::string& provider_call_id) {
+  return One<CallRecord>(
       connection.Execute(Concat({"SELECT ", sql_rows::kCallColumns,
                                  " FROM calls WHERE tenant_id = $1 AND provider_call_id = $2",
                                  ForUpdate(connection)}),
-                         std::vector<SqlValue>{tenant.value, event.provider_call_id}),
-      sql_rows::ReadCall, NotFound("call with provider call id", event.provider_call_id));
-  if (!call) return std::unexpected(call.error());
+                         std::vector<SqlValue>{tenant.value, provider_call_id}),
+      sql_rows::ReadCall, NotFound("call with provider call id", provider_call_id));
+}
 
-  Expected<SqlResult> inserted =
-      connection.Execute(Concat({"INSERT INTO call_events (", sql_rows::kCallEventColumns,
-                                 ") VALUES (", sql_rows::Placeholders(sql_rows::kCallEventColumns),
-                                 ") ON CONFLICT (provider_call_id, status) DO NOTHING"}),
-                         sql_rows::CallEventRow(event, tenant, call->id));
-  if (!inserted) return std::unexpected(inserted.error());
-  CallEventResult result{.duplicate = inserted->affected == 0, .call = *call};
-  if (result.duplicate && IsVerdictAfterTheAnswer(*call, event)) {
-    Expected<SqlResult> judged = connection.Execute(
-        "UPDATE calls SET outcome = $2 WHERE id = $1",
-        std::vector<SqlValue>{call->id.value, std::string(ToString(*event.outcome))});
-    if (!judged) return std::unexpected(judged.error());
-    result.call.outcome = event.outcome;
-    result.duplicate = false;
-    return result;
+Expected<void> WriteCallProgress(SqlConnection& connection, const CallRecord& call) {
+  return Void(connection.Execute(
+      "UPDATE calls SET status = $2, outcome = $3, answered_at = $4, ended_at = $5, "
+      "duration_seconds = $6 WHERE id = $1",
+      std::vector<SqlValue>{call.id.value, std::string(ToString(call.status)),
+                            call.outcome ? SqlValue(std::string(ToString(*call.outcome)))
+                                         : SqlValue(std::monostate{}),
+                            sql_rows::OptionalMicros(call.answered_at),
+                            sql_rows::OptionalMicros(call.ended_at),
+                            call.duration_seconds ? SqlValue(int64_t{*call.duration_seconds})
+                                                  : SqlValue(std::monostate{})}));
+}
+
+// Moves `call` by `event` in memory; false when the event changes nothing.
+bool AdvanceCall(CallRecord& call, const CallEvent& event, bool duplicate) {
+  if (duplicate) {
+    if (!IsVerdictAfterTheAnswer(call, event)) return false;
+    call.outcome = event.outcome;
+    return true;
   }
-  if (result.duplicate || !CanAdvance(call->status, event.status)) return result;
-
-  CallRecord& next = result.call;
-  next.status = event.status;
-  if (event.outcome) next.outcome = event.outcome;
-  if (event.status == CallStatus::kAnswered) next.answered_at = event.occurred_at;
+  if (!CanAdvance(call.status, event.status)) return false;
+  call.status = event.status;
+  if (event.outcome) call.outcome = event.outcome;
+  if (event.status == CallStatus::kAnswered) call.answered_at = event.occurred_at;
   if (event.status == CallStatus::kCompleted) {
-    next.ended_at = event.occurred_at;
-    next.duration_seconds = next.answered_at
+    call.ended_at = event.occurred_at;
+    call.duration_seconds = call.answered_at
                                 ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                       event.occurred_at - *next.answered_at)
+                                                       event.occurred_at - *call.answered_at)
                                                        .count())
                                 : 0;
   }
-  Expected<SqlResult> updated = connection.Execute(
-      "UPDATE calls SET status = $2, outcome = $3, answered_at = $4, ended_at = $5, "
-      "duration_seconds = $6 WHERE id = $1",
-      std::vector<SqlValue>{next.id.value, std::string(ToString(next.status)),
-                            next.outcome ? SqlValue(std::string(ToString(*next.outcome)))
-                                         : SqlValue(std::monostate{}),
-                            sql_rows::OptionalMicros(next.answered_at),
-                            sql_rows::OptionalMicros(next.ended_at),
-                            next.duration_seconds ? SqlValue(int64_t{*next.duration_seconds})
-                                                  : SqlValue(std::monostate{})});
-  if (!updated) return std::unexpected(updated.error());
-  return result;
+  return true;
+}
+
+}  // namespace
+
+Expected<std::vector<CallEventResult>> ApplyCallEvents(SqlConnection& connection,
+                                                       const TenantId& tenant,
+                                                       std::span<const CallEvent> events) {
+  std::vector<CallEventResult> results;
+  results.reserve(events.size());
+  std::optional<CallRecord> call;  // the row as this transaction leaves it
+  bool changed = false;
+  auto write_changes = [&]() -> Expected<void> {
+    if (!changed) return {};
+    changed = false;
+    return WriteCallProgress(connection, *call);
+  };
+  for (const CallEvent& event : events) {
+    if (!call || call->provider_call_id != event.provider_call_id) {
+      if (Expected<void> written = write_changes(); !written)
+        return std::unexpected(written.error());
+      Expected<CallRecord> read = ReadCallForEvent(connection, tenant, event.provider_call_id);
+      if (!read) return std::unexpected(read.error());
+      call = std::move(*read);
+    }
+    Expected<SqlResult> inserted = connection.Execute(
+        Concat({"INSERT INTO call_events (", sql_rows::kCallEventColumns, ") VALUES (",
+                sql_rows::Placeholders(sql_rows::kCallEventColumns),
+                ") ON CONFLICT (provider_call_id, status) DO NOTHING"}),
+        sql_rows::CallEventRow(event, tenant, call->id));
+    if (!inserted) return std::unexpected(inserted.error());
+    const bool duplicate = inserted->affected == 0;
+    const bool advanced = AdvanceCall(*call, event, duplicate);
+    changed = changed || advanced;
+    // A verdict that counts is news, though its row repeats the answer's key.
+    results.push_back({.duplicate = duplicate && !advanced, .call = *call});
+  }
+  if (Expected<void> written = write_changes(); !written) return std::unexpected(written.error());
+  return results;
+}
+
+Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const TenantId& tenant,
+                                         const CallEvent& event) {
+  Expected<std::vector<CallEventResult>> applied =
+      ApplyCallEvents(connection, tenant, std::span(&event, 1));
+  if (!applied) return std::unexpected(applied.error());
+  return std::move(applied->front());
 }
 
 std::optional<std::string> ValidateImportedLead(const Lead& lead, size_t index,

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -163,6 +164,12 @@ Expected<int64_t> ProcessingJobs(SqlConnection& connection, const TenantId& tena
 // CompleteAttempt. Runs inside the caller's transaction.
 Expected<CallEventResult> ApplyCallEvent(SqlConnection& connection, const TenantId& tenant,
                                          const CallEvent& event);
+
+// The same for events in order, one result each: consecutive events of one call read its row
+// once and write it at most once (a completion brings the call's progress with it).
+Expected<std::vector<CallEventResult>> ApplyCallEvents(SqlConnection& connection,
+                                                       const TenantId& tenant,
+                                                       std::span<const CallEvent> events);
 
 // Validates one imported lead; returns its number in E.164, or nullopt after adding its errors,
 // each named "leads[i].<field>".
