@@ -17,13 +17,13 @@ Expected<void> InsertCallRecord(SqlConnection& connection, const CallRecord& cal
   if (call.provider_call_id.empty()) errors.push_back({"provider_call_id", "must not be empty"});
   if (!errors.empty()) return std::unexpected(Error::InvalidArgument("invalid call", errors));
   CallRecord stored = call;
-  Expected<std::string> number =
-      NormalizeNumber(connection, call.tenant_id, call.to_number, "to_number");
+  Expected<std::string> region = TenantRegion(connection, call.tenant_id);
+  if (!region) return std::unexpected(region.error());
+  Expected<std::string> number = NormalizeNumberIn(*region, call.to_number, "to_number");
   if (!number) return std::unexpected(number.error());
   stored.to_number = *number;
   if (call.caller_id) {
-    Expected<std::string> caller =
-        NormalizeNumber(connection, call.tenant_id, *call.caller_id, "caller_id");
+    Expected<std::string> caller = NormalizeNumberIn(*region, *call.caller_id, "caller_id");
     if (!caller) return std::unexpected(caller.error());
     stored.caller_id = *caller;
   }

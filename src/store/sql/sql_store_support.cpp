@@ -65,7 +65,12 @@ Expected<std::string> NormalizeNumber(SqlConnection& connection, const TenantId&
                                       std::string_view number, std::string_view field) {
   Expected<std::string> region = TenantRegion(connection, tenant);
   if (!region) return std::unexpected(region.error());
-  Expected<PhoneNumber> parsed = ParsePhoneNumber(number, *region);
+  return NormalizeNumberIn(*region, number, field);
+}
+
+Expected<std::string> NormalizeNumberIn(const std::string& region, std::string_view number,
+                                        std::string_view field) {
+  Expected<PhoneNumber> parsed = ParsePhoneNumber(number, region);
   if (!parsed) {
     return std::unexpected(Error::InvalidArgument("invalid phone number",
                                                   {{std::string(field), parsed.error().message}}));

@@ -119,6 +119,9 @@ Expected<std::string> TenantRegion(SqlConnection& connection, const TenantId& te
 
 Expected<std::string> NormalizeNumber(SqlConnection& connection, const TenantId& tenant,
                                       std::string_view number, std::string_view field);
+// The same with the tenant's region already read.
+Expected<std::string> NormalizeNumberIn(const std::string& region, std::string_view number,
+                                        std::string_view field);
 
 std::vector<FieldError> ValidateTenant(const Tenant& tenant);
 
