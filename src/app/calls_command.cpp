@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <optional>
-#include <random>
 #include <vector>
 
 #include "app/cli.h"

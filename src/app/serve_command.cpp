@@ -5,7 +5,6 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <cstdlib>
-#include <random>
 
 #include "app/admin_key.h"
 #include "app/cli.h"

@@ -6,8 +6,9 @@
 namespace talky {
 namespace {
 
-// The canonical 8-4-4-4-12 text of a UUID's 128 bits.
+// The canonical 8-4-4-4-12 text of a UUID's 128 bits, with RFC 9562's variant bits (10xx) set.
 std::string UuidText(uint64_t high, uint64_t low) {
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
   static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
                                              '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   std::string text;
@@ -40,9 +41,8 @@ std::string RandomIdGenerator::Next() {
     high = engine_();
     low = engine_();
   }
-  // RFC 9562 version 4 (random) and variant 10xx bits.
+  // RFC 9562 version 4 (random).
   high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
   return UuidText(high, low);
 }
 
@@ -61,7 +61,6 @@ std::string TimeOrderedIdGenerator::Next() {
   }
   // RFC 9562 version 7: 48 bits of Unix milliseconds, the version, then random bits.
   high = (millis << 16) | 0x7000ULL | (high & 0x0FFFULL);
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
   return UuidText(high, low);
 }
 

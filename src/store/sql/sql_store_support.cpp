@@ -260,9 +260,6 @@ bool IsVerdictAfterTheAnswer(const CallRecord& call, const CallEvent& event) {
   return event.outcome && !call.outcome && event.status == CallStatus::kAnswered &&
          call.status == CallStatus::kAnswered;
 }
-}  // namespace
-
-namespace {
 
 // The call of a provider call id, its row locked until the transaction ends.
 Expected<CallRecord> ReadCallForEvent(SqlConnection& connection, const TenantId& tenant,
@@ -326,8 +323,9 @@ Expected<std::vector<CallEventResult>> ApplyCallEvents(SqlConnection& connection
   };
   for (const CallEvent& event : events) {
     if (!call || call->provider_call_id != event.provider_call_id) {
-      if (Expected<void> written = write_changes(); !written)
+      if (Expected<void> written = write_changes(); !written) {
         return std::unexpected(written.error());
+      }
       Expected<CallRecord> read = ReadCallForEvent(connection, tenant, event.provider_call_id);
       if (!read) return std::unexpected(read.error());
       call = std::move(*read);
